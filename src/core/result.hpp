@@ -28,6 +28,10 @@ Unexpected<std::decay_t<E>> fail(E&& e) {
 template <class T, class E = std::error_code>
 class [[nodiscard]] Result {
 public:
+    // Like std::expected: default-constructs a value (asio's co_spawn needs this for its error path).
+    Result()
+        requires std::is_default_constructible_v<T>
+        : v_(std::in_place_index<0>) {}
     Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit like expected
     template <class G>
     Result(Unexpected<G> u) : v_(std::in_place_index<1>, E(std::move(u).error())) {}  // NOLINT

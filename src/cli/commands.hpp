@@ -1,0 +1,30 @@
+#pragma once
+// The subcommands of `bitveil`, one file each (info_command.cpp, create_command.cpp). Each adds itself
+// to the CLI11 app; when the subcommand runs, its exit status is stored in `status`.
+#include <cstdint>
+
+namespace CLI {
+class App;
+}
+
+namespace bt::cli {
+
+void add_info_command(CLI::App& app, int& status);
+void add_create_command(CLI::App& app, int& status);
+void add_download_command(CLI::App& app, int& status);  // download and seed
+
+// Piece lengths `bitveil create` accepts: a power of two in [kMinPieceLength, kMaxPieceLength].
+inline constexpr std::int64_t kMinPieceLength = std::int64_t{16} << 10;
+inline constexpr std::int64_t kMaxPieceLength = std::int64_t{128} << 20;
+// Default rule: the smallest power of two from 16 KiB up to 16 MiB that keeps the piece count at or
+// below kTargetMaxPieces (so between about 1000 and 2000 pieces, unless clamped).
+inline constexpr std::int64_t kMaxDefaultPieceLength = std::int64_t{16} << 20;
+inline constexpr std::int64_t kTargetMaxPieces = 2000;
+
+std::int64_t default_piece_length(std::int64_t total_size) noexcept;
+bool is_valid_piece_length(std::int64_t piece_length) noexcept;
+
+// The largest .torrent `bitveil info` reads.
+inline constexpr std::int64_t kMaxTorrentFileBytes = std::int64_t{64} << 20;
+
+}  // namespace bt::cli

@@ -1,0 +1,38 @@
+#pragma once
+// RC4 (ARCFOUR) stream cipher, our own implementation: MSE needs it and OpenSSL 3 moved RC4 into the
+// "legacy" provider. RC4 is broken as a cipher; MSE uses it for obfuscation only (spec/mse.md §10).
+// Encryption and decryption are the same operation: XOR with the keystream.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace bt::crypto {
+
+class Rc4 {
+  public:
+    // Key schedule over `key` (1..256 bytes; bytes past 256 have no effect). An empty key is a
+    // programming error (asserted).
+    explicit Rc4(std::span<const std::uint8_t> key) noexcept;
+
+    // XORs the keystream into `data` in place.
+    void process(std::span<std::uint8_t> data) noexcept;
+    // Writes in[k] ^ keystream[k] to out[k]; `out` must be at least as long as `in` (may alias exactly).
+    void process(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexcept;
+    // Writes the next out.size() keystream bytes.
+    void keystream(std::span<std::uint8_t> out) noexcept;
+    // Advances the keystream by n bytes (RC4-dropN).
+    void discard(std::size_t n) noexcept;
+
+    // Wipes the state.
+    ~Rc4();
+    Rc4(const Rc4&) = default;
+    Rc4& operator=(const Rc4&) = default;
+
+  private:
+    std::array<std::uint8_t, 256> s_;
+    std::uint8_t i_ = 0;
+    std::uint8_t j_ = 0;
+};
+
+}  // namespace bt::crypto

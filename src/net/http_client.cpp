@@ -1,0 +1,81 @@
+#include "net/http_client.hpp"
+
+#include <curl/curl.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/use_awaitable.hpp>
+#include <memory>
+#include <mutex>
+
+namespace bt::net {
+
+namespace {
+
+struct Sink {
+    std::string body;
+    std::size_t limit;
+    bool overflowed = false;
+};
+
+std::size_t on_data(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* sink = static_cast<Sink*>(user);
+    const std::size_t n = size * count;
+    if (sink->body.size() + n > sink->limit) {
+        sink->overflowed = true;
+        return 0;  // makes curl abort the transfer
+    }
+    sink->body.append(data, n);
+    return n;
+}
+
+void init_curl_once() {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+}  // namespace
+
+Result<HttpResponse, std::string> http_get_blocking(const std::string& url, const HttpOptions& options) {
+    init_curl_once();
+    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+    if (!curl) return fail(std::string("cannot initialise libcurl"));
+    Sink sink{{}, options.max_body};
+    char error_text[CURL_ERROR_SIZE] = {};
+    CURL* h = curl.get();
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, options.max_redirects);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(options.timeout.count()));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(std::min<long>(options.timeout.count(), 15)));
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_text);
+    const CURLcode rc = curl_easy_perform(h);
+    if (sink.overflowed) {
+        return fail("response larger than " + std::to_string(options.max_body) + " bytes");
+    }
+    if (rc != CURLE_OK) {
+        return fail(std::string(error_text[0] != '\0' ? error_text : curl_easy_strerror(rc)));
+    }
+    HttpResponse response;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+    response.body = std::move(sink.body);
+    return response;
+}
+
+asio::awaitable<Result<HttpResponse, std::string>> http_get(asio::any_io_executor pool, std::string url,
+                                                             HttpOptions options) {
+    co_return co_await asio::co_spawn(
+        pool,
+        [url = std::move(url), options = std::move(options)]() -> asio::awaitable<Result<HttpResponse, std::string>> {
+            co_return http_get_blocking(url, options);
+        },
+        asio::use_awaitable);
+}
+
+}  // namespace bt::net

@@ -1,0 +1,25 @@
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace bt::session {
+
+// Counters a torrent keeps for the progress line, the tracker and --stats-json.
+struct TransferStats {
+    std::uint64_t payload_downloaded = 0;  // piece data received (including data later discarded)
+    std::uint64_t payload_uploaded = 0;
+    std::uint64_t protocol_downloaded = 0;  // every other byte on the wire (handshakes, headers, ...)
+    std::uint64_t protocol_uploaded = 0;
+    std::uint64_t wasted = 0;  // duplicate or unexpected blocks, and pieces that failed the hash check
+    std::uint32_t pieces_verified = 0;   // this session, from the network
+    std::uint32_t pieces_from_disk = 0;  // found complete on disk at start
+    std::uint32_t hash_failures = 0;
+    std::uint32_t peers_connected_in = 0;
+    std::uint32_t peers_connected_out = 0;
+    std::uint32_t peers_banned = 0;
+    // Why connections were closed or refused: "connect failed", "handshake timeout", "banned", ...
+    std::map<std::string, std::uint32_t> closed_by_reason;
+};
+
+}  // namespace bt::session

@@ -1,0 +1,159 @@
+#pragma once
+// One torrent in the session: its metainfo, storage, piece picker, choker, peers, tracker announces and
+// counters. Network-side state lives on the session's thread; hashing and file I/O run on the disk pool.
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/endpoint.hpp"
+#include "metainfo/metainfo.hpp"
+#include "session/peer_connection.hpp"
+#include "session/settings.hpp"
+#include "session/stats.hpp"
+#include "storage/file_storage.hpp"
+#include "swarm/choker.hpp"
+#include "swarm/piece_picker.hpp"
+#include "tracker/types.hpp"
+
+namespace bt::session {
+
+class Session;
+
+enum class TorrentState : std::uint8_t { checking, downloading, seeding, stopped, error };
+const char* state_name(TorrentState state) noexcept;
+
+struct TorrentStatus {
+    TorrentState state = TorrentState::checking;
+    std::string error;  // set in TorrentState::error
+    std::uint32_t num_pieces = 0;
+    std::uint32_t pieces_have = 0;
+    std::int64_t total_size = 0;
+    std::int64_t bytes_have = 0;
+    std::int64_t check_bytes_done = 0;  // while checking
+    std::uint64_t download_rate = 0;
+    std::uint64_t upload_rate = 0;
+    std::uint32_t peers_connected = 0;
+    std::uint32_t peers_known = 0;
+    std::uint32_t seeds_connected = 0;
+    TransferStats stats;
+};
+
+class Torrent {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    Torrent(Session& session, metainfo::Metainfo metainfo, std::string download_dir);
+    ~Torrent();
+
+    const metainfo::Metainfo& metainfo() const noexcept { return metainfo_; }
+    const wire::InfoHashBytes& info_hash() const noexcept { return metainfo_.info_hash.bytes; }
+    TorrentStatus status() const;
+    bool is_complete() const noexcept { return picker_->is_finished(); }
+    // Called with the new state whenever it changes (checking -> downloading -> seeding, error).
+    void on_state_change(std::function<void(TorrentState)> callback) { state_callback_ = std::move(callback); }
+
+    // Checks the data on disk, then starts announcing and connecting.
+    void start();
+    // Announces 'stopped' (bounded by settings.stop_announce_timeout), closes peers, flushes files.
+    asio::awaitable<void> stop();
+
+    void add_peers(const std::vector<Endpoint>& endpoints);
+    // A handshaken incoming connection for this torrent.
+    void attach_incoming(Transport transport, Endpoint endpoint, const wire::Handshake& remote,
+                         std::vector<std::uint8_t> leftover);
+    bool accepts_connections() const noexcept;
+
+    // From peer connections.
+    Session& session() noexcept { return session_; }
+    swarm::PiecePicker& picker() noexcept { return *picker_; }
+    const Settings& settings() const noexcept;
+    TransferStats& stats() noexcept { return stats_; }
+    std::uint32_t piece_size(PieceIndex piece) const noexcept { return picker_->piece_size(piece); }
+    bool is_banned(const Endpoint& endpoint) const;
+    void on_peer_closed(PeerConnection& peer, const std::string& reason);
+    void on_block(PeerConnection& peer, const swarm::Block& block, std::span<const std::uint8_t> data);
+    void on_interest_changed();
+    void on_piece_complete(PieceIndex piece);
+    asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> read_block(swarm::Block block);
+    void count_closed(const std::string& reason);
+
+private:
+    struct KnownPeer {
+        Clock::time_point next_attempt{};
+        std::uint32_t failures = 0;
+        bool connected = false;
+        bool connecting = false;
+        bool banned = false;
+        bool is_self = false;
+    };
+
+    asio::awaitable<void> check_and_run();
+    asio::awaitable<void> connect_to(Endpoint endpoint);
+    asio::awaitable<void> verify_and_write(PieceIndex piece, std::vector<std::uint8_t> data);
+    asio::awaitable<void> announce_loop();
+    asio::awaitable<bool> announce(tracker::Event event, std::chrono::seconds timeout);
+    asio::awaitable<void> tick_loop();
+    void connect_more();
+    void run_choker();
+    void set_state(TorrentState state);
+    void fail(const std::string& message);
+    asio::awaitable<void> on_finished();
+    // A peer delivered part of a piece that failed its hash check.
+    void strike(swarm::PeerId id, bool sole_contributor);
+    PeerConnection* find_peer(swarm::PeerId id);
+    std::shared_ptr<PeerConnection> add_connection(Transport transport, Endpoint endpoint, Direction direction,
+                                                   const wire::Handshake& remote,
+                                                   std::vector<std::uint8_t> leftover);
+    std::uint64_t bytes_left() const;
+
+    Session& session_;
+    metainfo::Metainfo metainfo_;
+    std::string download_dir_;
+    std::unique_ptr<storage::FileStorage> storage_;
+    std::unique_ptr<swarm::PiecePicker> picker_;
+    swarm::Choker choker_;
+
+    TorrentState state_ = TorrentState::checking;
+    std::string error_;
+    std::function<void(TorrentState)> state_callback_;
+    // Written by the checking thread, read by status().
+    std::shared_ptr<std::atomic<std::int64_t>> check_bytes_done_ = std::make_shared<std::atomic<std::int64_t>>(0);
+    bool stopping_ = false;
+
+    std::vector<std::shared_ptr<PeerConnection>> peers_;
+    std::uint32_t next_peer_id_ = 1;
+    std::map<Endpoint, KnownPeer> known_;
+    std::uint32_t half_open_ = 0;
+    std::unordered_map<std::uint32_t, std::vector<std::uint8_t>> partial_;  // piece -> its bytes so far
+    // Every peer ever connected (by swarm id), to blame it for a bad piece after it left.
+    std::unordered_map<std::uint32_t, std::pair<Endpoint, wire::PeerId>> peer_endpoints_;
+    std::map<wire::PeerId, std::uint32_t> strikes_;
+    std::set<wire::PeerId> banned_peer_ids_;
+
+    asio::steady_timer announce_timer_;
+    bool announced_started_ = false;
+    bool completed_pending_ = false;  // a 'completed' event must be sent
+    std::optional<std::string> tracker_id_;
+    std::chrono::seconds announce_interval_{1800};
+    std::vector<std::vector<std::string>> tiers_;
+
+    TransferStats stats_;
+    std::uint64_t rate_down_ = 0;
+    std::uint64_t rate_up_ = 0;
+    std::uint64_t last_payload_down_ = 0;
+    std::uint64_t last_payload_up_ = 0;
+    Clock::time_point last_choke_{};
+};
+
+}  // namespace bt::session

@@ -1,0 +1,456 @@
+#include "storage/file_storage.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <string_view>
+#include <utility>
+
+namespace bt::storage {
+namespace {
+
+// Largest single pread/pwrite; Linux transfers at most 0x7ffff000 bytes per call anyway.
+constexpr std::size_t kMaxIoChunk = std::size_t{1} << 30;
+
+std::error_code errno_code(int e) {
+    return {e, std::system_category()};
+}
+
+class UniqueFd {
+  public:
+    UniqueFd() = default;
+    explicit UniqueFd(int fd) : fd_(fd) {}
+    ~UniqueFd() { reset(); }
+    UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    UniqueFd& operator=(UniqueFd&& o) noexcept {
+        if (this != &o) {
+            reset();
+            fd_ = std::exchange(o.fd_, -1);
+        }
+        return *this;
+    }
+    int get() const noexcept { return fd_; }
+    void reset() noexcept {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+  private:
+    int fd_ = -1;
+};
+
+std::string join(const std::string& base, std::string_view component) {
+    std::string out = base;
+    if (out.empty() || out.back() != '/') out += '/';
+    out += component;
+    return out;
+}
+
+bool is_safe_component(std::string_view c) {
+    if (c.empty() || c == "." || c == "..") return false;
+    return c.find('/') == std::string_view::npos && c.find('\0') == std::string_view::npos;
+}
+
+// After openat(..., O_NOFOLLOW) failed with ELOOP or ENOTDIR: was it because `name` is a symlink?
+bool is_symlink_at(int dir, const std::string& name) {
+    struct stat st {};
+    return ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
+struct OpenDir {
+    UniqueFd fd;
+    std::string path;
+};
+
+// Opens the download folder (following links: it is the user's choice), then each of `dirs` below
+// it with O_NOFOLLOW, creating missing ones when `create` is set.
+Result<OpenDir, StorageError> walk(const std::string& base, const std::vector<const std::string*>& dirs,
+                                   bool create) {
+    OpenDir cur;
+    cur.path = base;
+    cur.fd = UniqueFd(::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (cur.fd.get() < 0) return fail(StorageError{errno_code(errno), base, Op::open});
+    for (const std::string* name : dirs) {
+        cur.path = join(cur.path, *name);
+        constexpr int kFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+        int fd = ::openat(cur.fd.get(), name->c_str(), kFlags);
+        int e = fd < 0 ? errno : 0;
+        if (fd < 0 && e == ENOENT && create) {
+            if (::mkdirat(cur.fd.get(), name->c_str(), 0755) != 0 && errno != EEXIST) {
+                return fail(StorageError{errno_code(errno), cur.path, Op::mkdir});
+            }
+            fd = ::openat(cur.fd.get(), name->c_str(), kFlags);
+            e = fd < 0 ? errno : 0;
+        }
+        if (fd < 0) {
+            if ((e == ENOTDIR || e == ELOOP) && is_symlink_at(cur.fd.get(), *name)) {
+                return fail(StorageError{make_error_code(Errc::symlink_refused), cur.path, Op::open});
+            }
+            return fail(StorageError{errno_code(e), cur.path, create ? Op::mkdir : Op::open});
+        }
+        cur.fd = UniqueFd(fd);
+    }
+    return cur;
+}
+
+std::error_code pwrite_all(int fd, const std::uint8_t* p, std::size_t n, std::int64_t off) {
+    while (n > 0) {
+        const ssize_t r = ::pwrite(fd, p, std::min(n, kMaxIoChunk), static_cast<off_t>(off));
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return errno_code(errno);
+        }
+        if (r == 0) return errno_code(EIO);  // no progress and no error: do not spin
+        p += r;
+        n -= static_cast<std::size_t>(r);
+        off += r;
+    }
+    return {};
+}
+
+std::error_code pread_all(int fd, std::uint8_t* p, std::size_t n, std::int64_t off) {
+    while (n > 0) {
+        const ssize_t r = ::pread(fd, p, std::min(n, kMaxIoChunk), static_cast<off_t>(off));
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return errno_code(errno);
+        }
+        if (r == 0) return make_error_code(Errc::unexpected_eof);
+        p += r;
+        n -= static_cast<std::size_t>(r);
+        off += r;
+    }
+    return {};
+}
+
+// Checks that the files tile [0, total_size) in order and that every on-disk path is safe.
+StorageError check_layout(const Layout& layout, const std::string& download_dir) {
+    if (layout.piece_length <= 0 || layout.total_size < 0) {
+        return {make_error_code(Errc::invalid_layout), {}, Op::open};
+    }
+    std::string root_path = download_dir;
+    for (const auto& c : layout.root) {
+        root_path = join(root_path, c);
+        if (!is_safe_component(c)) return {make_error_code(Errc::invalid_path), root_path, Op::open};
+    }
+    std::int64_t pos = 0;
+    for (const auto& f : layout.files) {
+        if (f.offset != pos || f.length < 0 || f.length > layout.total_size - pos) {
+            return {make_error_code(Errc::invalid_layout), {}, Op::open};
+        }
+        pos += f.length;
+        if (f.pad) continue;  // never on disk
+        std::string path = root_path;
+        for (const auto& c : f.path) path = join(path, c);
+        if (f.path.empty() || !std::all_of(f.path.begin(), f.path.end(), is_safe_component)) {
+            return {make_error_code(Errc::invalid_path), path, Op::open};
+        }
+    }
+    if (pos != layout.total_size) return {make_error_code(Errc::invalid_layout), {}, Op::open};
+    return {};
+}
+
+}  // namespace
+
+struct FileStorage::Handle {
+    UniqueFd fd;
+    bool writable = false;
+};
+
+Layout Layout::from(const metainfo::Metainfo& mi) {
+    Layout layout;
+    layout.files = mi.files;
+    layout.piece_length = mi.piece_length;
+    layout.total_size = mi.total_size;
+    if (mi.multi_file) {
+        layout.root = {mi.name};
+    } else if (layout.files.size() == 1) {
+        layout.files[0].path = {mi.name};
+    }
+    return layout;
+}
+
+FileStorage::FileStorage(Layout layout, std::string download_dir, Settings settings)
+    : layout_(std::move(layout)), download_dir_(std::move(download_dir)), settings_(settings) {
+    settings_.max_open_files = std::max<std::size_t>(settings_.max_open_files, 1);
+    layout_error_ = check_layout(layout_, download_dir_);
+    ends_.reserve(layout_.files.size());
+    for (const auto& f : layout_.files) ends_.push_back(f.offset + f.length);
+    slots_.resize(layout_.files.size());
+}
+
+FileStorage::~FileStorage() = default;
+
+std::string FileStorage::file_path(FileIndex file) const {
+    std::string path = download_dir_;
+    for (const auto& c : layout_.root) path = join(path, c);
+    if (file.value < layout_.files.size()) {
+        for (const auto& c : layout_.files[file.value].path) path = join(path, c);
+    }
+    return path;
+}
+
+StorageError FileStorage::layout_error(Op op) const {
+    StorageError e = layout_error_;
+    e.op = op;
+    return e;
+}
+
+template <class Fn>
+Result<void, StorageError> FileStorage::for_each_slice(std::int64_t offset, std::int64_t length,
+                                                       Fn&& fn) const {
+    if (layout_error_.ec) return fail(layout_error(Op::open));
+    if (offset < 0 || length < 0 || offset > layout_.total_size || length > layout_.total_size - offset) {
+        return fail(StorageError{make_error_code(Errc::out_of_range), {}, Op::open});
+    }
+    // The first file ending after `offset`: zero-length files before it are skipped by construction.
+    auto i = static_cast<std::size_t>(std::upper_bound(ends_.begin(), ends_.end(), offset) - ends_.begin());
+    std::int64_t done = 0;
+    while (done < length) {
+        const auto& f = layout_.files[i];  // in range: the files tile [0, total_size)
+        if (f.length > 0) {
+            const std::int64_t in_file = offset + done - f.offset;
+            const std::int64_t n = std::min(length - done, f.length - in_file);
+            auto r = fn(static_cast<std::uint32_t>(i), in_file, n, done);
+            if (!r) return r;
+            done += n;
+        }
+        ++i;
+    }
+    return {};
+}
+
+Result<std::vector<FileSlice>, StorageError> FileStorage::map_offset(std::int64_t offset,
+                                                                     std::int64_t length) const {
+    std::vector<FileSlice> out;
+    auto r = for_each_slice(offset, length,
+                            [&](std::uint32_t file, std::int64_t in_file, std::int64_t n,
+                                std::int64_t) -> Result<void, StorageError> {
+                                out.push_back({FileIndex{file}, in_file, n, layout_.files[file].pad});
+                                return {};
+                            });
+    if (!r) return fail(r.error());
+    return out;
+}
+
+namespace {
+// piece * piece_length + begin, or -1 on overflow (which the range check then refuses).
+std::int64_t piece_offset(std::int64_t piece_length, PieceIndex piece, std::uint32_t begin) {
+    std::int64_t off = 0;
+    if (__builtin_mul_overflow(piece_length, static_cast<std::int64_t>(piece.value), &off)) return -1;
+    if (__builtin_add_overflow(off, static_cast<std::int64_t>(begin), &off)) return -1;
+    return off;
+}
+}  // namespace
+
+Result<std::vector<FileSlice>, StorageError> FileStorage::map(PieceIndex piece, std::uint32_t begin,
+                                                              std::int64_t length) const {
+    return map_offset(piece_offset(layout_.piece_length, piece, begin), length);
+}
+
+Result<FileStorage::HandlePtr, StorageError> FileStorage::open_file(std::uint32_t file,
+                                                                    bool for_write) const {
+    const auto& entry = layout_.files[file];
+    std::vector<const std::string*> dirs;
+    for (const auto& c : layout_.root) dirs.push_back(&c);
+    for (std::size_t k = 0; k + 1 < entry.path.size(); ++k) dirs.push_back(&entry.path[k]);
+    auto dir = walk(download_dir_, dirs, for_write);
+    if (!dir) return fail(std::move(dir).error());
+
+    const std::string& name = entry.path.back();
+    const std::string path = join(dir->path, name);
+    // O_NONBLOCK keeps a planted FIFO from blocking the open; it is cleared once the file is known
+    // to be regular.
+    int flags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
+    flags |= for_write ? (O_RDWR | O_CREAT) : O_RDONLY;
+    UniqueFd fd(::openat(dir->fd.get(), name.c_str(), flags, 0644));
+    if (fd.get() < 0) {
+        const int e = errno;
+        if (e == ELOOP && is_symlink_at(dir->fd.get(), name)) {
+            return fail(StorageError{make_error_code(Errc::symlink_refused), path, Op::open});
+        }
+        return fail(StorageError{errno_code(e), path, Op::open});
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return fail(StorageError{errno_code(errno), path, Op::stat});
+    if (!S_ISREG(st.st_mode)) {
+        return fail(StorageError{make_error_code(Errc::not_a_regular_file), path, Op::open});
+    }
+    const int fl = ::fcntl(fd.get(), F_GETFL);
+    if (fl >= 0) ::fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK);
+    auto handle = std::make_shared<Handle>();
+    handle->fd = std::move(fd);
+    handle->writable = for_write;
+    return handle;
+}
+
+Result<FileStorage::HandlePtr, StorageError> FileStorage::acquire(std::uint32_t file, bool for_write) {
+    {
+        std::lock_guard lock(mutex_);
+        Slot& slot = slots_[file];
+        if (slot.handle && (!for_write || slot.handle->writable)) {
+            lru_.splice(lru_.begin(), lru_, slot.lru);
+            slot.dirty = slot.dirty || for_write;
+            return slot.handle;
+        }
+    }
+    // Open without holding the lock: other files stay usable meanwhile.
+    auto opened = open_file(file, for_write);
+    if (!opened) return opened;
+
+    std::lock_guard lock(mutex_);
+    Slot& slot = slots_[file];
+    slot.dirty = slot.dirty || for_write;
+    if (slot.handle && (!for_write || slot.handle->writable)) {  // another thread was quicker
+        lru_.splice(lru_.begin(), lru_, slot.lru);
+        return slot.handle;
+    }
+    if (slot.handle) lru_.erase(slot.lru);  // replace a read-only descriptor
+    slot.handle = *opened;
+    lru_.push_front(file);
+    slot.lru = lru_.begin();
+    while (lru_.size() > settings_.max_open_files) {
+        slots_[lru_.back()].handle.reset();  // closes once no operation in flight holds it
+        lru_.pop_back();
+    }
+    return opened;
+}
+
+Result<void, StorageError> FileStorage::write_at(std::int64_t offset, std::span<const std::uint8_t> data) {
+    return for_each_slice(offset, static_cast<std::int64_t>(data.size()),
+                          [&](std::uint32_t file, std::int64_t in_file, std::int64_t n,
+                              std::int64_t done) -> Result<void, StorageError> {
+                              if (layout_.files[file].pad) return {};  // pad data is never stored
+                              auto h = acquire(file, true);
+                              if (!h) return fail(std::move(h).error());
+                              const auto ec = pwrite_all((*h)->fd.get(), data.data() + done,
+                                                         static_cast<std::size_t>(n), in_file);
+                              if (ec) return fail(StorageError{ec, file_path(FileIndex{file}), Op::write});
+                              return {};
+                          });
+}
+
+Result<void, StorageError> FileStorage::read_at(std::int64_t offset, std::span<std::uint8_t> out) {
+    return for_each_slice(offset, static_cast<std::int64_t>(out.size()),
+                          [&](std::uint32_t file, std::int64_t in_file, std::int64_t n,
+                              std::int64_t done) -> Result<void, StorageError> {
+                              std::uint8_t* dst = out.data() + done;
+                              if (layout_.files[file].pad) {
+                                  std::memset(dst, 0, static_cast<std::size_t>(n));
+                                  return {};
+                              }
+                              auto h = acquire(file, false);
+                              if (!h) return fail(std::move(h).error());
+                              const auto ec =
+                                  pread_all((*h)->fd.get(), dst, static_cast<std::size_t>(n), in_file);
+                              if (ec) return fail(StorageError{ec, file_path(FileIndex{file}), Op::read});
+                              return {};
+                          });
+}
+
+Result<void, StorageError> FileStorage::write(PieceIndex piece, std::uint32_t begin,
+                                              std::span<const std::uint8_t> data) {
+    return write_at(piece_offset(layout_.piece_length, piece, begin), data);
+}
+
+Result<void, StorageError> FileStorage::read(PieceIndex piece, std::uint32_t begin,
+                                             std::span<std::uint8_t> out) {
+    return read_at(piece_offset(layout_.piece_length, piece, begin), out);
+}
+
+Result<void, StorageError> FileStorage::create_empty_files() {
+    if (layout_error_.ec) return fail(layout_error(Op::open));
+    for (std::uint32_t i = 0; i < layout_.files.size(); ++i) {
+        const auto& f = layout_.files[i];
+        if (f.pad || f.length != 0) continue;
+        auto h = open_file(i, true);  // creates it; not worth a cache slot
+        if (!h) return fail(std::move(h).error());
+    }
+    return {};
+}
+
+Result<void, StorageError> FileStorage::flush() {
+    std::vector<std::uint32_t> dirty;
+    {
+        std::lock_guard lock(mutex_);
+        for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+            if (slots_[i].dirty) dirty.push_back(i);
+            slots_[i].dirty = false;
+        }
+    }
+    for (std::size_t k = 0; k < dirty.size(); ++k) {
+        // A descriptor evicted since the write is reopened: fdatasync flushes the file, whichever
+        // descriptor wrote the data.
+        auto h = acquire(dirty[k], false);
+        StorageError err;
+        if (!h) {
+            err = std::move(h).error();
+        } else {
+            int r = 0;
+            do r = ::fdatasync((*h)->fd.get());
+            while (r != 0 && errno == EINTR);
+            if (r == 0) continue;
+            err = StorageError{errno_code(errno), file_path(FileIndex{dirty[k]}), Op::sync};
+        }
+        std::lock_guard lock(mutex_);  // keep the unsynced files for the next flush
+        for (std::size_t j = k; j < dirty.size(); ++j) slots_[dirty[j]].dirty = true;
+        return fail(std::move(err));
+    }
+    return {};
+}
+
+void FileStorage::close_all() {
+    std::lock_guard lock(mutex_);
+    for (std::uint32_t file : lru_) slots_[file].handle.reset();
+    lru_.clear();
+}
+
+std::size_t FileStorage::open_file_count() const {
+    std::lock_guard lock(mutex_);
+    return lru_.size();
+}
+
+std::vector<FileStatus> FileStorage::file_status() const {
+    std::vector<FileStatus> out;
+    out.reserve(layout_.files.size());
+    for (std::uint32_t i = 0; i < layout_.files.size(); ++i) {
+        FileStatus& s = out.emplace_back();
+        s.file = FileIndex{i};
+        const auto& f = layout_.files[i];
+        if (f.pad) continue;
+        if (layout_error_.ec) {
+            s.error = layout_error_.ec;
+            continue;
+        }
+        std::vector<const std::string*> dirs;
+        for (const auto& c : layout_.root) dirs.push_back(&c);
+        for (std::size_t k = 0; k + 1 < f.path.size(); ++k) dirs.push_back(&f.path[k]);
+        auto dir = walk(download_dir_, dirs, false);
+        if (!dir) {
+            if (dir.error().ec != std::errc::no_such_file_or_directory) s.error = dir.error().ec;
+            continue;
+        }
+        struct stat st {};
+        if (::fstatat(dir->fd.get(), f.path.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno != ENOENT) s.error = errno_code(errno);
+            continue;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            s.error = make_error_code(Errc::symlink_refused);
+        } else if (!S_ISREG(st.st_mode)) {
+            s.error = make_error_code(Errc::not_a_regular_file);
+        } else {
+            s.exists = true;
+            s.size = st.st_size;
+            s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+        }
+    }
+    return out;
+}
+
+}  // namespace bt::storage

@@ -1,0 +1,152 @@
+#pragma once
+// FileStorage: the only code that reads and writes a torrent's data files. Synchronous (pread /
+// pwrite); the session calls it from its disk thread pool, and every method is safe to call from
+// several threads at once.
+//
+// Layout on disk. A multi-file torrent's files live in <download_dir>/<name>/<path...>; a single-file
+// torrent's file is <download_dir>/<name>. The torrent's byte range [0, total_size) is the
+// concatenation of its files in order; a (piece, begin, length) range is mapped onto the files it
+// spans by binary search on the file offsets, crossing file boundaries and skipping zero-length
+// files.
+//
+// Files are created lazily, on the first write that touches them (parent folders 0755, files 0644),
+// and are sparse: nothing is preallocated or zero-filled and files are never ftruncate'd, so a file
+// grows as data arrives and a file that has not received its tail is shorter than its length.
+// Reading past the end of a file on disk is an error (Errc::unexpected_eof), never zeros; a hole
+// inside a file reads as zeros, and the piece hash check catches it. Zero-length files receive no
+// writes, so create_empty_files() creates them (call it when the download starts or completes).
+// BEP 47 pad files are never touched on disk: reads of a pad range give zeros, writes to it are
+// dropped without looking at the bytes.
+//
+// Safety rule. The download folder itself is opened as given (it is the user's choice, and may be a
+// symlink). Everything below it - the torrent root `name` and every component of every file path - is
+// walked one component at a time with openat(..., O_NOFOLLOW) from the parent folder's descriptor:
+// a symbolic link anywhere below the download folder is refused (Errc::symlink_refused), even one
+// planted before the download started, so writes cannot be redirected outside. Because the walk holds
+// each parent folder open, a link swapped in during the walk is refused too. Components are checked
+// again here (no '', '.', '..', '/', NUL) even though the metainfo parser sanitises them. Non-regular
+// files (FIFOs, devices) are refused instead of opened for I/O. Hard links are not detected.
+//
+// Open descriptors are kept in a bounded LRU cache (Settings::max_open_files), so torrents with many
+// thousands of files do not exhaust descriptors. An evicted descriptor is closed once no operation in
+// flight still uses it, so the bound can be exceeded briefly by the number of concurrent callers.
+//
+// Errors are StorageError{ec, file, op}: errno values surface unchanged (ENOSPC, EACCES, EROFS, EIO,
+// ENOENT for a missing file on read, ENOTDIR when a regular file sits where a folder must be).
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "core/result.hpp"
+#include "metainfo/metainfo.hpp"
+#include "storage/storage_error.hpp"
+
+namespace bt::storage {
+
+// What FileStorage needs to know about a torrent.
+struct Layout {
+    std::vector<metainfo::FileEntry>
+        files;  // torrent order, pad files included; offsets tile [0, total_size)
+    std::int64_t piece_length = 0;
+    std::int64_t total_size = 0;
+    // Path components of the torrent root under the download folder: {name} for a multi-file torrent,
+    // empty for a single-file one (whose only file's path is then {name}).
+    std::vector<std::string> root;
+
+    // Multi-file: root {name}, file paths as in the metainfo. Single-file: the file is {name}.
+    static Layout from(const metainfo::Metainfo& mi);
+};
+
+struct Settings {
+    std::size_t max_open_files = 64;  // descriptors kept open; at least 1
+};
+
+// One piece of a torrent range that falls into one file.
+struct FileSlice {
+    FileIndex file;
+    std::int64_t file_offset = 0;
+    std::int64_t length = 0;
+    bool pad = false;
+    friend bool operator==(const FileSlice&, const FileSlice&) = default;
+};
+
+struct FileStatus {
+    FileIndex file;
+    bool exists = false;        // a regular file is present on disk (never for pad files)
+    std::int64_t size = 0;      // st_size
+    std::int64_t mtime_ns = 0;  // st_mtim as nanoseconds since the epoch
+    std::error_code error;      // why stat failed, if not simply because the file is absent
+};
+
+class FileStorage {
+  public:
+    // `download_dir` must exist when I/O starts; the torrent root and folders below it are created
+    // as needed. An inconsistent layout makes every operation fail with Errc::invalid_layout.
+    FileStorage(Layout layout, std::string download_dir, Settings settings = {});
+    ~FileStorage();
+    FileStorage(const FileStorage&) = delete;
+    FileStorage& operator=(const FileStorage&) = delete;
+
+    const Layout& layout() const noexcept { return layout_; }
+    // The full path of a file on disk (for messages and for the user).
+    std::string file_path(FileIndex file) const;
+
+    // The files a torrent range spans, in order; zero-length files are skipped.
+    Result<std::vector<FileSlice>, StorageError> map(PieceIndex piece, std::uint32_t begin,
+                                                     std::int64_t length) const;
+    Result<std::vector<FileSlice>, StorageError> map_offset(std::int64_t offset, std::int64_t length) const;
+
+    // Writes `data` at byte `begin` of `piece`, creating folders and files as needed.
+    Result<void, StorageError> write(PieceIndex piece, std::uint32_t begin,
+                                     std::span<const std::uint8_t> data);
+    // Fills `out` from byte `begin` of `piece`. A missing file fails with ENOENT (Op::open), a file
+    // too short with Errc::unexpected_eof (Op::read).
+    Result<void, StorageError> read(PieceIndex piece, std::uint32_t begin, std::span<std::uint8_t> out);
+    // The same, addressed by offset into the torrent's concatenated data.
+    Result<void, StorageError> write_at(std::int64_t offset, std::span<const std::uint8_t> data);
+    Result<void, StorageError> read_at(std::int64_t offset, std::span<std::uint8_t> out);
+
+    // Creates every zero-length (non-pad) file and its folders; existing files are left alone.
+    Result<void, StorageError> create_empty_files();
+    // fdatasync()s every file written since the last flush (reopening it if it was evicted).
+    Result<void, StorageError> flush();
+    // Closes all cached descriptors (operations in flight finish on their own copy).
+    void close_all();
+    std::size_t open_file_count() const;
+
+    // One entry per file in torrent order: whether it is on disk, its size and mtime (for resume data).
+    std::vector<FileStatus> file_status() const;
+
+  private:
+    struct Handle;
+    using HandlePtr = std::shared_ptr<Handle>;
+    struct Slot {
+        HandlePtr handle;
+        std::list<std::uint32_t>::iterator lru;
+        bool dirty = false;
+    };
+
+    template <class Fn>
+    Result<void, StorageError> for_each_slice(std::int64_t offset, std::int64_t length, Fn&& fn) const;
+    Result<HandlePtr, StorageError> acquire(std::uint32_t file, bool for_write);
+    Result<HandlePtr, StorageError> open_file(std::uint32_t file, bool for_write) const;
+    StorageError layout_error(Op op) const;
+
+    Layout layout_;
+    std::string download_dir_;
+    Settings settings_;
+    StorageError layout_error_;       // ec is empty when the layout is sound
+    std::vector<std::int64_t> ends_;  // ends_[i] = files[i].offset + files[i].length, non-decreasing
+
+    mutable std::mutex mutex_;  // guards slots_ and lru_
+    std::vector<Slot> slots_;
+    std::list<std::uint32_t> lru_;  // most recently used first
+};
+
+}  // namespace bt::storage

@@ -1,0 +1,270 @@
+#include "storage/piece_hasher.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+namespace bt::storage {
+namespace {
+
+// Owns one open descriptor; a worker keeps the file it is reading open across blocks and chunks.
+class OpenFile {
+  public:
+    OpenFile() = default;
+    OpenFile(const OpenFile&) = delete;
+    OpenFile& operator=(const OpenFile&) = delete;
+    ~OpenFile() { close(); }
+
+    // Opens `path` for file `index` unless it is already the open one; returns errno or 0.
+    int open(std::size_t index, const std::string& path) {
+        if (fd_ >= 0 && index_ == index) return 0;
+        close();
+        fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd_ < 0) return errno;
+        index_ = index;
+        ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+        return 0;
+    }
+    int fd() const noexcept { return fd_; }
+    void close() noexcept {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+  private:
+    int fd_ = -1;
+    std::size_t index_ = 0;
+};
+
+// Reads `size` bytes at `offset` into `out`; `done` says how many arrived before an error. A short
+// file gives Errc::unexpected_eof.
+std::error_code read_exact(int fd, std::uint8_t* out, std::size_t size, std::int64_t offset,
+                           std::size_t& done) {
+    done = 0;
+    while (done < size) {
+        const ssize_t n =
+            ::pread(fd, out + done, size - done, static_cast<off_t>(offset) + static_cast<off_t>(done));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return {errno, std::system_category()};
+        }
+        if (n == 0) return make_error_code(Errc::unexpected_eof);
+        done += static_cast<std::size_t>(n);
+    }
+    return {};
+}
+
+struct DataLayout {
+    std::span<const HashSource> files;
+    std::vector<std::int64_t> offsets;  // offsets[i] = where file i starts; offsets.back() = total
+    std::int64_t piece_length = 0;
+    std::int64_t total = 0;
+    std::int64_t num_pieces = 0;
+    std::int64_t pieces_per_chunk = 1;
+};
+
+// State shared by the workers of one hash_pieces() call.
+struct Shared {
+    Shared(const DataLayout& l, HashReport& r, std::stop_token s)
+        : layout(l), report(r), stop(std::move(s)) {}
+
+    const DataLayout& layout;
+    HashReport& report;
+    std::stop_token stop;
+    std::atomic<std::int64_t> next_chunk{0};
+    std::atomic<std::int64_t> bytes_done{0};
+    std::atomic<bool> cancelled{false};
+    std::mutex mutex;  // guards errors, workers_left
+    std::condition_variable finished;
+    std::map<std::size_t, StorageError> errors;
+    unsigned workers_left = 0;
+};
+
+// Hashes one chunk of pieces after another until none is left.
+class Worker {
+  public:
+    explicit Worker(Shared& shared) : s_(shared), buffer_(std::make_unique<std::uint8_t[]>(kReadBytes)) {}
+
+    void run() {
+        const DataLayout& l = s_.layout;
+        for (;;) {
+            const std::int64_t chunk = s_.next_chunk.fetch_add(1, std::memory_order_relaxed);
+            const std::int64_t first = chunk * l.pieces_per_chunk;
+            if (first >= l.num_pieces) break;
+            const std::int64_t last = std::min(first + l.pieces_per_chunk, l.num_pieces);
+            if (!hash_range(first, last)) {
+                s_.cancelled.store(true, std::memory_order_relaxed);
+                break;
+            }
+        }
+        file_.close();
+        std::lock_guard lock(s_.mutex);
+        for (auto& [index, error] : errors_) s_.errors.try_emplace(index, std::move(error));
+        --s_.workers_left;
+        s_.finished.notify_all();
+    }
+
+  private:
+    // Hashes pieces [first, last); false when stopped.
+    bool hash_range(std::int64_t first, std::int64_t last) {
+        const DataLayout& l = s_.layout;
+        piece_ = first;
+        pos_ = first * l.piece_length;
+        piece_end_ = std::min(pos_ + l.piece_length, l.total);
+        bad_ = false;
+        const std::int64_t end = std::min(last * l.piece_length, l.total);
+
+        // The first file holding byte pos_ (empty files hold none and are skipped).
+        auto it = std::upper_bound(l.offsets.begin(), l.offsets.end() - 1, pos_);
+        std::size_t file = static_cast<std::size_t>(it - l.offsets.begin()) - 1;
+        for (; pos_ < end; ++file) {
+            const HashSource& src = l.files[file];
+            const std::int64_t file_start = l.offsets[file];
+            const std::int64_t seg_end = std::min(file_start + src.length, end);
+            while (pos_ < seg_end) {
+                if (s_.stop.stop_requested()) return false;
+                const auto n = static_cast<std::size_t>(std::min<std::int64_t>(seg_end - pos_, kReadBytes));
+                if (src.zeros) {
+                    std::memset(buffer_.get(), 0, n);
+                    consume(n, true);
+                    continue;
+                }
+                std::error_code ec;
+                Op op = Op::open;
+                std::size_t got = 0;
+                if (const int err = file_.open(file, src.path); err != 0) {
+                    ec = {err, std::system_category()};
+                } else {
+                    op = Op::read;
+                    ec = read_exact(file_.fd(), buffer_.get(), n, pos_ - file_start, got);
+                }
+                if (ec) {
+                    consume(got, true);  // what arrived before the error is good data
+                    errors_.try_emplace(file, StorageError{ec, src.path, op});
+                    file_.close();
+                    // Everything left of this file in the chunk is unreadable as well.
+                    consume(static_cast<std::size_t>(seg_end - pos_), false);
+                    break;
+                }
+                consume(n, true);
+            }
+        }
+        return true;
+    }
+
+    // Advances over n bytes at pos_: hashes them from buffer_ when `ok`, else marks them unreadable.
+    void consume(std::size_t n, bool ok) {
+        const DataLayout& l = s_.layout;
+        s_.bytes_done.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed);
+        std::size_t used = 0;
+        while (used < n) {
+            const auto take = static_cast<std::size_t>(
+                std::min<std::int64_t>(piece_end_ - pos_, static_cast<std::int64_t>(n - used)));
+            if (!ok) {
+                bad_ = true;
+            } else if (!bad_) {
+                sha1_.update(std::span<const std::uint8_t>(buffer_.get() + used, take));
+            }
+            used += take;
+            pos_ += static_cast<std::int64_t>(take);
+            if (pos_ == piece_end_) {
+                const auto digest = sha1_.finish();  // also resets the hasher
+                if (!bad_) s_.report.pieces[static_cast<std::size_t>(piece_)] = digest;
+                bad_ = false;
+                ++piece_;
+                piece_end_ = std::min(pos_ + l.piece_length, l.total);
+            }
+        }
+    }
+
+    Shared& s_;
+    std::unique_ptr<std::uint8_t[]> buffer_;
+    OpenFile file_;
+    crypto::Sha1 sha1_;
+    std::map<std::size_t, StorageError> errors_;
+    std::int64_t piece_ = 0;
+    std::int64_t pos_ = 0;
+    std::int64_t piece_end_ = 0;
+    bool bad_ = false;
+};
+
+}  // namespace
+
+bool HashReport::complete() const noexcept {
+    return std::all_of(pieces.begin(), pieces.end(), [](const auto& p) { return p.has_value(); });
+}
+
+std::int64_t piece_count(std::int64_t total_size, std::int64_t piece_length) noexcept {
+    if (total_size <= 0 || piece_length <= 0) return 0;
+    return total_size / piece_length + (total_size % piece_length != 0 ? 1 : 0);
+}
+
+Result<HashReport, StorageError> hash_pieces(std::span<const HashSource> files, std::int64_t piece_length,
+                                             const HashOptions& options) {
+    const auto invalid = [] {
+        return fail(StorageError{make_error_code(Errc::invalid_layout), {}, Op::read});
+    };
+    if (piece_length <= 0) return invalid();
+    DataLayout layout{files, {}, piece_length, 0, 0, 1};
+    layout.offsets.reserve(files.size() + 1);
+    for (const auto& f : files) {
+        if (f.length < 0 || f.length > std::numeric_limits<std::int64_t>::max() - layout.total)
+            return invalid();
+        layout.offsets.push_back(layout.total);
+        layout.total += f.length;
+    }
+    layout.offsets.push_back(layout.total);
+    layout.num_pieces = piece_count(layout.total, piece_length);
+    if (layout.num_pieces > kMaxPieces) return invalid();
+    layout.pieces_per_chunk = std::max<std::int64_t>(1, kChunkBytes / piece_length);
+
+    HashReport report;
+    report.pieces.resize(static_cast<std::size_t>(layout.num_pieces));
+
+    unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
+    const std::int64_t chunks = (layout.num_pieces + layout.pieces_per_chunk - 1) / layout.pieces_per_chunk;
+    threads = static_cast<unsigned>(std::clamp<std::int64_t>(threads, 1, std::max<std::int64_t>(chunks, 1)));
+
+    Shared shared{layout, report, options.stop};
+    shared.workers_left = threads;
+    {
+        std::vector<std::jthread> workers;
+        workers.reserve(threads);
+        for (unsigned i = 0; i < threads; ++i) {
+            workers.emplace_back([&shared] { Worker(shared).run(); });
+        }
+        std::unique_lock lock(shared.mutex);
+        while (shared.workers_left != 0) {
+            if (options.on_progress) {
+                const bool done = shared.finished.wait_for(lock, options.progress_interval,
+                                                           [&] { return shared.workers_left == 0; });
+                if (done) break;
+                lock.unlock();
+                options.on_progress(shared.bytes_done.load(std::memory_order_relaxed));
+                lock.lock();
+            } else {
+                shared.finished.wait(lock, [&] { return shared.workers_left == 0; });
+            }
+        }
+    }  // joins the workers
+    if (options.on_progress) options.on_progress(shared.bytes_done.load());
+
+    report.cancelled = shared.cancelled.load();
+    for (auto& [index, error] : shared.errors) {
+        report.errors.push_back({FileIndex(static_cast<std::uint32_t>(index)), std::move(error)});
+    }
+    return report;
+}
+
+}  // namespace bt::storage

@@ -1,0 +1,70 @@
+#include "storage/storage_error.hpp"
+
+namespace bt::storage {
+namespace {
+
+class Category final : public std::error_category {
+  public:
+    const char* name() const noexcept override { return "bt.storage"; }
+    std::string message(int ev) const override {
+        switch (static_cast<Errc>(ev)) {
+            case Errc::unexpected_eof:
+                return "unexpected end of file";
+            case Errc::out_of_range:
+                return "range outside the torrent";
+            case Errc::invalid_layout:
+                return "inconsistent file layout";
+            case Errc::invalid_path:
+                return "unsafe path component";
+            case Errc::symlink_refused:
+                return "refusing to follow a symbolic link";
+            case Errc::not_a_regular_file:
+                return "not a regular file";
+        }
+        return "unknown storage error";
+    }
+};
+
+}  // namespace
+
+const std::error_category& error_category() noexcept {
+    static const Category category;
+    return category;
+}
+
+std::error_code make_error_code(Errc e) noexcept {
+    return {static_cast<int>(e), error_category()};
+}
+
+const char* op_name(Op op) noexcept {
+    switch (op) {
+        case Op::open:
+            return "open";
+        case Op::read:
+            return "read";
+        case Op::write:
+            return "write";
+        case Op::mkdir:
+            return "mkdir";
+        case Op::truncate:
+            return "truncate";
+        case Op::stat:
+            return "stat";
+        case Op::sync:
+            return "sync";
+    }
+    return "?";
+}
+
+std::string StorageError::message() const {
+    std::string out = op_name(op);
+    if (!file.empty()) {
+        out += ' ';
+        out += file;
+    }
+    out += ": ";
+    out += ec.message();
+    return out;
+}
+
+}  // namespace bt::storage

@@ -1,0 +1,622 @@
+"""Helpers for bitveil's swarm tests: real peers on 127.0.0.1, one throw-away folder per test.
+
+A test builds a `Lab` (a context manager) and asks it for processes: `lab.tracker()` (opentracker),
+`lab.lt_peer()` (libtorrent, through lt_peer.py), `lab.aria2()`, `lab.bitveil()`, `lab.bad_peer()`.
+Every process writes stdout and stderr to its own log under the lab folder; `Proc.wait_for(regex)`
+polls that log with a deadline. When the `with` block ends (also on failure, on the test's time budget
+running out, or on SIGTERM/SIGINT) every process is killed and the folder removed ($BITVEIL_KEEP_LAB=1
+keeps it). Children also get SIGKILL if this process dies first (PR_SET_PDEATHSIG).
+
+Rules the helpers follow so that two tests can run side by side in one loopback-only network namespace:
+every port comes from the kernel (bind port 0) or from `--port 0` and the process's own report, every
+client binds 127.0.0.1, and DHT, local discovery, UPnP, NAT-PMP and PEX are off in every third-party client.
+
+Only the standard library is used here; libtorrent is used in lt_peer.py, run by /usr/bin/python3.
+"""
+
+import ctypes
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.parse
+import urllib.request
+
+KiB = 1024
+MiB = 1024 * KiB
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+LT_PEER = os.path.join(HERE, "lt_peer.py")
+BAD_PEER = os.path.join(ROOT, "tools", "bad_peer.py")
+SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's interpreter: the one python3-libtorrent is built for
+SKIP_CODE = 77
+
+
+class Skip(Exception):
+    """A tool the test needs is missing: the test reports SKIP and exits 77."""
+
+
+class Failure(AssertionError):
+    """The client under test (or the setup) did something wrong."""
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Tools
+
+def need_program(name):
+    """The absolute path of `name`, or Skip when it is not installed."""
+    path = shutil.which(name, path=os.environ.get("PATH", "") + ":/usr/bin:/usr/sbin:/bin")
+    if not path:
+        raise Skip(f"{name} is not installed (apt-get install {PACKAGES.get(name, name)})")
+    return path
+
+
+PACKAGES = {"opentracker": "opentracker", "aria2c": "aria2", "libtorrent": "python3-libtorrent"}
+_lt_ok = None
+
+
+def need_libtorrent():
+    global _lt_ok
+    if _lt_ok is None:
+        _lt_ok = os.path.exists(SYSTEM_PYTHON) and subprocess.run(
+            [SYSTEM_PYTHON, "-c", "import libtorrent"], capture_output=True, timeout=60).returncode == 0
+    if not _lt_ok:
+        raise Skip(f"{SYSTEM_PYTHON} cannot import libtorrent (apt-get install python3-libtorrent)")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Ports
+
+def free_port():
+    """A port that is free for both TCP and UDP on 127.0.0.1 right now (the kernel picks it)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+            t.bind(("127.0.0.1", 0))
+            port = t.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                try:
+                    u.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+        return port
+    raise Failure("no free port found")
+
+
+def port_open(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------------------------------------------
+# Bencode and .torrent files (small and trusting: the input comes from our own tests)
+
+def bdecode(data, i=0):
+    """(value, end): bytes for strings, int, list, dict with bytes keys."""
+    c = data[i:i + 1]
+    if c == b"i":
+        j = data.index(b"e", i)
+        return int(data[i + 1:j]), j + 1
+    if c == b"l":
+        out, i = [], i + 1
+        while data[i:i + 1] != b"e":
+            v, i = bdecode(data, i)
+            out.append(v)
+        return out, i + 1
+    if c == b"d":
+        out, i = {}, i + 1
+        while data[i:i + 1] != b"e":
+            k, i = bdecode(data, i)
+            start = i
+            out[k], i = bdecode(data, i)
+            out.setdefault(b"\0spans", {})[k] = (start, i)
+        return out, i + 1
+    if c.isdigit():
+        j = data.index(b":", i)
+        n = int(data[i:j])
+        return data[j + 1:j + 1 + n], j + 1 + n
+    raise ValueError(f"bad bencode at offset {i}")
+
+
+class Torrent:
+    """What the tests need to know about a .torrent file."""
+
+    def __init__(self, path):
+        self.path = path
+        with open(path, "rb") as f:
+            data = f.read()
+        top, _ = bdecode(data)
+        a, b = top[b"\0spans"][b"info"]
+        self.info_hash = hashlib.sha1(data[a:b]).digest()
+        info = top[b"info"]
+        self.name = info[b"name"].decode()
+        self.piece_length = info[b"piece length"]
+        self.num_pieces = len(info[b"pieces"]) // 20
+        if b"files" in info:
+            self.files = [(os.path.join(self.name, *(p.decode() for p in f[b"path"])), f[b"length"])
+                          for f in info[b"files"]]
+        else:
+            self.files = [(self.name, info[b"length"])]
+        self.total_size = sum(n for _, n in self.files)
+        self.trackers = [top[b"announce"].decode()] if b"announce" in top else []
+
+    @property
+    def info_hash_hex(self):
+        return self.info_hash.hex()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Payloads
+
+class Payload:
+    """Deterministic pseudo-random files under parent/name, with their sha256 remembered."""
+
+    def __init__(self, parent, name, files, seed=None):
+        """files: [(relative path, size)], or [] with name a single file's size via `single`."""
+        self.parent, self.name = parent, name
+        self.digests = {}  # path relative to parent -> (size, sha256 hex)
+        rng = random.Random(seed if seed is not None else name)
+        for rel, size in files:
+            rel_path = os.path.join(name, rel) if rel else name
+            path = os.path.join(parent, rel_path)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            h = hashlib.sha256()
+            with open(path, "wb") as f:
+                left = size
+                while left > 0:
+                    chunk = rng.randbytes(min(left, 4 * MiB))
+                    f.write(chunk)
+                    h.update(chunk)
+                    left -= len(chunk)
+            self.digests[rel_path] = (size, h.hexdigest())
+        self.total_size = sum(s for s, _ in self.digests.values())
+
+    @classmethod
+    def single(cls, parent, name, size, seed=None):
+        return cls(parent, name, [("", size)], seed)
+
+    @property
+    def path(self):
+        return os.path.join(self.parent, self.name)
+
+    def problems_in(self, dest_parent):
+        """What differs between the source files and dest_parent/<name>/...: [] when all match."""
+        out = []
+        for rel, (size, digest) in sorted(self.digests.items()):
+            p = os.path.join(dest_parent, rel)
+            if not os.path.isfile(p):
+                out.append(f"{rel}: missing")
+                continue
+            got = os.path.getsize(p)
+            if got != size:
+                out.append(f"{rel}: size {got}, expected {size}")
+                continue
+            if sha256_file(p) != digest:
+                out.append(f"{rel}: sha256 differs from the source")
+        return out
+
+    def check_copy(self, dest_parent, who):
+        problems = self.problems_in(dest_parent)
+        check(not problems, f"{who}: data in {dest_parent} is wrong: " + "; ".join(problems[:10]))
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(4 * MiB)
+            if not b:
+                return h.hexdigest()
+            h.update(b)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Processes
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def _child_setup(as_nobody=False):
+    def setup():
+        if as_nobody and os.geteuid() == 0:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid: a uid change clears it
+    return setup
+
+
+class Proc:
+    """A child process with its output in a log file."""
+
+    def __init__(self, lab, name, argv, env=None, cwd=None, as_nobody=False):
+        self.lab, self.name, self.argv = lab, name, [str(a) for a in argv]
+        self.log_path = os.path.join(lab.logs, f"{name}.log")
+        self._log = open(self.log_path, "ab")
+        self._log.write(("$ " + " ".join(self.argv) + "\n").encode())
+        self._log.flush()
+        self.started = time.monotonic()
+        self.popen = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=self._log,
+                                      stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True,
+                                      preexec_fn=_child_setup(as_nobody))
+        self.pid = self.popen.pid
+        lab.procs.append(self)
+
+    def __repr__(self):
+        return f"{self.name}(pid {self.pid})"
+
+    def text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def tail(self, lines=40):
+        return "\n".join(self.text().splitlines()[-lines:])
+
+    @property
+    def returncode(self):
+        return self.popen.poll()
+
+    def alive(self):
+        return self.popen.poll() is None
+
+    def wait_for(self, pattern, timeout=30, what=None):
+        """Poll the log for `pattern` (a regex); the match, or Failure on timeout or early exit."""
+        rx = re.compile(pattern, re.M)
+        end = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.text())
+            if m:
+                return m
+            if not self.alive():
+                m = rx.search(self.text())
+                if m:
+                    return m
+                raise Failure(f"{self.name} exited with {self.returncode} before printing "
+                              f"{what or repr(pattern)}; log tail:\n{self.tail()}")
+            if time.monotonic() > end:
+                raise Failure(f"{self.name}: no {what or repr(pattern)} within {timeout} s; log tail:\n{self.tail()}")
+            time.sleep(0.05)
+
+    def wait(self, timeout, what="to exit"):
+        """The exit status; Failure if it runs longer than `timeout` seconds."""
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise Failure(f"{self.name} did not finish within {timeout} s ({what}); log tail:\n{self.tail()}")
+
+    def send_signal(self, sig):
+        if self.alive():
+            os.kill(self.pid, sig)
+
+    def stop(self, sig=signal.SIGTERM, grace=5.0):
+        """Send `sig`, wait up to `grace` s, then SIGKILL the whole process group. Returns the exit status."""
+        if self.alive():
+            try:
+                os.kill(self.pid, sig)
+                self.popen.wait(timeout=grace)
+            except (subprocess.TimeoutExpired, ProcessLookupError):
+                pass
+        self._kill_group()
+        rc = self.popen.wait()
+        self._log.close()
+        return rc
+
+    def _kill_group(self):
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def exit_status(rc):
+    """Popen returncode -> shell-style status (a death by signal N becomes 128 + N)."""
+    return 128 - rc if rc is not None and rc < 0 else rc
+
+
+class Bitveil(Proc):
+    """`bitveil download|seed` with --verbose and --stats-json; the port comes from its stderr."""
+
+    def __init__(self, lab, name, argv, stats_path):
+        super().__init__(lab, name, argv)
+        self.stats_path = stats_path
+        self._port = None
+
+    @property
+    def port(self):
+        if self._port is None:
+            m = self.wait_for(r"bitveil: listening on port (\d+)", 20, "'bitveil: listening on port N'")
+            self._port = int(m.group(1))
+        return self._port
+
+    def stats(self):
+        check(os.path.exists(self.stats_path), f"{self.name}: --stats-json file {self.stats_path} was not written")
+        with open(self.stats_path) as f:
+            text = f.read()
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            raise Failure(f"{self.name}: stats json is not valid JSON ({e}): {text[:300]!r}")
+
+    def finish(self, timeout, what="download"):
+        """Wait for exit 0 and return the stats."""
+        rc = exit_status(self.wait(timeout, what))
+        check(rc == 0, f"{self.name}: {what} exited with {rc}, expected 0; log tail:\n{self.tail()}")
+        return self.stats()
+
+
+class LtPeer(Proc):
+    """A libtorrent session (lt_peer.py); see that file for the lines it prints."""
+
+    @property
+    def port(self):
+        return int(self.wait_for(r"^LISTENING port (\d+)", 30, "LISTENING").group(1))
+
+    def wait_seeding(self, timeout=60):
+        self.wait_for(r"^SEEDING", timeout, "SEEDING (data checked)")
+
+    def wait_announced(self, timeout=30):
+        self.wait_for(r"^ANNOUNCED", timeout, "ANNOUNCED (tracker reply)")
+
+    def uploaded(self):
+        """Payload bytes uploaded so far, from its latest STAT line."""
+        found = re.findall(r"^STAT .* up=(\d+)", self.text(), re.M)
+        return int(found[-1]) if found else 0
+
+
+class Tracker(Proc):
+    """opentracker on 127.0.0.1:port (TCP and UDP), whitelisting exactly the given info-hashes."""
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/announce"
+
+    def check_allowed(self, torrent, timeout=10):
+        """Announce (event=stopped, so no peer is added) until the tracker accepts the info-hash."""
+        q = urllib.parse.urlencode({"info_hash": torrent.info_hash, "peer_id": b"-XX0000-probeprobepr",
+                                    "port": 9, "uploaded": 0, "downloaded": 0, "left": 0,
+                                    "event": "stopped", "compact": 1})
+        end, last = time.monotonic() + timeout, ""
+        while time.monotonic() < end:
+            try:
+                with urllib.request.urlopen(f"{self.url}?{q}", timeout=2) as r:
+                    last = r.read()
+                if b"failure reason" not in last:
+                    return
+            except OSError as e:
+                last = str(e)
+            time.sleep(0.2)
+        raise Failure(f"tracker does not accept {torrent.info_hash_hex}: {last!r}; log:\n{self.tail()}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The lab
+
+class Lab:
+    def __init__(self, name, bitveil, budget):
+        self.name, self.bitveil_path, self.budget = name, bitveil, budget
+        self.procs = []
+
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp(prefix=f"bitveil-{self.name}-")
+        os.chmod(self.dir, 0o755)  # opentracker runs as nobody and chdirs below it
+        self.logs = self.path("logs")
+        self.home = self.path("home")  # HOME for third-party clients, so nothing reads or writes ~
+        self.t0 = time.monotonic()
+
+        def on_alarm(*_):
+            raise Failure(f"test ran over its {self.budget} s budget")
+
+        def on_term(sig, _):
+            raise Failure(f"interrupted by signal {sig}")
+
+        self._old = {s: signal.signal(s, h) for s, h in
+                     ((signal.SIGALRM, on_alarm), (signal.SIGTERM, on_term), (signal.SIGINT, on_term))}
+        signal.alarm(self.budget)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        signal.alarm(0)
+        for p in reversed(self.procs):
+            try:
+                p.stop(grace=3)
+            except Exception:  # keep cleaning up whatever happens
+                traceback.print_exc()
+        for s, h in self._old.items():
+            signal.signal(s, h)
+        if exc_type is not None and not issubclass(exc_type, Skip):
+            self.dump_logs()
+        if os.environ.get("BITVEIL_KEEP_LAB") == "1":
+            print(f"lab kept in {self.dir}")
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        return False
+
+    def path(self, *parts):
+        p = os.path.join(self.dir, *parts)
+        os.makedirs(p, exist_ok=True)
+        return p
+
+    def elapsed(self):
+        return time.monotonic() - self.t0
+
+    def log(self, msg):
+        print(f"[{self.elapsed():6.2f}s] {msg}", flush=True)
+
+    def dump_logs(self, lines=60):
+        for p in self.procs:
+            print(f"----- {p.name} (exit {exit_status(p.returncode)}), last {lines} lines of {p.log_path}")
+            print(p.tail(lines))
+        print("-----", flush=True)
+
+    # --- torrents ------------------------------------------------------------------------------
+
+    def create_torrent(self, payload, tracker_url=None, piece_size=None):
+        out = os.path.join(self.path("torrents"), payload.name + ".torrent")
+        argv = [self.bitveil_path, "create", payload.path, "-o", out, "--quiet"]
+        if tracker_url:
+            argv += ["--tracker", tracker_url]
+        if piece_size:
+            argv += ["--piece-size", str(piece_size)]
+        r = subprocess.run(argv, capture_output=True, timeout=120)
+        check(r.returncode == 0, f"bitveil create failed ({r.returncode}): {r.stderr.decode(errors='replace')}")
+        return Torrent(out)
+
+    # --- processes -----------------------------------------------------------------------------
+
+    def tracker_url(self):
+        """Reserve a port for the tracker (so its URL can go into the torrent before it starts)."""
+        need_program("opentracker")
+        self._tracker_port = free_port()
+        return f"http://127.0.0.1:{self._tracker_port}/announce"
+
+    def tracker(self, torrents, name="opentracker"):
+        """opentracker on the port tracker_url() reserved, with its own state folder; whitelists `torrents`
+        and waits until it accepts them."""
+        exe = need_program("opentracker")
+        state = self.path(name)
+        os.chmod(state, 0o755)
+        wl = os.path.join(state, "whitelist.txt")
+        with open(wl, "w") as f:
+            f.writelines(t.info_hash_hex + "\n" for t in torrents)
+        os.chmod(wl, 0o644)
+        port = self._tracker_port
+        # As root it would chroot to -d and drop to nobody, and a uid change clears PR_SET_PDEATHSIG:
+        # start it as nobody instead, so it only chdirs to -d (the whitelist path is relative to it).
+        t = Tracker(self, name, [exe, "-i", "127.0.0.1", "-p", port, "-P", port, "-d", state, "-w", "whitelist.txt"],
+                    cwd=state, as_nobody=True)
+        t.port = port
+        end = time.monotonic() + 10
+        while not port_open(port):
+            check(t.alive(), f"opentracker exited with {t.returncode}:\n{t.tail()}")
+            check(time.monotonic() < end, f"opentracker is not listening on {port} after 10 s:\n{t.tail()}")
+            time.sleep(0.05)
+        for tor in torrents:
+            t.check_allowed(tor)
+        return t
+
+    def lt_peer(self, name, torrent, save, seed, peers=(), no_tracker=False, upload_limit=0, timeout=None,
+                encryption="enabled"):
+        need_libtorrent()
+        argv = [SYSTEM_PYTHON, LT_PEER, torrent.path, "--seed" if seed else "--leech", "--save", save, "--port", 0,
+                "--encryption", encryption]
+        for p in peers:
+            argv += ["--peer", p]
+        if no_tracker:
+            argv.append("--no-tracker")
+        if upload_limit:
+            argv += ["--upload-limit", upload_limit]
+        if timeout:
+            argv += ["--timeout", timeout]
+        return LtPeer(self, name, argv)
+
+    def aria2(self, name, torrent, dir, seed):
+        """aria2c on a free port; --seed verifies dir/<name> and seeds forever, else it leeches and exits 0 when done.
+        aria2 finds peers only through the torrent's tracker (it cannot dial a given address)."""
+        exe = need_program("aria2c")
+        port = free_port()
+        argv = [exe, "--no-conf", f"--dir={dir}", f"--listen-port={port}", "--interface=127.0.0.1",
+                "--disable-ipv6=true", "--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false",
+                "--enable-peer-exchange=false", "--bt-tracker-interval=3", "--file-allocation=none",
+                "--allow-overwrite=true", "--auto-save-interval=0", "--summary-interval=1",
+                "--console-log-level=notice", "--enable-color=false", "--bt-require-crypto=false",
+                "--bt-min-crypto-level=plain", "--max-overall-upload-limit=0", "--max-overall-download-limit=0",
+                "--bt-stop-timeout=0", "--bt-save-metadata=false", "--follow-torrent=false"]
+        argv += (["--check-integrity=true", "--seed-ratio=0.0", "--bt-hash-check-seed=true"] if seed
+                 else ["--seed-time=0"])
+        argv.append(torrent.path)
+        env = dict(os.environ, HOME=self.home)
+        p = Proc(self, name, argv, env=env, cwd=self.home)
+        p.port = port
+        return p
+
+    def bad_peer(self, name, torrent, mode, extra=()):
+        argv = [sys.executable, BAD_PEER, torrent.path, "--port", 0, "--mode", mode, *extra]
+        p = Proc(self, name, argv)
+        p.port = int(p.wait_for(r"^LISTENING 127\.0\.0\.1:(\d+)", 20, "LISTENING").group(1))
+        return p
+
+    def bitveil(self, name, command, torrent, dir, peers=(), extra=(), port=0):
+        """`bitveil download|seed` bound to 127.0.0.1 with --verbose and --stats-json <lab>/<name>.stats.json.
+        Restarting under the same name replaces the stats file (the old one is renamed .1, .2, ...)."""
+        stats = os.path.join(self.dir, f"{name}.stats.json")
+        n = 1
+        while os.path.exists(stats):
+            stats = os.path.join(self.dir, f"{name}.{n}.stats.json")
+            n += 1
+        argv = [self.bitveil_path, command, torrent.path, "-d", dir, "--listen-address", "127.0.0.1",
+                "--port", port, "--stats-json", stats, "--verbose"]
+        for p in peers:
+            argv += ["--peer", p]
+        argv += list(extra)
+        log_name = name
+        n = 1
+        while os.path.exists(os.path.join(self.logs, log_name + ".log")):
+            log_name = f"{name}.run{n + 1}"
+            n += 1
+        return Bitveil(self, log_name, argv, stats)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Running cases
+
+def main(cases, doc):
+    """usage: PROG --bitveil PATH [--list] CASE...   -- exit 0 pass, 1 fail, 77 skipped."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bitveil", help="path to the bitveil binary under test")
+    ap.add_argument("--list", action="store_true", help="print the case names and exit")
+    ap.add_argument("case", nargs="*", help="cases to run (default: all, one after another)")
+    a = ap.parse_args()
+    if a.list:
+        for name, (_, _, text) in cases.items():
+            print(f"{name:24} {text}")
+        return 0
+    if not a.bitveil:
+        ap.error("--bitveil is required")
+    for name in a.case:
+        if name not in cases:
+            ap.error(f"unknown case {name!r}; --list shows them")
+    bitveil = os.path.abspath(a.bitveil)
+    if not os.access(bitveil, os.X_OK):
+        print(f"FAIL: {bitveil} is not an executable")
+        return 1
+    results = {}
+    for name in a.case or list(cases):
+        fn, budget, _ = cases[name]
+        print(f"=== {name} (budget {budget} s)", flush=True)
+        t0 = time.monotonic()
+        try:
+            with Lab(name, bitveil, budget) as lab:
+                fn(lab)
+            results[name] = "PASS"
+        except Skip as e:
+            results[name] = f"SKIP: {e}"
+            print(results[name])
+        except Failure as e:
+            results[name] = f"FAIL: {e}"
+        except Exception:  # a bug in the test itself
+            results[name] = "FAIL: test error\n" + traceback.format_exc()
+        print(f"=== {name}: {results[name]} ({time.monotonic() - t0:.1f} s)", flush=True)
+    if any(r.startswith("FAIL") for r in results.values()):
+        return 1
+    if all(r.startswith("SKIP") for r in results.values()):
+        return SKIP_CODE
+    return 0

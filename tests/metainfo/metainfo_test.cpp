@@ -1,0 +1,607 @@
+#include "metainfo/metainfo.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/hex.hpp"
+#include "crypto/sha1.hpp"
+
+namespace bt::metainfo {
+namespace {
+
+// A tiny bencode writer for building test torrents, independent of the encoder. Dictionaries are
+// std::maps from key to already-encoded value, so they come out sorted.
+using Dict = std::map<std::string, std::string>;
+
+std::string s(std::string_view text) {
+    return std::to_string(text.size()) + ":" + std::string(text);
+}
+std::string i(std::int64_t v) {
+    return "i" + std::to_string(v) + "e";
+}
+std::string l(const std::vector<std::string>& items) {
+    std::string out = "l";
+    for (const auto& item : items) out += item;
+    return out + "e";
+}
+std::string d(const Dict& dict) {
+    std::string out = "d";
+    for (const auto& [k, v] : dict) out += s(k) + v;
+    return out + "e";
+}
+std::string path(const std::vector<std::string>& components) {
+    std::vector<std::string> encoded;
+    for (const auto& c : components) encoded.push_back(s(c));
+    return l(encoded);
+}
+std::string file(std::int64_t length, const std::vector<std::string>& components, std::string attr = "") {
+    Dict f{{"length", i(length)}, {"path", path(components)}};
+    if (!attr.empty()) f["attr"] = s(attr);
+    return d(f);
+}
+// `count` distinct 20-byte hashes.
+std::string hashes(std::size_t count) {
+    std::string out;
+    for (std::size_t n = 0; n < count; ++n) out += std::string(20, static_cast<char>('A' + n % 26));
+    return out;
+}
+
+constexpr std::int64_t kPiece = 16 * 1024;
+
+// Multi-file: album/{a/b.txt (1000), c.flac (30000)} = 31000 bytes = 2 pieces of 16 KiB.
+Dict multi_info() {
+    return {{"name", s("album")},
+            {"piece length", i(kPiece)},
+            {"pieces", s(hashes(2))},
+            {"files", l({file(1000, {"a", "b.txt"}), file(30000, {"c.flac"})})}};
+}
+Dict single_info() {
+    return {
+        {"name", s("file.bin")}, {"piece length", i(kPiece)}, {"pieces", s(hashes(3))}, {"length", i(40000)}};
+}
+std::string torrent(const Dict& info, Dict root = {}) {
+    root["info"] = d(info);
+    return d(root);
+}
+
+TEST(Metainfo, ParsesHandBuiltMultiFileTorrent) {
+    const Dict info = multi_info();
+    const std::string bytes = torrent(info, {{"announce", s("http://t.example/announce")},
+                                             {"comment", s("hello")},
+                                             {"created by", s("bitveil test")},
+                                             {"creation date", i(1700000000)}});
+    auto r = parse_torrent(bytes);
+    ASSERT_TRUE(r) << r.error().message();
+    const Metainfo& m = *r;
+    EXPECT_EQ(m.name, "album");
+    EXPECT_TRUE(m.multi_file);
+    EXPECT_FALSE(m.hybrid);
+    EXPECT_FALSE(m.is_private);
+    EXPECT_EQ(m.piece_length, kPiece);
+    EXPECT_EQ(m.total_size, 31000);
+    EXPECT_EQ(m.info_bytes, d(info));
+    EXPECT_EQ(m.info_hash.bytes, crypto::sha1(d(info)));
+    EXPECT_EQ(m.info_hash.hex(), to_hex(crypto::sha1(d(info))));
+    ASSERT_EQ(m.files.size(), 2u);
+    EXPECT_EQ(m.files[0].path, (std::vector<std::string>{"a", "b.txt"}));
+    EXPECT_EQ(m.files[0].path_string(), "a/b.txt");
+    EXPECT_EQ(m.files[0].length, 1000);
+    EXPECT_EQ(m.files[0].offset, 0);
+    EXPECT_EQ(m.files[1].path, (std::vector<std::string>{"c.flac"}));
+    EXPECT_EQ(m.files[1].offset, 1000);
+    EXPECT_FALSE(m.files[1].pad);
+    ASSERT_EQ(m.num_pieces(), 2u);
+    EXPECT_EQ(std::string(m.piece_hashes[0].begin(), m.piece_hashes[0].end()), std::string(20, 'A'));
+    EXPECT_EQ(std::string(m.piece_hashes[1].begin(), m.piece_hashes[1].end()), std::string(20, 'B'));
+    EXPECT_EQ(m.piece_size(0), kPiece);
+    EXPECT_EQ(m.piece_size(1), 31000 - kPiece);
+    EXPECT_EQ(m.piece_size(2), 0);
+    EXPECT_EQ(m.trackers, (std::vector<std::vector<std::string>>{{"http://t.example/announce"}}));
+    EXPECT_EQ(m.comment, "hello");
+    EXPECT_EQ(m.created_by, "bitveil test");
+    EXPECT_EQ(m.creation_date, 1700000000);
+}
+
+TEST(Metainfo, SingleFileTorrentHasOneFileNamedAfterTheTorrent) {
+    auto r = parse_torrent(torrent(single_info()));
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_FALSE(r->multi_file);
+    ASSERT_EQ(r->files.size(), 1u);
+    EXPECT_EQ(r->files[0].path, (std::vector<std::string>{"file.bin"}));
+    EXPECT_EQ(r->files[0].length, 40000);
+    EXPECT_EQ(r->files[0].offset, 0);
+    EXPECT_EQ(r->total_size, 40000);
+    EXPECT_EQ(r->num_pieces(), 3u);
+    EXPECT_EQ(r->piece_size(2), 40000 - 2 * kPiece);
+    EXPECT_TRUE(r->trackers.empty());
+    EXPECT_FALSE(r->creation_date.has_value());
+}
+
+TEST(Metainfo, LastPieceIsFullWhenTotalIsAMultipleOfPieceLength) {
+    Dict info = single_info();
+    info["length"] = i(2 * kPiece);
+    info["pieces"] = s(hashes(2));
+    auto r = parse_torrent(torrent(info));
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->piece_size(1), kPiece);
+}
+
+TEST(Metainfo, InfoHashUsesRawBytesEvenWhenKeysAreUnsorted) {
+    // Keys out of order both outside and inside info: a re-encoding would change the hash.
+    const std::string info =
+        "d6:lengthi40000e4:name8:file.bin6:pieces60:" + hashes(3) + "12:piece lengthi16384ee";
+    const std::string bytes = "d4:info" + info + "8:announce" + s("http://t/a") + "e";
+    auto r = parse_torrent(bytes);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->info_hash.bytes, crypto::sha1(info));
+    EXPECT_EQ(r->info_bytes, info);
+    EXPECT_EQ(r->trackers, (std::vector<std::vector<std::string>>{{"http://t/a"}}));
+}
+
+TEST(Metainfo, DuplicateKeysAreStillRefused) {
+    const std::string bytes = "d4:info" + d(single_info()) + "4:info" + d(single_info()) + "e";
+    auto r = parse_torrent(bytes);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::malformed_bencode);
+}
+
+TEST(Metainfo, ParseInfoLoadsABareInfoDictionary) {
+    const std::string info = d(multi_info());
+    auto bare = parse_info(info);
+    ASSERT_TRUE(bare) << bare.error().message();
+    auto full = parse_torrent(torrent(multi_info(), {{"announce", s("http://t/a")}}));
+    ASSERT_TRUE(full);
+    EXPECT_EQ(bare->info_hash, full->info_hash);
+    EXPECT_EQ(bare->files.size(), 2u);
+    EXPECT_EQ(bare->total_size, 31000);
+    EXPECT_TRUE(bare->trackers.empty());
+    EXPECT_EQ(parse_info("li1ee").error().code, Errc::not_a_dictionary);
+    EXPECT_EQ(parse_info("d").error().code, Errc::malformed_bencode);
+}
+
+TEST(Metainfo, ErrorMessageIsCategoryThenDetail) {
+    Dict info = multi_info();
+    info["files"] = l({file(1000, {"a"}), file(-5, {"b"})});
+    auto r = parse_torrent(torrent(info));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::invalid_length);
+    EXPECT_EQ(r.error().detail, "info.files[1].length: negative");
+    EXPECT_EQ(r.error().message(), "invalid length: info.files[1].length: negative");
+}
+
+// ---- Refusals, table-driven ----
+
+struct BadCase {
+    const char* what;
+    std::function<std::string()> bytes;
+    Errc code;
+    const char* detail;  // must appear in the error's detail
+};
+
+std::string with_info(const std::function<void(Dict&)>& edit, Dict base = multi_info()) {
+    edit(base);
+    return torrent(base);
+}
+std::string with_files(std::vector<std::string> files) {
+    return with_info([&](Dict& info) { info["files"] = l(files); });
+}
+
+class MetainfoRejects : public testing::TestWithParam<BadCase> {};
+
+TEST_P(MetainfoRejects, WithCodeAndFieldName) {
+    const auto& c = GetParam();
+    auto r = parse_torrent(c.bytes());
+    ASSERT_FALSE(r) << c.what;
+    EXPECT_EQ(r.error().code, c.code) << c.what << ": " << r.error().message();
+    EXPECT_NE(r.error().detail.find(c.detail), std::string::npos) << c.what << ": " << r.error().message();
+}
+
+const std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+
+INSTANTIATE_TEST_SUITE_P(
+    Validation, MetainfoRejects,
+    testing::Values(
+        BadCase{"not bencode", [] { return std::string("d4:info"); }, Errc::malformed_bencode, "end"},
+        BadCase{"a list", [] { return std::string("li1ee"); }, Errc::not_a_dictionary, ""},
+        BadCase{"no info",
+                [] {
+                    return d({{"announce", s("x")}});
+                },
+                Errc::missing_info, "info: missing"},
+        BadCase{"info a list",
+                [] {
+                    return d({{"info", "le"}});
+                },
+                Errc::missing_info, "info: not a dictionary"},
+        // name
+        BadCase{"no name", [] { return with_info([](Dict& x) { x.erase("name"); }); }, Errc::invalid_name,
+                "info.name: missing"},
+        BadCase{"name not a string", [] { return with_info([](Dict& x) { x["name"] = i(1); }); },
+                Errc::invalid_name, "info.name: not a string"},
+        BadCase{"empty name", [] { return with_info([](Dict& x) { x["name"] = s(""); }); },
+                Errc::invalid_name, "info.name: empty"},
+        BadCase{"name .", [] { return with_info([](Dict& x) { x["name"] = s("."); }); }, Errc::invalid_name,
+                "info.name"},
+        BadCase{"name ..", [] { return with_info([](Dict& x) { x["name"] = s(".."); }); }, Errc::invalid_name,
+                "info.name: path escapes the download folder"},
+        BadCase{"name with NUL",
+                [] { return with_info([](Dict& x) { x["name"] = s(std::string("a\0b", 3)); }); },
+                Errc::invalid_name, "info.name: contains a NUL byte"},
+        BadCase{"name.utf-8 ..", [] { return with_info([](Dict& x) { x["name.utf-8"] = s(".."); }); },
+                Errc::invalid_name, "info.name.utf-8"},
+        // piece length
+        BadCase{"no piece length", [] { return with_info([](Dict& x) { x.erase("piece length"); }); },
+                Errc::invalid_piece_length, "info.piece length: missing"},
+        BadCase{"piece length string", [] { return with_info([](Dict& x) { x["piece length"] = s("16"); }); },
+                Errc::invalid_piece_length, "not an integer"},
+        BadCase{"piece length 0", [] { return with_info([](Dict& x) { x["piece length"] = i(0); }); },
+                Errc::invalid_piece_length, "not a power of two"},
+        BadCase{"piece length negative",
+                [] { return with_info([](Dict& x) { x["piece length"] = i(-16384); }); },
+                Errc::invalid_piece_length, "not a power of two"},
+        BadCase{"piece length 20000", [] { return with_info([](Dict& x) { x["piece length"] = i(20000); }); },
+                Errc::invalid_piece_length, "20000 is not a power of two"},
+        BadCase{"piece length 8 KiB", [] { return with_info([](Dict& x) { x["piece length"] = i(8192); }); },
+                Errc::invalid_piece_length, "below 16 KiB"},
+        BadCase{"piece length 2 GiB",
+                [] { return with_info([](Dict& x) { x["piece length"] = i(std::int64_t{1} << 31); }); },
+                Errc::invalid_piece_length, "above 1 GiB"},
+        // pieces
+        BadCase{"no pieces", [] { return with_info([](Dict& x) { x.erase("pieces"); }); },
+                Errc::invalid_pieces, "info.pieces: missing"},
+        BadCase{"pieces integer", [] { return with_info([](Dict& x) { x["pieces"] = i(3); }); },
+                Errc::invalid_pieces, "info.pieces: not a string"},
+        BadCase{"pieces 41 bytes",
+                [] { return with_info([](Dict& x) { x["pieces"] = s(hashes(2) + "x"); }); },
+                Errc::invalid_pieces, "41 bytes is not a multiple of 20"},
+        BadCase{"too many hashes", [] { return with_info([](Dict& x) { x["pieces"] = s(hashes(3)); }); },
+                Errc::invalid_pieces, "3 hashes for 2 pieces"},
+        BadCase{"too few hashes", [] { return with_info([](Dict& x) { x["pieces"] = s(hashes(1)); }); },
+                Errc::invalid_pieces, "1 hashes for 2 pieces"},
+        // files and lengths
+        BadCase{"empty files", [] { return with_files({}); }, Errc::no_files, "info.files: empty list"},
+        BadCase{"files a dict", [] { return with_info([](Dict& x) { x["files"] = d({}); }); },
+                Errc::invalid_field, "info.files: not a list"},
+        BadCase{"neither files nor length", [] { return with_info([](Dict& x) { x.erase("files"); }); },
+                Errc::no_files, "neither 'files' nor 'length'"},
+        BadCase{"file not a dict",
+                [] {
+                    return with_files({file(1, {"a"}), i(3)});
+                },
+                Errc::invalid_field, "info.files[1]: not a dictionary"},
+        BadCase{"negative file length",
+                [] {
+                    return with_files({file(1, {"a"}), file(1, {"b"}), file(-1, {"c"})});
+                },
+                Errc::invalid_length, "info.files[2].length: negative"},
+        BadCase{"missing file length",
+                [] {
+                    return with_files({d({{"path", path({"a"})}})});
+                },
+                Errc::invalid_length, "info.files[0].length: missing"},
+        BadCase{"string file length",
+                [] {
+                    return with_files({d({{"length", s("1")}, {"path", path({"a"})}})});
+                },
+                Errc::invalid_length, "info.files[0].length: not an integer"},
+        BadCase{"sum overflows",
+                [] {
+                    return with_files({file(kMax, {"a"}), file(1, {"b"})});
+                },
+                Errc::invalid_length, "info.files[1].length: total size overflows"},
+        BadCase{"single-file negative",
+                [] { return with_info([](Dict& x) { x["length"] = i(-1); }, single_info()); },
+                Errc::invalid_length, "info.length: negative"},
+        BadCase{"single-file zero",
+                [] { return with_info([](Dict& x) { x["length"] = i(0); }, single_info()); },
+                Errc::invalid_length, "total size is zero"},
+        BadCase{"all files empty",
+                [] {
+                    return with_files({file(0, {"a"}), file(0, {"b"})});
+                },
+                Errc::invalid_length, "total size is zero"},
+        // paths
+        BadCase{"empty path list",
+                [] {
+                    return with_files({file(1, {"a"}), file(1, {})});
+                },
+                Errc::invalid_path, "info.files[1].path: empty list"},
+        BadCase{"path not a list",
+                [] {
+                    return with_files({d({{"length", i(1)}, {"path", s("a")}})});
+                },
+                Errc::invalid_path, "info.files[0].path: not a list"},
+        BadCase{"path element integer",
+                [] {
+                    return with_files({d({{"length", i(1)}, {"path", l({s("a"), i(1)})}})});
+                },
+                Errc::invalid_path, "info.files[0].path[1]: not a string"},
+        BadCase{"path ..",
+                [] {
+                    return with_files({file(1, {"a", "..", "b"})});
+                },
+                Errc::invalid_path, "info.files[0].path: path escapes the download folder"},
+        BadCase{"path NUL", [] { return with_files({file(1, {std::string("a\0", 2)})}); }, Errc::invalid_path,
+                "info.files[0].path: contains a NUL byte"},
+        BadCase{"path only dots",
+                [] {
+                    return with_files({file(1, {"", ".", ""})});
+                },
+                Errc::invalid_path, "info.files[0].path: empty path"},
+        BadCase{"path.utf-8 ..",
+                [] {
+                    return with_files(
+                        {d({{"length", i(1)}, {"path", path({"a"})}, {"path.utf-8", path({".."})}})});
+                },
+                Errc::invalid_path, "info.files[0].path.utf-8"},
+        BadCase{"duplicate path",
+                [] {
+                    return with_files({file(1, {"a", "b"}), file(1, {"c"}), file(1, {"a", "b"})});
+                },
+                Errc::invalid_path, "info.files[2].path: same path as info.files[0]"},
+        BadCase{"duplicate after sanitising",
+                [] {
+                    return with_files({file(1, {"a", ".", "b"}), file(1, {"a", "b"})});
+                },
+                Errc::invalid_path, "same path"},
+        BadCase{"file is another's folder",
+                [] {
+                    return with_files({file(1, {"x", "y", "z"}), file(1, {"x", "y"})});
+                },
+                Errc::invalid_path, "info.files[0].path: lies inside info.files[1]"},
+        BadCase{"path over 4096 bytes",
+                [] { return with_files({file(1, std::vector<std::string>(17, std::string(250, 'a')))}); },
+                Errc::invalid_path, "longer than 4096 bytes"},
+        BadCase{"attr integer",
+                [] {
+                    return with_files({d({{"length", i(1)}, {"path", path({"a"})}, {"attr", i(1)}})});
+                },
+                Errc::invalid_field, "info.files[0].attr: not a string"},
+        // BEP 52
+        BadCase{"v2-only",
+                [] {
+                    return with_info([](Dict& x) {
+                        x.erase("pieces");
+                        x.erase("files");
+                        x["meta version"] = i(2);
+                        x["file tree"] = d({{"a", d({{"", d({{"length", i(5)}})}})}});
+                    });
+                },
+                Errc::v2_only,
+                "v2-only torrent (BEP 52) is not supported; a hybrid v1+v2 torrent would load"},
+        // fields outside info
+        BadCase{"announce integer",
+                [] {
+                    return torrent(multi_info(), {{"announce", i(1)}});
+                },
+                Errc::invalid_field, "announce: not a string"},
+        BadCase{"announce-list string",
+                [] {
+                    return torrent(multi_info(), {{"announce-list", s("x")}});
+                },
+                Errc::invalid_field, "announce-list: not a list"},
+        BadCase{"announce-list tier string",
+                [] {
+                    return torrent(multi_info(), {{"announce-list", l({s("x")})}});
+                },
+                Errc::invalid_field, "announce-list[0]: not a list"},
+        BadCase{"announce-list url integer",
+                [] {
+                    return torrent(multi_info(), {{"announce-list", l({l({s("a")}), l({s("b"), i(1)})})}});
+                },
+                Errc::invalid_field, "announce-list[1][1]: not a string"},
+        BadCase{"comment integer",
+                [] {
+                    return torrent(multi_info(), {{"comment", i(1)}});
+                },
+                Errc::invalid_field, "comment: not a string"},
+        BadCase{"creation date string",
+                [] {
+                    return torrent(multi_info(), {{"creation date", s("now")}});
+                },
+                Errc::invalid_field, "creation date: not an integer"},
+        BadCase{"url-list integer",
+                [] {
+                    return torrent(multi_info(), {{"url-list", i(1)}});
+                },
+                Errc::invalid_field, "url-list: not a string or list"},
+        BadCase{"httpseeds element",
+                [] {
+                    return torrent(multi_info(), {{"httpseeds", l({i(1)})}});
+                },
+                Errc::invalid_field, "httpseeds[0]: not a string"}));
+
+// ---- Accepted variations ----
+
+TEST(Metainfo, HybridTorrentLoadsAsV1) {
+    Dict info = multi_info();
+    info["meta version"] = i(2);
+    info["file tree"] = d({{"c.flac", d({{"", d({{"length", i(30000)}})}})}});
+    auto r = parse_torrent(torrent(info));
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_TRUE(r->hybrid);
+    EXPECT_EQ(r->files.size(), 2u);
+}
+
+TEST(Metainfo, PrivateOnlyWhenTheFlagIsTheIntegerOne) {
+    const std::vector<std::pair<std::string, bool>> cases = {
+        {i(1), true}, {i(0), false}, {i(2), false}, {s("1"), false}};
+    for (const auto& [value, expected] : cases) {
+        Dict info = multi_info();
+        info["private"] = value;
+        auto r = parse_torrent(torrent(info));
+        ASSERT_TRUE(r) << value;
+        EXPECT_EQ(r->is_private, expected) << value;
+    }
+    EXPECT_FALSE(parse_torrent(torrent(multi_info()))->is_private);
+}
+
+struct TrackerCase {
+    const char* what;
+    Dict root;
+    std::vector<std::vector<std::string>> expected;
+};
+
+class MetainfoTrackers : public testing::TestWithParam<TrackerCase> {};
+
+TEST_P(MetainfoTrackers, FollowBep12) {
+    const auto& c = GetParam();
+    auto r = parse_torrent(torrent(multi_info(), c.root));
+    ASSERT_TRUE(r) << c.what << ": " << r.error().message();
+    EXPECT_EQ(r->trackers, c.expected) << c.what;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AnnounceList, MetainfoTrackers,
+    testing::Values(TrackerCase{"none", {}, {}},
+                    TrackerCase{"announce only", {{"announce", s("http://a")}}, {{"http://a"}}},
+                    TrackerCase{"empty announce", {{"announce", s("")}}, {}},
+                    TrackerCase{
+                        "announce-list wins",
+                        {{"announce", s("http://x")},
+                         {"announce-list", l({l({s("http://a"), s("http://b")}), l({s("udp://c")})})}},
+                        {{"http://a", "http://b"}, {"udp://c"}}},
+                    TrackerCase{"empty announce-list falls back",
+                                {{"announce", s("http://x")}, {"announce-list", l({})}},
+                                {{"http://x"}}},
+                    TrackerCase{"only empty tiers fall back",
+                                {{"announce", s("http://x")}, {"announce-list", l({l({}), l({s("")})})}},
+                                {{"http://x"}}},
+                    TrackerCase{"empties and duplicates dropped",
+                                {{"announce-list", l({l({s(""), s("http://a")}), l({s("http://a")}),
+                                                      l({s("http://b"), s("http://a"), s("http://b")})})}},
+                                {{"http://a"}, {"http://b"}}}));
+
+TEST(Metainfo, WebSeedsFromUrlListAndHttpSeeds) {
+    auto one = parse_torrent(torrent(multi_info(), {{"url-list", s("http://w/")}}));
+    ASSERT_TRUE(one);
+    EXPECT_EQ(one->url_list, (std::vector<std::string>{"http://w/"}));
+    auto many = parse_torrent(
+        torrent(multi_info(), {{"url-list", l({s("http://a/"), s(""), s("http://b/"), s("http://a/")})},
+                               {"httpseeds", l({s("http://h/seed")})}}));
+    ASSERT_TRUE(many);
+    EXPECT_EQ(many->url_list, (std::vector<std::string>{"http://a/", "http://b/"}));
+    EXPECT_EQ(many->http_seeds, (std::vector<std::string>{"http://h/seed"}));
+    auto empty = parse_torrent(torrent(multi_info(), {{"url-list", s("")}}));
+    ASSERT_TRUE(empty);
+    EXPECT_TRUE(empty->url_list.empty());
+}
+
+TEST(Metainfo, PrefersUtf8VariantsOfNamePathAndComment) {
+    Dict info = multi_info();
+    info["name.utf-8"] = s("Album \xc3\xa9t\xc3\xa9");
+    info["files"] =
+        l({d({{"length", i(1000)}, {"path", path({"bad"})}, {"path.utf-8", path({"caf\xc3\xa9.txt"})}}),
+           file(30000, {"c.flac"})});
+    auto r = parse_torrent(torrent(info, {{"comment", s("plain")}, {"comment.utf-8", s("unicode")}}));
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->name, "Album \xc3\xa9t\xc3\xa9");
+    EXPECT_EQ(r->files[0].path, (std::vector<std::string>{"caf\xc3\xa9.txt"}));
+    EXPECT_EQ(r->comment, "unicode");
+}
+
+TEST(Metainfo, SanitisesNameAndPathComponents) {
+    Dict info = multi_info();
+    info["name"] = s("a/b\\c");
+    info["files"] = l({file(1000, {"", "x/y", ".", "z\\w"}), file(30000, {std::string(300, 'q') + ".flac"})});
+    auto r = parse_torrent(torrent(info));
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->name, "a_b_c");
+    EXPECT_EQ(r->files[0].path, (std::vector<std::string>{"x_y", "z_w"}));
+    EXPECT_EQ(r->files[1].path[0], std::string(250, 'q') + ".flac");
+}
+
+TEST(Metainfo, UnderstandsPadFilesAndAttributes) {
+    Dict info = multi_info();
+    // 1000 + pad 15384 aligns c.flac to the second piece; two pads share a path, which is fine.
+    info["files"] = l({file(1000, {"a"}, "x"), file(15384, {".pad", "15384"}, "p"), file(30000, {"c"}, "h"),
+                       file(2000, {".pad", "15384"}, "p"), file(1, {"d"}, "xh")});
+    info["pieces"] = s(hashes(3));
+    auto r = parse_torrent(torrent(info));
+    ASSERT_TRUE(r) << r.error().message();
+    ASSERT_EQ(r->files.size(), 5u);
+    EXPECT_TRUE(r->files[0].executable);
+    EXPECT_FALSE(r->files[0].pad);
+    EXPECT_TRUE(r->files[1].pad);
+    EXPECT_EQ(r->files[1].path_string(), ".pad/15384");
+    EXPECT_EQ(r->files[2].offset, kPiece);
+    EXPECT_TRUE(r->files[2].hidden);
+    EXPECT_FALSE(r->files[2].executable);
+    EXPECT_TRUE(r->files[3].pad);
+    EXPECT_TRUE(r->files[4].executable && r->files[4].hidden);
+    EXPECT_EQ(r->total_size, 1000 + 15384 + 30000 + 2000 + 1);
+}
+
+TEST(Metainfo, PadFileMayShareAPathWithARealFile) {
+    Dict info = multi_info();
+    info["files"] = l({file(1000, {"a"}), file(30000, {"a"}, "p")});
+    auto r = parse_torrent(torrent(info));
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_TRUE(r->files[1].pad);
+}
+
+TEST(Metainfo, SingleFileAttributesApply) {
+    Dict info = single_info();
+    info["attr"] = s("x");
+    auto r = parse_torrent(torrent(info));
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_TRUE(r->files[0].executable);
+}
+
+// ---- Real-world torrents (not copied into the repo) ----
+
+struct RealTorrent {
+    const char* file;
+    const char* name;
+    const char* info_hash;
+    std::size_t files;
+    std::int64_t total_size;
+    std::int64_t piece_length;
+};
+
+std::filesystem::path real_torrent_dir() {
+    if (const char* env = std::getenv("BT_TORRENT_TESTDATA")) return env;
+    return "/work/shared/testdata/torrents";
+}
+
+class RealWorldTorrent : public testing::TestWithParam<RealTorrent> {};
+
+// Expected values as reported by libtorrent 2.0.8 (python3-libtorrent).
+TEST_P(RealWorldTorrent, MatchesLibtorrent) {
+    const auto& c = GetParam();
+    const auto file_path = real_torrent_dir() / c.file;
+    if (!std::filesystem::exists(file_path)) GTEST_SKIP() << file_path << " is not available on this machine";
+    std::ifstream in(file_path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto r = parse_torrent(bytes);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->name, c.name);
+    EXPECT_EQ(r->info_hash.hex(), c.info_hash);
+    EXPECT_EQ(r->files.size(), c.files);
+    EXPECT_EQ(r->total_size, c.total_size);
+    EXPECT_EQ(r->piece_length, c.piece_length);
+    EXPECT_TRUE(r->multi_file);
+    EXPECT_EQ(r->trackers,
+              (std::vector<std::vector<std::string>>{{"http://tracker.etree.org:6969/announce"}}));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Etree, RealWorldTorrent,
+    testing::Values(RealTorrent{"gd1990-10-13.sbd.21971.shnf.torrent", "gd1990-10-13.sbd.21971.shnf",
+                                "27924587eef1e178ad9418ad55c8cbb38d5cc1c3", 24, 809842583, 262144},
+                    RealTorrent{"mmw2007-04-25ccm4.flac16.torrent", "mmw2007-04-25ccm4.flac16",
+                                "264e2d4cfdc3d43eb6d47746c7d299967b578ca7", 19, 842896105, 524288},
+                    RealTorrent{"ph1994-07-16.1925.shnf.torrent", "ph1994-07-16.1925.shnf",
+                                "b859a989b0b301214c1c6afdab22f755a3235bbb", 30, 994009705, 1048576}));
+
+}  // namespace
+}  // namespace bt::metainfo

@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+"""A scripted misbehaving BitTorrent peer for hostile-peer tests (plain sockets, asyncio, no libtorrent).
+
+usage: bad_peer.py TORRENT [--host 127.0.0.1] [--port N] [--mode MODE] [--connect HOST:PORT]... [--seconds S]
+
+It claims to have every piece of TORRENT, accepts plain BitTorrent connections (no MSE, no extensions,
+reserved bytes zero) on HOST:PORT and also dials each --connect endpoint. After the handshake it behaves
+according to MODE:
+  corrupt    sends a full bitfield and UNCHOKE, answers every REQUEST with the right length of random bytes
+  garbage    sends a full bitfield, then an endless stream of random bytes
+  oversized  sends a full bitfield and UNCHOKE, then a PIECE header announcing a 2 GiB message, and trickles bytes
+  flood      sends a full bitfield and UNCHOKE, then HAVE and KEEP-ALIVE messages as fast as the peer reads them
+It stays up until SIGTERM/SIGINT or --seconds, and logs one line per event on stdout:
+  LISTENING HOST:PORT mode=MODE
+  CONN <n> in|out <ip:port>
+  HANDSHAKE <n> ok peer_id=<hex> | HANDSHAKE <n> bad <why>
+  RECV <n> <message> / SENT <n> <what>
+  CLOSED <n> by-peer|reset|by-us <why> after requests=R blocks=B bytes=X seconds=S
+  SUMMARY connections=N handshakes=N requests=N blocks=N closed_by_peer=N
+"""
+import argparse
+import asyncio
+import hashlib
+import os
+import random
+import signal
+import sys
+import time
+
+PSTR = b"\x13BitTorrent protocol"
+MAX_MESSAGE = 1 << 20  # longest message we accept from the peer (a bitfield of 8M pieces)
+MAX_BLOCK = 128 * 1024  # longest block we answer; longer requests get the connection closed
+NAMES = {0: "CHOKE", 1: "UNCHOKE", 2: "INTERESTED", 3: "NOT_INTERESTED", 4: "HAVE", 5: "BITFIELD", 6: "REQUEST",
+         7: "PIECE", 8: "CANCEL", 9: "PORT", 13: "SUGGEST", 14: "HAVE_ALL", 15: "HAVE_NONE", 16: "REJECT",
+         17: "ALLOWED_FAST", 20: "EXTENDED"}
+
+
+def bdecode(data, i=0, spans=None):
+    """(value, end) of the bencoded value at data[i:]; records (start, end) of top-level dict values in spans."""
+    c = data[i:i + 1]
+    if c == b"i":
+        j = data.index(b"e", i)
+        return int(data[i + 1:j]), j + 1
+    if c == b"l":
+        out, i = [], i + 1
+        while data[i:i + 1] != b"e":
+            v, i = bdecode(data, i)
+            out.append(v)
+        return out, i + 1
+    if c == b"d":
+        out, i = {}, i + 1
+        while data[i:i + 1] != b"e":
+            k, i = bdecode(data, i)
+            start = i
+            out[k], i = bdecode(data, i)
+            if spans is not None:
+                spans[k] = (start, i)
+        return out, i + 1
+    if c.isdigit():
+        j = data.index(b":", i)
+        n = int(data[i:j])
+        return data[j + 1:j + 1 + n], j + 1 + n
+    raise ValueError(f"bad bencode at offset {i}")
+
+
+def load_torrent(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    spans = {}
+    top, _ = bdecode(data, 0, spans)
+    a, b = spans[b"info"]
+    info = top[b"info"]
+    num_pieces = len(info[b"pieces"]) // 20
+    return hashlib.sha1(data[a:b]).digest(), num_pieces
+
+
+def full_bitfield(num_pieces):
+    bits = bytearray((num_pieces + 7) // 8)
+    for i in range(num_pieces):
+        bits[i // 8] |= 0x80 >> (i % 8)
+    return bytes(bits)
+
+
+def message(msg_id, payload=b""):
+    return (len(payload) + 1).to_bytes(4, "big") + bytes([msg_id]) + payload
+
+
+class Closed(Exception):
+    pass
+
+
+class BadPeer:
+    def __init__(self, args):
+        self.args = args
+        self.info_hash, self.num_pieces = load_torrent(args.torrent)
+        self.peer_id = b"-BP0001-" + os.urandom(12)
+        self.t0 = time.monotonic()
+        self.counts = {"connections": 0, "handshakes": 0, "requests": 0, "blocks": 0, "closed_by_peer": 0}
+        self.stop = asyncio.Event()
+        self.conns = set()
+
+    def log(self, line):
+        print(f"[{time.monotonic() - self.t0:8.3f}] {line}", flush=True)
+
+    async def serve(self):
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop.set)
+        server = await asyncio.start_server(lambda r, w: self.connection(r, w, "in"), self.args.host, self.args.port)
+        port = server.sockets[0].getsockname()[1]
+        print(f"LISTENING {self.args.host}:{port} mode={self.args.mode} pieces={self.num_pieces}", flush=True)
+        for ep in self.args.connect:
+            host, p = ep.rsplit(":", 1)
+            asyncio.ensure_future(self.dial(host.strip("[]"), int(p)))
+        try:
+            await asyncio.wait_for(self.stop.wait(), self.args.seconds or None)
+        except asyncio.TimeoutError:
+            pass
+        server.close()
+        for t in list(self.conns):
+            t.cancel()
+        await asyncio.sleep(0.1)
+        c = self.counts
+        self.log(" ".join(["SUMMARY"] + [f"{k}={v}" for k, v in c.items()]))
+
+    async def dial(self, host, port):
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
+        except (OSError, asyncio.TimeoutError) as e:
+            self.log(f"DIAL {host}:{port} failed: {e}")
+            return
+        await self.connection(reader, writer, "out")
+
+    async def connection(self, reader, writer, direction):
+        self.counts["connections"] += 1
+        n = self.counts["connections"]
+        peer = writer.get_extra_info("peername")
+        self.log(f"CONN {n} {direction} {peer[0]}:{peer[1]}")
+        st = {"requests": 0, "blocks": 0, "bytes": 0, "t0": time.monotonic()}
+        task = asyncio.current_task()
+        self.conns.add(task)
+        how, why = "by-us", "done"
+        try:
+            await self.handshake(n, reader, writer, direction)
+            await getattr(self, "mode_" + self.args.mode)(n, reader, writer, st)
+        except asyncio.IncompleteReadError:
+            how, why = "by-peer", "eof"
+            self.counts["closed_by_peer"] += 1
+        except (ConnectionResetError, BrokenPipeError) as e:
+            how, why = "reset", type(e).__name__
+            self.counts["closed_by_peer"] += 1
+        except Closed as e:
+            why = str(e)
+        except asyncio.CancelledError:
+            why = "shutting down"
+        finally:
+            self.conns.discard(task)
+            writer.transport.abort()
+            self.log(f"CLOSED {n} {how} {why} after requests={st['requests']} blocks={st['blocks']} "
+                     f"bytes={st['bytes']} seconds={time.monotonic() - st['t0']:.2f}")
+
+    async def handshake(self, n, reader, writer, direction):
+        ours = PSTR + bytes(8) + self.info_hash + self.peer_id
+        if direction == "out":
+            writer.write(ours)
+        first = await asyncio.wait_for(reader.readexactly(20), 30)
+        if first != PSTR:
+            self.log(f"HANDSHAKE {n} bad not a plain BitTorrent handshake (MSE?): {first[:8].hex()}")
+            raise Closed("bad handshake")
+        rest = await asyncio.wait_for(reader.readexactly(48), 30)
+        reserved, info_hash, peer_id = rest[:8], rest[8:28], rest[28:]
+        if info_hash != self.info_hash:
+            self.log(f"HANDSHAKE {n} bad info_hash {info_hash.hex()}")
+            raise Closed("unknown info-hash")
+        if direction == "in":
+            writer.write(ours)
+        self.counts["handshakes"] += 1
+        self.log(f"HANDSHAKE {n} ok peer_id={peer_id.hex()} ({peer_id[:8].decode('ascii', 'replace')}) "
+                 f"reserved={reserved.hex()}")
+
+    async def read_message(self, n, reader):
+        length = int.from_bytes(await reader.readexactly(4), "big")
+        if length == 0:
+            return None, b""
+        if length > MAX_MESSAGE:
+            raise Closed(f"peer announced a {length}-byte message")
+        body = await reader.readexactly(length)
+        return body[0], body[1:]
+
+    async def send_have_all(self, n, writer, unchoke=True):
+        writer.write(message(5, full_bitfield(self.num_pieces)))
+        if unchoke:
+            writer.write(message(1))
+        await writer.drain()
+        self.log(f"SENT {n} BITFIELD (all {self.num_pieces} pieces)" + (" + UNCHOKE" if unchoke else ""))
+
+    def log_message(self, n, msg_id, payload):
+        if msg_id is None:
+            self.log(f"RECV {n} KEEP_ALIVE")
+        elif msg_id == 6 and len(payload) == 12:
+            return  # logged by the caller with the answer
+        elif msg_id in (5, 20):
+            self.log(f"RECV {n} {NAMES[msg_id]} ({len(payload)} bytes)")
+        else:
+            name = NAMES.get(msg_id, f"UNKNOWN({msg_id})")
+            self.log(f"RECV {n} {name} {payload[:16].hex()}")
+
+    async def mode_corrupt(self, n, reader, writer, st):
+        await self.send_have_all(n, writer)
+        while True:
+            msg_id, payload = await self.read_message(n, reader)
+            self.log_message(n, msg_id, payload)
+            if msg_id == 6 and len(payload) == 12:
+                index, begin, length = (int.from_bytes(payload[i:i + 4], "big") for i in (0, 4, 8))
+                st["requests"] += 1
+                self.counts["requests"] += 1
+                if length == 0 or length > MAX_BLOCK or index >= self.num_pieces:
+                    self.log(f"RECV {n} REQUEST {index}:{begin}+{length} out of bounds")
+                    raise Closed("bad request")
+                writer.write(message(7, payload[:8] + os.urandom(length)))
+                await writer.drain()
+                st["blocks"] += 1
+                st["bytes"] += length
+                self.counts["blocks"] += 1
+                self.log(f"RECV {n} REQUEST {index}:{begin}+{length} -> SENT random bytes")
+
+    async def mode_garbage(self, n, reader, writer, st):
+        await self.send_have_all(n, writer, unchoke=False)
+        drain = asyncio.ensure_future(self.read_all(n, reader))
+        try:
+            while not drain.done():
+                chunk = os.urandom(16 * 1024)
+                writer.write(chunk)
+                await writer.drain()
+                st["bytes"] += len(chunk)
+                await asyncio.sleep(0.01)
+            drain.result()
+        finally:
+            drain.cancel()
+
+    async def mode_oversized(self, n, reader, writer, st):
+        await self.send_have_all(n, writer)
+        writer.write((0x7FFFFFFF).to_bytes(4, "big") + bytes([7]) + (0).to_bytes(8, "big"))
+        self.log(f"SENT {n} PIECE header with length 2147483647")
+        drain = asyncio.ensure_future(self.read_all(n, reader))
+        try:
+            while not drain.done():
+                writer.write(os.urandom(1024))
+                await writer.drain()
+                st["bytes"] += 1024
+                await asyncio.sleep(0.05)
+            drain.result()
+        finally:
+            drain.cancel()
+
+    async def mode_flood(self, n, reader, writer, st):
+        await self.send_have_all(n, writer)
+        drain = asyncio.ensure_future(self.read_all(n, reader))
+        rng = random.Random()
+        try:
+            while not drain.done():
+                batch = b"".join(message(4, rng.randrange(self.num_pieces).to_bytes(4, "big")) + bytes(4)
+                                 for _ in range(1000))
+                writer.write(batch)
+                await writer.drain()
+                st["bytes"] += len(batch)
+                await asyncio.sleep(0)
+            drain.result()
+        finally:
+            drain.cancel()
+
+    async def read_all(self, n, reader):
+        """Read and log the peer's messages until it closes (raises IncompleteReadError then)."""
+        while True:
+            msg_id, payload = await self.read_message(n, reader)
+            self.log_message(n, msg_id, payload)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    ap.add_argument("torrent")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0, help="listen port (0: the kernel picks, see LISTENING)")
+    ap.add_argument("--mode", choices=["corrupt", "garbage", "oversized", "flood"], default="corrupt")
+    ap.add_argument("--connect", action="append", default=[], metavar="HOST:PORT", help="also dial this peer")
+    ap.add_argument("--seconds", type=float, default=0, help="exit after S seconds (default: run until SIGTERM)")
+    args = ap.parse_args()
+    try:
+        peer = BadPeer(args)
+    except (OSError, ValueError, KeyError) as e:
+        print(f"bad_peer: cannot read {args.torrent}: {e}", file=sys.stderr)
+        return 2
+    asyncio.run(peer.serve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
