@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -46,6 +47,9 @@ struct DownloadOptions {
     std::string stats_json;
     bool quiet = false;
     bool verbose = false;
+    net::EncryptionPolicy encryption = net::EncryptionPolicy::prefer;
+    net::EncryptionLevel encryption_level = net::EncryptionLevel::rc4;
+    int handshake_timeout = 30;
 };
 
 constexpr const char* kDownloadFooter = R"(
@@ -85,6 +89,26 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
     cmd->add_option("--max-peers", o.max_peers, "connected peers at most (default 50)")
         ->check(CLI::Range(1, 10000));
     cmd->add_option("--stats-json", o.stats_json, "write transfer statistics to FILE at exit");
+    cmd->add_option(
+           "--encryption", o.encryption,
+           "MSE/PE policy: disable (plaintext only), allow (plaintext out, both in), prefer (default: MSE "
+           "out, plaintext retry, both in), require (MSE only, both ways)")
+        ->transform(CLI::CheckedTransformer(
+            std::map<std::string, net::EncryptionPolicy>{{"disable", net::EncryptionPolicy::disable},
+                                                         {"allow", net::EncryptionPolicy::allow},
+                                                         {"prefer", net::EncryptionPolicy::prefer},
+                                                         {"require", net::EncryptionPolicy::require}}));
+    cmd->add_option(
+           "--encryption-level", o.encryption_level,
+           "what MSE offers and accepts: rc4 (default: the whole stream encrypted), header (only the "
+           "handshake obfuscated), both")
+        ->transform(CLI::CheckedTransformer(
+            std::map<std::string, net::EncryptionLevel>{{"rc4", net::EncryptionLevel::rc4},
+                                                        {"header", net::EncryptionLevel::header},
+                                                        {"both", net::EncryptionLevel::both}}));
+    cmd->add_option("--handshake-timeout", o.handshake_timeout,
+                    "seconds a peer has to finish the MSE and BitTorrent handshakes (default 30)")
+        ->check(CLI::Range(1, 600));
     cmd->add_flag("-q,--quiet", o.quiet, "no progress line, errors only");
     cmd->add_flag("-v,--verbose", o.verbose, "log peer and tracker events");
 }
@@ -158,6 +182,13 @@ void write_stats_json(const std::string& path, const session::TorrentStatus& s, 
     j.integer(s.stats.peers_connected_out);
     j.key("peers_banned");
     j.integer(s.stats.peers_banned);
+    j.key("connections_by_kind");
+    j.begin_object();
+    for (const auto& [kind, count] : s.stats.connections_by_kind) {
+        j.key(kind);
+        j.integer(count);
+    }
+    j.end_object();
     j.key("connections_closed");
     j.begin_object();
     for (const auto& [reason, count] : s.stats.closed_by_reason) {
@@ -220,6 +251,9 @@ int run_download(const DownloadOptions& o) {
     settings.listen_port = static_cast<std::uint16_t>(o.port);
     settings.listen_address = o.listen_address;
     settings.max_peers = o.max_peers;
+    settings.encryption = o.encryption;
+    settings.encryption_level = o.encryption_level;
+    settings.handshake_timeout = std::chrono::seconds(o.handshake_timeout);
     session::Session session(io, settings);
     if (auto listening = session.listen(); !listening) {
         report_error("", listening.error());

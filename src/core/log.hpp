@@ -12,13 +12,15 @@ enum class Level : int { trace = 0, debug, info, warning, error, off };
 
 void set_level(Level level) noexcept;
 Level level() noexcept;
-inline bool enabled(Level l) noexcept { return l >= level(); }
+inline bool enabled(Level l) noexcept {
+    return l >= level();
+}
 void write(Level l, std::string_view module, const std::string& text);
 
 }  // namespace bt::log
 
-#define BT_LOG(lvl, module, ...)                                                             \
-    do {                                                                                     \
-        if (::bt::log::enabled(::bt::log::Level::lvl))                                       \
-            ::bt::log::write(::bt::log::Level::lvl, module, ::fmt::format(__VA_ARGS__));      \
+#define BT_LOG(lvl, module, ...)                                                         \
+    do {                                                                                 \
+        if (::bt::log::enabled(::bt::log::Level::lvl))                                   \
+            ::bt::log::write(::bt::log::Level::lvl, module, ::fmt::format(__VA_ARGS__)); \
     } while (false)

@@ -19,6 +19,7 @@
 //
 // The initiator sends nothing after message 3 until done(): it does not know the method before
 // crypto_select arrives (spec §2, §11 item 7).
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>

@@ -49,7 +49,8 @@ Result<HttpResponse, std::string> http_get_blocking(const std::string& url, cons
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, options.max_redirects);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(options.timeout.count()));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(std::min<long>(options.timeout.count(), 15)));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+                     static_cast<long>(std::min<long>(options.timeout.count(), 15)));
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_data);
@@ -69,10 +70,11 @@ Result<HttpResponse, std::string> http_get_blocking(const std::string& url, cons
 }
 
 asio::awaitable<Result<HttpResponse, std::string>> http_get(asio::any_io_executor pool, std::string url,
-                                                             HttpOptions options) {
+                                                            HttpOptions options) {
     co_return co_await asio::co_spawn(
         pool,
-        [url = std::move(url), options = std::move(options)]() -> asio::awaitable<Result<HttpResponse, std::string>> {
+        [url = std::move(url),
+         options = std::move(options)]() -> asio::awaitable<Result<HttpResponse, std::string>> {
             co_return http_get_blocking(url, options);
         },
         asio::use_awaitable);

@@ -28,6 +28,6 @@ Result<HttpResponse, std::string> http_get_blocking(const std::string& url, cons
 
 // Runs http_get_blocking on `pool` and resumes the caller on its own executor.
 asio::awaitable<Result<HttpResponse, std::string>> http_get(asio::any_io_executor pool, std::string url,
-                                                             HttpOptions options);
+                                                            HttpOptions options);
 
 }  // namespace bt::net

@@ -8,7 +8,7 @@ namespace bt::session {
 // Closes a socket when a deadline passes, so that any pending operation on it completes with an error.
 // The handler shares its state, so it stays safe even if it was already queued when the Deadline died.
 class Deadline {
-public:
+  public:
     Deadline(asio::ip::tcp::socket& socket, std::chrono::steady_clock::duration after)
         : timer_(socket.get_executor(), after) {
         timer_.async_wait([state = state_](std::error_code ec) {
@@ -28,7 +28,7 @@ public:
 
     bool expired() const { return state_->expired; }
 
-private:
+  private:
     struct State {
         asio::ip::tcp::socket* socket = nullptr;
         bool expired = false;

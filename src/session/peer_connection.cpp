@@ -1,11 +1,11 @@
 #include "session/peer_connection.hpp"
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
-#include <algorithm>
 
 #include "core/log.hpp"
 #include "session/session.hpp"
@@ -43,8 +43,8 @@ bool erase_block(Vector& blocks, const swarm::Block& block) {
 
 }  // namespace
 
-PeerConnection::PeerConnection(Torrent& torrent, swarm::PeerId id, Transport transport, Endpoint endpoint,
-                               Direction direction, const wire::Handshake& remote,
+PeerConnection::PeerConnection(Torrent& torrent, swarm::PeerId id, net::Transport transport,
+                               Endpoint endpoint, Direction direction, const wire::Handshake& remote,
                                std::vector<std::uint8_t> leftover)
     : torrent_(torrent),
       id_(id),
@@ -77,9 +77,12 @@ void PeerConnection::start() {
     if (torrent_.picker().num_have() > 0) {
         queue(wire::Bitfield{torrent_.picker().have().bytes()});
     }
-    asio::co_spawn(transport_.socket.get_executor(), [self]() { return self->reader(); }, asio::detached);
-    asio::co_spawn(transport_.socket.get_executor(), [self]() { return self->writer(); }, asio::detached);
-    asio::co_spawn(transport_.socket.get_executor(), [self]() { return self->uploader(); }, asio::detached);
+    asio::co_spawn(
+        transport_.socket.get_executor(), [self]() { return self->reader(); }, asio::detached);
+    asio::co_spawn(
+        transport_.socket.get_executor(), [self]() { return self->writer(); }, asio::detached);
+    asio::co_spawn(
+        transport_.socket.get_executor(), [self]() { return self->uploader(); }, asio::detached);
 }
 
 void PeerConnection::close(const std::string& reason) {
@@ -116,7 +119,9 @@ void PeerConnection::queue(const wire::Message& message) {
     wake_writer();
 }
 
-void PeerConnection::wake_writer() { writer_wake_.cancel(); }
+void PeerConnection::wake_writer() {
+    writer_wake_.cancel();
+}
 
 void PeerConnection::send_have(PieceIndex piece) {
     queue(wire::Have{piece});
@@ -153,12 +158,13 @@ void PeerConnection::update_interest() {
 void PeerConnection::request_more() {
     if (closed_ || peer_choking_ || !am_interested_) return;
     // Keep about two seconds of transfer in flight, so the pipe never runs dry between round trips.
-    const auto by_rate = static_cast<std::uint32_t>(std::min<std::uint64_t>(download_rate_ * 2 / swarm::kDefaultBlockSize,
-                                                                            kMaxRequestQueue));
+    const auto by_rate = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(download_rate_ * 2 / swarm::kDefaultBlockSize, kMaxRequestQueue));
     const std::uint32_t target = std::clamp(by_rate, kMinRequestQueue, kMaxRequestQueue);
     if (outstanding_.size() >= target) return;
     if (outstanding_.empty()) last_block_ = Clock::now();
-    const auto blocks = torrent_.picker().pick(id_, peer_has_, target - static_cast<std::uint32_t>(outstanding_.size()));
+    const auto blocks =
+        torrent_.picker().pick(id_, peer_has_, target - static_cast<std::uint32_t>(outstanding_.size()));
     for (const auto& block : blocks) {
         outstanding_.push_back(block);
         queue(wire::Request{block.piece, block.begin, block.length});
@@ -194,6 +200,7 @@ asio::awaitable<void> PeerConnection::writer() {
             continue;
         }
         std::swap(out_, sending_);
+        transport_.cipher.encrypt(sending_);
         auto [ec, n] = co_await asio::async_write(transport_.socket, asio::buffer(sending_), use_nothrow);
         if (ec) {
             close("write: " + ec.message());
@@ -263,6 +270,7 @@ asio::awaitable<void> PeerConnection::reader() {
             close(ec == asio::error::eof ? "closed by peer" : "read: " + ec.message());
             co_return;
         }
+        transport_.cipher.decrypt(std::span<std::uint8_t>(buffer.data(), n));
         reader_.commit(n);
         last_receive_ = Clock::now();
     }

@@ -15,6 +15,7 @@
 
 #include "core/bitfield.hpp"
 #include "core/endpoint.hpp"
+#include "net/peer_handshake.hpp"
 #include "swarm/block.hpp"
 #include "wire/handshake.hpp"
 #include "wire/message.hpp"
@@ -26,16 +27,11 @@ class Torrent;
 
 enum class Direction : std::uint8_t { incoming, outgoing };
 
-// The transport below the wire protocol: plaintext for now; MSE plugs in here.
-struct Transport {
-    asio::ip::tcp::socket socket;
-};
-
 class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
-    PeerConnection(Torrent& torrent, swarm::PeerId id, Transport transport, Endpoint endpoint,
+    PeerConnection(Torrent& torrent, swarm::PeerId id, net::Transport transport, Endpoint endpoint,
                    Direction direction, const wire::Handshake& remote, std::vector<std::uint8_t> leftover);
 
     void start();
@@ -56,6 +52,7 @@ public:
     Direction direction() const noexcept { return direction_; }
     const wire::PeerId& peer_id() const noexcept { return remote_.peer_id; }
     std::string client_name() const;
+    net::ConnectionKind kind() const noexcept { return transport_.kind; }
     const Bitfield& pieces() const noexcept { return peer_has_; }
     bool is_seed() const noexcept { return peer_has_.all(); }
     bool is_interested() const noexcept { return peer_interested_; }
@@ -64,7 +61,7 @@ public:
     std::uint64_t download_rate() const noexcept { return download_rate_; }
     std::uint64_t upload_rate() const noexcept { return upload_rate_; }
 
-private:
+  private:
     asio::awaitable<void> reader();
     asio::awaitable<void> writer();
     asio::awaitable<void> uploader();
@@ -84,7 +81,7 @@ private:
 
     Torrent& torrent_;
     swarm::PeerId id_;
-    Transport transport_;
+    net::Transport transport_;
     Endpoint endpoint_;
     Direction direction_;
     wire::Handshake remote_;
@@ -102,7 +99,7 @@ private:
     bool snubbed_ = false;
 
     std::vector<swarm::Block> outstanding_;  // our requests to the peer, oldest first
-    std::vector<swarm::Block> released_;     // requests we gave up on; a late PIECE for them is not an offence
+    std::vector<swarm::Block> released_;  // requests we gave up on; a late PIECE for them is not an offence
     std::deque<swarm::Block> incoming_requests_;
 
     std::vector<std::uint8_t> out_;      // queued for the writer

@@ -20,12 +20,14 @@ constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 wire::PeerId make_peer_id() {
     // Azureus style: client "BV", version 0.1.0.0.
     static constexpr std::string_view kPrefix = "-BV0100-";
-    static constexpr std::string_view kAlphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    static constexpr std::string_view kAlphabet =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     wire::PeerId id{};
     std::copy(kPrefix.begin(), kPrefix.end(), id.begin());
     std::random_device rd;
     std::uniform_int_distribution<std::size_t> pick(0, kAlphabet.size() - 1);
-    for (std::size_t i = kPrefix.size(); i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(kAlphabet[pick(rd)]);
+    for (std::size_t i = kPrefix.size(); i < id.size(); ++i)
+        id[i] = static_cast<std::uint8_t>(kAlphabet[pick(rd)]);
     return id;
 }
 
@@ -58,8 +60,8 @@ Result<void, std::string> Session::listen() {
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-        return fail("cannot listen on " + settings_.listen_address + ":" + std::to_string(settings_.listen_port) +
-                    ": " + ec.message());
+        return fail("cannot listen on " + settings_.listen_address + ":" +
+                    std::to_string(settings_.listen_port) + ": " + ec.message());
     }
     listen_port_ = acceptor_.local_endpoint().port();
     asio::co_spawn(io_, accept_loop(), asio::detached);
@@ -67,6 +69,7 @@ Result<void, std::string> Session::listen() {
 }
 
 Torrent& Session::add_torrent(metainfo::Metainfo metainfo, std::string download_dir) {
+    skeys_.add(metainfo.info_hash.bytes);
     torrents_.push_back(std::make_unique<Torrent>(*this, std::move(metainfo), std::move(download_dir)));
     return *torrents_.back();
 }
@@ -101,47 +104,39 @@ asio::awaitable<void> Session::handle_incoming(asio::ip::tcp::socket socket) {
     const Endpoint endpoint = from_asio(remote);
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
 
-    std::optional<Deadline> deadline(std::in_place, socket, settings_.handshake_timeout);
-    wire::HandshakeParser parser;
-    std::array<std::uint8_t, 4096> buffer;
-    std::vector<std::uint8_t> leftover;
     Torrent* torrent = nullptr;
-    std::string failure;
-    while (!parser.is_complete()) {
-        auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(buffer), use_nothrow);
-        if (read_ec) {
-            failure = deadline->expired() ? "handshake timeout" : read_ec == asio::error::eof ? "closed during handshake"
-                                                                                   : "handshake: " + read_ec.message();
-            break;
-        }
-        auto used = parser.feed(std::span<const std::uint8_t>(buffer.data(), n));
-        if (!used) {
-            failure = "not a BitTorrent handshake";
-            break;
-        }
-        leftover.assign(buffer.begin() + static_cast<std::ptrdiff_t>(*used), buffer.begin() + static_cast<std::ptrdiff_t>(n));
-        if (!torrent && parser.info_hash()) {
-            torrent = find_torrent(*parser.info_hash());
-            if (!torrent) {
-                failure = "unknown torrent";
-                break;
-            }
-        }
-    }
+    net::IncomingHandshake params;
+    params.policy = settings_.encryption;
+    params.level = settings_.encryption_level;
+    params.find_skey = skeys_.lookup();
+    params.reply_for = [&](const wire::InfoHashBytes& info_hash) -> std::optional<wire::Handshake> {
+        torrent = find_torrent(info_hash);
+        if (torrent == nullptr) return std::nullopt;
+        return wire::Handshake{reserved_bits(), info_hash, peer_id_};
+    };
+    std::optional<Deadline> deadline(std::in_place, socket, settings_.handshake_timeout);
+    auto result = co_await net::handshake_incoming(socket, std::move(params));
+    const bool expired = deadline->expired();
     deadline.reset();
-    if (failure.empty() && parser.handshake()->peer_id == peer_id_) failure = "connected to ourselves";
-    if (failure.empty() && !torrent->accepts_connections()) failure = "torrent not accepting peers";
+    std::string failure;
+    if (!result) {
+        failure = result.error().reason;
+        if (expired && failure.find("timeout") == std::string::npos) failure = "handshake timeout";
+    } else if (result->remote.peer_id == peer_id_) {
+        failure = "connected to ourselves";
+    } else if (!torrent->accepts_connections()) {
+        failure = "torrent not accepting peers";
+    }
     if (!failure.empty()) {
         BT_LOG(debug, "peer", "{} in: {}", endpoint.to_string(), failure);
+        ++incoming_failures_[failure];
         if (torrent) torrent->count_closed(failure);
         co_return;
     }
-    const auto ours = wire::encode_handshake(wire::Handshake{reserved_bits(), torrent->info_hash(), peer_id_});
-    auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(ours), use_nothrow);
-    if (write_ec) co_return;
-    torrent->stats().protocol_uploaded += written;
-    torrent->stats().protocol_downloaded += wire::kHandshakeSize;
-    torrent->attach_incoming(Transport{std::move(socket)}, endpoint, *parser.handshake(), std::move(leftover));
+    torrent->stats().protocol_uploaded += result->bytes_sent;
+    torrent->stats().protocol_downloaded += result->bytes_received;
+    torrent->attach_incoming(std::move(result->transport), endpoint, result->remote,
+                             std::move(result->leftover));
 }
 
 asio::awaitable<void> Session::stop() {

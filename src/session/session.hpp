@@ -5,12 +5,14 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/thread_pool.hpp>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/result.hpp"
 #include "metainfo/metainfo.hpp"
+#include "mse/skey_index.hpp"
 #include "session/settings.hpp"
 #include "session/torrent.hpp"
 #include "wire/handshake.hpp"
@@ -18,7 +20,7 @@
 namespace bt::session {
 
 class Session {
-public:
+  public:
     Session(asio::io_context& io, Settings settings);
     ~Session();
 
@@ -28,6 +30,9 @@ public:
 
     Torrent& add_torrent(metainfo::Metainfo metainfo, std::string download_dir);
     const std::vector<std::unique_ptr<Torrent>>& torrents() const noexcept { return torrents_; }
+    const std::map<std::string, std::uint32_t>& incoming_failures() const noexcept {
+        return incoming_failures_;
+    }
 
     // Stops every torrent (announce 'stopped', flush) and closes the listener.
     asio::awaitable<void> stop();
@@ -41,7 +46,7 @@ public:
     wire::Reserved reserved_bits() const noexcept { return {}; }
     std::uint64_t random_seed();
 
-private:
+  private:
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> handle_incoming(asio::ip::tcp::socket socket);
     Torrent* find_torrent(const wire::InfoHashBytes& info_hash);
@@ -55,6 +60,9 @@ private:
     wire::PeerId peer_id_{};
     std::uint32_t tracker_key_ = 0;
     std::vector<std::unique_ptr<Torrent>> torrents_;
+    mse::SkeyIndex skeys_;  // HASH('req2', info-hash) of every torrent, for incoming MSE
+    // Incoming connections that failed before a torrent was known, by reason.
+    std::map<std::string, std::uint32_t> incoming_failures_;
     bool stopping_ = false;
 };
 

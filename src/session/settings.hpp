@@ -5,24 +5,30 @@
 #include <vector>
 
 #include "core/endpoint.hpp"
+#include "net/peer_handshake.hpp"
 
 namespace bt::session {
 
 struct Settings {
     std::uint16_t listen_port = 6881;  // 0: any free port
     std::string listen_address = "0.0.0.0";
-    std::uint32_t max_peers = 50;            // connected peers per torrent
-    std::uint32_t max_half_open = 16;        // outgoing connection attempts in flight per torrent
+    std::uint32_t max_peers = 50;      // connected peers per torrent
+    std::uint32_t max_half_open = 16;  // outgoing connection attempts in flight per torrent
     std::chrono::seconds connect_timeout{10};
+    // Whole opening exchange (MSE and BitTorrent handshakes): a peer that has not finished by then is
+    // closed, whether it stalled before its MSE key or at any later step.
     std::chrono::seconds handshake_timeout{30};
+    net::EncryptionPolicy encryption = net::EncryptionPolicy::prefer;
+    net::EncryptionLevel encryption_level = net::EncryptionLevel::rc4;
     std::chrono::seconds peer_idle_timeout{180};   // nothing received: close
     std::chrono::seconds keep_alive_interval{90};  // nothing sent: send a keep-alive
     std::chrono::seconds request_timeout{60};      // requests outstanding and no block: snubbed
     std::chrono::seconds choke_interval{10};
     std::chrono::seconds tracker_timeout{30};
     std::chrono::seconds stop_announce_timeout{5};
-    std::uint32_t hash_failures_before_ban = 2;  // per peer; a sole contributor of a bad piece is banned at once
-    std::uint32_t max_incoming_requests = 500;   // per peer; more are dropped (and counted)
+    std::uint32_t hash_failures_before_ban =
+        2;  // per peer; a sole contributor of a bad piece is banned at once
+    std::uint32_t max_incoming_requests = 500;  // per peer; more are dropped (and counted)
     unsigned disk_threads = 2;
     std::string user_agent = "bitveil/0.1.0";
 };

@@ -20,6 +20,8 @@ struct TransferStats {
     std::uint32_t peers_banned = 0;
     // Why connections were closed or refused: "connect failed", "handshake timeout", "banned", ...
     std::map<std::string, std::uint32_t> closed_by_reason;
+    // Established connections by kind: "plaintext", "mse_rc4", "mse_header".
+    std::map<std::string, std::uint32_t> connections_by_kind;
 };
 
 }  // namespace bt::session

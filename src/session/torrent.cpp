@@ -1,16 +1,17 @@
 #include "session/torrent.hpp"
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
-#include <algorithm>
 #include <atomic>
 
 #include "core/log.hpp"
 #include "crypto/sha1.hpp"
 #include "net/http_client.hpp"
+#include "net/peer_handshake.hpp"
 #include "session/asio_endpoint.hpp"
 #include "session/deadline.hpp"
 #include "session/session.hpp"
@@ -33,11 +34,16 @@ std::chrono::seconds reconnect_backoff(std::uint32_t failures) {
 
 const char* state_name(TorrentState state) noexcept {
     switch (state) {
-        case TorrentState::checking: return "checking";
-        case TorrentState::downloading: return "downloading";
-        case TorrentState::seeding: return "seeding";
-        case TorrentState::stopped: return "stopped";
-        case TorrentState::error: return "error";
+        case TorrentState::checking:
+            return "checking";
+        case TorrentState::downloading:
+            return "downloading";
+        case TorrentState::seeding:
+            return "seeding";
+        case TorrentState::stopped:
+            return "stopped";
+        case TorrentState::error:
+            return "error";
     }
     return "?";
 }
@@ -62,7 +68,9 @@ Torrent::Torrent(Session& session, metainfo::Metainfo metainfo, std::string down
 
 Torrent::~Torrent() = default;
 
-const Settings& Torrent::settings() const noexcept { return session_.settings(); }
+const Settings& Torrent::settings() const noexcept {
+    return session_.settings();
+}
 
 TorrentStatus Torrent::status() const {
     TorrentStatus s;
@@ -88,7 +96,8 @@ std::uint64_t Torrent::bytes_left() const {
     const auto pieces = metainfo_.num_pieces();
     if (pieces == 0) return 0;
     const PieceIndex last{pieces - 1};
-    std::uint64_t have = static_cast<std::uint64_t>(picker_->num_have()) * static_cast<std::uint64_t>(metainfo_.piece_length);
+    std::uint64_t have =
+        static_cast<std::uint64_t>(picker_->num_have()) * static_cast<std::uint64_t>(metainfo_.piece_length);
     if (picker_->has_piece(last)) {
         have -= static_cast<std::uint64_t>(metainfo_.piece_length) - picker_->piece_size(last);
     }
@@ -144,7 +153,11 @@ asio::awaitable<void> Torrent::check_and_run() {
     if (stopping_) co_return;
     if (picker_->is_finished()) {
         co_await asio::co_spawn(
-            session_.disk_pool(), [&]() -> asio::awaitable<void> { (void)storage_->create_empty_files(); co_return; },
+            session_.disk_pool(),
+            [&]() -> asio::awaitable<void> {
+                (void)storage_->create_empty_files();
+                co_return;
+            },
             asio::use_awaitable);
         set_state(TorrentState::seeding);
     } else {
@@ -177,8 +190,10 @@ void Torrent::connect_more() {
     if (stopping_ || (state_ != TorrentState::downloading && state_ != TorrentState::seeding)) return;
     const auto now = Clock::now();
     for (auto& [endpoint, peer] : known_) {
-        if (peers_.size() + half_open_ >= settings().max_peers || half_open_ >= settings().max_half_open) break;
-        if (peer.connected || peer.connecting || peer.banned || peer.is_self || peer.next_attempt > now) continue;
+        if (peers_.size() + half_open_ >= settings().max_peers || half_open_ >= settings().max_half_open)
+            break;
+        if (peer.connected || peer.connecting || peer.banned || peer.is_self || peer.next_attempt > now)
+            continue;
         peer.connecting = true;
         ++half_open_;
         asio::co_spawn(session_.io(), connect_to(endpoint), asio::detached);
@@ -186,72 +201,79 @@ void Torrent::connect_more() {
 }
 
 asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
-    asio::ip::tcp::socket socket(session_.io());
+    const auto policy = settings().encryption;
+    bool encrypt = policy == net::EncryptionPolicy::require ||
+                   (policy == net::EncryptionPolicy::prefer && !known_[endpoint].plaintext_works);
+    std::optional<net::Handshaken> connected;
     std::string failure;
-    wire::HandshakeParser parser;
-    std::vector<std::uint8_t> leftover;
-    {
-        Deadline connect_deadline(socket, settings().connect_timeout);
-        auto [ec] = co_await socket.async_connect(to_asio(endpoint), use_nothrow);
-        if (ec) failure = connect_deadline.expired() ? "connect timeout" : "connect failed";
-    }
-    if (failure.empty()) {
-        Deadline handshake_deadline(socket, settings().handshake_timeout);
-        const auto ours = wire::encode_handshake(
-            wire::Handshake{session_.reserved_bits(), info_hash(), session_.peer_id()});
-        auto [ec, n] = co_await asio::async_write(socket, asio::buffer(ours), use_nothrow);
-        stats_.protocol_uploaded += n;
-        std::array<std::uint8_t, 4096> buffer;
-        while (!ec && !parser.is_complete()) {
-            auto [read_ec, got] = co_await socket.async_read_some(asio::buffer(buffer), use_nothrow);
-            ec = read_ec;
-            if (ec) break;
-            auto used = parser.feed(std::span<const std::uint8_t>(buffer.data(), got));
-            if (!used) {
-                failure = "not a BitTorrent handshake";
+    for (int attempt = 0; attempt < 2 && !connected; ++attempt) {
+        asio::ip::tcp::socket socket(session_.io());
+        {
+            Deadline connect_deadline(socket, settings().connect_timeout);
+            auto [ec] = co_await socket.async_connect(to_asio(endpoint), use_nothrow);
+            if (ec) {
+                failure = connect_deadline.expired() ? "connect timeout" : "connect failed";
                 break;
             }
-            leftover.assign(buffer.begin() + static_cast<std::ptrdiff_t>(*used), buffer.begin() + static_cast<std::ptrdiff_t>(got));
         }
-        if (failure.empty() && ec) {
-            failure = handshake_deadline.expired() ? "handshake timeout"
-                      : ec == asio::error::eof      ? "closed during handshake"
-                                                    : "handshake: " + ec.message();
+        std::error_code ignored;
+        socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+        Deadline handshake_deadline(socket, settings().handshake_timeout);
+        auto result = co_await net::handshake_outgoing(
+            socket,
+            net::OutgoingHandshake{wire::Handshake{session_.reserved_bits(), info_hash(), session_.peer_id()},
+                                   encrypt, settings().encryption_level});
+        if (result) {
+            connected.emplace(std::move(*result));
+            break;
         }
+        failure = result.error().reason;
+        if (handshake_deadline.expired() && failure.find("timeout") == std::string::npos)
+            failure = "handshake timeout";
+        count_closed(failure);
+        // prefer: a peer that fails MSE gets one plaintext try at once (never banned for it).
+        if (!(encrypt && policy == net::EncryptionPolicy::prefer && result.error().mse_failed)) break;
+        encrypt = false;
     }
     --half_open_;
     auto& known = known_[endpoint];
     known.connecting = false;
-    if (failure.empty()) {
-        const auto remote = *parser.handshake();
-        stats_.protocol_downloaded += wire::kHandshakeSize;
-        if (remote.info_hash != info_hash()) {
-            failure = "handshake for another torrent";
-        } else if (remote.peer_id == session_.peer_id()) {
+    if (connected) {
+        stats_.protocol_downloaded += connected->bytes_received;
+        stats_.protocol_uploaded += connected->bytes_sent;
+        if (connected->remote.peer_id == session_.peer_id()) {
             known.is_self = true;
+            connected.reset();
             failure = "connected to ourselves";
+            count_closed(failure);
+        } else if (connected->transport.kind == net::ConnectionKind::plaintext && !encrypt) {
+            known.plaintext_works = true;
         }
+    } else if (failure.starts_with("connect")) {
+        count_closed(failure);
     }
-    if (!failure.empty() || stopping_ || state_ == TorrentState::error) {
-        if (failure.empty()) failure = "torrent stopping";
+    if (connected && (stopping_ || state_ == TorrentState::error)) {
+        connected.reset();
+        count_closed("torrent stopping");
+    }
+    if (!connected) {
         ++known.failures;
         known.next_attempt = Clock::now() + reconnect_backoff(known.failures);
         BT_LOG(debug, "peer", "{} out: {}", endpoint.to_string(), failure);
-        count_closed(failure);
         co_return;
     }
-    auto peer = add_connection(Transport{std::move(socket)}, endpoint, Direction::outgoing, *parser.handshake(),
-                               std::move(leftover));
+    auto peer = add_connection(std::move(connected->transport), endpoint, Direction::outgoing,
+                               connected->remote, std::move(connected->leftover));
     if (peer) known.failures = 0;
 }
 
-void Torrent::attach_incoming(Transport transport, Endpoint endpoint, const wire::Handshake& remote,
+void Torrent::attach_incoming(net::Transport transport, Endpoint endpoint, const wire::Handshake& remote,
                               std::vector<std::uint8_t> leftover) {
     add_connection(std::move(transport), endpoint, Direction::incoming, remote, std::move(leftover));
 }
 
-std::shared_ptr<PeerConnection> Torrent::add_connection(Transport transport, Endpoint endpoint, Direction direction,
-                                                        const wire::Handshake& remote,
+std::shared_ptr<PeerConnection> Torrent::add_connection(net::Transport transport, Endpoint endpoint,
+                                                        Direction direction, const wire::Handshake& remote,
                                                         std::vector<std::uint8_t> leftover) {
     std::string refusal;
     if (banned_peer_ids_.contains(remote.peer_id) || is_banned(endpoint)) {
@@ -268,6 +290,7 @@ std::shared_ptr<PeerConnection> Torrent::add_connection(Transport transport, End
         count_closed(refusal);
         return nullptr;
     }
+    ++stats_.connections_by_kind[net::kind_name(transport.kind)];
     const swarm::PeerId id{next_peer_id_++};
     auto peer = std::make_shared<PeerConnection>(*this, id, std::move(transport), endpoint, direction, remote,
                                                  std::move(leftover));
@@ -279,13 +302,16 @@ std::shared_ptr<PeerConnection> Torrent::add_connection(Transport transport, End
     } else {
         ++stats_.peers_connected_in;
     }
-    BT_LOG(info, "peer", "{} {}: connected ({})", endpoint.to_string(),
-           direction == Direction::incoming ? "in" : "out", peer->client_name());
+    BT_LOG(info, "peer", "{} {}: connected ({}, {})", endpoint.to_string(),
+           direction == Direction::incoming ? "in" : "out", peer->client_name(),
+           net::kind_name(peer->kind()));
     peer->start();
     return peer;
 }
 
-void Torrent::count_closed(const std::string& reason) { ++stats_.closed_by_reason[reason]; }
+void Torrent::count_closed(const std::string& reason) {
+    ++stats_.closed_by_reason[reason];
+}
 
 void Torrent::on_peer_closed(PeerConnection& peer, const std::string& reason) {
     count_closed(reason);
@@ -426,7 +452,9 @@ asio::awaitable<void> Torrent::on_finished() {
     set_state(TorrentState::seeding);
 }
 
-void Torrent::on_interest_changed() { run_choker(); }
+void Torrent::on_interest_changed() {
+    run_choker();
+}
 
 void Torrent::run_choker() {
     if (stopping_) return;
@@ -510,6 +538,8 @@ asio::awaitable<bool> Torrent::announce(tracker::Event event, std::chrono::secon
     request.numwant = event == tracker::Event::stopped ? 0u : 50u;
     request.key = session_.tracker_key();
     request.tracker_id = tracker_id_;
+    request.supportcrypto = settings().encryption != net::EncryptionPolicy::disable;
+    request.requirecrypto = settings().encryption == net::EncryptionPolicy::require;
     // BEP 12: trackers of a tier are tried in order, the first that answers moves to the front.
     for (auto& tier : tiers_) {
         for (std::size_t i = 0; i < tier.size(); ++i) {
@@ -536,13 +566,15 @@ asio::awaitable<bool> Torrent::announce(tracker::Event event, std::chrono::secon
                 BT_LOG(warning, "tracker", "{}: invalid response: {}", url, parsed.error().message());
                 continue;
             }
-            if (parsed->warning_message) BT_LOG(warning, "tracker", "{}: warning: {}", url, *parsed->warning_message);
+            if (parsed->warning_message)
+                BT_LOG(warning, "tracker", "{}: warning: {}", url, *parsed->warning_message);
             if (parsed->failure_reason) {
                 BT_LOG(warning, "tracker", "{}: failure: {}", url, *parsed->failure_reason);
                 continue;
             }
             announce_interval_ = parsed->interval;
-            if (parsed->min_interval) announce_interval_ = std::max(announce_interval_, *parsed->min_interval);
+            if (parsed->min_interval)
+                announce_interval_ = std::max(announce_interval_, *parsed->min_interval);
             if (parsed->tracker_id) tracker_id_ = parsed->tracker_id;
             std::rotate(tier.begin(), tier.begin() + static_cast<std::ptrdiff_t>(i),
                         tier.begin() + static_cast<std::ptrdiff_t>(i) + 1);

@@ -50,7 +50,7 @@ struct TorrentStatus {
 };
 
 class Torrent {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     Torrent(Session& session, metainfo::Metainfo metainfo, std::string download_dir);
@@ -61,7 +61,9 @@ public:
     TorrentStatus status() const;
     bool is_complete() const noexcept { return picker_->is_finished(); }
     // Called with the new state whenever it changes (checking -> downloading -> seeding, error).
-    void on_state_change(std::function<void(TorrentState)> callback) { state_callback_ = std::move(callback); }
+    void on_state_change(std::function<void(TorrentState)> callback) {
+        state_callback_ = std::move(callback);
+    }
 
     // Checks the data on disk, then starts announcing and connecting.
     void start();
@@ -70,7 +72,7 @@ public:
 
     void add_peers(const std::vector<Endpoint>& endpoints);
     // A handshaken incoming connection for this torrent.
-    void attach_incoming(Transport transport, Endpoint endpoint, const wire::Handshake& remote,
+    void attach_incoming(net::Transport transport, Endpoint endpoint, const wire::Handshake& remote,
                          std::vector<std::uint8_t> leftover);
     bool accepts_connections() const noexcept;
 
@@ -88,7 +90,7 @@ public:
     asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> read_block(swarm::Block block);
     void count_closed(const std::string& reason);
 
-private:
+  private:
     struct KnownPeer {
         Clock::time_point next_attempt{};
         std::uint32_t failures = 0;
@@ -96,6 +98,7 @@ private:
         bool connecting = false;
         bool banned = false;
         bool is_self = false;
+        bool plaintext_works = false;  // prefer: a plaintext handshake worked after MSE failed
     };
 
     asio::awaitable<void> check_and_run();
@@ -112,8 +115,8 @@ private:
     // A peer delivered part of a piece that failed its hash check.
     void strike(swarm::PeerId id, bool sole_contributor);
     PeerConnection* find_peer(swarm::PeerId id);
-    std::shared_ptr<PeerConnection> add_connection(Transport transport, Endpoint endpoint, Direction direction,
-                                                   const wire::Handshake& remote,
+    std::shared_ptr<PeerConnection> add_connection(net::Transport transport, Endpoint endpoint,
+                                                   Direction direction, const wire::Handshake& remote,
                                                    std::vector<std::uint8_t> leftover);
     std::uint64_t bytes_left() const;
 
@@ -128,7 +131,8 @@ private:
     std::string error_;
     std::function<void(TorrentState)> state_callback_;
     // Written by the checking thread, read by status().
-    std::shared_ptr<std::atomic<std::int64_t>> check_bytes_done_ = std::make_shared<std::atomic<std::int64_t>>(0);
+    std::shared_ptr<std::atomic<std::int64_t>> check_bytes_done_ =
+        std::make_shared<std::atomic<std::int64_t>>(0);
     bool stopping_ = false;
 
     std::vector<std::shared_ptr<PeerConnection>> peers_;

@@ -295,12 +295,21 @@ class Proc:
                 raise Failure(f"{self.name}: no {what or repr(pattern)} within {timeout} s; log tail:\n{self.tail()}")
             time.sleep(0.05)
 
-    def wait(self, timeout, what="to exit"):
-        """The exit status; Failure if it runs longer than `timeout` seconds."""
-        try:
-            return self.popen.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise Failure(f"{self.name} did not finish within {timeout} s ({what}); log tail:\n{self.tail()}")
+    def wait(self, timeout, what="to exit", watch=()):
+        """The exit status; Failure if it runs longer than `timeout` seconds, or if a process in `watch`
+        (one that must stay up meanwhile, such as the seeder) exits first."""
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                return self.popen.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                pass
+            for w in watch:
+                if not w.alive():
+                    raise Failure(f"{w.name} exited with {exit_status(w.returncode)} while {self.name} was running "
+                                  f"({what}); its log tail:\n{w.tail()}")
+            if time.monotonic() > end:
+                raise Failure(f"{self.name} did not finish within {timeout} s ({what}); log tail:\n{self.tail()}")
 
     def send_signal(self, sig):
         if self.alive():
@@ -355,9 +364,9 @@ class Bitveil(Proc):
         except ValueError as e:
             raise Failure(f"{self.name}: stats json is not valid JSON ({e}): {text[:300]!r}")
 
-    def finish(self, timeout, what="download"):
+    def finish(self, timeout, what="download", watch=()):
         """Wait for exit 0 and return the stats."""
-        rc = exit_status(self.wait(timeout, what))
+        rc = exit_status(self.wait(timeout, what, watch))
         check(rc == 0, f"{self.name}: {what} exited with {rc}, expected 0; log tail:\n{self.tail()}")
         return self.stats()
 
@@ -538,7 +547,8 @@ class Lab:
                 "--allow-overwrite=true", "--auto-save-interval=0", "--summary-interval=1",
                 "--console-log-level=notice", "--enable-color=false", "--bt-require-crypto=false",
                 "--bt-min-crypto-level=plain", "--max-overall-upload-limit=0", "--max-overall-download-limit=0",
-                "--bt-stop-timeout=0", "--bt-save-metadata=false", "--follow-torrent=false"]
+                "--bt-stop-timeout=0", "--bt-save-metadata=false", "--follow-torrent=false",
+                f"--log={os.path.join(self.logs, name + '.aria2-debug.log')}", "--log-level=debug"]
         argv += (["--check-integrity=true", "--seed-ratio=0.0", "--bt-hash-check-seed=true"] if seed
                  else ["--seed-time=0"])
         argv.append(torrent.path)

@@ -86,7 +86,7 @@ def bitveil_to_bitveil(lab):
     seed = lab.bitveil("seed", "seed", tor, pl.parent)
     dl = lab.path("dl")
     leech = lab.bitveil("leech", "download", tor, dl, peers=[f"127.0.0.1:{seed.port}"])
-    st = leech.finish(60)
+    st = leech.finish(60, watch=[seed])
     lab.log(f"leech done: {st}")
     pl.check_copy(dl, "bitveil download")
     check_stats(st, tor, "bitveil download")
@@ -108,7 +108,7 @@ def lt_seed_via_tracker(lab):
     seeder.wait_announced()
     dl = lab.path("dl")
     bv = lab.bitveil("bitveil", "download", tor, dl)
-    st = bv.finish(60)
+    st = bv.finish(60, watch=[seeder])
     lab.log(f"done: {st}")
     pl.check_copy(dl, "bitveil")
     check_stats(st, tor, "bitveil")
@@ -124,7 +124,7 @@ def aria2_seed_direct(lab):
     aria.wait_for(r"listening on TCP port", 60, "aria2 listening (after its data check)")
     dl = lab.path("dl")
     bv = lab.bitveil("bitveil", "download", tor, dl, peers=[f"127.0.0.1:{aria.port}"])
-    st = bv.finish(60)
+    st = bv.finish(60, watch=[aria])
     lab.log(f"done: {st}")
     pl.check_copy(dl, "bitveil")
     check_stats(st, tor, "bitveil")
@@ -141,7 +141,7 @@ def seed_to_aria2(lab):
     seed.port  # listening
     dl = lab.path("dl")
     aria = lab.aria2("aria2-leech", tor, dl, seed=False)
-    rc = aria.wait(90, "aria2 leech")
+    rc = aria.wait(90, "aria2 leech", watch=[seed])
     check(rc == 0, f"aria2c leech exited with {rc}")
     pl.check_copy(dl, "aria2c")
     rc = stop_seeder(lab, seed)
@@ -156,7 +156,7 @@ def seed_to_lt(lab):
     seed = lab.bitveil("seed", "seed", tor, pl.parent)
     dl = lab.path("dl")
     lt = lab.lt_peer("lt-leech", tor, dl, seed=False, peers=[f"127.0.0.1:{seed.port}"], no_tracker=True, timeout=80)
-    rc = lt.wait(90, "libtorrent leech")
+    rc = lt.wait(90, "libtorrent leech", watch=[seed])
     check(rc == 0, f"libtorrent leech exited with {rc}")
     pl.check_copy(dl, "libtorrent")
     rc = stop_seeder(lab, seed)
@@ -180,7 +180,7 @@ def three_bitveil_swarm(lab):
         leechers.append((lab.bitveil(f"leech{i}", "download", tor, d), d))
     stats = []
     for bv, d in leechers:
-        st = bv.finish(120)
+        st = bv.finish(120, watch=[seeder])
         lab.log(f"{bv.name} done: {st}")
         stats.append(st)
     for (bv, d), st in zip(leechers, stats):
@@ -266,7 +266,7 @@ def resume(lab, sig):
     else:
         check(rc == 137, f"exit status after SIGKILL {rc}")
     run2 = lab.bitveil("bitveil", "download", tor, dl, peers=[peer])
-    st = run2.finish(90)
+    st = run2.finish(90, watch=[seeder])
     lab.log(f"second run: {st}")
     pl.check_copy(dl, "bitveil (resumed)")
     check_stats(st, tor, "bitveil (resumed)", fresh=False)

@@ -1,0 +1,236 @@
+#include "net/peer_handshake.hpp"
+
+#include <array>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "crypto/random.hpp"
+#include "mse/handshake.hpp"
+#include "mse/incoming.hpp"
+
+namespace bt::net {
+
+namespace {
+
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+using Failure = HandshakeFailure;
+
+std::string read_failure(const std::error_code& ec) {
+    if (ec == asio::error::eof || ec == asio::error::connection_reset) return "closed during handshake";
+    if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return "handshake timeout";
+    return "handshake: " + ec.message();
+}
+
+// Short, stable names for the counters ("failed handshakes by reason").
+std::string mse_failure(const std::error_code& ec) {
+    switch (static_cast<mse::Errc>(ec.value())) {
+        case mse::Errc::peer_key_invalid:
+            return "mse: invalid public key";
+        case mse::Errc::plaintext_reply:
+            return "mse: peer answered in plaintext";
+        case mse::Errc::req1_not_found:
+            return "mse: no sync within bound";
+        case mse::Errc::vc_not_found:
+            return "mse: no sync within bound";
+        case mse::Errc::unknown_skey:
+            return "mse: unknown torrent";
+        case mse::Errc::bad_vc:
+            return "mse: bad VC";
+        case mse::Errc::no_common_method:
+            return "mse: no common method";
+        case mse::Errc::invalid_select:
+            return "mse: invalid crypto_select";
+        case mse::Errc::pad_too_long:
+            return "mse: pad too long";
+        case mse::Errc::ia_too_long:
+            return "mse: initial payload too long";
+        default:
+            return "mse: " + ec.message();
+    }
+}
+
+Result<Handshaken, Failure> failure(std::string reason, bool mse_failed = false) {
+    return fail(Failure{std::move(reason), mse_failed});
+}
+
+// Reads the peer's BitTorrent handshake from `pending` (decrypted) and then the socket; whatever follows
+// it stays in `pending` as the start of the message stream.
+asio::awaitable<Result<wire::Handshake, Failure>> read_bt_handshake(asio::ip::tcp::socket& socket,
+                                                                    mse::StreamCipher& cipher,
+                                                                    std::vector<std::uint8_t>& pending,
+                                                                    std::uint64_t& received) {
+    wire::HandshakeParser parser;
+    std::array<std::uint8_t, 4096> buffer;
+    for (;;) {
+        auto used = parser.feed(pending);
+        if (!used) co_return Result<wire::Handshake, Failure>(fail(Failure{"not a BitTorrent handshake"}));
+        pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(*used));
+        if (parser.is_complete()) co_return *parser.handshake();
+        auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), use_nothrow);
+        if (ec) co_return Result<wire::Handshake, Failure>(fail(Failure{read_failure(ec)}));
+        received += n;
+        cipher.decrypt(std::span<std::uint8_t>(buffer.data(), n));
+        pending.insert(pending.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+}
+
+ConnectionKind kind_of(const mse::Outcome& outcome) {
+    return outcome.method == mse::CryptoMethod::rc4 ? ConnectionKind::mse_rc4 : ConnectionKind::mse_header;
+}
+
+// Drives an MSE handshake over the socket until done. `pending` holds bytes already read (receiver);
+// on success it holds the stream bytes that followed the handshake, still as they came off the wire.
+asio::awaitable<Result<mse::Outcome, Failure>> run_mse(asio::ip::tcp::socket& socket, mse::Handshake& hs,
+                                                       std::vector<std::uint8_t>& pending,
+                                                       std::uint64_t& received, std::uint64_t& sent) {
+    std::array<std::uint8_t, 4096> buffer;
+    for (;;) {
+        if (!pending.empty()) {
+            auto used = hs.feed(pending);
+            if (!used)
+                co_return Result<mse::Outcome, Failure>(fail(Failure{mse_failure(used.error()), true}));
+            pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(*used));
+        }
+        if (auto out = hs.take_output(); !out.empty()) {
+            auto [ec, n] = co_await asio::async_write(socket, asio::buffer(out), use_nothrow);
+            sent += n;
+            if (ec) co_return Result<mse::Outcome, Failure>(fail(Failure{read_failure(ec), true}));
+        }
+        if (hs.done()) {
+            auto outcome = std::move(hs).finish();
+            if (!outcome)
+                co_return Result<mse::Outcome, Failure>(fail(Failure{mse_failure(outcome.error()), true}));
+            co_return std::move(*outcome);
+        }
+        auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), use_nothrow);
+        if (ec) co_return Result<mse::Outcome, Failure>(fail(Failure{"mse: " + read_failure(ec), true}));
+        received += n;
+        pending.assign(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+}
+
+}  // namespace
+
+mse::CryptoMask crypto_mask(EncryptionLevel level) noexcept {
+    switch (level) {
+        case EncryptionLevel::rc4:
+            return mse::CryptoMask::only(mse::CryptoMethod::rc4);
+        case EncryptionLevel::header:
+            return mse::CryptoMask::only(mse::CryptoMethod::plaintext);
+        case EncryptionLevel::both:
+            return mse::CryptoMask::both();
+    }
+    return mse::CryptoMask::only(mse::CryptoMethod::rc4);
+}
+
+const char* kind_name(ConnectionKind kind) noexcept {
+    switch (kind) {
+        case ConnectionKind::plaintext:
+            return "plaintext";
+        case ConnectionKind::mse_rc4:
+            return "mse_rc4";
+        case ConnectionKind::mse_header:
+            return "mse_header";
+    }
+    return "?";
+}
+
+asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_outgoing(asio::ip::tcp::socket& socket,
+                                                                         OutgoingHandshake params) {
+    std::uint64_t received = 0;
+    std::uint64_t sent = 0;
+    std::vector<std::uint8_t> pending;
+    mse::StreamCipher cipher;
+    ConnectionKind kind = ConnectionKind::plaintext;
+    const auto ours = wire::encode_handshake(params.ours);
+    if (params.encrypt) {
+        // Our BitTorrent handshake rides in IA, so MSE costs no extra round trip.
+        mse::Params mp;
+        mp.role = mse::Role::initiator;
+        crypto::SystemRandom rng;
+        mse::randomize(mp, rng);
+        mp.allowed = crypto_mask(params.level);
+        mp.skey = params.ours.info_hash;
+        mp.initial_payload.assign(ours.begin(), ours.end());
+        auto hs = mse::Handshake::create(std::move(mp));
+        if (!hs) co_return failure(mse_failure(hs.error()), true);
+        auto outcome = co_await run_mse(socket, *hs, pending, received, sent);
+        if (!outcome) co_return Result<Handshaken, Failure>(fail(std::move(outcome).error()));
+        kind = kind_of(*outcome);
+        cipher = std::move(outcome->cipher);
+        cipher.decrypt(pending);
+    } else {
+        auto [ec, n] = co_await asio::async_write(socket, asio::buffer(ours), use_nothrow);
+        sent += n;
+        if (ec) co_return failure(read_failure(ec));
+    }
+    auto remote = co_await read_bt_handshake(socket, cipher, pending, received);
+    if (!remote) co_return Result<Handshaken, Failure>(fail(std::move(remote).error()));
+    if (remote->info_hash != params.ours.info_hash) co_return failure("handshake for another torrent");
+    co_return Handshaken{Transport{std::move(socket), std::move(cipher), kind}, *remote, std::move(pending),
+                         received, sent};
+}
+
+asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_incoming(asio::ip::tcp::socket& socket,
+                                                                         IncomingHandshake params) {
+    std::uint64_t received = 0;
+    std::uint64_t sent = 0;
+    std::vector<std::uint8_t> pending;
+    std::array<std::uint8_t, 4096> buffer;
+    // Never decide from the first byte: read until the 20-byte plaintext header matches or differs.
+    auto kind = mse::IncomingKind::need_more;
+    while (kind == mse::IncomingKind::need_more) {
+        auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), use_nothrow);
+        if (ec)
+            co_return failure(pending.size() < 96 && !pending.empty() ? "handshake timeout before key"
+                                                                      : read_failure(ec));
+        received += n;
+        pending.insert(pending.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+        kind = mse::classify_incoming(pending);
+    }
+    mse::StreamCipher cipher;
+    ConnectionKind connection_kind = ConnectionKind::plaintext;
+    if (kind == mse::IncomingKind::plaintext) {
+        if (params.policy == EncryptionPolicy::require)
+            co_return failure("plaintext refused (encryption required)");
+    } else {
+        if (params.policy == EncryptionPolicy::disable)
+            co_return failure("mse refused (encryption disabled)");
+        mse::Params mp;
+        mp.role = mse::Role::receiver;
+        crypto::SystemRandom rng;
+        mse::randomize(mp, rng);
+        mp.allowed = crypto_mask(params.level);
+        mp.prefer_rc4 = true;
+        mp.find_skey = params.find_skey;
+        auto hs = mse::Handshake::create(std::move(mp));
+        if (!hs) co_return failure(mse_failure(hs.error()), true);
+        auto outcome = co_await run_mse(socket, *hs, pending, received, sent);
+        if (!outcome) {
+            // Fewer than 96 bytes before the socket closed or timed out: the peer never sent its key.
+            auto f = std::move(outcome).error();
+            if (received < 96 && f.reason.find("timeout") != std::string::npos)
+                f.reason = "mse: timeout before Ya";
+            co_return Result<Handshaken, Failure>(fail(std::move(f)));
+        }
+        connection_kind = kind_of(*outcome);
+        cipher = std::move(outcome->cipher);
+        cipher.decrypt(pending);
+        // The initiator's IA (already decrypted) is the start of its stream: usually its whole handshake.
+        pending.insert(pending.begin(), outcome->initial_payload.begin(), outcome->initial_payload.end());
+    }
+    auto remote = co_await read_bt_handshake(socket, cipher, pending, received);
+    if (!remote) co_return Result<Handshaken, Failure>(fail(std::move(remote).error()));
+    auto reply = params.reply_for(remote->info_hash);
+    if (!reply) co_return failure("unknown torrent");
+    auto ours = wire::encode_handshake(*reply);
+    cipher.encrypt(ours);
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(ours), use_nothrow);
+    sent += n;
+    if (ec) co_return failure(read_failure(ec));
+    co_return Handshaken{Transport{std::move(socket), std::move(cipher), connection_kind}, *remote,
+                         std::move(pending), received, sent};
+}
+
+}  // namespace bt::net

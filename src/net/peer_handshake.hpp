@@ -1,0 +1,75 @@
+#pragma once
+// The opening of a peer connection, both directions: optional MSE (the pure mse::Handshake driven over
+// the socket), then the BitTorrent handshake, which travels inside MSE's initial payload when we initiate.
+// The caller bounds the whole exchange with a deadline that closes the socket; on success the socket is
+// moved into the returned Transport.
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "mse/keys.hpp"
+#include "mse/stream_cipher.hpp"
+#include "wire/handshake.hpp"
+
+namespace bt::net {
+
+// What the user chose with --encryption (see the CLI's help for the behaviour of each).
+enum class EncryptionPolicy : std::uint8_t { disable, allow, prefer, require };
+// What we offer in crypto_provide and accept in crypto_select (--encryption-level).
+enum class EncryptionLevel : std::uint8_t { rc4, header, both };
+
+mse::CryptoMask crypto_mask(EncryptionLevel level) noexcept;
+
+enum class ConnectionKind : std::uint8_t { plaintext, mse_rc4, mse_header };
+const char* kind_name(ConnectionKind kind) noexcept;
+
+// An open connection after both handshakes: the socket plus the stream cipher that MSE negotiated.
+struct Transport {
+    asio::ip::tcp::socket socket;
+    mse::StreamCipher cipher;  // pass-through for plaintext and MSE header-only
+    ConnectionKind kind = ConnectionKind::plaintext;
+};
+
+struct Handshaken {
+    Transport transport;
+    wire::Handshake remote;
+    std::vector<std::uint8_t> leftover;  // stream bytes that arrived with the handshake, decrypted
+    std::uint64_t bytes_received = 0;    // handshake overhead, for the protocol counters
+    std::uint64_t bytes_sent = 0;
+};
+
+// Why a handshake failed, as a short stable reason for the counters and logs ("mse: bad VC", ...).
+struct HandshakeFailure {
+    std::string reason;
+    bool mse_failed = false;  // an MSE attempt failed (prefer: retry in plaintext)
+};
+
+struct OutgoingHandshake {
+    wire::Handshake ours;  // our BitTorrent handshake (info-hash, peer id, reserved bits)
+    bool encrypt = false;  // MSE first, or plaintext
+    EncryptionLevel level = EncryptionLevel::rc4;
+};
+
+// Sends ours (inside MSE when asked), reads and checks the peer's handshake (info-hash must match).
+asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_outgoing(asio::ip::tcp::socket& socket,
+                                                                         OutgoingHandshake params);
+
+struct IncomingHandshake {
+    EncryptionPolicy policy = EncryptionPolicy::prefer;
+    EncryptionLevel level = EncryptionLevel::rc4;
+    // MSE receiver: HASH('req2', SKEY) -> SKEY of one of our torrents.
+    std::function<std::optional<mse::Skey>(const mse::Sha1Digest&)> find_skey;
+    // Our reply for a torrent we serve, or nullopt to refuse the info-hash.
+    std::function<std::optional<wire::Handshake>(const wire::InfoHashBytes&)> reply_for;
+};
+
+// Tells plaintext from MSE by the first 20 bytes, runs the receiver side, answers with our handshake.
+asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_incoming(asio::ip::tcp::socket& socket,
+                                                                         IncomingHandshake params);
+
+}  // namespace bt::net
