@@ -2,10 +2,11 @@
 
 #include <curl/curl.h>
 
-#include <asio/co_spawn.hpp>
 #include <asio/use_awaitable.hpp>
 #include <memory>
 #include <mutex>
+
+#include "net/offload.hpp"
 
 namespace bt::net {
 
@@ -37,10 +38,11 @@ void init_curl_once() {
 
 Result<HttpResponse, std::string> http_get_blocking(const std::string& url, const HttpOptions& options) {
     init_curl_once();
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-    if (!curl) return fail(std::string("cannot initialise libcurl"));
+    // Declared before the handle: curl may still use its buffers while curl_easy_cleanup runs.
     Sink sink{{}, options.max_body};
     char error_text[CURL_ERROR_SIZE] = {};
+    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+    if (!curl) return fail(std::string("cannot initialise libcurl"));
     CURL* h = curl.get();
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -71,13 +73,18 @@ Result<HttpResponse, std::string> http_get_blocking(const std::string& url, cons
 
 asio::awaitable<Result<HttpResponse, std::string>> http_get(asio::any_io_executor pool, std::string url,
                                                             HttpOptions options) {
-    co_return co_await asio::co_spawn(
-        pool,
-        [url = std::move(url),
-         options = std::move(options)]() -> asio::awaitable<Result<HttpResponse, std::string>> {
-            co_return http_get_blocking(url, options);
-        },
-        asio::use_awaitable);
+    struct Request {
+        std::string url;
+        HttpOptions options;
+    };
+    // The request reaches the worker through a plain pointer, owned by the worker function: g++ 12 relocates
+    // closures passed into coroutines bitwise, which breaks std::string members (ASan: free of a pointer
+    // into the coroutine frame). A raw pointer survives that.
+    auto* request = new Request{std::move(url), std::move(options)};
+    co_return co_await run_on(pool, [request] {
+        const std::unique_ptr<Request> owned(request);
+        return http_get_blocking(owned->url, owned->options);
+    });
 }
 
 }  // namespace bt::net

@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "crypto/sha1.hpp"
 #include "net/http_client.hpp"
+#include "net/offload.hpp"
 #include "net/peer_handshake.hpp"
 #include "session/asio_endpoint.hpp"
 #include "session/deadline.hpp"
@@ -131,15 +132,12 @@ asio::awaitable<void> Torrent::check_and_run() {
         sources.push_back({storage_->file_path(FileIndex{i}), files[i].length, files[i].pad});
     }
     auto counter = check_bytes_done_;
-    auto report = co_await asio::co_spawn(
-        session_.disk_pool(),
-        [&]() -> asio::awaitable<Result<storage::HashReport, storage::StorageError>> {
-            storage::HashOptions options;
-            options.threads = std::max(1u, settings().disk_threads);
-            options.on_progress = [counter](std::int64_t done) { counter->store(done); };
-            co_return storage::hash_pieces(sources, metainfo_.piece_length, options);
-        },
-        asio::use_awaitable);
+    auto report = co_await net::run_on(session_.disk_pool().get_executor(), [&] {
+        storage::HashOptions options;
+        options.threads = std::max(1u, settings().disk_threads);
+        options.on_progress = [counter](std::int64_t done) { counter->store(done); };
+        return storage::hash_pieces(sources, metainfo_.piece_length, options);
+    });
     if (!report) {
         fail("checking files: " + report.error().message());
         co_return;
@@ -152,13 +150,12 @@ asio::awaitable<void> Torrent::check_and_run() {
     }
     if (stopping_) co_return;
     if (picker_->is_finished()) {
-        co_await asio::co_spawn(
-            session_.disk_pool(),
-            [&]() -> asio::awaitable<void> {
-                (void)storage_->create_empty_files();
-                co_return;
-            },
-            asio::use_awaitable);
+        auto created = co_await net::run_on(session_.disk_pool().get_executor(),
+                                            [&] { return storage_->create_empty_files(); });
+        if (!created) {
+            fail(created.error().message());
+            co_return;
+        }
         set_state(TorrentState::seeding);
     } else {
         set_state(TorrentState::downloading);
@@ -373,18 +370,15 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
     };
     const auto expected = metainfo_.piece_hashes[piece.value];
     // Hashing and writing run on the disk pool; the piece is marked verified only after it is written.
-    auto outcome = co_await asio::co_spawn(
-        session_.disk_pool(),
-        [&]() -> asio::awaitable<Outcome> {
-            Outcome o;
-            o.hash_ok = crypto::sha1(std::span<const std::uint8_t>(data)) == expected;
-            if (o.hash_ok) {
-                auto written = storage_->write(piece, 0, data);
-                if (!written) o.write_error = written.error();
-            }
-            co_return o;
-        },
-        asio::use_awaitable);
+    auto outcome = co_await net::run_on(session_.disk_pool().get_executor(), [&] {
+        Outcome o;
+        o.hash_ok = crypto::sha1(std::span<const std::uint8_t>(data)) == expected;
+        if (o.hash_ok) {
+            auto written = storage_->write(piece, 0, data);
+            if (!written) o.write_error = written.error();
+        }
+        return o;
+    });
     if (state_ == TorrentState::error) co_return;
     if (outcome.write_error) {
         picker_->on_piece_failed(piece);
@@ -427,14 +421,10 @@ void Torrent::strike(swarm::PeerId id, bool sole_contributor) {
 
 asio::awaitable<void> Torrent::on_finished() {
     // Durable before it is reported: flush every file and create the empty ones.
-    auto flushed = co_await asio::co_spawn(
-        session_.disk_pool(),
-        [&]() -> asio::awaitable<Result<void, storage::StorageError>> {
-            auto created = storage_->create_empty_files();
-            if (!created) co_return created;
-            co_return storage_->flush();
-        },
-        asio::use_awaitable);
+    auto flushed = co_await net::run_on(session_.disk_pool().get_executor(), [&] {
+        auto created = storage_->create_empty_files();
+        return created ? storage_->flush() : created;
+    });
     if (!flushed) {
         fail(flushed.error().message());
         co_return;
@@ -491,15 +481,13 @@ asio::awaitable<void> Torrent::tick_loop() {
 }
 
 asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> Torrent::read_block(swarm::Block block) {
-    co_return co_await asio::co_spawn(
-        session_.disk_pool(),
-        [this, block]() -> asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> {
-            std::vector<std::uint8_t> data(block.length);
-            auto r = storage_->read(block.piece, block.begin, data);
-            if (!r) co_return Result<std::vector<std::uint8_t>, std::string>(bt::fail(r.error().message()));
-            co_return data;
-        },
-        asio::use_awaitable);
+    co_return co_await net::run_on(session_.disk_pool().get_executor(),
+                                   [this, block]() -> Result<std::vector<std::uint8_t>, std::string> {
+                                       std::vector<std::uint8_t> data(block.length);
+                                       auto r = storage_->read(block.piece, block.begin, data);
+                                       if (!r) return bt::fail(r.error().message());
+                                       return data;
+                                   });
 }
 
 asio::awaitable<void> Torrent::announce_loop() {
@@ -595,14 +583,12 @@ asio::awaitable<void> Torrent::stop() {
     announce_timer_.cancel();
     for (auto& p : std::vector(peers_)) p->close("shutting down");
     if (announced_started_) co_await announce(tracker::Event::stopped, settings().stop_announce_timeout);
-    co_await asio::co_spawn(
-        session_.disk_pool(),
-        [this]() -> asio::awaitable<void> {
-            (void)storage_->flush();
-            storage_->close_all();
-            co_return;
-        },
-        asio::use_awaitable);
+    auto flushed = co_await net::run_on(session_.disk_pool().get_executor(), [this] {
+        auto result = storage_->flush();
+        storage_->close_all();
+        return result;
+    });
+    if (!flushed) BT_LOG(error, "torrent", "{}: {}", metainfo_.name, flushed.error().message());
     if (state_ != TorrentState::error) set_state(TorrentState::stopped);
 }
 

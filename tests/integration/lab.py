@@ -473,6 +473,14 @@ class Lab:
         for p in self.procs:
             print(f"----- {p.name} (exit {exit_status(p.returncode)}), last {lines} lines of {p.log_path}")
             print(p.tail(lines))
+            if isinstance(p, Bitveil) and os.path.exists(p.stats_path):
+                with open(p.stats_path) as f:
+                    print(f"----- {p.name}: {os.path.basename(p.stats_path)}\n{f.read().strip()}")
+        for name in sorted(os.listdir(self.logs)):
+            if name.endswith(".aria2-debug.log"):  # why aria2 dropped connections
+                with open(os.path.join(self.logs, name), errors="replace") as f:
+                    hits = [ln.rstrip() for ln in f if "Exception" in ln or "[ERROR]" in ln]
+                print(f"----- {name}: last errors\n" + "\n".join(hits[-15:]))
         print("-----", flush=True)
 
     # --- torrents ------------------------------------------------------------------------------
@@ -544,7 +552,7 @@ class Lab:
         argv = [exe, "--no-conf", f"--dir={dir}", f"--listen-port={port}", "--interface=127.0.0.1",
                 "--disable-ipv6=true", "--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false",
                 "--enable-peer-exchange=false", "--bt-tracker-interval=3", "--file-allocation=none",
-                "--allow-overwrite=true", "--auto-save-interval=0", "--summary-interval=1",
+                "--allow-overwrite=true", "--auto-save-interval=0", "--summary-interval=5",
                 "--console-log-level=notice", "--enable-color=false", "--bt-require-crypto=false",
                 "--bt-min-crypto-level=plain", "--max-overall-upload-limit=0", "--max-overall-download-limit=0",
                 "--bt-stop-timeout=0", "--bt-save-metadata=false", "--follow-torrent=false",

@@ -141,7 +141,7 @@ def seed_to_aria2(lab):
     seed.port  # listening
     dl = lab.path("dl")
     aria = lab.aria2("aria2-leech", tor, dl, seed=False)
-    rc = aria.wait(90, "aria2 leech", watch=[seed])
+    rc = aria.wait(60, "aria2 leech", watch=[seed])
     check(rc == 0, f"aria2c leech exited with {rc}")
     pl.check_copy(dl, "aria2c")
     rc = stop_seeder(lab, seed)

@@ -1,0 +1,33 @@
+#pragma once
+// Runs a blocking function (disk I/O, hashing, a libcurl request) on a worker pool and resumes the calling
+// coroutine on its own executor with the result. Only the plain function runs on the pool: coroutine
+// frames never move between threads.
+#include <asio/async_result.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
+#include <type_traits>
+#include <utility>
+
+namespace bt::net {
+
+template <class Executor, class Fn>
+requires(!std::is_void_v<std::invoke_result_t<Fn&>>) asio::awaitable<std::invoke_result_t<Fn&>> run_on(
+    Executor pool, Fn fn) {
+    using R = std::invoke_result_t<Fn&>;
+    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(R)>(
+        [pool](auto handler, Fn work_fn) {
+            auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+            asio::post(pool, [handler = std::move(handler), work = std::move(work),
+                              work_fn = std::move(work_fn)]() mutable {
+                R result = work_fn();
+                auto executor = work.get_executor();
+                asio::post(executor, [handler = std::move(handler), result = std::move(result)]() mutable {
+                    std::move(handler)(std::move(result));
+                });
+            });
+        },
+        asio::use_awaitable, std::move(fn));
+}
+
+}  // namespace bt::net
