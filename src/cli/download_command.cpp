@@ -47,8 +47,8 @@ struct DownloadOptions {
     std::string stats_json;
     bool quiet = false;
     bool verbose = false;
-    net::EncryptionPolicy encryption = net::EncryptionPolicy::prefer;
-    net::EncryptionLevel encryption_level = net::EncryptionLevel::rc4;
+    std::string encryption_name = "prefer";
+    std::string encryption_level_name = "rc4";
     int handshake_timeout = 30;
 };
 
@@ -90,22 +90,15 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
         ->check(CLI::Range(1, 10000));
     cmd->add_option("--stats-json", o.stats_json, "write transfer statistics to FILE at exit");
     cmd->add_option(
-           "--encryption", o.encryption,
+           "--encryption", o.encryption_name,
            "MSE/PE policy: disable (plaintext only), allow (plaintext out, both in), prefer (default: MSE "
-           "out, plaintext retry, both in), require (MSE only, both ways)")
-        ->transform(CLI::CheckedTransformer(
-            std::map<std::string, net::EncryptionPolicy>{{"disable", net::EncryptionPolicy::disable},
-                                                         {"allow", net::EncryptionPolicy::allow},
-                                                         {"prefer", net::EncryptionPolicy::prefer},
-                                                         {"require", net::EncryptionPolicy::require}}));
+           "out, one plaintext retry, both in), require (MSE only, both ways)")
+        ->check(CLI::IsMember({"disable", "allow", "prefer", "require"}));
     cmd->add_option(
-           "--encryption-level", o.encryption_level,
+           "--encryption-level", o.encryption_level_name,
            "what MSE offers and accepts: rc4 (default: the whole stream encrypted), header (only the "
            "handshake obfuscated), both")
-        ->transform(CLI::CheckedTransformer(
-            std::map<std::string, net::EncryptionLevel>{{"rc4", net::EncryptionLevel::rc4},
-                                                        {"header", net::EncryptionLevel::header},
-                                                        {"both", net::EncryptionLevel::both}}));
+        ->check(CLI::IsMember({"rc4", "header", "both"}));
     cmd->add_option("--handshake-timeout", o.handshake_timeout,
                     "seconds a peer has to finish the MSE and BitTorrent handshakes (default 30)")
         ->check(CLI::Range(1, 600));
@@ -142,7 +135,8 @@ std::string status_line(const session::TorrentStatus& s) {
                        eta_text(s.total_size - s.bytes_have, s.download_rate));
 }
 
-void write_stats_json(const std::string& path, const session::TorrentStatus& s, double seconds,
+void write_stats_json(const std::string& path, const session::TorrentStatus& s,
+                      const std::map<std::string, std::uint32_t>& incoming_failures, double seconds,
                       bool complete) {
     JsonWriter j;
     j.begin_object();
@@ -186,6 +180,14 @@ void write_stats_json(const std::string& path, const session::TorrentStatus& s, 
     j.begin_object();
     for (const auto& [kind, count] : s.stats.connections_by_kind) {
         j.key(kind);
+        j.integer(count);
+    }
+    j.end_object();
+    // Incoming connections that failed before their torrent was known (MSE timeouts, garbage, ...).
+    j.key("incoming_handshake_failures");
+    j.begin_object();
+    for (const auto& [reason, count] : incoming_failures) {
+        j.key(reason);
         j.integer(count);
     }
     j.end_object();
@@ -251,8 +253,13 @@ int run_download(const DownloadOptions& o) {
     settings.listen_port = static_cast<std::uint16_t>(o.port);
     settings.listen_address = o.listen_address;
     settings.max_peers = o.max_peers;
-    settings.encryption = o.encryption;
-    settings.encryption_level = o.encryption_level;
+    settings.encryption = o.encryption_name == "disable"   ? net::EncryptionPolicy::disable
+                          : o.encryption_name == "allow"   ? net::EncryptionPolicy::allow
+                          : o.encryption_name == "require" ? net::EncryptionPolicy::require
+                                                           : net::EncryptionPolicy::prefer;
+    settings.encryption_level = o.encryption_level_name == "header" ? net::EncryptionLevel::header
+                                : o.encryption_level_name == "both" ? net::EncryptionLevel::both
+                                                                    : net::EncryptionLevel::rc4;
     settings.handshake_timeout = std::chrono::seconds(o.handshake_timeout);
     session::Session session(io, settings);
     if (auto listening = session.listen(); !listening) {
@@ -297,7 +304,7 @@ int run_download(const DownloadOptions& o) {
             stop_with(kExitFailure);
         }
         if (state == session::TorrentState::downloading || state == session::TorrentState::seeding) {
-            torrent.add_peers(peers);
+            torrent.add_peers(peers, true);
         }
     });
     torrent.start();
@@ -338,7 +345,8 @@ int run_download(const DownloadOptions& o) {
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (tty) fmt::print(stderr, "\r\033[K");
     const bool complete = s.pieces_have == s.num_pieces;
-    if (!o.stats_json.empty()) write_stats_json(o.stats_json, s, seconds, complete);
+    if (!o.stats_json.empty())
+        write_stats_json(o.stats_json, s, session.incoming_failures(), seconds, complete);
     if (exit_code == kExitFailure) {
         report_error(printable(torrent.metainfo().name), s.error.empty() ? "stopped" : s.error);
         return kExitFailure;

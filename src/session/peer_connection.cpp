@@ -315,14 +315,18 @@ bool PeerConnection::handle(const wire::Message& message) {
 }
 
 bool PeerConnection::on_bitfield(const wire::Bitfield& message) {
-    if (got_first_message_) {
-        close("bitfield after the first message");
-        return false;
-    }
     auto field = bt::Bitfield::from_bytes(message.bytes, torrent_.metainfo().num_pieces());
     if (!field) {
         close("invalid bitfield (spare bits set)");
         return false;
+    }
+    // BEP 3 sends BITFIELD only first, but aria2 sends a fresh one later instead of several HAVEs:
+    // accept it and replace what we counted for this peer.
+    if (counted_as_seed_) {
+        torrent_.picker().remove_peer_have_all();
+        counted_as_seed_ = false;
+    } else if (got_first_message_) {
+        (void)torrent_.picker().remove_peer_bitfield(peer_has_);
     }
     peer_has_ = std::move(*field);
     if (peer_has_.all()) {

@@ -128,7 +128,7 @@ asio::awaitable<void> Session::handle_incoming(asio::ip::tcp::socket socket) {
         failure = "torrent not accepting peers";
     }
     if (!failure.empty()) {
-        BT_LOG(debug, "peer", "{} in: {}", endpoint.to_string(), failure);
+        BT_LOG(info, "peer", "{} in: {}", endpoint.to_string(), failure);
         ++incoming_failures_[failure];
         if (torrent) torrent->count_closed(failure);
         co_return;

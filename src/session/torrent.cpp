@@ -170,10 +170,11 @@ bool Torrent::accepts_connections() const noexcept {
            peers_.size() < settings().max_peers;
 }
 
-void Torrent::add_peers(const std::vector<Endpoint>& endpoints) {
+void Torrent::add_peers(const std::vector<Endpoint>& endpoints, bool given) {
     for (const auto& e : endpoints) {
         if (e.port == 0) continue;
-        known_.try_emplace(e);
+        auto& known = known_[e];
+        known.given = known.given || given;
     }
     connect_more();
 }
@@ -191,6 +192,7 @@ void Torrent::connect_more() {
             break;
         if (peer.connected || peer.connecting || peer.banned || peer.is_self || peer.next_attempt > now)
             continue;
+        if (state_ == TorrentState::seeding && !peer.given) continue;
         peer.connecting = true;
         ++half_open_;
         asio::co_spawn(session_.io(), connect_to(endpoint), asio::detached);
@@ -256,7 +258,7 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
     if (!connected) {
         ++known.failures;
         known.next_attempt = Clock::now() + reconnect_backoff(known.failures);
-        BT_LOG(debug, "peer", "{} out: {}", endpoint.to_string(), failure);
+        BT_LOG(info, "peer", "{} out: {}", endpoint.to_string(), failure);
         co_return;
     }
     auto peer = add_connection(std::move(connected->transport), endpoint, Direction::outgoing,

@@ -70,7 +70,10 @@ class Torrent {
     // Announces 'stopped' (bounded by settings.stop_announce_timeout), closes peers, flushes files.
     asio::awaitable<void> stop();
 
-    void add_peers(const std::vector<Endpoint>& endpoints);
+    // `given`: named by the user (--peer); dialled even while seeding. Peers from trackers are dialled only
+    // while downloading: leechers dial a seed, and a seed dialling them back makes duplicate connections
+    // that clients such as aria2 drop on their side.
+    void add_peers(const std::vector<Endpoint>& endpoints, bool given = false);
     // A handshaken incoming connection for this torrent.
     void attach_incoming(net::Transport transport, Endpoint endpoint, const wire::Handshake& remote,
                          std::vector<std::uint8_t> leftover);
@@ -98,7 +101,8 @@ class Torrent {
         bool connecting = false;
         bool banned = false;
         bool is_self = false;
-        bool plaintext_works = false;  // prefer: a plaintext handshake worked after MSE failed
+        bool plaintext_works = false;
+        bool given = false;  // from --peer  // prefer: a plaintext handshake worked after MSE failed
     };
 
     asio::awaitable<void> check_and_run();

@@ -289,10 +289,10 @@ class Proc:
                 m = rx.search(self.text())
                 if m:
                     return m
-                raise Failure(f"{self.name} exited with {self.returncode} before printing "
-                              f"{what or repr(pattern)}; log tail:\n{self.tail()}")
+                raise Failure(f"{self.name} exited with {exit_status(self.returncode)} before printing "
+                              f"{what or repr(pattern)} (its log is below)")
             if time.monotonic() > end:
-                raise Failure(f"{self.name}: no {what or repr(pattern)} within {timeout} s; log tail:\n{self.tail()}")
+                raise Failure(f"{self.name}: no {what or repr(pattern)} within {timeout} s (its log is below)")
             time.sleep(0.05)
 
     def wait(self, timeout, what="to exit", watch=()):
@@ -307,9 +307,9 @@ class Proc:
             for w in watch:
                 if not w.alive():
                     raise Failure(f"{w.name} exited with {exit_status(w.returncode)} while {self.name} was running "
-                                  f"({what}); its log tail:\n{w.tail()}")
+                                  f"({what}; logs below)")
             if time.monotonic() > end:
-                raise Failure(f"{self.name} did not finish within {timeout} s ({what}); log tail:\n{self.tail()}")
+                raise Failure(f"{self.name} did not finish within {timeout} s ({what}; logs below)")
 
     def send_signal(self, sig):
         if self.alive():
@@ -367,7 +367,7 @@ class Bitveil(Proc):
     def finish(self, timeout, what="download", watch=()):
         """Wait for exit 0 and return the stats."""
         rc = exit_status(self.wait(timeout, what, watch))
-        check(rc == 0, f"{self.name}: {what} exited with {rc}, expected 0; log tail:\n{self.tail()}")
+        check(rc == 0, f"{self.name}: {what} exited with {rc}, expected 0 (logs below)")
         return self.stats()
 
 

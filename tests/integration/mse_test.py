@@ -304,7 +304,7 @@ def seed_to_aria2_rc4(lab):
     seed.port
     dl = lab.path("dl")
     aria = aria2_crypto(lab, "aria2-leech", tor, dl, seed=False)
-    rc = aria.wait(90, "aria2 leech", watch=[seed])
+    rc = aria.wait(45, "aria2 leech", watch=[seed])
     check(rc == 0, f"aria2c leech exited with {rc}")
     pl.check_copy(dl, "aria2c")
     st = stop_seed(lab, seed)
@@ -524,7 +524,7 @@ CASES = {  # name -> (function, time budget in seconds, summary)
     "dl_from_lt_rc4": (dl_from_lt_rc4, 60, "libtorrent seeder (forced RC4) -> bitveil --encryption require"),
     "seed_to_lt_rc4": (seed_to_lt_rc4, 60, "bitveil seed --encryption require -> libtorrent (forced RC4)"),
     "dl_from_aria2_rc4": (dl_from_aria2_rc4, 90, "aria2c seeder (crypto required) -> bitveil require"),
-    "seed_to_aria2_rc4": (seed_to_aria2_rc4, 120, "bitveil seed require -> aria2c (crypto required, tracker)"),
+    "seed_to_aria2_rc4": (seed_to_aria2_rc4, 90, "bitveil seed require -> aria2c (crypto required, tracker)"),
     "header_only": (header_only, 90, "libtorrent header-only MSE <-> bitveil --encryption-level both"),
     "prefer_fallback": (prefer_fallback, 60, "bitveil prefer vs libtorrent pe_disabled: plaintext retry"),
     "require_vs_plain": (require_vs_plain, 60, "bitveil require vs libtorrent pe_disabled: no transfer"),
