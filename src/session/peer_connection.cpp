@@ -88,7 +88,7 @@ void PeerConnection::start() {
 void PeerConnection::close(const std::string& reason) {
     if (closed_) return;
     closed_ = true;
-    BT_LOG(debug, "peer", "{} closed: {}", describe(), reason);
+    BT_LOG(info, "peer", "{} closed: {}", describe(), reason);
     std::error_code ignored;
     transport_.socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     transport_.socket.close(ignored);
