@@ -111,7 +111,7 @@ void Torrent::set_state(TorrentState state) {
     if (state_callback_) state_callback_(state);
 }
 
-void Torrent::fail(const std::string& message) {
+void Torrent::stop_with_error(const std::string& message) {
     if (state_ == TorrentState::error) return;
     BT_LOG(error, "torrent", "{}: {}", metainfo_.name, message);
     error_ = message;
@@ -139,7 +139,7 @@ asio::awaitable<void> Torrent::check_and_run() {
         return storage::hash_pieces(sources, metainfo_.piece_length, options);
     });
     if (!report) {
-        fail("checking files: " + report.error().message());
+        stop_with_error("checking files: " + report.error().message());
         co_return;
     }
     for (std::uint32_t i = 0; i < report->pieces.size() && i < metainfo_.num_pieces(); ++i) {
@@ -153,7 +153,7 @@ asio::awaitable<void> Torrent::check_and_run() {
         auto created = co_await net::run_on(session_.disk_pool().get_executor(),
                                             [&] { return storage_->create_empty_files(); });
         if (!created) {
-            fail(created.error().message());
+            stop_with_error(created.error().message());
             co_return;
         }
         set_state(TorrentState::seeding);
@@ -384,7 +384,7 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
     if (state_ == TorrentState::error) co_return;
     if (outcome.write_error) {
         picker_->on_piece_failed(piece);
-        fail(outcome.write_error->message());
+        stop_with_error(outcome.write_error->message());
         co_return;
     }
     if (!outcome.hash_ok) {
@@ -428,7 +428,7 @@ asio::awaitable<void> Torrent::on_finished() {
         return created ? storage_->flush() : created;
     });
     if (!flushed) {
-        fail(flushed.error().message());
+        stop_with_error(flushed.error().message());
         co_return;
     }
     BT_LOG(info, "torrent", "{}: download complete", metainfo_.name);

@@ -114,7 +114,8 @@ class Torrent {
     void connect_more();
     void run_choker();
     void set_state(TorrentState state);
-    void fail(const std::string& message);
+    // Stops the torrent: closes its peers and reports TorrentState::error with `message`.
+    void stop_with_error(const std::string& message);
     asio::awaitable<void> on_finished();
     // A peer delivered part of a piece that failed its hash check.
     void strike(swarm::PeerId id, bool sole_contributor);
