@@ -1,9 +1,11 @@
-// `bitveil download` and `bitveil seed`: run one torrent in a session until it is done (and seeding ended),
-// with a live progress line, graceful Ctrl-C / SIGTERM and an optional --stats-json report.
+// `bitveil download` and `bitveil seed`: run one or more torrents in one session (one listening port) until
+// each is done (and its seeding ended), with live progress lines, graceful Ctrl-C / SIGTERM and an optional
+// --stats-json report.
 #include <fmt/core.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
@@ -13,17 +15,17 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
-#include "cli/json_writer.hpp"
 #include "cli/progress.hpp"
+#include "cli/stats_report.hpp"
 #include "cli/text.hpp"
 #include "core/endpoint.hpp"
+#include "core/hex.hpp"
 #include "core/log.hpp"
 #include "session/session.hpp"
 
@@ -35,7 +37,7 @@ using Clock = std::chrono::steady_clock;
 
 struct DownloadOptions {
     bool seed_command = false;  // `seed`: data is expected complete; seeds until stopped
-    std::string torrent;
+    std::vector<std::string> torrents;
     std::string dir = ".";
     int port = 6881;
     std::string listen_address = "0.0.0.0";
@@ -56,6 +58,8 @@ constexpr const char* kDownloadFooter = R"(
 -d DIR is the folder in which the torrent's file (single-file torrent) or top folder (multi-file) is
 created, like aria2's --dir. Data already there is checked first, so an interrupted download continues.
 Without a seeding option, bitveil exits once the download is complete and verified.
+Several torrents run in one session on one port; bitveil exits when all are done (complete ones keep
+serving their peers meanwhile). A torrent that fails is reported and the others go on (exit status 1).
 
 Exit status: 0 complete (and seeding ended), 1 failed (reason on stderr), 2 invalid input,
 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). A second Ctrl-C exits at once.
@@ -64,6 +68,7 @@ Examples:
   bitveil download ubuntu.torrent -d ~/Downloads
   bitveil download t.torrent -d /tmp/dl --port 0 --peer 127.0.0.1:6881 --stats-json stats.json
   bitveil download t.torrent --seed-ratio 2.0
+  bitveil download a.torrent b.torrent c.torrent -d ~/Downloads
 )";
 
 constexpr const char* kSeedFooter = R"(
@@ -73,10 +78,12 @@ stopped, or until --seed-ratio / --seed-time is reached. Missing pieces are down
 Examples:
   bitveil seed t.torrent -d /srv/data
   bitveil seed t.torrent -d /srv/data --port 51413 --seed-time 3600
+  bitveil seed a.torrent b.torrent -d /srv/data   (one port for both)
 )";
 
 void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
-    cmd->add_option("torrent", o.torrent, "the .torrent file")->required();
+    cmd->add_option("torrents", o.torrents, "the .torrent file(s); several run in one session, on one port")
+        ->required();
     cmd->add_option("-d,--dir", o.dir, "download folder (default: the current folder)");
     cmd->add_option("--port", o.port, "listening port (default 6881; 0 picks a free one)")
         ->check(CLI::Range(0, 65535));
@@ -127,6 +134,7 @@ std::string status_line(const session::TorrentStatus& s) {
                                             : 100.0;
         return fmt::format("checking {:5.1f}%", pct);
     }
+    if (s.state == session::TorrentState::error) return "error: " + printable(s.error);
     const double pct = s.total_size > 0
                            ? 100.0 * static_cast<double>(s.bytes_have) / static_cast<double>(s.total_size)
                            : 100.0;
@@ -135,98 +143,54 @@ std::string status_line(const session::TorrentStatus& s) {
                        eta_text(s.total_size - s.bytes_have, s.download_rate));
 }
 
-void write_stats_json(const std::string& path, const session::TorrentStatus& s,
-                      const std::map<std::string, std::uint32_t>& incoming_failures, double seconds,
-                      bool complete) {
-    JsonWriter j;
-    j.begin_object();
-    j.key("complete");
-    j.boolean(complete);
-    j.key("state");
-    j.string(session::state_name(s.state));
-    j.key("duration_seconds");
-    j.integer(static_cast<std::int64_t>(seconds * 1000) / 1000);
-    j.key("duration_ms");
-    j.integer(static_cast<std::int64_t>(seconds * 1000));
-    j.key("total_size");
-    j.integer(s.total_size);
-    j.key("pieces");
-    j.integer(s.num_pieces);
-    j.key("pieces_have");
-    j.integer(s.pieces_have);
-    j.key("pieces_from_disk");
-    j.integer(s.stats.pieces_from_disk);
-    j.key("pieces_downloaded");
-    j.integer(s.stats.pieces_verified);
-    j.key("hash_failures");
-    j.integer(s.stats.hash_failures);
-    j.key("payload_downloaded");
-    j.integer(static_cast<std::int64_t>(s.stats.payload_downloaded));
-    j.key("payload_uploaded");
-    j.integer(static_cast<std::int64_t>(s.stats.payload_uploaded));
-    j.key("protocol_downloaded");
-    j.integer(static_cast<std::int64_t>(s.stats.protocol_downloaded));
-    j.key("protocol_uploaded");
-    j.integer(static_cast<std::int64_t>(s.stats.protocol_uploaded));
-    j.key("wasted");
-    j.integer(static_cast<std::int64_t>(s.stats.wasted));
-    j.key("peers_connected_in");
-    j.integer(s.stats.peers_connected_in);
-    j.key("peers_connected_out");
-    j.integer(s.stats.peers_connected_out);
-    j.key("peers_banned");
-    j.integer(s.stats.peers_banned);
-    j.key("connections_by_kind");
-    j.begin_object();
-    for (const auto& [kind, count] : s.stats.connections_by_kind) {
-        j.key(kind);
-        j.integer(count);
+// One torrent of the run, and what the process still waits for from it.
+struct Job {
+    std::string path;
+    session::Torrent* torrent = nullptr;
+    std::optional<Clock::time_point> seeding_since;
+    bool finished = false;  // complete (and seeding ended), or failed: the exit no longer waits for it
+    bool failed = false;
+};
+
+// Reads and parses every torrent before anything starts, so a typo in the third file costs nothing.
+// Two torrents with the same info-hash, or with the same name (they would write the same files in the
+// one download folder), are refused.
+Result<std::vector<metainfo::Metainfo>, std::string> load_torrents(const std::vector<std::string>& paths) {
+    std::vector<metainfo::Metainfo> loaded;
+    std::map<std::string, std::string> path_by_hash, path_by_name;
+    for (const auto& path : paths) {
+        auto bytes = read_torrent_file(path);
+        if (!bytes) return bt::fail(path + ": " + bytes.error());
+        auto metainfo = metainfo::parse_torrent(*bytes);
+        if (!metainfo) return bt::fail(path + ": " + metainfo.error().message());
+        const auto hash = to_hex(metainfo->info_hash.bytes);
+        if (auto [it, fresh] = path_by_hash.emplace(hash, path); !fresh)
+            return bt::fail(path + ": the same torrent as " + it->second);
+        if (auto [it, fresh] = path_by_name.emplace(metainfo->name, path); !fresh)
+            return bt::fail(path + ": has the same name as " + it->second + " (\"" +
+                            printable(metainfo->name) + "\"); both would write the same files");
+        loaded.push_back(std::move(*metainfo));
     }
-    j.end_object();
-    // Incoming connections that failed before their torrent was known (MSE timeouts, garbage, ...).
-    j.key("incoming_handshake_failures");
-    j.begin_object();
-    for (const auto& [reason, count] : incoming_failures) {
-        j.key(reason);
-        j.integer(count);
+    return loaded;
+}
+
+// At most `width` bytes of `text`, cut at a UTF-8 character boundary, padded with spaces.
+std::string fixed_width(std::string text, std::size_t width) {
+    if (text.size() > width) {
+        std::size_t cut = width - 1;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+        text.resize(cut);
+        text += '~';
     }
-    j.end_object();
-    j.key("connections_closed");
-    j.begin_object();
-    for (const auto& [reason, count] : s.stats.closed_by_reason) {
-        j.key(reason);
-        j.integer(count);
-    }
-    j.end_object();
-    if (!s.error.empty()) {
-        j.key("error");
-        j.string(s.error);
-    }
-    j.end_object();
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << j.str() << '\n';
-        if (!out) {
-            report_error(path, "cannot write statistics");
-            return;
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) report_error(path, ec.message());
+    text.resize(std::max(text.size(), width), ' ');
+    return text;
 }
 
 int run_download(const DownloadOptions& o) {
     log::set_level(o.verbose ? log::Level::info : o.quiet ? log::Level::error : log::Level::warning);
-    auto bytes = read_torrent_file(o.torrent);
-    if (!bytes) {
-        report_error(o.torrent, bytes.error());
-        return kExitInvalid;
-    }
-    auto metainfo = metainfo::parse_torrent(*bytes);
-    if (!metainfo) {
-        report_error(o.torrent, metainfo.error().message());
+    auto metainfos = load_torrents(o.torrents);
+    if (!metainfos) {
+        report_error("", metainfos.error());
         return kExitInvalid;
     }
     std::vector<Endpoint> peers;
@@ -267,10 +231,16 @@ int run_download(const DownloadOptions& o) {
         return kExitFailure;
     }
     if (!o.quiet) fmt::print(stderr, "bitveil: listening on port {}\n", session.listen_port());
-    auto& torrent = session.add_torrent(std::move(*metainfo), o.dir);
+
+    // Sized once: the callbacks below keep references to the jobs.
+    std::vector<Job> jobs(metainfos->size());
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        jobs[i].path = o.torrents[i];
+        jobs[i].torrent = &session.add_torrent(std::move((*metainfos)[i]), o.dir);
+    }
+    const bool several = jobs.size() > 1;
 
     const auto start = Clock::now();
-    std::optional<Clock::time_point> seeding_since;
     int exit_code = -1;  // set when we decide to stop
     bool stopping = false;
     auto stop_with = [&](int code) {
@@ -286,28 +256,49 @@ int run_download(const DownloadOptions& o) {
             asio::detached);
     };
     const bool keep_seeding = o.seed_command || o.seed || o.seed_ratio || o.seed_time;
-    auto seeding_done = [&] {
-        if (!seeding_since) return false;
-        if (o.seed_time && Clock::now() - *seeding_since >= std::chrono::seconds(*o.seed_time)) return true;
+    // The process ends when every torrent is finished; a torrent done seeding while others still run
+    // stops (announces 'stopped', closes its peers). Without a seeding option, complete torrents go on
+    // serving their peers until the last one completes.
+    auto finish = [&](Job& job, bool failed) {
+        if (job.finished) return;
+        job.finished = true;
+        job.failed = failed;
+        const bool all = std::all_of(jobs.begin(), jobs.end(), [](const Job& j) { return j.finished; });
+        if (all) {
+            const bool any_failed =
+                std::any_of(jobs.begin(), jobs.end(), [](const Job& j) { return j.failed; });
+            stop_with(any_failed ? kExitFailure : kExitOk);
+        } else if (!failed && keep_seeding) {
+            asio::co_spawn(io, job.torrent->stop(), asio::detached);
+        }
+    };
+    auto seeding_done = [&](const Job& job) {
+        if (!job.seeding_since) return false;
+        if (o.seed_time && Clock::now() - *job.seeding_since >= std::chrono::seconds(*o.seed_time))
+            return true;
         if (o.seed_ratio) {
-            const auto s = torrent.status();
+            const auto s = job.torrent->status();
             return static_cast<double>(s.stats.payload_uploaded) >=
                    *o.seed_ratio * static_cast<double>(s.total_size);
         }
         return false;
     };
-    torrent.on_state_change([&](session::TorrentState state) {
-        if (state == session::TorrentState::seeding && !seeding_since) {
-            seeding_since = Clock::now();
-            if (!keep_seeding) stop_with(kExitOk);
-        } else if (state == session::TorrentState::error) {
-            stop_with(kExitFailure);
-        }
-        if (state == session::TorrentState::downloading || state == session::TorrentState::seeding) {
-            torrent.add_peers(peers, true);
-        }
-    });
-    torrent.start();
+    for (auto& job : jobs) {
+        job.torrent->on_state_change([&](session::TorrentState state) {
+            if (state == session::TorrentState::seeding && !job.seeding_since) {
+                job.seeding_since = Clock::now();
+                if (!keep_seeding) finish(job, false);
+            } else if (state == session::TorrentState::error) {
+                if (several && !stopping)
+                    report_error(printable(job.torrent->metainfo().name), job.torrent->status().error);
+                finish(job, true);
+            }
+            if (state == session::TorrentState::downloading || state == session::TorrentState::seeding) {
+                job.torrent->add_peers(peers, true);
+            }
+        });
+    }
+    for (auto& job : jobs) job.torrent->start();
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     std::function<void(std::error_code, int)> on_signal = [&](std::error_code sig_ec, int signo) {
@@ -319,20 +310,37 @@ int run_download(const DownloadOptions& o) {
     };
     signals.async_wait(on_signal);
 
+    auto progress_lines = [&] {
+        std::vector<std::string> lines;
+        for (const auto& job : jobs) {
+            const auto line = status_line(job.torrent->status());
+            lines.push_back(several ? fixed_width(printable(job.torrent->metainfo().name), 24) + "  " + line
+                                    : line);
+        }
+        return lines;
+    };
     const bool tty = !o.quiet && ProgressLine::is_terminal(stderr);
+    bool drawn = false;
     asio::steady_timer progress(io);
     auto last_plain = Clock::now();
     std::function<void(std::error_code)> on_progress = [&](std::error_code timer_ec) {
         if (timer_ec || stopping) return;
-        const auto s = torrent.status();
         if (tty) {
-            fmt::print(stderr, "\r\033[K{}", status_line(s));
+            // Redrawn in place: one line per torrent, the cursor back on the first.
+            const auto lines = progress_lines();
+            std::string text;
+            for (const auto& line : lines) text += "\r\033[K" + line + (several ? "\n" : "");
+            if (several) text += fmt::format("\033[{}A", lines.size());
+            fmt::print(stderr, "{}", text);
             std::fflush(stderr);
+            drawn = true;
         } else if (!o.quiet && Clock::now() - last_plain >= std::chrono::seconds(5)) {
             last_plain = Clock::now();
-            fmt::print(stderr, "{}\n", status_line(s));
+            for (const auto& line : progress_lines()) fmt::print(stderr, "{}\n", line);
         }
-        if (keep_seeding && seeding_done()) stop_with(kExitOk);
+        for (auto& job : jobs) {
+            if (keep_seeding && !job.finished && seeding_done(job)) finish(job, false);
+        }
         progress.expires_after(std::chrono::seconds(1));
         progress.async_wait(on_progress);
     };
@@ -341,21 +349,26 @@ int run_download(const DownloadOptions& o) {
 
     io.run();
 
-    const auto s = torrent.status();
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (tty) fmt::print(stderr, "\r\033[K");
-    const bool complete = s.pieces_have == s.num_pieces;
-    if (!o.stats_json.empty())
-        write_stats_json(o.stats_json, s, session.incoming_failures(), seconds, complete);
-    if (exit_code == kExitFailure) {
-        report_error(printable(torrent.metainfo().name), s.error.empty() ? "stopped" : s.error);
-        return kExitFailure;
+    if (drawn) fmt::print(stderr, "\r\033[J");
+    std::vector<TorrentReport> reports;
+    for (const auto& job : jobs) {
+        reports.push_back(
+            {job.torrent->metainfo().name, to_hex(job.torrent->info_hash()), job.torrent->status()});
     }
-    if (!o.quiet) {
-        fmt::print(stderr, "bitveil: {}: {} ({} of {} pieces, down {} up {}, {:.1f} s)\n",
-                   printable(torrent.metainfo().name), complete ? "complete" : "incomplete", s.pieces_have,
-                   s.num_pieces, human_size(static_cast<std::int64_t>(s.stats.payload_downloaded)),
-                   human_size(static_cast<std::int64_t>(s.stats.payload_uploaded)), seconds);
+    if (!o.stats_json.empty()) write_stats_json(o.stats_json, reports, session.incoming_failures(), seconds);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        const auto& s = reports[i].status;
+        const auto name = printable(reports[i].name);
+        if (jobs[i].failed) {
+            report_error(name, s.error.empty() ? "stopped" : s.error);
+        } else if (!o.quiet) {
+            const bool complete = s.pieces_have == s.num_pieces;
+            fmt::print(stderr, "bitveil: {}: {} ({} of {} pieces, down {} up {}, {:.1f} s)\n", name,
+                       complete ? "complete" : "incomplete", s.pieces_have, s.num_pieces,
+                       human_size(static_cast<std::int64_t>(s.stats.payload_downloaded)),
+                       human_size(static_cast<std::int64_t>(s.stats.payload_uploaded)), seconds);
+        }
     }
     return exit_code;
 }

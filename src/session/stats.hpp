@@ -22,6 +22,24 @@ struct TransferStats {
     std::map<std::string, std::uint32_t> closed_by_reason;
     // Established connections by kind: "plaintext", "mse_rc4", "mse_header".
     std::map<std::string, std::uint32_t> connections_by_kind;
+
+    // Totals over several torrents (the CLI's report for a multi-torrent session).
+    TransferStats& operator+=(const TransferStats& other) {
+        payload_downloaded += other.payload_downloaded;
+        payload_uploaded += other.payload_uploaded;
+        protocol_downloaded += other.protocol_downloaded;
+        protocol_uploaded += other.protocol_uploaded;
+        wasted += other.wasted;
+        pieces_verified += other.pieces_verified;
+        pieces_from_disk += other.pieces_from_disk;
+        hash_failures += other.hash_failures;
+        peers_connected_in += other.peers_connected_in;
+        peers_connected_out += other.peers_connected_out;
+        peers_banned += other.peers_banned;
+        for (const auto& [reason, count] : other.closed_by_reason) closed_by_reason[reason] += count;
+        for (const auto& [kind, count] : other.connections_by_kind) connections_by_kind[kind] += count;
+        return *this;
+    }
 };
 
 }  // namespace bt::session

@@ -571,15 +571,17 @@ class Lab:
         p.port = int(p.wait_for(r"^LISTENING 127\.0\.0\.1:(\d+)", 20, "LISTENING").group(1))
         return p
 
-    def bitveil(self, name, command, torrent, dir, peers=(), extra=(), port=0):
-        """`bitveil download|seed` bound to 127.0.0.1 with --verbose and --stats-json <lab>/<name>.stats.json.
+    def bitveil(self, name, command, torrent, dir, peers=(), extra=(), port=0, address="127.0.0.1"):
+        """`bitveil download|seed` of one torrent (or a list: one session) bound to `address` with --verbose and
+        --stats-json <lab>/<name>.stats.json.
         Restarting under the same name replaces the stats file (the old one is renamed .1, .2, ...)."""
         stats = os.path.join(self.dir, f"{name}.stats.json")
         n = 1
         while os.path.exists(stats):
             stats = os.path.join(self.dir, f"{name}.{n}.stats.json")
             n += 1
-        argv = [self.bitveil_path, command, torrent.path, "-d", dir, "--listen-address", "127.0.0.1",
+        torrents = torrent if isinstance(torrent, (list, tuple)) else [torrent]
+        argv = [self.bitveil_path, command, *[t.path for t in torrents], "-d", dir, "--listen-address", address,
                 "--port", port, "--stats-json", stats, "--verbose"]
         for p in peers:
             argv += ["--peer", p]

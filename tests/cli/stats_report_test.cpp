@@ -1,0 +1,65 @@
+#include "cli/stats_report.hpp"
+
+#include <gtest/gtest.h>
+
+namespace bt::cli {
+namespace {
+
+using session::TorrentState;
+
+TorrentReport report(std::string name, TorrentState state, std::uint32_t pieces, std::uint32_t have,
+                     std::uint64_t downloaded) {
+    TorrentReport r;
+    r.name = std::move(name);
+    r.info_hash_hex = std::string(40, 'a');
+    r.status.state = state;
+    r.status.num_pieces = pieces;
+    r.status.pieces_have = have;
+    r.status.total_size = std::int64_t{pieces} * 1024;
+    r.status.stats.payload_downloaded = downloaded;
+    r.status.stats.connections_by_kind["mse_rc4"] = 1;
+    return r;
+}
+
+TEST(StatsReport, TotalsSumPiecesBytesAndCountsOfEveryTorrent) {
+    const auto sum = sum_statuses(
+        {report("a", TorrentState::seeding, 4, 4, 100), report("b", TorrentState::downloading, 6, 2, 50)});
+    EXPECT_EQ(sum.num_pieces, 10u);
+    EXPECT_EQ(sum.pieces_have, 6u);
+    EXPECT_EQ(sum.total_size, 10 * 1024);
+    EXPECT_EQ(sum.stats.payload_downloaded, 150u);
+    EXPECT_EQ(sum.stats.connections_by_kind.at("mse_rc4"), 2u);
+}
+
+TEST(StatsReport, StateIsTheCommonOneMixedOrErrorWhenAnyFailed) {
+    EXPECT_EQ(state_text(
+                  {report("a", TorrentState::seeding, 1, 1, 0), report("b", TorrentState::seeding, 1, 1, 0)}),
+              "seeding");
+    EXPECT_EQ(state_text({report("a", TorrentState::seeding, 1, 1, 0),
+                          report("b", TorrentState::downloading, 1, 0, 0)}),
+              "mixed");
+    EXPECT_EQ(
+        state_text({report("a", TorrentState::error, 1, 0, 0), report("b", TorrentState::seeding, 1, 1, 0)}),
+        "error");
+}
+
+TEST(StatsReport, JsonHasTotalsThenOneObjectPerTorrent) {
+    const auto json = stats_json({report("first", TorrentState::seeding, 2, 2, 7),
+                                  report("second", TorrentState::downloading, 2, 1, 3)},
+                                 {{"mse: no sync within bound", 2}}, 1.5);
+    EXPECT_NE(json.find("\"complete\": false"), std::string::npos) << json;
+    EXPECT_NE(json.find("\"payload_downloaded\": 10"), std::string::npos) << json;
+    EXPECT_NE(json.find("\"mse: no sync within bound\": 2"), std::string::npos) << json;
+    const auto torrents = json.find("\"torrents\"");
+    ASSERT_NE(torrents, std::string::npos);
+    const auto first = json.find("\"name\": \"first\"", torrents);
+    const auto second = json.find("\"name\": \"second\"", torrents);
+    ASSERT_NE(first, std::string::npos) << json;
+    ASSERT_NE(second, std::string::npos) << json;
+    EXPECT_LT(first, second);
+    EXPECT_NE(json.find("\"payload_downloaded\": 7", first), std::string::npos);
+    EXPECT_NE(json.find("\"complete\": true", first), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bt::cli
