@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <numeric>
 #include <string>
@@ -22,9 +23,9 @@ Bytes hex(std::string_view text) {
     return from_hex(text).value();
 }
 
-Bytes keystream(std::string_view key_hex, std::size_t n) {
+Bytes keystream(std::string_view key_hex, std::size_t n, Rc4::Engine engine) {
     const Bytes key = hex(key_hex);
-    Rc4 rc4(key);
+    Rc4 rc4(key, engine);
     Bytes out(n);
     rc4.keystream(out);
     return out;
@@ -185,13 +186,16 @@ constexpr Rfc6229Row kRfc6229[] = {
      "f3e4c0a2e02d1d01f7f0a74618af2b48"},
 };
 
-TEST(Rc4, MatchesRfc6229KeystreamAtEveryListedOffset) {
+// Every test runs on both engines: OpenSSL's RC4 (when its legacy provider loads) and the portable one.
+class Rc4Engines : public ::testing::TestWithParam<Rc4::Engine> {};
+
+TEST_P(Rc4Engines, MatchesRfc6229KeystreamAtEveryListedOffset) {
     std::string current_key;
     Bytes stream;
     for (const auto& row : kRfc6229) {
         if (row.key != current_key) {
             current_key = row.key;
-            stream = keystream(row.key, 4096 + 16);
+            stream = keystream(row.key, 4096 + 16, GetParam());
         }
         const Bytes got(stream.begin() + static_cast<std::ptrdiff_t>(row.offset),
                         stream.begin() + static_cast<std::ptrdiff_t>(row.offset + 16));
@@ -199,12 +203,12 @@ TEST(Rc4, MatchesRfc6229KeystreamAtEveryListedOffset) {
     }
 }
 
-TEST(Rc4, DiscardThenKeystreamMatchesRfc6229AfterDrop1024) {
+TEST_P(Rc4Engines, DiscardThenKeystreamMatchesRfc6229AfterDrop1024) {
     // The MSE layer drops 1024 bytes: the next 16 must be the RFC's offset-1024 row.
     for (const auto& row : kRfc6229) {
         if (row.offset != 1024) continue;
         const Bytes key = hex(row.key);
-        Rc4 rc4(key);
+        Rc4 rc4(key, GetParam());
         rc4.discard(1024);
         Bytes out(16);
         rc4.keystream(out);
@@ -212,7 +216,7 @@ TEST(Rc4, DiscardThenKeystreamMatchesRfc6229AfterDrop1024) {
     }
 }
 
-TEST(Rc4, EncryptsClassicTextVectors) {
+TEST_P(Rc4Engines, EncryptsClassicTextVectors) {
     struct Case {
         const char* key;
         const char* plain;
@@ -225,34 +229,34 @@ TEST(Rc4, EncryptsClassicTextVectors) {
     };
     for (const auto& c : cases) {
         const Bytes key = bytes_of(c.key);
-        Rc4 rc4(key);
+        Rc4 rc4(key, GetParam());
         Bytes data = bytes_of(c.plain);
         rc4.process(data);
         EXPECT_EQ(to_hex(data), c.cipher) << c.key;
     }
 }
 
-TEST(Rc4, DecryptingWithAFreshStateRestoresThePlaintext) {
+TEST_P(Rc4Engines, DecryptingWithAFreshStateRestoresThePlaintext) {
     const Bytes key = hex("e1b1817be0f05519c2a22c106a850cbaff80a8ab");
     Bytes data(3000);
     std::iota(data.begin(), data.end(), std::uint8_t{7});
     const Bytes original = data;
-    Rc4 enc(key);
+    Rc4 enc(key, GetParam());
     enc.process(data);
     EXPECT_NE(data, original);
-    Rc4 dec(key);
+    Rc4 dec(key, GetParam());
     dec.process(data);
     EXPECT_EQ(data, original);
 }
 
-TEST(Rc4, ChunkedProcessingEqualsOneShotForEverySplit) {
+TEST_P(Rc4Engines, ChunkedProcessingEqualsOneShotForEverySplit) {
     const Bytes key = hex("0102030405");
     Bytes plain(600);
     std::iota(plain.begin(), plain.end(), std::uint8_t{0});
     Bytes whole = plain;
-    Rc4(key).process(whole);
+    Rc4(key, GetParam()).process(whole);
     for (std::size_t cut = 0; cut <= plain.size(); cut += 13) {
-        Rc4 rc4(key);
+        Rc4 rc4(key, GetParam());
         Bytes data = plain;
         rc4.process(std::span<std::uint8_t>(data).first(cut));
         rc4.process(std::span<std::uint8_t>(data).subspan(cut));
@@ -260,24 +264,24 @@ TEST(Rc4, ChunkedProcessingEqualsOneShotForEverySplit) {
     }
 }
 
-TEST(Rc4, OutOfPlaceProcessingLeavesInputAndMatchesInPlace) {
+TEST_P(Rc4Engines, OutOfPlaceProcessingLeavesInputAndMatchesInPlace) {
     const Bytes key = hex("0102030405060708");
     const Bytes plain = bytes_of("the quick brown fox jumps over the lazy dog");
     Bytes out(plain.size());
-    Rc4 a(key);
+    Rc4 a(key, GetParam());
     a.process(plain, out);
     Bytes in_place = plain;
-    Rc4 b(key);
+    Rc4 b(key, GetParam());
     b.process(in_place);
     EXPECT_EQ(out, in_place);
     EXPECT_EQ(plain, bytes_of("the quick brown fox jumps over the lazy dog"));
 }
 
-TEST(Rc4, DiscardAdvancesExactlyLikeGeneratingKeystream) {
+TEST_P(Rc4Engines, DiscardAdvancesExactlyLikeGeneratingKeystream) {
     const Bytes key = hex("833222772a");
-    const Bytes full = keystream("833222772a", 2100);
+    const Bytes full = keystream("833222772a", 2100, GetParam());
     for (std::size_t skip : {0U, 1U, 255U, 256U, 1024U, 2000U}) {
-        Rc4 rc4(key);
+        Rc4 rc4(key, GetParam());
         rc4.discard(skip);
         Bytes next(100);
         rc4.keystream(next);
@@ -287,9 +291,9 @@ TEST(Rc4, DiscardAdvancesExactlyLikeGeneratingKeystream) {
     }
 }
 
-TEST(Rc4, CopiesContinueIndependently) {
+TEST_P(Rc4Engines, CopiesContinueIndependently) {
     const Bytes key = hex("0102030405");
-    Rc4 a(key);
+    Rc4 a(key, GetParam());
     a.discard(10);
     Rc4 b = a;
     Bytes x(32);
@@ -303,16 +307,59 @@ TEST(Rc4, CopiesContinueIndependently) {
     EXPECT_NE(x, y);
 }
 
-TEST(Rc4, OnlyTheFirst256KeyBytesMatter) {
+TEST_P(Rc4Engines, OnlyTheFirst256KeyBytesMatter) {
     Bytes long_key(300, 0x5a);
     for (std::size_t i = 0; i < long_key.size(); ++i) long_key[i] = static_cast<std::uint8_t>(i * 7);
     Bytes truncated(long_key.begin(), long_key.begin() + 256);
     Bytes a(64);
     Bytes b(64);
-    Rc4(long_key).keystream(a);
-    Rc4(truncated).keystream(b);
+    Rc4(long_key, GetParam()).keystream(a);
+    Rc4(truncated, GetParam()).keystream(b);
     EXPECT_EQ(a, b);
 }
+
+TEST(Rc4, BestEngineIsOpenSslWhereTheLegacyProviderExists) {
+    const Bytes key = hex("0102030405");
+    if (!Rc4(key).uses_openssl()) GTEST_SKIP() << "OpenSSL's legacy provider (RC4) cannot be loaded here";
+    EXPECT_FALSE(Rc4(key, Rc4::Engine::portable).uses_openssl());
+}
+
+TEST(Rc4, EnginesAgreeOverLongStreamsInOddChunks) {
+    const Bytes key = hex("e1b1817be0f05519c2a22c106a850cbaff80a8ab");
+    Rc4 best(key);
+    Rc4 portable(key, Rc4::Engine::portable);
+    Bytes a(70001);
+    std::iota(a.begin(), a.end(), std::uint8_t{3});
+    Bytes b = a;
+    std::size_t pos = 0;
+    for (std::size_t chunk = 1; pos < a.size(); chunk = chunk * 3 % 4099 + 1) {
+        const std::size_t n = std::min(chunk, a.size() - pos);
+        best.process(std::span(a).subspan(pos, n));
+        portable.process(std::span(b).subspan(pos, n));
+        pos += n;
+    }
+    EXPECT_EQ(a, b);
+}
+
+TEST(Rc4, MovedFromStateContinuesInTheTarget) {
+    const Bytes key = hex("0102030405");
+    Rc4 a(key);
+    a.discard(100);
+    Rc4 moved = std::move(a);
+    Rc4 reference(key);
+    reference.discard(100);
+    Bytes x(64);
+    Bytes y(64);
+    moved.keystream(x);
+    reference.keystream(y);
+    EXPECT_EQ(x, y);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothEngines, Rc4Engines, ::testing::Values(Rc4::Engine::best, Rc4::Engine::portable),
+                         [](const auto& param_info) {
+                             return param_info.param == Rc4::Engine::best ? std::string("best")
+                                                                          : std::string("portable");
+                         });
 
 }  // namespace
 }  // namespace bt::crypto
