@@ -10,15 +10,13 @@
 
 #include "core/log.hpp"
 #include "crypto/sha1.hpp"
-#include "net/http_client.hpp"
 #include "net/offload.hpp"
 #include "net/peer_handshake.hpp"
+#include "net/tracker_client.hpp"
 #include "session/asio_endpoint.hpp"
 #include "session/deadline.hpp"
 #include "session/session.hpp"
 #include "storage/piece_hasher.hpp"
-#include "tracker/http_response.hpp"
-#include "tracker/url.hpp"
 
 namespace bt::session {
 
@@ -534,34 +532,18 @@ asio::awaitable<bool> Torrent::announce(tracker::Event event, std::chrono::secon
     for (auto& tier : tiers_) {
         for (std::size_t i = 0; i < tier.size(); ++i) {
             const std::string url = tier[i];
-            if (!url.starts_with("http://") && !url.starts_with("https://")) {
-                BT_LOG(debug, "tracker", "{}: only HTTP(S) trackers are supported so far", url);
-                continue;
-            }
-            net::HttpOptions options;
+            // http(s):// and udp:// alike; an error (network, timeout, malformed reply, the tracker's own
+            // failure text) is one line that already names the tracker.
+            net::TrackerOptions options;
             options.timeout = timeout;
             options.user_agent = settings().user_agent;
-            auto response = co_await net::http_get(session_.http_pool().get_executor(),
-                                                   tracker::build_announce_url(url, request), options);
-            if (!response) {
-                BT_LOG(warning, "tracker", "{}: {}", url, response.error());
-                continue;
-            }
-            if (response->status != 200) {
-                BT_LOG(warning, "tracker", "{}: HTTP status {}", url, response->status);
-                continue;
-            }
-            auto parsed = tracker::parse_announce_response(response->body);
+            auto parsed = co_await net::announce(session_.http_pool().get_executor(), url, request, options);
             if (!parsed) {
-                BT_LOG(warning, "tracker", "{}: invalid response: {}", url, parsed.error().message());
+                BT_LOG(warning, "tracker", "{}", parsed.error());
                 continue;
             }
             if (parsed->warning_message)
                 BT_LOG(warning, "tracker", "{}: warning: {}", url, *parsed->warning_message);
-            if (parsed->failure_reason) {
-                BT_LOG(warning, "tracker", "{}: failure: {}", url, *parsed->failure_reason);
-                continue;
-            }
             announce_interval_ = parsed->interval;
             if (parsed->min_interval)
                 announce_interval_ = std::max(announce_interval_, *parsed->min_interval);

@@ -38,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 LT_PEER = os.path.join(HERE, "lt_peer.py")
 BAD_PEER = os.path.join(ROOT, "tools", "bad_peer.py")
+BAD_TRACKER = os.path.join(ROOT, "tools", "bad_tracker.py")
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's interpreter: the one python3-libtorrent is built for
 SKIP_CODE = 77
 
@@ -160,6 +161,45 @@ class Torrent:
     @property
     def info_hash_hex(self):
         return self.info_hash.hex()
+
+
+class Raw(bytes):
+    """Bytes that bencode() copies as they are (an already encoded value, such as a torrent's info dict)."""
+
+
+def bencode(v):
+    """bytes for int, bytes/str, list, dict (keys sorted; the b"\0spans" key bdecode adds is skipped), Raw."""
+    if isinstance(v, Raw):
+        return bytes(v)
+    if isinstance(v, bool) or not isinstance(v, (int, bytes, str, list, tuple, dict)):
+        raise TypeError(f"cannot bencode {type(v).__name__}")
+    if isinstance(v, int):
+        return b"i%de" % v
+    if isinstance(v, str):
+        v = v.encode()
+    if isinstance(v, bytes):
+        return b"%d:" % len(v) + v
+    if isinstance(v, (list, tuple)):
+        return b"l" + b"".join(bencode(x) for x in v) + b"e"
+    items = sorted((k.encode() if isinstance(k, str) else k, x) for k, x in v.items() if k != b"\0spans")
+    return b"d" + b"".join(bencode(k) + bencode(x) for k, x in items) + b"e"
+
+
+def torrent_with_trackers(torrent, tiers, out_path):
+    """A copy of `torrent` (same info dict bytes, so the same info-hash) whose trackers are `tiers`
+    (a list of lists of URLs, BEP 12): 'announce' is the first URL, 'announce-list' all of them."""
+    with open(torrent.path, "rb") as f:
+        data = f.read()
+    top, _ = bdecode(data)
+    a, b = top[b"\0spans"][b"info"]
+    top = {k: v for k, v in top.items() if k not in (b"\0spans", b"announce", b"announce-list")}
+    top[b"info"] = Raw(data[a:b])
+    if tiers:
+        top[b"announce"] = tiers[0][0]
+        top[b"announce-list"] = [list(t) for t in tiers]
+    with open(out_path, "wb") as f:
+        f.write(bencode(top))
+    return Torrent(out_path)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -570,6 +610,21 @@ class Lab:
         p = Proc(self, name, argv)
         p.port = int(p.wait_for(r"^LISTENING 127\.0\.0\.1:(\d+)", 20, "LISTENING").group(1))
         return p
+
+    def bad_tracker(self, name, http=(), udp=(), host="127.0.0.1", peers=()):
+        """tools/bad_tracker.py with one port per mode; returns (proc, {("http"|"udp", mode): url})."""
+        argv = [sys.executable, BAD_TRACKER, "--host", host, "--http", ",".join(http), "--udp", ",".join(udp)]
+        for p in peers:
+            argv += ["--peer", p]
+        p = Proc(self, name, argv)
+        urls, end = {}, time.monotonic() + 20
+        while len(urls) < len(http) + len(udp):
+            for proto, mode, where in re.findall(r"^LISTENING (http|udp) (\w+) (\S+)$", p.text(), re.M):
+                urls[(proto, mode)] = f"http://{where}/announce" if proto == "http" else f"udp://{where}/announce"
+            check(p.alive(), f"{name} exited with {p.returncode}:\n{p.tail()}")
+            check(time.monotonic() < end, f"{name}: not listening after 20 s:\n{p.tail()}")
+            time.sleep(0.05)
+        return p, urls
 
     def bitveil(self, name, command, torrent, dir, peers=(), extra=(), port=0, address="127.0.0.1"):
         """`bitveil download|seed` of one torrent (or a list: one session) bound to `address` with --verbose and

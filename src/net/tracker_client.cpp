@@ -1,0 +1,286 @@
+#include "net/tracker_client.hpp"
+
+#include <algorithm>
+#include <array>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/ip/udp.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "core/log.hpp"
+#include "crypto/random.hpp"
+#include "net/http_client.hpp"
+#include "tracker/display_text.hpp"
+#include "tracker/http_response.hpp"
+#include "tracker/udp_transaction.hpp"
+#include "tracker/url.hpp"
+
+namespace bt::net {
+
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+using Clock = std::chrono::steady_clock;
+using Reply = Result<tracker::AnnounceResponse, std::string>;
+using asio::ip::udp;
+
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+// The largest UDP payload (IPv4: 65,507 bytes); the receive buffer never grows beyond this.
+constexpr std::size_t kMaxDatagram = 65'536;
+// URLs come from the .torrent: printable and bounded in error lines too.
+constexpr std::size_t kMaxUrlInMessage = 512;
+
+// The process-wide connection-id cache and its lock (sessions may run on different threads).
+struct SharedCache {
+    std::mutex mutex;
+    tracker::UdpConnectionCache cache;
+};
+SharedCache& shared_cache() {
+    static SharedCache shared;
+    return shared;
+}
+
+std::optional<tracker::UdpConnection> cache_find(const TrackerOptions& options, const Endpoint& tracker,
+                                                 Clock::time_point now) {
+    if (options.udp_connections) return options.udp_connections->find(tracker, now);
+    auto& shared = shared_cache();
+    const std::lock_guard lock(shared.mutex);
+    return shared.cache.find(tracker, now);
+}
+
+void cache_store(const TrackerOptions& options, const Endpoint& tracker,
+                 const tracker::UdpConnection& connection, Clock::time_point now) {
+    if (options.udp_connections) return options.udp_connections->store(tracker, connection, now);
+    auto& shared = shared_cache();
+    const std::lock_guard lock(shared.mutex);
+    shared.cache.store(tracker, connection, now);
+}
+
+void cache_forget(const TrackerOptions& options, const Endpoint& tracker) {
+    if (options.udp_connections) return options.udp_connections->forget(tracker);
+    auto& shared = shared_cache();
+    const std::lock_guard lock(shared.mutex);
+    shared.cache.forget(tracker);
+}
+
+std::uint64_t fresh_seed() {
+    std::array<std::uint8_t, 8> bytes{};
+    crypto::SystemRandom().fill(bytes);
+    std::uint64_t seed = 0;
+    for (auto b : bytes) seed = (seed << 8) | b;
+    return seed;
+}
+
+Endpoint from_asio(const udp::endpoint& e) {
+    auto address = e.address();
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+        address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+    }
+    if (address.is_v4()) return Endpoint::v4(address.to_v4().to_bytes(), e.port());
+    return Endpoint::v6(address.to_v6().to_bytes(), e.port());
+}
+
+// "udp://host:port", brackets around an IPv6 literal; no path or query (they may hold a passkey).
+std::string udp_tracker_name(const tracker::UdpTrackerUrl& url) {
+    const bool v6 = url.host.find(':') != std::string::npos;
+    return "udp://" + (v6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port);
+}
+
+std::string network_error(const std::error_code& ec) {
+    if (ec == asio::error::connection_refused) return "connection refused (nothing listens on that port)";
+    return ec.message();
+}
+
+// Strips the tracker's text of anything that should not reach a log line.
+void clean_texts(tracker::AnnounceResponse& response) {
+    if (response.warning_message) response.warning_message = tracker::display_text(*response.warning_message);
+    if (response.tracker_id) response.tracker_id = tracker::display_text(*response.tracker_id);
+}
+
+struct Attempt {
+    Reply reply;
+    bool try_next_address = false;  // this address failed at the network level; another one may work
+};
+
+// One BEP 15 exchange with one tracker address, bounded by `deadline`.
+asio::awaitable<Attempt> udp_exchange(const udp::endpoint& target, const std::string& where,
+                                      const std::string& url_data, const tracker::AnnounceRequest& request,
+                                      const TrackerOptions& options, Clock::time_point deadline) {
+    auto executor = co_await asio::this_coro::executor;
+    const Endpoint key = from_asio(target);
+    udp::socket socket(executor);
+    std::error_code ec;
+    socket.open(target.protocol(), ec);
+    if (!ec) socket.connect(target, ec);  // a connected socket: the kernel drops other senders' datagrams
+    if (ec) co_return Attempt{fail(where + ": " + network_error(ec)), true};
+
+    tracker::UdpTransactionSettings settings;
+    settings.base_timeout = options.udp_base_timeout;
+    settings.family = key.family;
+    settings.limits = options.limits;
+    auto now = Clock::now();
+    const auto cached = cache_find(options, key, now);
+    tracker::UdpTrackerTransaction transaction(tracker::UdpTrackerTransaction::Announce{request, url_data},
+                                               settings, fresh_seed(), now, cached);
+    std::vector<std::uint8_t> buffer(kMaxDatagram);
+    asio::steady_timer timer(executor);
+    udp::endpoint sender;
+    for (;;) {
+        for (const auto& datagram : transaction.take_output()) {
+            auto [send_ec, sent] = co_await socket.async_send(asio::buffer(datagram), use_nothrow);
+            if (send_ec) {
+                cache_forget(options, key);
+                co_return Attempt{fail(where + ": " + network_error(send_ec)), true};
+            }
+        }
+        if (transaction.done()) break;
+        now = Clock::now();
+        if (now >= deadline) {
+            cache_forget(options, key);
+            co_return Attempt{fail(where + ": timed out after " + describe_duration(options.timeout)), false};
+        }
+        timer.expires_at(std::min(*transaction.next_deadline(), deadline));
+        auto event = co_await (socket.async_receive_from(asio::buffer(buffer), sender, use_nothrow) ||
+                               timer.async_wait(use_nothrow));
+        now = Clock::now();
+        if (event.index() == 1) {
+            if (now >= deadline) continue;  // the top of the loop reports the timeout; no last resend
+            const unsigned before = transaction.retransmits();
+            transaction.on_timer(now);
+            if (transaction.retransmits() != before)
+                BT_LOG(debug, "tracker", "{}: no answer, retransmission {}", where,
+                       transaction.retransmits());
+            continue;
+        }
+        auto [recv_ec, received] = std::get<0>(event);
+        if (recv_ec) {
+            cache_forget(options, key);
+            co_return Attempt{fail(where + ": " + network_error(recv_ec)), true};
+        }
+        if (sender != target) {
+            BT_LOG(debug, "tracker", "{}: ignored a datagram from {}", where, from_asio(sender).to_string());
+            continue;
+        }
+        transaction.feed(std::span<const std::uint8_t>(buffer.data(), received), now);
+    }
+
+    const auto& result = *transaction.result();
+    if (!result) {
+        cache_forget(options, key);
+        if (result.error().code == tracker::Errc::timed_out) {
+            co_return Attempt{fail(where + ": timed out after " + describe_duration(options.timeout)), false};
+        }
+        co_return Attempt{
+            fail(where + ": malformed reply: " + tracker::display_text(result.error().message())), false};
+    }
+    auto response = std::get<tracker::AnnounceResponse>(*result);
+    if (response.failure_reason) {
+        // The id may be why it refused (a restarted tracker): get a fresh one next time.
+        cache_forget(options, key);
+        co_return Attempt{fail(where + ": tracker error: " + tracker::display_text(*response.failure_reason)),
+                          false};
+    }
+    if (const auto connection = transaction.connection()) cache_store(options, key, *connection, now);
+    clean_texts(response);
+    co_return Attempt{std::move(response), false};
+}
+
+}  // namespace
+
+std::string describe_duration(std::chrono::milliseconds duration) {
+    const auto ms = duration.count();
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+    if (ms < 1000) return std::to_string(ms) + " ms";
+    std::string text = std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 + 1000).substr(1);
+    while (text.back() == '0') text.pop_back();
+    return text + " s";
+}
+
+asio::awaitable<Reply> announce_udp(std::string url, tracker::AnnounceRequest request,
+                                    TrackerOptions options) {
+    const auto parsed = tracker::parse_udp_tracker_url(url);
+    if (!parsed)
+        co_return fail(tracker::display_text(url, kMaxUrlInMessage) +
+                       ": not a valid UDP tracker URL (udp://host:port[/path])");
+    const std::string where = udp_tracker_name(*parsed);
+    const auto deadline = Clock::now() + options.timeout;
+    auto executor = co_await asio::this_coro::executor;
+
+    std::vector<udp::endpoint> targets;
+    std::error_code ec;
+    const auto literal = asio::ip::make_address(parsed->host, ec);
+    if (!ec) {
+        targets.emplace_back(literal, parsed->port);
+    } else {
+        // getaddrinfo runs on asio's resolver thread and cannot be interrupted once started; the timer
+        // cancels a lookup that has not started yet and bounds how long we wait in the common case.
+        udp::resolver resolver(executor);
+        asio::steady_timer timer(executor, deadline);
+        auto event =
+            co_await (resolver.async_resolve(parsed->host, std::to_string(parsed->port), use_nothrow) ||
+                      timer.async_wait(use_nothrow));
+        if (event.index() == 1) {
+            resolver.cancel();
+            co_return fail(where + ": timed out after " + describe_duration(options.timeout) +
+                           " resolving the host name");
+        }
+        auto [resolve_ec, results] = std::get<0>(event);
+        if (resolve_ec) co_return fail(where + ": cannot resolve host name: " + resolve_ec.message());
+        for (const auto& entry : results) {
+            if (std::find(targets.begin(), targets.end(), entry.endpoint()) == targets.end())
+                targets.push_back(entry.endpoint());
+        }
+        if (targets.empty()) co_return fail(where + ": the host name has no address");
+    }
+
+    Reply last = fail(where + ": no address to try");
+    for (const auto& target : targets) {
+        if (Clock::now() >= deadline) break;
+        auto attempt = co_await udp_exchange(target, where, parsed->url_data, request, options, deadline);
+        if (attempt.reply || !attempt.try_next_address) co_return std::move(attempt.reply);
+        if (targets.size() > 1)
+            BT_LOG(debug, "tracker", "{} ({}): {}", where, from_asio(target).to_string(),
+                   attempt.reply.error());
+        last = std::move(attempt.reply);
+    }
+    co_return last;
+}
+
+asio::awaitable<Reply> announce_http(asio::any_io_executor http_pool, std::string url,
+                                     tracker::AnnounceRequest request, TrackerOptions options) {
+    HttpOptions http;
+    // libcurl counts whole seconds; never round a short timeout down to "no timeout" (0).
+    http.timeout =
+        std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(options.timeout));
+    http.user_agent = options.user_agent;
+    http.max_body = options.max_http_body;
+    const std::string where = tracker::display_text(url, kMaxUrlInMessage);
+    auto response = co_await http_get(http_pool, tracker::build_announce_url(url, request), http);
+    if (!response) co_return fail(where + ": " + tracker::display_text(response.error()));
+    if (response->status != 200) co_return fail(where + ": HTTP status " + std::to_string(response->status));
+    auto parsed = tracker::parse_announce_response(response->body, options.limits);
+    if (!parsed)
+        co_return fail(where + ": malformed reply: " + tracker::display_text(parsed.error().message()));
+    if (parsed->failure_reason)
+        co_return fail(where + ": tracker error: " + tracker::display_text(*parsed->failure_reason));
+    clean_texts(*parsed);
+    co_return std::move(*parsed);
+}
+
+asio::awaitable<Reply> announce(asio::any_io_executor http_pool, std::string url,
+                                tracker::AnnounceRequest request, TrackerOptions options) {
+    if (url.starts_with("http://") || url.starts_with("https://"))
+        co_return co_await announce_http(std::move(http_pool), std::move(url), std::move(request),
+                                         std::move(options));
+    if (url.starts_with("udp://"))
+        co_return co_await announce_udp(std::move(url), std::move(request), std::move(options));
+    co_return fail(tracker::display_text(url, kMaxUrlInMessage) +
+                   ": unsupported tracker protocol (http, https and udp are supported)");
+}
+
+}  // namespace bt::net

@@ -1,0 +1,62 @@
+#pragma once
+// Announces to one tracker, whatever its transport: http:// and https:// go through the HTTP client
+// (BEP 3, 23, 7), udp:// through an asio UDP socket driving the pure tracker::UdpTrackerTransaction
+// (BEP 15, with the BEP 41 URL data). Both give the same tracker::AnnounceResponse.
+//
+// Every failure is one printable line that starts with the tracker, e.g.
+//   "udp://tracker.example:6969: timed out after 30 s"
+//   "udp://tracker.example:6969: tracker error: unregistered torrent"   (UDP action 3, HTTP failure reason)
+//   "http://t.example/announce: malformed reply: invalid compact peer list: ..."
+// A udp:// tracker is named without its path and query (they may carry a passkey). Text from the
+// tracker is passed through tracker::display_text (no control characters, at most 200 bytes).
+//
+// UDP details: the host is resolved asynchronously (an IP literal is used as is), and each address is
+// tried in turn (IPv4 and IPv6) until one answers or the time is up. The socket is connected, so the
+// kernel drops datagrams from other addresses (they are also checked here); datagrams with another
+// transaction id or a wrong action are ignored by the transaction. Retransmissions follow BEP 15
+// (15 s * 2^n) but the whole announce never runs past options.timeout. Connection ids are cached per
+// tracker address for 60 s (BEP 15) in a process-wide cache, and dropped when a request using one fails.
+// An ICMP "port unreachable" ends the attempt on that address at once ("connection refused").
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "core/result.hpp"
+#include "tracker/types.hpp"
+#include "tracker/udp_connection_cache.hpp"
+
+namespace bt::net {
+
+struct TrackerOptions {
+    // The whole announce: name resolution, every retransmission, the HTTP transfer.
+    std::chrono::milliseconds timeout{30'000};
+    std::string user_agent;  // HTTP only
+    std::size_t max_http_body = 4 * 1024 * 1024;
+    std::chrono::milliseconds udp_base_timeout{15'000};  // BEP 15: 15 s; tests use less
+    tracker::ResponseLimits limits;
+    // Where UDP connection ids are kept; nullptr: the process-wide cache (thread-safe).
+    tracker::UdpConnectionCache* udp_connections = nullptr;
+};
+
+// `http_pool` runs the blocking libcurl transfers; UDP runs on the caller's executor. Never throws for
+// network or tracker trouble. A tracker's "failure reason" (HTTP) or error action (UDP) is an error
+// here; a "warning message" stays in the response (made printable).
+asio::awaitable<Result<tracker::AnnounceResponse, std::string>> announce(asio::any_io_executor http_pool,
+                                                                         std::string url,
+                                                                         tracker::AnnounceRequest request,
+                                                                         TrackerOptions options);
+
+// The UDP and HTTP paths on their own (announce() dispatches on the scheme).
+asio::awaitable<Result<tracker::AnnounceResponse, std::string>> announce_udp(std::string url,
+                                                                             tracker::AnnounceRequest request,
+                                                                             TrackerOptions options);
+asio::awaitable<Result<tracker::AnnounceResponse, std::string>> announce_http(
+    asio::any_io_executor http_pool, std::string url, tracker::AnnounceRequest request,
+    TrackerOptions options);
+
+// "30 s", "1.5 s", "200 ms": how error lines name a timeout.
+std::string describe_duration(std::chrono::milliseconds duration);
+
+}  // namespace bt::net
