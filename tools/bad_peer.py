@@ -1,18 +1,35 @@
 #!/usr/bin/env python3
 """A scripted misbehaving BitTorrent peer for hostile-peer tests (plain sockets, asyncio, no libtorrent).
 
-usage: bad_peer.py TORRENT [--host 127.0.0.1] [--port N] [--mode MODE] [--connect HOST:PORT]... [--seconds S]
+usage: bad_peer.py TORRENT [--host 127.0.0.1] [--port N] [--mode MODE[,MODE...]] [--connect HOST:PORT]...
+                   [--seconds S]
 
 It claims to have every piece of TORRENT, accepts plain BitTorrent connections (no MSE, no extensions,
-reserved bytes zero) on HOST:PORT and also dials each --connect endpoint. After the handshake it behaves
-according to MODE:
-  corrupt    sends a full bitfield and UNCHOKE, answers every REQUEST with the right length of random bytes
-  garbage    sends a full bitfield, then an endless stream of random bytes
-  oversized  sends a full bitfield and UNCHOKE, then a PIECE header announcing a 2 GiB message, and trickles bytes
-  flood      sends a full bitfield and UNCHOKE, then HAVE and KEEP-ALIVE messages as fast as the peer reads them
+reserved bytes zero) on HOST:PORT and also dials each --connect endpoint. Several modes may be given, comma
+separated: each gets its own listening port (--port applies to the first; the others take free ones), its
+own random peer id, and one dial to each --connect endpoint. After the handshake it behaves according to MODE:
+  corrupt      sends a full bitfield and UNCHOKE, answers every REQUEST with the right length of random bytes
+  garbage      sends a full bitfield, then an endless stream of random bytes
+  oversized    sends a full bitfield and UNCHOKE, then a PIECE header announcing a 2 GiB message, and trickles bytes
+  flood        sends a full bitfield and UNCHOKE, then HAVE and KEEP-ALIVE messages as fast as the peer reads them
+  huge_length  sends a full bitfield and UNCHOKE, then a length prefix of 2^31 (a PIECE id), and trickles bytes
+  bad_bitfield sends a BITFIELD one byte longer than the piece count needs
+  have_oob     sends a full bitfield, then HAVE for piece index = the piece count (out of range)
+  request_oob  sends INTERESTED, then a REQUEST for piece index = piece count + 7 (out of range)
+  request_huge sends INTERESTED, then a REQUEST of 1 MiB at piece 0
+  unrequested  sends a full bitfield (no UNCHOKE, so nothing is asked of it), then a 16 KiB PIECE nobody asked for
+  request_flood  sends INTERESTED, waits until the peer announces a piece, then REQUEST + CANCEL pairs for
+               that piece's first block as fast as the peer reads them
+The next modes replace the BitTorrent handshake itself. When they dial they send at once; when they are
+dialled they first wait (up to 5 s) for the peer's opening bytes:
+  random_handshake  sends 4 KiB of random bytes instead of a handshake
+  mse_stall95       sends 95 random bytes (one short of an MSE public key), then nothing
+  mse_garbage700    sends 700 random bytes (a key, then no synchronisation pattern), then nothing
+  wrong_infohash    sends a plain handshake for a random info-hash (when dialled: answers the peer's plain
+                    handshake with it; an MSE opening gets the connection closed, so the peer retries plain)
 It stays up until SIGTERM/SIGINT or --seconds, and logs one line per event on stdout:
-  LISTENING HOST:PORT mode=MODE
-  CONN <n> in|out <ip:port>
+  LISTENING HOST:PORT mode=MODE pieces=N           (one line per mode)
+  CONN <n> in|out <ip:port> local=<ip:port> mode=MODE
   HANDSHAKE <n> ok peer_id=<hex> | HANDSHAKE <n> bad <why>
   RECV <n> <message> / SENT <n> <what>
   CLOSED <n> by-peer|reset|by-us <why> after requests=R blocks=B bytes=X seconds=S
@@ -30,6 +47,10 @@ import time
 PSTR = b"\x13BitTorrent protocol"
 MAX_MESSAGE = 1 << 20  # longest message we accept from the peer (a bitfield of 8M pieces)
 MAX_BLOCK = 128 * 1024  # longest block we answer; longer requests get the connection closed
+BLOCK = 16 * 1024
+HANDSHAKE_MODES = ("random_handshake", "mse_stall95", "mse_garbage700", "wrong_infohash")
+MODES = ("corrupt", "garbage", "oversized", "flood", "huge_length", "bad_bitfield", "have_oob", "request_oob",
+         "request_huge", "unrequested", "request_flood") + HANDSHAKE_MODES
 NAMES = {0: "CHOKE", 1: "UNCHOKE", 2: "INTERESTED", 3: "NOT_INTERESTED", 4: "HAVE", 5: "BITFIELD", 6: "REQUEST",
          7: "PIECE", 8: "CANCEL", 9: "PORT", 13: "SUGGEST", 14: "HAVE_ALL", 15: "HAVE_NONE", 16: "REJECT",
          17: "ALLOWED_FAST", 20: "EXTENDED"}
@@ -93,7 +114,9 @@ class BadPeer:
     def __init__(self, args):
         self.args = args
         self.info_hash, self.num_pieces = load_torrent(args.torrent)
-        self.peer_id = b"-BP0001-" + os.urandom(12)
+        self.modes = args.mode.split(",")
+        # One peer id per mode: a peer banned for one mode must not hide what the other modes do.
+        self.peer_ids = {m: b"-BP0001-" + os.urandom(12) for m in self.modes}
         self.t0 = time.monotonic()
         self.counts = {"connections": 0, "handshakes": 0, "requests": 0, "blocks": 0, "closed_by_peer": 0}
         self.stop = asyncio.Event()
@@ -106,43 +129,53 @@ class BadPeer:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop.set)
-        server = await asyncio.start_server(lambda r, w: self.connection(r, w, "in"), self.args.host, self.args.port)
-        port = server.sockets[0].getsockname()[1]
-        print(f"LISTENING {self.args.host}:{port} mode={self.args.mode} pieces={self.num_pieces}", flush=True)
+        servers = []
+        for i, mode in enumerate(self.modes):
+            server = await asyncio.start_server(lambda r, w, m=mode: self.connection(r, w, "in", m),
+                                                self.args.host, self.args.port if i == 0 else 0)
+            servers.append(server)
+            port = server.sockets[0].getsockname()[1]
+            print(f"LISTENING {self.args.host}:{port} mode={mode} pieces={self.num_pieces}", flush=True)
         for ep in self.args.connect:
             host, p = ep.rsplit(":", 1)
-            asyncio.ensure_future(self.dial(host.strip("[]"), int(p)))
+            for mode in self.modes:
+                asyncio.ensure_future(self.dial(host.strip("[]"), int(p), mode))
         try:
             await asyncio.wait_for(self.stop.wait(), self.args.seconds or None)
         except asyncio.TimeoutError:
             pass
-        server.close()
+        for server in servers:
+            server.close()
         for t in list(self.conns):
             t.cancel()
         await asyncio.sleep(0.1)
         c = self.counts
         self.log(" ".join(["SUMMARY"] + [f"{k}={v}" for k, v in c.items()]))
 
-    async def dial(self, host, port):
+    async def dial(self, host, port, mode):
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
         except (OSError, asyncio.TimeoutError) as e:
-            self.log(f"DIAL {host}:{port} failed: {e}")
+            self.log(f"DIAL {host}:{port} mode={mode} failed: {e}")
             return
-        await self.connection(reader, writer, "out")
+        await self.connection(reader, writer, "out", mode)
 
-    async def connection(self, reader, writer, direction):
+    async def connection(self, reader, writer, direction, mode):
         self.counts["connections"] += 1
         n = self.counts["connections"]
         peer = writer.get_extra_info("peername")
-        self.log(f"CONN {n} {direction} {peer[0]}:{peer[1]}")
-        st = {"requests": 0, "blocks": 0, "bytes": 0, "t0": time.monotonic()}
+        local = writer.get_extra_info("sockname")
+        self.log(f"CONN {n} {direction} {peer[0]}:{peer[1]} local={local[0]}:{local[1]} mode={mode}")
+        st = {"requests": 0, "blocks": 0, "bytes": 0, "t0": time.monotonic(), "mode": mode}
         task = asyncio.current_task()
         self.conns.add(task)
         how, why = "by-us", "done"
         try:
-            await self.handshake(n, reader, writer, direction)
-            await getattr(self, "mode_" + self.args.mode)(n, reader, writer, st)
+            if mode in HANDSHAKE_MODES:
+                await getattr(self, "mode_" + mode)(n, reader, writer, direction, st)
+            else:
+                await self.handshake(n, reader, writer, direction, mode)
+                await getattr(self, "mode_" + mode)(n, reader, writer, st)
         except asyncio.IncompleteReadError:
             how, why = "by-peer", "eof"
             self.counts["closed_by_peer"] += 1
@@ -159,8 +192,8 @@ class BadPeer:
             self.log(f"CLOSED {n} {how} {why} after requests={st['requests']} blocks={st['blocks']} "
                      f"bytes={st['bytes']} seconds={time.monotonic() - st['t0']:.2f}")
 
-    async def handshake(self, n, reader, writer, direction):
-        ours = PSTR + bytes(8) + self.info_hash + self.peer_id
+    async def handshake(self, n, reader, writer, direction, mode):
+        ours = PSTR + bytes(8) + self.info_hash + self.peer_ids[mode]
         if direction == "out":
             writer.write(ours)
         first = await asyncio.wait_for(reader.readexactly(20), 30)
@@ -269,6 +302,137 @@ class BadPeer:
         finally:
             drain.cancel()
 
+    # --- wire violations after a good handshake ---------------------------------------------------
+
+    async def trickle_until_closed(self, n, reader, writer, st, chunk=1024, pause=0.05):
+        """Send random bytes slowly while logging what the peer sends, until it closes the connection."""
+        drain = asyncio.ensure_future(self.read_all(n, reader))
+        try:
+            while not drain.done():
+                writer.write(os.urandom(chunk))
+                await writer.drain()
+                st["bytes"] += chunk
+                await asyncio.sleep(pause)
+            drain.result()
+        finally:
+            drain.cancel()
+
+    async def send_then_read(self, n, reader, writer, data, what):
+        writer.write(data)
+        await writer.drain()
+        self.log(f"SENT {n} {what}")
+        await self.read_all(n, reader)
+
+    async def mode_huge_length(self, n, reader, writer, st):
+        await self.send_have_all(n, writer)
+        writer.write((1 << 31).to_bytes(4, "big") + bytes([7]) + (0).to_bytes(8, "big"))
+        self.log(f"SENT {n} length prefix 2^31 (PIECE)")
+        await self.trickle_until_closed(n, reader, writer, st)
+
+    async def mode_bad_bitfield(self, n, reader, writer, st):
+        bits = full_bitfield(self.num_pieces) + b"\xff"
+        await self.send_then_read(n, reader, writer, message(5, bits),
+                                  f"BITFIELD of {len(bits)} bytes for {self.num_pieces} pieces")
+
+    async def mode_have_oob(self, n, reader, writer, st):
+        await self.send_have_all(n, writer, unchoke=False)
+        await self.send_then_read(n, reader, writer, message(4, self.num_pieces.to_bytes(4, "big")),
+                                  f"HAVE {self.num_pieces} (out of range)")
+
+    async def mode_request_oob(self, n, reader, writer, st):
+        index = self.num_pieces + 7
+        req = message(2) + message(6, index.to_bytes(4, "big") + bytes(4) + BLOCK.to_bytes(4, "big"))
+        await self.send_then_read(n, reader, writer, req, f"INTERESTED + REQUEST {index}:0+{BLOCK} (out of range)")
+
+    async def mode_request_huge(self, n, reader, writer, st):
+        req = message(2) + message(6, bytes(8) + (1 << 20).to_bytes(4, "big"))
+        await self.send_then_read(n, reader, writer, req, "INTERESTED + REQUEST 0:0+1048576")
+
+    async def mode_unrequested(self, n, reader, writer, st):
+        await self.send_have_all(n, writer, unchoke=False)
+        await self.send_then_read(n, reader, writer, message(7, bytes(8) + os.urandom(BLOCK)),
+                                  f"PIECE 0:0+{BLOCK} that was never requested")
+
+    async def mode_request_flood(self, n, reader, writer, st):
+        writer.write(message(2))
+        await writer.drain()
+        self.log(f"SENT {n} INTERESTED; waiting for the peer to announce a piece")
+        piece = None
+        while piece is None:
+            msg_id, payload = await self.read_message(n, reader)
+            self.log_message(n, msg_id, payload)
+            if msg_id == 4:
+                piece = int.from_bytes(payload, "big")
+            elif msg_id == 5:
+                piece = next((i for i in range(self.num_pieces) if payload[i // 8] & (0x80 >> (i % 8))), None)
+        block = piece.to_bytes(4, "big") + bytes(4) + BLOCK.to_bytes(4, "big")
+        batch = (message(6, block) + message(8, block)) * 500
+        self.log(f"SENT {n} flooding REQUEST + CANCEL {piece}:0+{BLOCK}")
+        drain = asyncio.ensure_future(self.read_all(n, reader))
+        try:
+            while not drain.done():
+                writer.write(batch)
+                await writer.drain()
+                st["requests"] += 500
+                st["bytes"] += len(batch)
+                await asyncio.sleep(0)
+            drain.result()
+        finally:
+            drain.cancel()
+
+    # --- openings that are not a BitTorrent handshake ---------------------------------------------
+
+    async def opening(self, n, reader, direction):
+        """When dialled, wait for the peer to speak first; returns what it sent (b"" when we dialled)."""
+        if direction == "out":
+            return b""
+        try:
+            first = await asyncio.wait_for(reader.read(4096), 5)
+        except asyncio.TimeoutError:
+            first = b""
+        self.log(f"RECV {n} opening of {len(first)} bytes ({'plain' if first.startswith(PSTR) else 'not plain'})")
+        return first
+
+    async def raw_then_wait(self, n, reader, writer, direction, st, data, what):
+        await self.opening(n, reader, direction)
+        writer.write(data)
+        await writer.drain()
+        st["bytes"] += len(data)
+        self.log(f"SENT {n} {what}")
+        while await reader.read(65536):  # until the peer closes (IncompleteReadError is not raised here)
+            pass
+        raise asyncio.IncompleteReadError(b"", None)
+
+    def random_bytes(self, size):
+        while True:
+            b = os.urandom(size)
+            if b[0] != PSTR[0]:  # never starts like a plain handshake
+                return b
+
+    async def mode_random_handshake(self, n, reader, writer, direction, st):
+        await self.raw_then_wait(n, reader, writer, direction, st, self.random_bytes(4096),
+                                 "4096 random bytes instead of a handshake")
+
+    async def mode_mse_stall95(self, n, reader, writer, direction, st):
+        await self.raw_then_wait(n, reader, writer, direction, st, self.random_bytes(95), "95 random bytes, then silence")
+
+    async def mode_mse_garbage700(self, n, reader, writer, direction, st):
+        await self.raw_then_wait(n, reader, writer, direction, st, self.random_bytes(700),
+                                 "700 random bytes, then silence")
+
+    async def mode_wrong_infohash(self, n, reader, writer, direction, st):
+        first = await self.opening(n, reader, direction)
+        if direction == "in" and not first.startswith(PSTR):
+            self.log(f"HANDSHAKE {n} bad not a plain BitTorrent handshake (MSE?): {first[:8].hex()}")
+            raise Closed("bad handshake")
+        other = os.urandom(20)
+        writer.write(PSTR + bytes(8) + other + self.peer_ids["wrong_infohash"])
+        await writer.drain()
+        self.log(f"SENT {n} handshake for unknown info_hash {other.hex()}")
+        while await reader.read(65536):
+            pass
+        raise asyncio.IncompleteReadError(b"", None)
+
     async def read_all(self, n, reader):
         """Read and log the peer's messages until it closes (raises IncompleteReadError then)."""
         while True:
@@ -282,10 +446,13 @@ def main():
     ap.add_argument("torrent")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0, help="listen port (0: the kernel picks, see LISTENING)")
-    ap.add_argument("--mode", choices=["corrupt", "garbage", "oversized", "flood"], default="corrupt")
+    ap.add_argument("--mode", default="corrupt", help="one of the modes above, or several comma separated")
     ap.add_argument("--connect", action="append", default=[], metavar="HOST:PORT", help="also dial this peer")
     ap.add_argument("--seconds", type=float, default=0, help="exit after S seconds (default: run until SIGTERM)")
     args = ap.parse_args()
+    for mode in args.mode.split(","):
+        if mode not in MODES:
+            ap.error(f"unknown mode {mode!r}; modes: {', '.join(MODES)}")
     try:
         peer = BadPeer(args)
     except (OSError, ValueError, KeyError) as e:

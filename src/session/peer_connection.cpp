@@ -13,6 +13,29 @@
 
 namespace bt::session {
 
+// What a misbehaving peer gets.
+//
+// Banned (PeerConnection::ban: closed, and refused by the whole session from then on: by peer id, and by
+// address when we dialled it) for protocol violations that an honest client cannot make by mistake once
+// it has the right metainfo (the info-hash matched):
+//   - any framing or bounds error from wire::MessageReader: a length prefix above the largest legal
+//     frame (e.g. 2^31), a fixed-size message of the wrong size, a BITFIELD of the wrong size, a piece
+//     index >= the piece count in HAVE / REQUEST / CANCEL / PIECE / ..., a block length of 0 or above
+//     16 KiB (e.g. a 1 MiB REQUEST);
+//   - a BITFIELD with spare bits set; a REQUEST reaching past the end of its piece;
+//   - a PIECE we never asked for (neither outstanding nor among the last kMaxReleasedRemembered requests
+//     we cancelled or dropped, which may still cross on the wire);
+//   - (Torrent::strike) data that fails the hash check, at once when the peer sent the whole piece.
+// Closed, not banned:
+//   - a flood of REQUEST / CANCEL messages (see kRequestFloodBurst): abuse, but a client with a huge
+//     pipeline can get there honestly, and reconnecting costs it a handshake;
+//   - a REQUEST for a piece we do not have, HAVE_ALL after the first message, read/write errors, timeouts;
+//   - handshake failures (random bytes, stalled or garbage MSE, an unknown info-hash): Session and
+//     Torrent close them before a peer id is known, bounded by the handshake timeout, MSE's sync bound
+//     (628 bytes) and the session's connection budget.
+// Whatever a peer sends, what we hold for it stays bounded: one frame in the MessageReader (about 66 KiB),
+// max_incoming_requests queued requests, kMaxSendBuffer of queued uploads.
+
 namespace {
 
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
@@ -22,6 +45,12 @@ constexpr std::size_t kMaxSendBuffer = 1024 * 1024;
 constexpr std::uint32_t kMinRequestQueue = 16;
 constexpr std::uint32_t kMaxRequestQueue = 500;
 constexpr std::size_t kMaxReleasedRemembered = 2048;
+// Requests that come to nothing, each costing the peer a token: a REQUEST we drop (we choke the peer, or
+// its queue is full) and every CANCEL. An honest peer loses at most one pipeline of requests per choke
+// (choke rounds are 10 s apart) and cancels about one pipeline in its endgame; a flood costs thousands a
+// second. Bucket size and refill per second, as multiples of Settings::max_incoming_requests:
+constexpr std::uint32_t kRequestFloodBurst = 4;
+constexpr std::uint32_t kRequestFloodRefillDivisor = 5;  // refill = max_incoming_requests / 5 per second
 
 // True when `peer` has a piece `have` lacks (spare bits are zero in both).
 bool has_piece_we_lack(const Bitfield& peer, const Bitfield& have) {
@@ -59,6 +88,8 @@ PeerConnection::PeerConnection(Torrent& torrent, swarm::PeerId id, net::Transpor
       uploader_wake_(transport_.socket.get_executor(), Clock::time_point::max()) {
     const auto now = Clock::now();
     last_receive_ = last_send_ = last_block_ = now;
+    request_waste_budget_ = kRequestFloodBurst * torrent.settings().max_incoming_requests;
+    torrent.session().on_peer_opened();
 }
 
 std::string PeerConnection::client_name() const {
@@ -74,6 +105,10 @@ std::string PeerConnection::describe() const {
 
 void PeerConnection::start() {
     auto self = shared_from_this();
+    if (torrent_.session().is_banned(remote_.peer_id, endpoint_)) {
+        close("banned");
+        return;
+    }
     if (torrent_.picker().num_have() > 0) {
         queue(wire::Bitfield{torrent_.picker().have().bytes()});
     }
@@ -88,6 +123,7 @@ void PeerConnection::start() {
 void PeerConnection::close(const std::string& reason) {
     if (closed_) return;
     closed_ = true;
+    torrent_.session().on_peer_closed();
     BT_LOG(info, "peer", "{} closed: {}", describe(), reason);
     std::error_code ignored;
     transport_.socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
@@ -104,11 +140,32 @@ void PeerConnection::close(const std::string& reason) {
     torrent_.on_peer_closed(*this, reason);
 }
 
+void PeerConnection::ban(const std::string& reason) {
+    if (closed_) return;
+    const auto address =
+        direction_ == Direction::outgoing ? std::optional<Endpoint>(endpoint_) : std::nullopt;
+    if (torrent_.session().ban(remote_.peer_id, address)) ++torrent_.stats().peers_banned;
+    BT_LOG(warning, "peer", "{} banned ({}): {}", describe(), client_name(), reason);
+    close("banned: " + reason);
+}
+
+void PeerConnection::remember_released(const swarm::Block& block) {
+    if (released_.size() >= kMaxReleasedRemembered) released_.pop_front();
+    released_.push_back(block);
+}
+
+bool PeerConnection::waste_request() {
+    if (request_waste_budget_ > 0) {
+        --request_waste_budget_;
+        return true;
+    }
+    close("request flood");
+    return false;
+}
+
 void PeerConnection::release_requests() {
     torrent_.picker().on_peer_gone(id_);
-    for (const auto& block : outstanding_) {
-        if (released_.size() < kMaxReleasedRemembered) released_.push_back(block);
-    }
+    for (const auto& block : outstanding_) remember_released(block);
     outstanding_.clear();
 }
 
@@ -143,7 +200,7 @@ void PeerConnection::set_choking(bool choke) {
 void PeerConnection::send_cancel(const swarm::Block& block) {
     if (erase_block(outstanding_, block)) {
         queue(wire::Cancel{block.piece, block.begin, block.length});
-        if (released_.size() < kMaxReleasedRemembered) released_.push_back(block);
+        remember_released(block);
     }
 }
 
@@ -179,6 +236,9 @@ void PeerConnection::tick(Clock::time_point now) {
     upload_rate_ = (upload_rate_ * 3 + uploaded_this_tick_) / 4;
     downloaded_this_tick_ = uploaded_this_tick_ = 0;
     const auto& s = torrent_.settings();
+    request_waste_budget_ =
+        std::min(request_waste_budget_ + s.max_incoming_requests / kRequestFloodRefillDivisor,
+                 kRequestFloodBurst * s.max_incoming_requests);
     if (now - last_receive_ > s.peer_idle_timeout) {
         close("idle timeout");
         return;
@@ -248,7 +308,7 @@ asio::awaitable<void> PeerConnection::reader() {
         for (;;) {
             auto item = reader_.next();
             if (!item) {
-                close("protocol error: " + item.error().message());
+                ban("protocol error: " + item.error().message());
                 co_return;
             }
             if (std::holds_alternative<wire::NeedMore>(*item)) break;
@@ -300,7 +360,7 @@ bool PeerConnection::handle(const wire::Message& message) {
             } else if constexpr (std::is_same_v<T, wire::Request>) {
                 return on_request(m);
             } else if constexpr (std::is_same_v<T, wire::Cancel>) {
-                erase_block(incoming_requests_, swarm::Block{m.index, m.begin, m.length});
+                return on_cancel(m);
             } else if constexpr (std::is_same_v<T, wire::Piece>) {
                 return on_piece(m);
             } else if constexpr (std::is_same_v<T, wire::RejectRequest>) {
@@ -317,7 +377,7 @@ bool PeerConnection::handle(const wire::Message& message) {
 bool PeerConnection::on_bitfield(const wire::Bitfield& message) {
     auto field = bt::Bitfield::from_bytes(message.bytes, torrent_.metainfo().num_pieces());
     if (!field) {
-        close("invalid bitfield (spare bits set)");
+        ban("invalid bitfield (spare bits set)");
         return false;
     }
     // BEP 3 sends BITFIELD only first, but aria2 sends a fresh one later instead of several HAVEs:
@@ -379,21 +439,28 @@ void PeerConnection::on_choked() {
 bool PeerConnection::on_request(const wire::Request& request) {
     const std::uint32_t size = torrent_.piece_size(request.index);
     if (request.begin > size || request.length > size - request.begin) {
-        close("request beyond the end of piece " + std::to_string(request.index.value));
+        BT_LOG(info, "peer", "{}: request {}:{}+{} reaches past the end of the piece ({} bytes)", describe(),
+               request.index.value, request.begin, request.length, size);
+        ban("request beyond the end of its piece");
         return false;
     }
     if (!torrent_.picker().has_piece(request.index)) {
-        close("request for piece " + std::to_string(request.index.value) + " we do not have");
+        BT_LOG(info, "peer", "{}: request for piece {}", describe(), request.index.value);
+        close("request for a piece we do not have");
         return false;
     }
-    if (am_choking_) return true;  // may have crossed our choke on the wire
-    if (incoming_requests_.size() >= torrent_.settings().max_incoming_requests) {
-        torrent_.count_closed("request queue full (dropped)");
-        return true;
+    // Choked: it may have crossed our choke on the wire. Full queue: dropped. Either way it costs a token.
+    if (am_choking_ || incoming_requests_.size() >= torrent_.settings().max_incoming_requests) {
+        return waste_request();
     }
     incoming_requests_.push_back(swarm::Block{request.index, request.begin, request.length});
     uploader_wake_.cancel();
     return true;
+}
+
+bool PeerConnection::on_cancel(const wire::Cancel& cancel) {
+    erase_block(incoming_requests_, swarm::Block{cancel.index, cancel.begin, cancel.length});
+    return waste_request();
 }
 
 bool PeerConnection::on_piece(const wire::Piece& piece) {
@@ -402,7 +469,9 @@ bool PeerConnection::on_piece(const wire::Piece& piece) {
     downloaded_this_tick_ += block.length;
     const bool was_requested = erase_block(outstanding_, block);
     if (!was_requested && !erase_block(released_, block)) {
-        close("sent a block we did not request (piece " + std::to_string(block.piece.value) + ")");
+        BT_LOG(info, "peer", "{}: unrequested block {}:{}+{}", describe(), block.piece.value, block.begin,
+               block.length);
+        ban("sent a block we did not request");
         return false;
     }
     if (was_requested) {

@@ -37,6 +37,9 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
     void start();
     // Closes the connection once; the torrent is told through on_peer_closed.
     void close(const std::string& reason);
+    // Bans the peer from the session (see the policy in peer_connection.cpp), then closes it with
+    // "banned: <reason>".
+    void ban(const std::string& reason);
     bool is_closed() const noexcept { return closed_; }
 
     // From the torrent.
@@ -72,7 +75,11 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
     bool on_have(PieceIndex piece);
     bool on_have_all();
     bool on_request(const wire::Request& request);
+    bool on_cancel(const wire::Cancel& cancel);
     bool on_piece(const wire::Piece& piece);
+    // A request that came to nothing (see kRequestFloodBurst); false when it closed the connection.
+    bool waste_request();
+    void remember_released(const swarm::Block& block);
     void on_choked();
     void release_requests();
     void queue(const wire::Message& message);
@@ -99,8 +106,11 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
     bool snubbed_ = false;
 
     std::vector<swarm::Block> outstanding_;  // our requests to the peer, oldest first
-    std::vector<swarm::Block> released_;  // requests we gave up on; a late PIECE for them is not an offence
+    // Requests we gave up on (cancelled, choked, snubbed), newest last; a late PIECE for one of them is not
+    // an offence. Bounded: the oldest are forgotten first.
+    std::deque<swarm::Block> released_;
     std::deque<swarm::Block> incoming_requests_;
+    std::uint32_t request_waste_budget_ = 0;  // tokens; refilled every tick
 
     std::vector<std::uint8_t> out_;      // queued for the writer
     std::vector<std::uint8_t> sending_;  // being written

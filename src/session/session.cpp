@@ -1,10 +1,13 @@
 #include "session/session.hpp"
 
+#include <sys/resource.h>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <list>
 #include <random>
 
 #include "core/log.hpp"
@@ -14,8 +17,65 @@
 namespace bt::session {
 
 namespace {
+
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
-}
+// After a failed accept (EMFILE, ENFILE, ENOBUFS, ...) the listener pauses, doubling the pause up to the
+// maximum while the failures go on: descriptors come back as handshakes time out and peers leave.
+constexpr auto kAcceptPauseMin = std::chrono::milliseconds(50);
+constexpr auto kAcceptPauseMax = std::chrono::milliseconds(1000);
+constexpr std::uint32_t kMinConnectionLimit = 8;
+
+}  // namespace
+
+namespace detail {
+// Incoming connections in their handshake, oldest first. When the bound is reached the oldest is evicted
+// (its socket closed) to make room: a real peer finishes its handshake within a round trip or two, so the
+// oldest pending connection is the one most likely idle, and a storm of idle sockets cannot keep real
+// peers out for long the way refusing newcomers would.
+struct PendingHandshakes {
+    struct Entry {
+        asio::ip::tcp::socket* socket = nullptr;
+        bool evicted = false;
+    };
+    std::list<Entry> entries;
+    std::size_t evicted = 0;  // entries whose socket was closed and whose handshake has not ended yet
+
+    std::size_t active() const noexcept { return entries.size() - evicted; }
+    void evict_oldest() {
+        for (auto& e : entries) {
+            if (e.evicted) continue;
+            e.evicted = true;
+            ++evicted;
+            std::error_code ignored;
+            e.socket->close(ignored);  // frees the descriptor now; the handshake ends with an error
+            return;
+        }
+    }
+};
+}  // namespace detail
+
+namespace {
+
+// Registers a connection as pending for as long as its handshake runs.
+class PendingSlot {
+  public:
+    PendingSlot(std::shared_ptr<detail::PendingHandshakes> pending, asio::ip::tcp::socket& socket)
+        : pending_(std::move(pending)),
+          it_(pending_->entries.insert(pending_->entries.end(), {&socket, false})) {}
+    ~PendingSlot() {
+        if (it_->evicted) --pending_->evicted;
+        pending_->entries.erase(it_);
+    }
+    PendingSlot(const PendingSlot&) = delete;
+    PendingSlot& operator=(const PendingSlot&) = delete;
+    bool evicted() const noexcept { return it_->evicted; }
+
+  private:
+    std::shared_ptr<detail::PendingHandshakes> pending_;
+    std::list<detail::PendingHandshakes::Entry>::iterator it_;
+};
+
+}  // namespace
 
 wire::PeerId make_peer_id() {
     // Azureus style: client "BV", version 0.1.0.0.
@@ -38,7 +98,8 @@ Session::Session(asio::io_context& io, Settings settings)
       http_pool_(2),
       acceptor_(io),
       peer_id_(make_peer_id()),
-      tracker_key_(static_cast<std::uint32_t>(random_seed())) {}
+      tracker_key_(static_cast<std::uint32_t>(random_seed())),
+      pending_(std::make_shared<detail::PendingHandshakes>()) {}
 
 Session::~Session() {
     disk_pool_.join();
@@ -64,8 +125,36 @@ Result<void, std::string> Session::listen() {
                     std::to_string(settings_.listen_port) + ": " + ec.message());
     }
     listen_port_ = acceptor_.local_endpoint().port();
+    set_connection_limits();
     asio::co_spawn(io_, accept_loop(), asio::detached);
     return {};
+}
+
+void Session::set_connection_limits() {
+    std::uint64_t limit = settings_.max_connections;
+    rlimit nofile{};
+    if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+        const std::uint64_t usable =
+            nofile.rlim_cur > kReservedDescriptors ? nofile.rlim_cur - kReservedDescriptors : 0;
+        // A tiny limit still gets a few peers; the accept loop survives EMFILE if that overshoots.
+        limit = std::min(limit, std::max<std::uint64_t>(usable, kMinConnectionLimit));
+    }
+    connection_limit_ = static_cast<std::uint32_t>(std::max<std::uint64_t>(limit, 1));
+    // Pending handshakes may use at most half the budget, so a storm of idle connections leaves the
+    // other half to real peers.
+    pending_limit_ = std::max(1u, std::min(settings_.max_pending_incoming, connection_limit_ / 2));
+    BT_LOG(info, "session", "connection limits: {} peer sockets, {} pending incoming handshakes",
+           connection_limit_, pending_limit_);
+}
+
+bool Session::ban(const wire::PeerId& peer_id, const std::optional<Endpoint>& address) {
+    bool added = banned_ids_.insert(peer_id).second;
+    if (address) added = banned_addresses_.insert(*address).second || added;
+    return added;
+}
+
+bool Session::is_banned(const wire::PeerId& peer_id, const Endpoint& address) const {
+    return banned_ids_.contains(peer_id) || banned_addresses_.contains(address);
 }
 
 Torrent& Session::add_torrent(metainfo::Metainfo metainfo, std::string download_dir) {
@@ -82,22 +171,65 @@ Torrent* Session::find_torrent(const wire::InfoHashBytes& info_hash) {
 }
 
 asio::awaitable<void> Session::accept_loop() {
-    asio::steady_timer backoff(io_);
+    asio::steady_timer pause(io_);
+    auto pause_for = kAcceptPauseMin;
+    std::uint64_t failed_in_a_row = 0;
+    std::string failure;
+    bool evicting = false;  // for one log line per run of evictions
     while (!stopping_) {
         auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
         if (stopping_) break;
         if (ec) {
-            // EMFILE and friends: wait a little instead of spinning; the listener stays up.
-            BT_LOG(warning, "session", "accept: {}", ec.message());
-            backoff.expires_after(std::chrono::milliseconds(200));
-            co_await backoff.async_wait(use_nothrow);
+            // EMFILE and friends: the connection stays in the kernel's queue. Log the first failure of a
+            // run, pause instead of spinning, and keep the listener up.
+            if (failed_in_a_row++ == 0) {
+                failure = ec.message();
+                BT_LOG(warning, "session", "accept: {}; pausing ({} peer connections, {} pending handshakes)",
+                       failure, peer_sockets_, pending_->active());
+            }
+            pause.expires_after(pause_for);
+            co_await pause.async_wait(use_nothrow);
+            pause_for = std::min<std::chrono::milliseconds>(pause_for * 2, kAcceptPauseMax);
             continue;
+        }
+        if (failed_in_a_row > 0) {
+            BT_LOG(warning, "session", "accepting again after {} failed accept(s)", failed_in_a_row);
+            ++incoming_failures_["accept failed: " + failure];  // once per run of failures
+            failed_in_a_row = 0;
+            pause_for = kAcceptPauseMin;
+        }
+        if (pending_->active() >= pending_limit_) {
+            if (!evicting) {
+                BT_LOG(info, "session", "{} pending handshakes: evicting the oldest for each new connection",
+                       pending_->active());
+                evicting = true;
+            }
+            pending_->evict_oldest();
+        } else {
+            evicting = false;
+            if (pending_->active() + peer_sockets_ >= connection_limit_) {
+                refuse(socket, "refused: too many connections");
+                continue;
+            }
+            refused_in_a_row_ = 0;
         }
         asio::co_spawn(io_, handle_incoming(std::move(socket)), asio::detached);
     }
 }
 
+void Session::refuse(asio::ip::tcp::socket& socket, const char* reason) {
+    // Closed at once: the descriptor is free again before the next accept.
+    if (refused_in_a_row_++ == 0) {
+        BT_LOG(info, "session", "incoming connections {} ({} peer connections, {} pending handshakes)",
+               reason, peer_sockets_, pending_->active());
+    }
+    ++incoming_failures_[reason];
+    std::error_code ignored;
+    socket.close(ignored);
+}
+
 asio::awaitable<void> Session::handle_incoming(asio::ip::tcp::socket socket) {
+    PendingSlot pending(pending_, socket);
     std::error_code ec;
     const auto remote = socket.remote_endpoint(ec);
     if (ec) co_return;
@@ -121,9 +253,15 @@ asio::awaitable<void> Session::handle_incoming(asio::ip::tcp::socket socket) {
     std::string failure;
     if (!result) {
         failure = result.error().reason;
-        if (expired && failure.find("timeout") == std::string::npos) failure = "handshake timeout";
+        if (pending.evicted()) {
+            failure = "evicted: too many pending handshakes";
+        } else if (expired && failure.find("timeout") == std::string::npos) {
+            failure = "handshake timeout";
+        }
     } else if (result->remote.peer_id == peer_id_) {
         failure = "connected to ourselves";
+    } else if (is_banned(result->remote.peer_id, endpoint)) {
+        failure = "banned";
     } else if (!torrent->accepts_connections()) {
         failure = "torrent not accepting peers";
     }

@@ -7,6 +7,8 @@
 #include <asio/thread_pool.hpp>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,15 @@
 #include "wire/handshake.hpp"
 
 namespace bt::session {
+
+namespace detail {
+struct PendingHandshakes;  // session.cpp
+}
+
+// Descriptors kept out of the peer-socket budget when it is derived from RLIMIT_NOFILE: the storage's
+// open-file cache (64 by default), outgoing dials in flight (16 per torrent), the listener, the event
+// loop's own descriptors, the tracker client and stdio.
+inline constexpr std::uint32_t kReservedDescriptors = 112;
 
 class Session {
   public:
@@ -37,6 +48,22 @@ class Session {
     // Stops every torrent (announce 'stopped', flush) and closes the listener.
     asio::awaitable<void> stop();
 
+    // Bans a peer from every torrent of the session: its peer id, and `address` when it is the peer's
+    // listening address (a peer we dialled). An incoming peer's address is an ephemeral port and is not
+    // banned: the next peer from that port would pay for it. Returns false if it was banned already.
+    bool ban(const wire::PeerId& peer_id, const std::optional<Endpoint>& address);
+    bool is_banned(const wire::PeerId& peer_id, const Endpoint& address) const;
+    // For dialling: a banned listening address (the peer id is not known yet).
+    bool is_banned_address(const Endpoint& address) const { return banned_addresses_.contains(address); }
+
+    // Established peer connections (PeerConnection calls these once each), for the connection budget.
+    void on_peer_opened() noexcept { ++peer_sockets_; }
+    void on_peer_closed() noexcept {
+        if (peer_sockets_ > 0) --peer_sockets_;
+    }
+    std::uint32_t connection_limit() const noexcept { return connection_limit_; }
+    std::uint32_t pending_incoming_limit() const noexcept { return pending_limit_; }
+
     asio::io_context& io() noexcept { return io_; }
     asio::thread_pool& disk_pool() noexcept { return disk_pool_; }
     asio::thread_pool& http_pool() noexcept { return http_pool_; }
@@ -49,6 +76,9 @@ class Session {
   private:
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> handle_incoming(asio::ip::tcp::socket socket);
+    // Closes an accepted socket at once when the connection budget is used up.
+    void refuse(asio::ip::tcp::socket& socket, const char* reason);
+    void set_connection_limits();
     Torrent* find_torrent(const wire::InfoHashBytes& info_hash);
 
     asio::io_context& io_;
@@ -59,6 +89,16 @@ class Session {
     std::uint16_t listen_port_ = 0;
     wire::PeerId peer_id_{};
     std::uint32_t tracker_key_ = 0;
+    // Declared before torrents_, so still alive while the torrents (and their peers) are destroyed.
+    std::uint32_t peer_sockets_ = 0;  // established peer connections
+    // Accepted connections whose handshake runs, oldest first; shared with the handshakes, which may be
+    // destroyed with the io_context after the Session (see PendingSlot in session.cpp).
+    std::shared_ptr<detail::PendingHandshakes> pending_;
+    std::uint32_t connection_limit_ = 0;  // settings.max_connections fitted to RLIMIT_NOFILE
+    std::uint32_t pending_limit_ = 0;
+    std::uint64_t refused_in_a_row_ = 0;  // for one log line per burst of refusals
+    std::set<wire::PeerId> banned_ids_;
+    std::set<Endpoint> banned_addresses_;
     std::vector<std::unique_ptr<Torrent>> torrents_;
     mse::SkeyIndex skeys_;  // HASH('req2', info-hash) of every torrent, for incoming MSE
     // Incoming connections that failed before a torrent was known, by reason.

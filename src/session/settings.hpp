@@ -29,7 +29,20 @@ struct Settings {
     std::uint32_t hash_failures_before_ban =
         2;  // per peer; a sole contributor of a bad piece is banned at once
     std::uint32_t max_incoming_requests = 500;  // per peer; more are dropped (and counted)
+    // Incoming connections still in their opening exchange (MSE and BitTorrent handshakes), over all
+    // torrents. A real peer finishes in a round trip or two, so few are ever pending at once; the bound
+    // keeps idle or half-finished connections (each may linger handshake_timeout) from holding the file
+    // descriptors that real peers, outgoing dials and files need. Past it, each new connection evicts the
+    // oldest pending one (the likeliest to be idle), so a storm of idle sockets cannot lock real peers out.
+    std::uint32_t max_pending_incoming = 64;
+    // Peer sockets over all torrents (established plus pending incoming). Session::listen() lowers it to
+    // fit RLIMIT_NOFILE, keeping kReservedDescriptors (session.hpp) for files, dials and the event loop.
+    std::uint32_t max_connections = 500;
     unsigned disk_threads = 2;
+    // Resume data (storage/resume_data.hpp) is saved at most this often while pieces get verified, and at
+    // stop. After a crash, pieces verified since the last save are found again by hashing the files that
+    // changed, so the interval bounds only how much is rechecked, not what is lost.
+    std::chrono::seconds resume_save_interval{5};
     std::string user_agent = "bitveil/0.1.0";
 };
 

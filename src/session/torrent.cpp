@@ -188,7 +188,8 @@ void Torrent::connect_more() {
     for (auto& [endpoint, peer] : known_) {
         if (peers_.size() + half_open_ >= settings().max_peers || half_open_ >= settings().max_half_open)
             break;
-        if (peer.connected || peer.connecting || peer.banned || peer.is_self || peer.next_attempt > now)
+        if (peer.connected || peer.connecting || peer.banned || peer.is_self || peer.next_attempt > now ||
+            session_.is_banned_address(endpoint))
             continue;
         if (state_ == TorrentState::seeding && !peer.given) continue;
         peer.connecting = true;
@@ -273,7 +274,8 @@ std::shared_ptr<PeerConnection> Torrent::add_connection(net::Transport transport
                                                         Direction direction, const wire::Handshake& remote,
                                                         std::vector<std::uint8_t> leftover) {
     std::string refusal;
-    if (banned_peer_ids_.contains(remote.peer_id) || is_banned(endpoint)) {
+    if (banned_peer_ids_.contains(remote.peer_id) || is_banned(endpoint) ||
+        session_.is_banned(remote.peer_id, endpoint)) {
         refusal = "banned";
     } else if (peers_.size() >= settings().max_peers) {
         refusal = "too many peers";
