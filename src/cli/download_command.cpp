@@ -56,7 +56,8 @@ struct DownloadOptions {
 
 constexpr const char* kDownloadFooter = R"(
 -d DIR is the folder in which the torrent's file (single-file torrent) or top folder (multi-file) is
-created, like aria2's --dir. Data already there is checked first, so an interrupted download continues.
+created, like aria2's --dir. An interrupted download continues: resume data in DIR/.bitveil/ (saved every
+few seconds and at exit) is trusted for files unchanged since; other files are checked piece by piece.
 Without a seeding option, bitveil exits once the download is complete and verified.
 Several torrents run in one session on one port; bitveil exits when all are done (complete ones keep
 serving their peers meanwhile). A torrent that fails is reported and the others go on (exit status 1).

@@ -39,6 +39,12 @@ void write_status_fields(JsonWriter& j, const session::TorrentStatus& s, std::st
     j.integer(s.pieces_have);
     j.key("pieces_from_disk");
     j.integer(s.stats.pieces_from_disk);
+    j.key("pieces_from_resume");
+    j.integer(s.stats.pieces_from_resume);
+    j.key("pieces_rechecked");
+    j.integer(s.stats.pieces_rechecked);
+    j.key("files_rechecked");
+    j.integer(s.stats.files_rechecked);
     j.key("pieces_downloaded");
     j.integer(s.stats.pieces_verified);
     j.key("hash_failures");

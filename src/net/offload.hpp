@@ -2,6 +2,11 @@
 // Runs a blocking function (disk I/O, hashing, a libcurl request) on a worker pool and resumes the calling
 // coroutine on its own executor with the result. Only the plain function runs on the pool: coroutine
 // frames never move between threads.
+//
+// Capture only references, pointers and trivially copyable values in `fn`: g++ 12 mishandles a closure
+// with non-trivial members (a std::string, a shared_ptr) created inside a co_await expression; it was seen
+// both relocating one bitwise (a freed SSO buffer) and destroying one twice (a double free under ASan).
+// Build such values in the caller's frame and capture a reference to them.
 #include <asio/async_result.hpp>
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>

@@ -12,8 +12,11 @@ struct TransferStats {
     std::uint64_t protocol_downloaded = 0;  // every other byte on the wire (handshakes, headers, ...)
     std::uint64_t protocol_uploaded = 0;
     std::uint64_t wasted = 0;  // duplicate or unexpected blocks, and pieces that failed the hash check
-    std::uint32_t pieces_verified = 0;   // this session, from the network
-    std::uint32_t pieces_from_disk = 0;  // found complete on disk at start
+    std::uint32_t pieces_verified = 0;     // this session, from the network
+    std::uint32_t pieces_from_disk = 0;    // found complete on disk at start
+    std::uint32_t pieces_from_resume = 0;  // of pieces_from_disk: trusted from resume data, not hashed
+    std::uint32_t pieces_rechecked = 0;    // hashed at start (files changed since the resume data, or none)
+    std::uint32_t files_rechecked = 0;     // files on disk that did not match the resume data
     std::uint32_t hash_failures = 0;
     std::uint32_t peers_connected_in = 0;
     std::uint32_t peers_connected_out = 0;
@@ -32,6 +35,9 @@ struct TransferStats {
         wasted += other.wasted;
         pieces_verified += other.pieces_verified;
         pieces_from_disk += other.pieces_from_disk;
+        pieces_from_resume += other.pieces_from_resume;
+        pieces_rechecked += other.pieces_rechecked;
+        files_rechecked += other.files_rechecked;
         hash_failures += other.hash_failures;
         peers_connected_in += other.peers_connected_in;
         peers_connected_out += other.peers_connected_out;

@@ -17,6 +17,7 @@
 #include "session/deadline.hpp"
 #include "session/session.hpp"
 #include "storage/piece_hasher.hpp"
+#include "storage/resume_store.hpp"
 
 namespace bt::session {
 
@@ -27,6 +28,13 @@ constexpr auto kTick = std::chrono::seconds(1);
 
 std::chrono::seconds reconnect_backoff(std::uint32_t failures) {
     return std::chrono::seconds(std::min<std::uint32_t>(5u << std::min<std::uint32_t>(failures, 6), 300));
+}
+
+// The message a storage error stops the torrent with. A full disk (or quota) says so and names the file,
+// so the user knows which folder needs room: "disk full while writing /dl/a.bin: No space left on device".
+std::string describe(const storage::StorageError& e) {
+    if (e.is_disk_full()) return "disk full while writing " + e.file + ": " + e.ec.message();
+    return e.message();
 }
 
 }  // namespace
@@ -52,6 +60,7 @@ Torrent::Torrent(Session& session, metainfo::Metainfo metainfo, std::string down
       metainfo_(std::move(metainfo)),
       download_dir_(std::move(download_dir)),
       storage_(std::make_unique<storage::FileStorage>(storage::Layout::from(metainfo_), download_dir_)),
+      resume_path_(storage::resume_path(download_dir_, metainfo_.info_hash.bytes)),
       choker_(swarm::ChokerSettings{}, session.random_seed()),
       announce_timer_(session.io()),
       tiers_(metainfo_.trackers) {
@@ -122,36 +131,86 @@ void Torrent::start() {
 }
 
 asio::awaitable<void> Torrent::check_and_run() {
-    // Existing data is checked piece by piece, so an interrupted download continues where it was and
-    // `seed` serves data that is already complete.
-    std::vector<storage::HashSource> sources;
-    const auto& files = storage_->layout().files;
-    for (std::uint32_t i = 0; i < files.size(); ++i) {
-        sources.push_back({storage_->file_path(FileIndex{i}), files[i].length, files[i].pad});
-    }
-    auto counter = check_bytes_done_;
-    auto report = co_await net::run_on(session_.disk_pool().get_executor(), [&] {
+    // Data already on disk is found in two ways (storage/resume_data.hpp has the rule): pieces the resume
+    // data lists, in files unchanged since it was saved, are trusted without reading them; every piece
+    // touching a file that changed since (all files when there is no usable resume data) is hashed. So an
+    // interrupted download continues where it was, also after kill -9 (pieces verified after the last
+    // save are in files whose mtime changed, and hashing finds them again), and `seed` serves data that
+    // is already complete.
+    struct Check {
+        storage::ResumePlan plan;
+        std::string resume_problem;  // why an existing resume file was not usable
+        Result<storage::HashReport, storage::StorageError> report;
+    };
+    // The job captures only `this` and a pointer into this frame (suspended until the job is done): g++ 12
+    // destroys a lambda temporary with non-trivial captures (a string, a shared_ptr) twice when it is
+    // created inside a co_await expression. The members it reads do not change after construction.
+    const storage::ResumeTarget target{info_hash(), metainfo_.piece_length, metainfo_.num_pieces(),
+                                       storage_->layout().files};
+    const unsigned threads = std::max(1u, settings().disk_threads);
+    auto check = co_await net::run_on(session_.disk_pool().get_executor(), [this, &target, threads] {
+        Check c;
+        auto loaded = storage::load_resume(resume_path_, target.num_pieces, target.files.size());
+        c.resume_problem = std::move(loaded.problem);
+        const auto on_disk = storage::to_stamps(storage_->file_status());
+        c.plan = storage::plan_resume(loaded.data ? &*loaded.data : nullptr, target, on_disk);
+        std::vector<storage::HashSource> sources;
+        for (std::uint32_t i = 0; i < target.files.size(); ++i) {
+            sources.push_back(
+                {storage_->file_path(FileIndex{i}), target.files[i].length, target.files[i].pad});
+        }
         storage::HashOptions options;
-        options.threads = std::max(1u, settings().disk_threads);
-        options.on_progress = [counter](std::int64_t done) { counter->store(done); };
-        return storage::hash_pieces(sources, metainfo_.piece_length, options);
+        options.threads = threads;
+        options.on_progress = [counter = check_bytes_done_](std::int64_t done) { counter->store(done); };
+        options.only = &c.plan.recheck;
+        c.report = storage::hash_pieces(sources, target.piece_length, options);
+        return c;
     });
-    if (!report) {
-        stop_with_error("checking files: " + report.error().message());
+    if (!check.report) {
+        stop_with_error("checking files: " + check.report.error().message());
         co_return;
     }
-    for (std::uint32_t i = 0; i < report->pieces.size() && i < metainfo_.num_pieces(); ++i) {
-        if (report->pieces[i] && *report->pieces[i] == metainfo_.piece_hashes[i]) {
-            picker_->on_piece_verified(PieceIndex{i});
-            ++stats_.pieces_from_disk;
-        }
+    const auto& plan = check.plan;
+    if (!check.resume_problem.empty()) {
+        BT_LOG(warning, "torrent", "{}: resume data ignored, checking the files: {}", metainfo_.name,
+               check.resume_problem);
+    } else if (plan.use == storage::ResumeUse::other_torrent ||
+               plan.use == storage::ResumeUse::other_layout) {
+        BT_LOG(info, "torrent", "{}: resume data ignored ({}), checking the files", metainfo_.name,
+               storage::resume_use_name(plan.use));
     }
+    std::uint32_t rechecked_ok = 0;
+    for (std::uint32_t i = 0; i < metainfo_.num_pieces(); ++i) {
+        const PieceIndex piece{i};
+        bool ok = plan.trusted.test(piece);
+        if (ok) {
+            ++stats_.pieces_from_resume;
+        } else if (i < check.report->pieces.size() && check.report->pieces[i] &&
+                   *check.report->pieces[i] == metainfo_.piece_hashes[i]) {
+            ok = true;
+            ++rechecked_ok;
+        }
+        if (!ok) continue;
+        picker_->on_piece_verified(piece);
+        ++stats_.pieces_from_disk;
+    }
+    stats_.pieces_rechecked = plan.recheck.count();
+    stats_.files_rechecked = static_cast<std::uint32_t>(plan.changed_files.size());
+    BT_LOG(info, "torrent", "{}: resume: {} pieces trusted, {} files rechecked ({} pieces hashed, {} valid)",
+           metainfo_.name, stats_.pieces_from_resume, stats_.files_rechecked, stats_.pieces_rechecked,
+           rechecked_ok);
+    // From here on the picker knows every piece on disk, so a save records the truth. Save soon when files
+    // were hashed, so that the next start need not hash them again. A download that has nothing on disk
+    // yet writes nothing, not even resume data, until its first piece arrives.
+    resume_ready_ = true;
+    resume_dirty_ = plan.recheck.count() > 0 || plan.use == storage::ResumeUse::other_torrent ||
+                    plan.use == storage::ResumeUse::other_layout;
     if (stopping_) co_return;
     if (picker_->is_finished()) {
         auto created = co_await net::run_on(session_.disk_pool().get_executor(),
-                                            [&] { return storage_->create_empty_files(); });
+                                            [this] { return storage_->create_empty_files(); });
         if (!created) {
-            stop_with_error(created.error().message());
+            stop_with_error(describe(created.error()));
             co_return;
         }
         set_state(TorrentState::seeding);
@@ -372,6 +431,7 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
     };
     const auto expected = metainfo_.piece_hashes[piece.value];
     // Hashing and writing run on the disk pool; the piece is marked verified only after it is written.
+    ++writes_in_flight_;
     auto outcome = co_await net::run_on(session_.disk_pool().get_executor(), [&] {
         Outcome o;
         o.hash_ok = crypto::sha1(std::span<const std::uint8_t>(data)) == expected;
@@ -381,10 +441,13 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
         }
         return o;
     });
+    --writes_in_flight_;
     if (state_ == TorrentState::error) co_return;
     if (outcome.write_error) {
+        // Pieces verified before stay verified: stop() saves them in the resume data (if the disk has
+        // room for it; otherwise the next start finds them by hashing the files that changed).
         picker_->on_piece_failed(piece);
-        stop_with_error(outcome.write_error->message());
+        stop_with_error(describe(*outcome.write_error));
         co_return;
     }
     if (!outcome.hash_ok) {
@@ -399,6 +462,7 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
     }
     picker_->on_piece_verified(piece);
     ++stats_.pieces_verified;
+    resume_dirty_ = true;
     for (auto& p : std::vector(peers_)) {
         if (!p->pieces().test(piece)) p->send_have(piece);
     }
@@ -428,10 +492,12 @@ asio::awaitable<void> Torrent::on_finished() {
         return created ? storage_->flush() : created;
     });
     if (!flushed) {
-        stop_with_error(flushed.error().message());
+        stop_with_error(describe(flushed.error()));
         co_return;
     }
     BT_LOG(info, "torrent", "{}: download complete", metainfo_.name);
+    // Record completion at once, so that a restart (even after kill -9) seeds without hashing anything.
+    asio::co_spawn(session_.io(), save_resume_data(), asio::detached);
     for (auto& p : std::vector(peers_)) {
         if (p->is_seed()) {
             p->close("both seeds");
@@ -479,6 +545,46 @@ asio::awaitable<void> Torrent::tick_loop() {
         last_payload_up_ = stats_.payload_uploaded;
         if (now - last_choke_ >= settings().choke_interval) run_choker();
         connect_more();
+        maybe_save_resume(now);
+    }
+}
+
+void Torrent::maybe_save_resume(Clock::time_point now) {
+    if (!resume_dirty_ || resume_saving_ || now - last_resume_save_ < settings().resume_save_interval) return;
+    asio::co_spawn(session_.io(), save_resume_data(), asio::detached);
+}
+
+asio::awaitable<void> Torrent::save_resume_data() {
+    if (!resume_ready_ || resume_saving_) co_return;  // the caller's resume_dirty_ keeps it for later
+    resume_saving_ = true;
+    resume_dirty_ = false;
+    // The snapshot of verified pieces is taken here, on the network thread. A piece is marked verified only
+    // after its write returned, so every piece in it is at least in the page cache now.
+    storage::ResumeData data;
+    data.info_hash = info_hash();
+    data.verified = picker_->have();
+    // Captures `this` and a pointer into this frame only (see check_and_run).
+    auto saved = co_await net::run_on(
+        session_.disk_pool().get_executor(), [this, &data]() -> Result<void, std::string> {
+            // 1. Stat the files first. Every write of a snapshotted piece is done, so these mtimes cover
+            //    them; any write that finishes later (pieces still in flight, or the user) changes size or
+            //    mtime and makes the next start hash that file instead of trusting it. Stat'ing after the
+            //    flush would widen that window by the flush's duration: a piece written meanwhile would be
+            //    in neither the snapshot nor a changed file, and be downloaded again after a crash.
+            data.files = storage::to_stamps(storage_->file_status());
+            // 2. fdatasync the data, so the resume file never claims a piece that a power loss could take
+            //    back (writeback does not change mtimes).
+            if (auto flushed = storage_->flush(); !flushed) return fail(describe(flushed.error()));
+            // 3. Replace the resume file atomically (temporary file, fsync, rename, fsync the folder).
+            if (auto written = storage::save_resume(resume_path_, data); !written)
+                return fail(describe(written.error()));
+            return {};
+        });
+    resume_saving_ = false;
+    last_resume_save_ = Clock::now();
+    if (!saved) {
+        resume_dirty_ = true;  // try again at the next interval
+        BT_LOG(warning, "torrent", "{}: could not save resume data: {}", metainfo_.name, saved.error());
     }
 }
 
@@ -569,6 +675,17 @@ asio::awaitable<void> Torrent::stop() {
     announce_timer_.cancel();
     for (auto& p : std::vector(peers_)) p->close("shutting down");
     if (announced_started_) co_await announce(tracker::Event::stopped, settings().stop_announce_timeout);
+    // The final resume save (it flushes first), after the one in flight if any. Also after an error such as
+    // a full disk: the pieces verified so far are recorded if the disk still has room for the small file.
+    // Pieces still being hashed and written are waited for (they take milliseconds), so that a clean stop
+    // records every piece whose data reached the disk and the next start has nothing to hash.
+    asio::steady_timer wait(session_.io());
+    while (resume_saving_ || writes_in_flight_ > 0) {
+        wait.expires_after(std::chrono::milliseconds(10));
+        co_await wait.async_wait(use_nothrow);
+    }
+    // Nothing to record when nothing changed since the last save (or since a start with nothing on disk).
+    if (resume_ready_ && resume_dirty_) co_await save_resume_data();
     auto flushed = co_await net::run_on(session_.disk_pool().get_executor(), [this] {
         auto result = storage_->flush();
         storage_->close_all();

@@ -108,6 +108,11 @@ class Torrent {
     asio::awaitable<void> check_and_run();
     asio::awaitable<void> connect_to(Endpoint endpoint);
     asio::awaitable<void> verify_and_write(PieceIndex piece, std::vector<std::uint8_t> data);
+    // Records the verified pieces and the files' sizes and mtimes in the resume file, on the disk pool
+    // (see the definition for the order of steps); one save at a time, failures are logged warnings.
+    asio::awaitable<void> save_resume_data();
+    // From the tick loop: saves when pieces were verified and settings.resume_save_interval has passed.
+    void maybe_save_resume(Clock::time_point now);
     asio::awaitable<void> announce_loop();
     asio::awaitable<bool> announce(tracker::Event event, std::chrono::seconds timeout);
     asio::awaitable<void> tick_loop();
@@ -129,6 +134,12 @@ class Torrent {
     metainfo::Metainfo metainfo_;
     std::string download_dir_;
     std::unique_ptr<storage::FileStorage> storage_;
+    std::string resume_path_;             // <download dir>/.bitveil/<info-hash hex>.resume
+    bool resume_ready_ = false;           // the start check is done: the picker knows every piece on disk
+    bool resume_dirty_ = false;           // pieces verified (or the check found changes) since the last save
+    bool resume_saving_ = false;          // a save is running on the disk pool
+    std::uint32_t writes_in_flight_ = 0;  // verify_and_write jobs on the disk pool; stop() waits for them
+    Clock::time_point last_resume_save_{};
     std::unique_ptr<swarm::PiecePicker> picker_;
     swarm::Choker choker_;
 

@@ -76,12 +76,13 @@ struct DataLayout {
 
 // State shared by the workers of one hash_pieces() call.
 struct Shared {
-    Shared(const DataLayout& l, HashReport& r, std::stop_token s)
-        : layout(l), report(r), stop(std::move(s)) {}
+    Shared(const DataLayout& l, HashReport& r, std::stop_token s, const Bitfield* o)
+        : layout(l), report(r), stop(std::move(s)), only(o) {}
 
     const DataLayout& layout;
     HashReport& report;
     std::stop_token stop;
+    const Bitfield* only;
     std::atomic<std::int64_t> next_chunk{0};
     std::atomic<std::int64_t> bytes_done{0};
     std::atomic<bool> cancelled{false};
@@ -103,7 +104,7 @@ class Worker {
             const std::int64_t first = chunk * l.pieces_per_chunk;
             if (first >= l.num_pieces) break;
             const std::int64_t last = std::min(first + l.pieces_per_chunk, l.num_pieces);
-            if (!hash_range(first, last)) {
+            if (!hash_wanted(first, last)) {
                 s_.cancelled.store(true, std::memory_order_relaxed);
                 break;
             }
@@ -116,6 +117,31 @@ class Worker {
     }
 
   private:
+    bool wanted(std::int64_t piece) const {
+        return s_.only == nullptr || s_.only->test(PieceIndex{static_cast<std::uint32_t>(piece)});
+    }
+
+    // Hashes the wanted pieces of [first, last), one run of consecutive wanted pieces at a time; false
+    // when stopped.
+    bool hash_wanted(std::int64_t first, std::int64_t last) {
+        const DataLayout& l = s_.layout;
+        std::int64_t p = first;
+        while (p < last) {
+            if (!wanted(p)) {
+                const std::int64_t begin = p * l.piece_length;
+                s_.bytes_done.fetch_add(std::min(begin + l.piece_length, l.total) - begin,
+                                        std::memory_order_relaxed);
+                ++p;
+                continue;
+            }
+            std::int64_t q = p + 1;
+            while (q < last && wanted(q)) ++q;
+            if (!hash_range(p, q)) return false;
+            p = q;
+        }
+        return true;
+    }
+
     // Hashes pieces [first, last); false when stopped.
     bool hash_range(std::int64_t first, std::int64_t last) {
         const DataLayout& l = s_.layout;
@@ -236,7 +262,7 @@ Result<HashReport, StorageError> hash_pieces(std::span<const HashSource> files, 
     const std::int64_t chunks = (layout.num_pieces + layout.pieces_per_chunk - 1) / layout.pieces_per_chunk;
     threads = static_cast<unsigned>(std::clamp<std::int64_t>(threads, 1, std::max<std::int64_t>(chunks, 1)));
 
-    Shared shared{layout, report, options.stop};
+    Shared shared{layout, report, options.stop, options.only};
     shared.workers_left = threads;
     {
         std::vector<std::jthread> workers;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bitfield.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
 #include "crypto/sha1.hpp"
@@ -43,6 +44,9 @@ struct HashOptions {
     std::chrono::milliseconds progress_interval{100};
     // Once stop is requested, workers stop at the next block; pieces not finished stay nullopt.
     std::stop_token stop;
+    // When set, only these pieces are read and hashed (resume data vouches for the others, or they cannot
+    // be on disk); the others stay nullopt and their bytes count as processed at once. Must outlive the call.
+    const Bitfield* only = nullptr;
 };
 
 // Why some bytes of one file could not be read: the first problem met in that file.

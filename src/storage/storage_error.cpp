@@ -1,5 +1,7 @@
 #include "storage/storage_error.hpp"
 
+#include <cerrno>
+
 namespace bt::storage {
 namespace {
 
@@ -20,6 +22,8 @@ class Category final : public std::error_category {
                 return "refusing to follow a symbolic link";
             case Errc::not_a_regular_file:
                 return "not a regular file";
+            case Errc::file_too_large:
+                return "file too large";
         }
         return "unknown storage error";
     }
@@ -52,6 +56,8 @@ const char* op_name(Op op) noexcept {
             return "stat";
         case Op::sync:
             return "sync";
+        case Op::rename:
+            return "rename";
     }
     return "?";
 }
@@ -65,6 +71,11 @@ std::string StorageError::message() const {
     out += ": ";
     out += ec.message();
     return out;
+}
+
+bool StorageError::is_disk_full() const noexcept {
+    return ec == std::error_code(ENOSPC, std::system_category()) ||
+           ec == std::error_code(EDQUOT, std::system_category());
 }
 
 }  // namespace bt::storage

@@ -16,12 +16,13 @@ enum class Errc : std::uint8_t {
     invalid_path,        // an empty, '.', '..' or otherwise unsafe path component
     symlink_refused,     // a symbolic link where a folder or file of the torrent should be
     not_a_regular_file,  // a FIFO, device or socket where a data file should be
+    file_too_large,      // a file read whole (resume data) is larger than the caller allows
 };
 
 const std::error_category& error_category() noexcept;
 std::error_code make_error_code(Errc e) noexcept;
 
-enum class Op : std::uint8_t { open, read, write, mkdir, truncate, stat, sync };
+enum class Op : std::uint8_t { open, read, write, mkdir, truncate, stat, sync, rename };
 
 const char* op_name(Op op) noexcept;
 
@@ -31,6 +32,8 @@ struct StorageError {
     Op op = Op::open;
     // "write /data/t/a.bin: No space left on device", or "read: range outside the torrent".
     std::string message() const;
+    // ENOSPC or EDQUOT: the file system (or the user's quota) is full.
+    bool is_disk_full() const noexcept;
 };
 
 }  // namespace bt::storage

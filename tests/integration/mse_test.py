@@ -27,6 +27,9 @@ from lab import (KiB, MiB, SYSTEM_PYTHON, LtPeer, Payload, Proc, Skip, check, ex
 
 THIS = os.path.abspath(__file__)
 MSE_KINDS = ("mse_rc4", "mse_header")
+# Upload limit of libtorrent seeders whose view of the connection is checked: unthrottled, a few MiB move over
+# loopback in tens of milliseconds, before libtorrent's peer list (polled every 50 ms) ever shows the peer.
+SEED_LIMIT = 2 * MiB  # also the download limit of libtorrent leechers checked the same way
 
 # ---------------------------------------------------------------------------------------------------
 # The libtorrent peer (child mode)
@@ -47,6 +50,7 @@ def lt_child(argv):
     ap.add_argument("--encryption", choices=LT_ENCRYPTION, required=True)
     ap.add_argument("--peer", action="append", default=[])
     ap.add_argument("--download-limit", type=int, default=0)
+    ap.add_argument("--upload-limit", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=0)
     a = ap.parse_args(argv)
 
@@ -67,10 +71,11 @@ def lt_child(argv):
         "out_enc_policy": int(policy), "in_enc_policy": int(policy), "allowed_enc_level": int(level),
         "prefer_rc4": prefer_rc4, "allow_multiple_connections_per_ip": True,
         "min_reconnect_time": 1, "max_failcount": 1000, "download_rate_limit": a.download_limit,
+        "upload_rate_limit": a.upload_limit,
         "alert_mask": lt.alert_category.error | lt.alert_category.status | lt.alert_category.connect
         | lt.alert_category.peer,
     })
-    if a.download_limit:  # loopback peers are exempt from rate limits unless put in the global class
+    if a.download_limit or a.upload_limit:  # loopback peers are exempt from rate limits unless in the global class
         f = lt.ip_filter()
         f.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
         ses.set_peer_class_filter(f)
@@ -147,7 +152,7 @@ def lt_child(argv):
     return rc
 
 
-def lt_peer(lab, name, torrent, save, seed, encryption, peers=(), download_limit=0, timeout=None):
+def lt_peer(lab, name, torrent, save, seed, encryption, peers=(), download_limit=0, upload_limit=0, timeout=None):
     need_libtorrent()
     argv = [SYSTEM_PYTHON, THIS, "lt-child", torrent.path, "--save", save, "--encryption", encryption]
     argv += ["--seed"] if seed else []
@@ -155,6 +160,8 @@ def lt_peer(lab, name, torrent, save, seed, encryption, peers=(), download_limit
         argv += ["--peer", p]
     if download_limit:
         argv += ["--download-limit", download_limit]
+    if upload_limit:
+        argv += ["--upload-limit", upload_limit]
     if timeout:
         argv += ["--timeout", timeout]
     return LtPeer(lab, name, argv)
@@ -248,7 +255,7 @@ def small_payload(lab, name, size=3 * MiB + 4_321):
 def dl_from_lt_rc4(lab):
     """libtorrent seeds with encryption forced (RC4 only); bitveil --encryption require dials it."""
     pl, tor = small_payload(lab, "lt-rc4")
-    seeder = lt_peer(lab, "lt-seed", tor, pl.parent, True, "forced_rc4")
+    seeder = lt_peer(lab, "lt-seed", tor, pl.parent, True, "forced_rc4", upload_limit=SEED_LIMIT)
     seeder.wait_seeding()
     dl = lab.path("dl")
     bv = lab.bitveil("bitveil", "download", tor, dl, peers=[f"127.0.0.1:{seeder.port}"],
@@ -267,7 +274,7 @@ def seed_to_lt_rc4(lab):
     seed = lab.bitveil("seed", "seed", tor, pl.parent, extra=["--encryption", "require"])
     dl = lab.path("dl")
     ep = f"127.0.0.1:{seed.port}"
-    lt = lt_peer(lab, "lt-leech", tor, dl, False, "forced_rc4", peers=[ep], timeout=60)
+    lt = lt_peer(lab, "lt-leech", tor, dl, False, "forced_rc4", peers=[ep], download_limit=SEED_LIMIT, timeout=60)
     rc = lt.wait(70, "libtorrent leech", watch=[seed])
     check(rc == 0, f"libtorrent leech exited with {rc}")
     pl.check_copy(dl, "libtorrent")
@@ -316,7 +323,7 @@ def header_only(lab):
     """libtorrent forced with level plaintext (header-only MSE) against bitveil --encryption-level both, both
     directions: bitveil downloads from it, then seeds to it. Both ends must report header-only encryption."""
     pl, tor = small_payload(lab, "header", size=2 * MiB + 1)
-    seeder = lt_peer(lab, "lt-seed", tor, pl.parent, True, "forced_header")
+    seeder = lt_peer(lab, "lt-seed", tor, pl.parent, True, "forced_header", upload_limit=SEED_LIMIT)
     seeder.wait_seeding()
     dl = lab.path("dl")
     bv = lab.bitveil("bitveil", "download", tor, dl, peers=[f"127.0.0.1:{seeder.port}"],
@@ -331,7 +338,7 @@ def header_only(lab):
     seed = lab.bitveil("seed", "seed", tor, pl.parent, extra=["--encryption-level", "both"])
     ep = f"127.0.0.1:{seed.port}"
     dl2 = lab.path("dl2")
-    lt = lt_peer(lab, "lt-leech", tor, dl2, False, "forced_header", peers=[ep], timeout=60)
+    lt = lt_peer(lab, "lt-leech", tor, dl2, False, "forced_header", peers=[ep], download_limit=SEED_LIMIT, timeout=60)
     rc = lt.wait(70, "libtorrent leech", watch=[seed])
     check(rc == 0, f"libtorrent leech exited with {rc}")
     pl.check_copy(dl2, "libtorrent")
@@ -344,7 +351,7 @@ def prefer_fallback(lab):
     """A libtorrent seeder with encryption disabled; bitveil (default --encryption prefer) tries MSE, then
     retries in plaintext and completes."""
     pl, tor = small_payload(lab, "fallback")
-    seeder = lt_peer(lab, "lt-seed", tor, pl.parent, True, "disabled")
+    seeder = lt_peer(lab, "lt-seed", tor, pl.parent, True, "disabled", upload_limit=SEED_LIMIT)
     seeder.wait_seeding()
     dl = lab.path("dl")
     bv = lab.bitveil("bitveil", "download", tor, dl, peers=[f"127.0.0.1:{seeder.port}"])
@@ -432,7 +439,7 @@ def three_torrents_incoming_mse(lab):
         dl = lab.path(f"dl{i}")
         # Rate-limited so that the transfer lasts long enough for libtorrent to report the connection's flags.
         leechers.append((lt_peer(lab, f"lt-leech-{i}", tor, dl, False, "forced_rc4", peers=[ep],
-                                 download_limit=1 * MiB, timeout=60), dl))
+                                 download_limit=SEED_LIMIT, timeout=60), dl))
     for (pl, tor), (lt, dl) in zip(items, leechers):
         rc = lt.wait(70, f"{lt.name}", watch=[seed])
         check(rc == 0, f"{lt.name} exited with {rc}")

@@ -217,6 +217,51 @@ TEST(PieceHasher, FolderWhereAFileShouldBeIsAReadError) {
     EXPECT_EQ(report.errors[0].error.ec, std::errc::is_a_directory);
 }
 
+TEST(PieceHasher, OnlyTheSelectedPiecesAreHashed) {
+    // Piece runs that start and end mid-chunk and mid-file, with one and three threads; the last piece
+    // is short. Unselected pieces stay unhashed even though their data is readable.
+    Fixture f({100 * kKiB + 3, 7, 60 * kKiB, 33 * kKiB});
+    const std::int64_t pl = 16 * kKiB;
+    const auto want = reference(f.all, pl);
+    Bitfield only(static_cast<std::uint32_t>(want.size()));
+    for (std::uint32_t p : {0u, 2u, 3u, 4u, 9u, 12u}) only.set(PieceIndex{p});
+    only.set(PieceIndex{static_cast<std::uint32_t>(want.size() - 1)});
+    for (unsigned threads : {1u, 3u}) {
+        HashOptions opt;
+        opt.threads = threads;
+        opt.only = &only;
+        std::int64_t last_progress = 0;
+        opt.on_progress = [&](std::int64_t done) { last_progress = done; };
+        auto r = hash_pieces(f.sources, pl, opt);
+        ASSERT_TRUE(r);
+        ASSERT_EQ(r->pieces.size(), want.size());
+        for (std::uint32_t p = 0; p < want.size(); ++p) {
+            if (only.test(PieceIndex{p})) {
+                ASSERT_TRUE(r->pieces[p].has_value()) << "piece " << p;
+                EXPECT_EQ(*r->pieces[p], want[p]) << "piece " << p;
+            } else {
+                EXPECT_FALSE(r->pieces[p].has_value()) << "piece " << p;
+            }
+        }
+        EXPECT_TRUE(r->errors.empty());
+        EXPECT_EQ(last_progress, static_cast<std::int64_t>(f.all.size()))
+            << "skipped bytes count as processed";
+    }
+}
+
+TEST(PieceHasher, UnselectedPiecesOfAMissingFileReportNoError) {
+    Fixture f({64 * kKiB, 64 * kKiB});
+    fs::remove(f.sources[1].path);
+    Bitfield only(8);
+    for (std::uint32_t p = 0; p < 4; ++p) only.set(PieceIndex{p});  // the first file's pieces
+    HashOptions opt;
+    opt.only = &only;
+    auto r = hash_pieces(f.sources, 16 * kKiB, opt);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->errors.empty()) << "the missing file was opened although none of its pieces was selected";
+    for (std::uint32_t p = 0; p < 4; ++p) EXPECT_TRUE(r->pieces[p].has_value()) << p;
+}
+
 TEST(PieceHasher, ProgressNeverDecreasesAndEndsAtTheTotal) {
     Fixture f({6 * kMiB + 5, 3 * kMiB});
     HashOptions opt;

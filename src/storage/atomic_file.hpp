@@ -1,0 +1,34 @@
+#pragma once
+// Small whole-file helpers for files bitveil owns (resume data), as opposed to torrent data (FileStorage).
+//
+// write_file_atomic replaces a file so that, whenever the process or the machine dies, the path holds
+// either the old content or the complete new one, never a mix or a truncated file:
+//   1. write the data to a new temporary file in the same folder ("<name>.tmp-XXXXXX"; same file system,
+//      so the rename below is atomic),
+//   2. fsync it (data and size are on disk before the name points at them),
+//   3. rename it over the target (atomic replacement, POSIX),
+//   4. fsync the folder (the rename itself survives a power loss).
+// On any failure the temporary file is removed and the target is left as it was.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "storage/storage_error.hpp"
+
+namespace bt::storage {
+
+Result<void, StorageError> write_file_atomic(const std::string& path, std::string_view data);
+
+// Reads a whole regular file (symbolic links are not followed). Absent: ENOENT with Op::open; larger
+// than `max_size`: Errc::file_too_large.
+Result<std::string, StorageError> read_file(const std::string& path, std::size_t max_size);
+
+// Creates the folder `path` (mode 0755) unless it already exists; its parent must exist.
+Result<void, StorageError> ensure_directory(const std::string& path);
+
+// Removes the temporary files a write_file_atomic(path, ...) that never finished left behind (the process
+// was killed between steps 1 and 3). Returns how many were removed; errors are ignored.
+std::size_t remove_stale_temporaries(const std::string& path);
+
+}  // namespace bt::storage

@@ -1,0 +1,208 @@
+#include "storage/atomic_file.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "storage/resume_store.hpp"
+
+namespace bt::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+  public:
+    TempDir() {
+        std::string tmpl = "/tmp/bt_atomic_test_XXXXXX";
+        if (const char* p = ::mkdtemp(tmpl.data())) path_ = p;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        if (!path_.empty()) fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+    std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
+
+  private:
+    std::string path_;
+};
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::size_t entries(const std::string& dir) {
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+}
+
+TEST(AtomicFile, CreatesTheFileAndLeavesNoTemporary) {
+    TempDir d;
+    ASSERT_TRUE(write_file_atomic(d / "a.resume", "hello"));
+    EXPECT_EQ(slurp(d / "a.resume"), "hello");
+    EXPECT_EQ(entries(d.path()), 1u);
+}
+
+TEST(AtomicFile, ReplacesExistingContentWhole) {
+    TempDir d;
+    ASSERT_TRUE(write_file_atomic(d / "a", std::string(10000, 'x')));
+    ASSERT_TRUE(write_file_atomic(d / "a", "short"));
+    EXPECT_EQ(slurp(d / "a"), "short");
+    EXPECT_EQ(entries(d.path()), 1u);
+}
+
+TEST(AtomicFile, MissingFolderFailsWithoutCreatingAnything) {
+    TempDir d;
+    auto r = write_file_atomic(d / "no/a", "x");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().ec, std::errc::no_such_file_or_directory);
+    EXPECT_EQ(entries(d.path()), 0u);
+}
+
+TEST(AtomicFile, RenameOntoAFolderFailsAndRemovesTheTemporary) {
+    TempDir d;
+    fs::create_directories(d / "a/inner");
+    auto r = write_file_atomic(d / "a", "x");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().op, Op::rename);
+    EXPECT_EQ(entries(d.path()), 1u);  // only the folder
+}
+
+struct TmpfsMount {
+    std::string path;
+    bool mounted = false;
+    ~TmpfsMount() {
+        if (mounted) ::umount2(path.c_str(), MNT_DETACH);
+    }
+};
+
+TEST(AtomicFile, FullDiskKeepsTheOldContentAndRemovesTheTemporary) {
+    TempDir d;
+    TmpfsMount mnt{d.path()};
+    if (::mount("tmpfs", mnt.path.c_str(), "tmpfs", 0, "size=64k") != 0) {
+        GTEST_SKIP() << "cannot mount a 64 KiB tmpfs (" << std::strerror(errno) << "); needs root";
+    }
+    mnt.mounted = true;
+    ASSERT_TRUE(write_file_atomic(d / "a", "old"));
+    {
+        std::ofstream filler(d / "filler", std::ios::binary);
+        const std::string block(4096, 'f');
+        for (int i = 0; i < 64 && filler; ++i) filler.write(block.data(), block.size());
+    }
+    auto r = write_file_atomic(d / "a", std::string(32 * 1024, 'n'));
+    ASSERT_FALSE(r) << "a full 64 KiB tmpfs took 32 KiB more";
+    EXPECT_TRUE(r.error().is_disk_full()) << r.error().message();
+    EXPECT_EQ(slurp(d / "a"), "old");
+    EXPECT_EQ(entries(d.path()), 2u);  // a and filler
+}
+
+TEST(AtomicFile, ReadFileIsBoundedAndReportsAbsence) {
+    TempDir d;
+    auto absent = read_file(d / "nope", 100);
+    ASSERT_FALSE(absent);
+    EXPECT_EQ(absent.error().ec, std::errc::no_such_file_or_directory);
+    ASSERT_TRUE(write_file_atomic(d / "f", std::string(101, 'z')));
+    auto big = read_file(d / "f", 100);
+    ASSERT_FALSE(big);
+    EXPECT_EQ(big.error().ec, make_error_code(Errc::file_too_large));
+    auto ok = read_file(d / "f", 101);
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(*ok, std::string(101, 'z'));
+    ASSERT_TRUE(write_file_atomic(d / "empty", ""));
+    auto empty = read_file(d / "empty", 0);
+    ASSERT_TRUE(empty);
+    EXPECT_EQ(*empty, "");
+}
+
+TEST(AtomicFile, ReadFileRefusesSymlinksAndFolders) {
+    TempDir d;
+    ASSERT_TRUE(write_file_atomic(d / "target", "t"));
+    fs::create_symlink(d / "target", d / "link");
+    EXPECT_FALSE(read_file(d / "link", 100));
+    fs::create_directory(d / "dir");
+    auto r = read_file(d / "dir", 100);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().ec, make_error_code(Errc::not_a_regular_file));
+}
+
+TEST(AtomicFile, EnsureDirectoryIsIdempotentAndRefusesAFile) {
+    TempDir d;
+    EXPECT_TRUE(ensure_directory(d / "x"));
+    EXPECT_TRUE(ensure_directory(d / "x"));
+    EXPECT_TRUE(fs::is_directory(d / "x"));
+    ASSERT_TRUE(write_file_atomic(d / "file", "f"));
+    auto r = ensure_directory(d / "file");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().ec, std::errc::not_a_directory);
+}
+
+TEST(AtomicFile, StaleTemporariesOfThatFileOnlyAreRemoved) {
+    TempDir d;
+    for (const char* name : {"a.resume.tmp-abc123", "a.resume.tmp-XYZ789", "b.resume.tmp-abc123", "a.resume",
+                             "a.resume.tmp-toolong1"}) {
+        std::ofstream(d / name) << "x";
+    }
+    EXPECT_EQ(remove_stale_temporaries(d / "a.resume"), 2u);
+    EXPECT_TRUE(fs::exists(d / "a.resume"));
+    EXPECT_TRUE(fs::exists(d / "b.resume.tmp-abc123"));
+    EXPECT_TRUE(fs::exists(d / "a.resume.tmp-toolong1"));
+    EXPECT_FALSE(fs::exists(d / "a.resume.tmp-abc123"));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// resume_store: the file next to the data
+
+TEST(ResumeStore, PathIsInTheHiddenFolderOfTheDownloadDir) {
+    crypto::Sha1Digest h{};
+    h.fill(0xab);
+    EXPECT_EQ(resume_path("/dl", h), "/dl/.bitveil/abababababababababababababababababababab.resume");
+    EXPECT_EQ(resume_path("/dl/", h), "/dl/.bitveil/abababababababababababababababababababab.resume");
+}
+
+TEST(ResumeStore, SaveThenLoadGivesTheSameData) {
+    TempDir d;
+    ResumeData data;
+    data.info_hash.fill(3);
+    data.verified = Bitfield(9);
+    data.verified.set(PieceIndex{8});
+    data.files = {FileStamp{true, 10, 20}, FileStamp{}};
+    const auto path = resume_path(d.path(), data.info_hash);
+    ASSERT_TRUE(save_resume(path, data));  // creates .bitveil
+    std::ofstream(path + ".tmp-killed") << "left by a kill -9";
+    auto loaded = load_resume(path, 9, 2);
+    ASSERT_TRUE(loaded.data) << loaded.problem;
+    EXPECT_EQ(*loaded.data, data);
+    EXPECT_TRUE(loaded.problem.empty());
+    EXPECT_FALSE(fs::exists(path + ".tmp-killed"));
+}
+
+TEST(ResumeStore, AbsentIsQuietCorruptIsExplained) {
+    TempDir d;
+    crypto::Sha1Digest h{};
+    const auto path = resume_path(d.path(), h);
+    auto absent = load_resume(path, 4, 1);
+    EXPECT_FALSE(absent.data);
+    EXPECT_EQ(absent.problem, "");
+    fs::create_directory(d / ".bitveil");
+    std::ofstream(path) << "d11:file-format";  // truncated
+    auto corrupt = load_resume(path, 4, 1);
+    EXPECT_FALSE(corrupt.data);
+    EXPECT_NE(corrupt.problem.find("malformed bencode"), std::string::npos) << corrupt.problem;
+    std::ofstream(path) << std::string(100000, 'x');  // larger than 4 pieces and 1 file can need
+    auto huge = load_resume(path, 4, 1);
+    EXPECT_FALSE(huge.data);
+    EXPECT_NE(huge.problem.find("file too large"), std::string::npos) << huge.problem;
+}
+
+}  // namespace
+}  // namespace bt::storage
