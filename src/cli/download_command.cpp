@@ -52,6 +52,7 @@ struct DownloadOptions {
     std::string encryption_name = "prefer";
     std::string encryption_level_name = "rc4";
     int handshake_timeout = 30;
+    int tracker_timeout = 30;
 };
 
 constexpr const char* kDownloadFooter = R"(
@@ -109,6 +110,9 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
         ->check(CLI::IsMember({"rc4", "header", "both"}));
     cmd->add_option("--handshake-timeout", o.handshake_timeout,
                     "seconds a peer has to finish the MSE and BitTorrent handshakes (default 30)")
+        ->check(CLI::Range(1, 600));
+    cmd->add_option("--tracker-timeout", o.tracker_timeout,
+                    "seconds an announce may take (resolving, connecting, every UDP retry; default 30)")
         ->check(CLI::Range(1, 600));
     cmd->add_flag("-q,--quiet", o.quiet, "no progress line, errors only");
     cmd->add_flag("-v,--verbose", o.verbose, "log peer and tracker events");
@@ -226,6 +230,7 @@ int run_download(const DownloadOptions& o) {
                                 : o.encryption_level_name == "both" ? net::EncryptionLevel::both
                                                                     : net::EncryptionLevel::rc4;
     settings.handshake_timeout = std::chrono::seconds(o.handshake_timeout);
+    settings.tracker_timeout = std::chrono::seconds(o.tracker_timeout);
     session::Session session(io, settings);
     if (auto listening = session.listen(); !listening) {
         report_error("", listening.error());

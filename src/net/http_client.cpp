@@ -29,6 +29,11 @@ std::size_t on_data(char* data, std::size_t size, std::size_t count, void* user)
     return n;
 }
 
+// libcurl calls this at least once a second during a transfer; non-zero aborts it.
+int on_progress(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<const std::atomic<bool>*>(cancel)->load() ? 1 : 0;
+}
+
 void init_curl_once() {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -58,7 +63,13 @@ Result<HttpResponse, std::string> http_get_blocking(const std::string& url, cons
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_text);
+    if (options.cancel != nullptr) {
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(options.cancel));
+    }
     const CURLcode rc = curl_easy_perform(h);
+    if (rc == CURLE_ABORTED_BY_CALLBACK) return fail(std::string("cancelled (shutting down)"));
     if (sink.overflowed) {
         return fail("response larger than " + std::to_string(options.max_body) + " bytes");
     }

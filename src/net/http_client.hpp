@@ -3,6 +3,7 @@
 // announces; the body size is bounded so a hostile tracker cannot make us allocate without limit.
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -16,6 +17,9 @@ struct HttpOptions {
     std::size_t max_body = 4 * 1024 * 1024;
     long max_redirects = 5;
     std::string user_agent;
+    // When it becomes true the transfer is abandoned within about a second ("cancelled"): a shutdown must
+    // not wait out a tracker that trickles or never answers. Must outlive the request.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 struct HttpResponse {

@@ -259,6 +259,7 @@ asio::awaitable<Reply> announce_http(asio::any_io_executor http_pool, std::strin
         std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(options.timeout));
     http.user_agent = options.user_agent;
     http.max_body = options.max_http_body;
+    http.cancel = options.cancel;
     const std::string where = tracker::display_text(url, kMaxUrlInMessage);
     auto response = co_await http_get(http_pool, tracker::build_announce_url(url, request), http);
     if (!response) co_return fail(where + ": " + tracker::display_text(response.error()));

@@ -19,6 +19,7 @@
 // An ICMP "port unreachable" ends the attempt on that address at once ("connection refused").
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -38,6 +39,8 @@ struct TrackerOptions {
     tracker::ResponseLimits limits;
     // Where UDP connection ids are kept; nullptr: the process-wide cache (thread-safe).
     tracker::UdpConnectionCache* udp_connections = nullptr;
+    // HTTP only: set to true, an announce in flight is abandoned (see HttpOptions::cancel).
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 // `http_pool` runs the blocking libcurl transfers; UDP runs on the caller's executor. Never throws for

@@ -279,6 +279,7 @@ asio::awaitable<void> Session::handle_incoming(asio::ip::tcp::socket socket) {
 
 asio::awaitable<void> Session::stop() {
     stopping_ = true;
+    http_cancel_ = true;
     std::error_code ignored;
     acceptor_.close(ignored);
     for (auto& t : torrents_) co_await t->stop();

@@ -5,6 +5,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/thread_pool.hpp>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -67,6 +68,9 @@ class Session {
     asio::io_context& io() noexcept { return io_; }
     asio::thread_pool& disk_pool() noexcept { return disk_pool_; }
     asio::thread_pool& http_pool() noexcept { return http_pool_; }
+    // Becomes true when the session stops: announces still in flight give up (the final 'stopped'
+    // announces do not use it).
+    const std::atomic<bool>& http_cancel() const noexcept { return http_cancel_; }
     const Settings& settings() const noexcept { return settings_; }
     const wire::PeerId& peer_id() const noexcept { return peer_id_; }
     std::uint32_t tracker_key() const noexcept { return tracker_key_; }
@@ -83,6 +87,7 @@ class Session {
 
     asio::io_context& io_;
     Settings settings_;
+    std::atomic<bool> http_cancel_{false};  // before the pools: their jobs may read it until joined
     asio::thread_pool disk_pool_;
     asio::thread_pool http_pool_;
     asio::ip::tcp::acceptor acceptor_;

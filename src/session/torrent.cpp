@@ -636,6 +636,10 @@ asio::awaitable<bool> Torrent::announce(tracker::Event event, std::chrono::secon
     request.tracker_id = tracker_id_;
     request.supportcrypto = settings().encryption != net::EncryptionPolicy::disable;
     request.requirecrypto = settings().encryption == net::EncryptionPolicy::require;
+    // 'stopped' is sent while shutting down: `timeout` bounds all its attempts together, and it is not
+    // cancelled with the announces that were in flight when the session stopped.
+    const bool stopping = event == tracker::Event::stopped;
+    const auto deadline = Clock::now() + timeout;
     // BEP 12: trackers of a tier are tried in order, the first that answers moves to the front.
     for (auto& tier : tiers_) {
         for (std::size_t i = 0; i < tier.size(); ++i) {
@@ -644,6 +648,14 @@ asio::awaitable<bool> Torrent::announce(tracker::Event event, std::chrono::secon
             // failure text) is one line that already names the tracker.
             net::TrackerOptions options;
             options.timeout = timeout;
+            if (stopping) {
+                const auto left =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+                if (left <= std::chrono::milliseconds(0)) co_return false;
+                options.timeout = left;
+            } else {
+                options.cancel = &session_.http_cancel();
+            }
             options.user_agent = settings().user_agent;
             auto parsed = co_await net::announce(session_.http_pool().get_executor(), url, request, options);
             if (!parsed) {
