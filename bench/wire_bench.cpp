@@ -12,6 +12,7 @@ using bt::PieceIndex;
 namespace wire = bt::wire;
 
 constexpr std::uint32_t kPieces = 4096;
+constexpr std::size_t kStreamMessages = 256;  // 16 KiB blocks: a 4 MiB stream
 
 std::vector<std::uint8_t> piece_stream(std::size_t count) {
     const std::vector<std::uint8_t> block(wire::kMaxBlockSize, 0xAB);
@@ -27,7 +28,7 @@ std::vector<std::uint8_t> piece_stream(std::size_t count) {
 
 // A stream of 16 KiB PIECE messages fed in socket-sized chunks (state.range(0)), decoded to the end.
 void BM_DecodePieceStream(benchmark::State& state) {
-    const auto stream = piece_stream(256);  // 4 MiB
+    const auto stream = piece_stream(kStreamMessages);
     const auto chunk = static_cast<std::size_t>(state.range(0));
     wire::MessageReader reader(kPieces);
     std::uint64_t blocks = 0;
@@ -43,12 +44,14 @@ void BM_DecodePieceStream(benchmark::State& state) {
         benchmark::DoNotOptimize(blocks);
     }
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * stream.size()));
+    state.SetItemsProcessed(
+        static_cast<std::int64_t>(state.iterations() * kStreamMessages));  // PIECE messages
 }
 BENCHMARK(BM_DecodePieceStream)->Arg(16 * 1024)->Arg(64 * 1024)->Arg(1024 * 1024);
 
 // The same, reading straight into the reader's buffer (prepare/commit) as the socket code would.
 void BM_DecodePieceStreamPrepareCommit(benchmark::State& state) {
-    const auto stream = piece_stream(256);
+    const auto stream = piece_stream(kStreamMessages);
     const std::size_t chunk = 64 * 1024;
     wire::MessageReader reader(kPieces);
     std::uint64_t blocks = 0;
@@ -67,6 +70,7 @@ void BM_DecodePieceStreamPrepareCommit(benchmark::State& state) {
         benchmark::DoNotOptimize(blocks);
     }
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * stream.size()));
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kStreamMessages));
 }
 BENCHMARK(BM_DecodePieceStreamPrepareCommit);
 

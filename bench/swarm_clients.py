@@ -1,0 +1,92 @@
+"""How bench/swarm starts each leecher: a cold process with its own empty download folder and its own HOME.
+
+leecher(client, ...) returns a Leecher: argv, environment, and `dial_port` when the seeders have to dial it
+(transmission). Every client listens on 127.0.0.1 only, with DHT, local discovery, PEX, uTP and port mapping off.
+
+How each finds the seeders:
+- bitveil and libtorrent dial every seeder (--peer), from the tracker-less copy of the torrent.
+- aria2 cannot dial a given address: it learns the seeders from opentracker (the torrent with the tracker).
+- transmission drops 127.0.0.0/8 peers that come from trackers, so the seeders dial its port (tracker-less torrent).
+  It keeps one connection per IP address, hence the seeders bind 127.0.0.1, .2 and .3.
+Encryption: plain = plaintext only where the client can say so (aria2 and transmission cannot refuse MSE, but the
+seeders can: they run pe_disabled); rc4 = MSE with RC4 required.
+"""
+import json
+import os
+from dataclasses import dataclass, field
+
+CLIENTS = ("bitveil", "libtorrent", "aria2", "transmission")
+
+
+@dataclass
+class Leecher:
+    argv: list
+    env: dict = field(default_factory=dict)
+    dial_port: int = 0  # > 0: the seeders must connect to 127.0.0.1:dial_port
+
+
+def leecher(client, *, bitveil, lt_peer, python, torrent, tracker_torrent, dest, home, seeders, mode, port,
+            timeout):
+    """client: one of CLIENTS; seeders: ["host:port", ...]; mode: plain|rc4; port: a free port for clients
+    that need a fixed one; home: an empty folder used as HOME and XDG_* base (nothing is shared between runs)."""
+    rc4 = mode == "rc4"
+    env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"),
+               XDG_DATA_HOME=os.path.join(home, ".local", "share"), XDG_STATE_HOME=os.path.join(home, ".local", "state"),
+               XDG_CACHE_HOME=os.path.join(home, ".cache"))
+    peers = [x for s in seeders for x in ("--peer", s)]
+    if client == "bitveil":
+        argv = [bitveil, "download", torrent, "-d", dest, "--port", "0", "--listen-address", "127.0.0.1", *peers,
+                "--quiet", "--encryption", "require" if rc4 else "disable", "--encryption-level", "rc4",
+                "--stats-json", os.path.join(home, "stats.json")]
+        return Leecher(argv, env)
+    if client == "libtorrent":
+        argv = [python, lt_peer, torrent, "--leech", "--save", dest, "--port", "0", *peers, "--no-tracker",
+                "--timeout", str(timeout), "--interval", "1", "--encryption", "required" if rc4 else "disabled"]
+        return Leecher(argv, env)
+    if client == "aria2":
+        argv = ["aria2c", "--no-conf", f"--dir={dest}", f"--listen-port={port}", "--interface=127.0.0.1",
+                "--disable-ipv6=true", "--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false",
+                "--enable-peer-exchange=false", "--file-allocation=none", "--allow-overwrite=true",
+                "--auto-save-interval=0", "--summary-interval=0", "--console-log-level=warn", "--enable-color=false",
+                "--max-overall-upload-limit=0", "--max-overall-download-limit=0", "--bt-save-metadata=false",
+                "--follow-torrent=false", "--seed-time=0",
+                "--bt-require-crypto=" + ("true" if rc4 else "false"),
+                "--bt-min-crypto-level=" + ("arc4" if rc4 else "plain"), tracker_torrent]
+        return Leecher(argv, env)
+    if client == "transmission":
+        config = os.path.join(home, "transmission")
+        os.makedirs(config, exist_ok=True)
+        settings = {
+            "dht-enabled": False, "lpd-enabled": False, "pex-enabled": False, "utp-enabled": False,
+            "port-forwarding-enabled": False, "blocklist-enabled": False, "rpc-enabled": False,
+            "bind-address-ipv4": "127.0.0.1", "bind-address-ipv6": "::1", "peer-port": port,
+            "peer-port-random-on-start": False, "encryption": 2 if rc4 else 0, "download-dir": dest,
+            "incomplete-dir-enabled": False, "speed-limit-down-enabled": False, "speed-limit-up-enabled": False,
+            "alt-speed-enabled": False, "ratio-limit-enabled": True, "ratio-limit": 0,  # exit 0 at 100 %
+            "idle-seeding-limit-enabled": False, "message-level": 1,
+        }
+        with open(os.path.join(config, "settings.json"), "w") as f:
+            json.dump(settings, f)
+        argv = ["transmission-cli", "-g", config, "-w", dest, "-p", str(port), "-er" if rc4 else "-et",
+                "-M", "-B", "-D", "-U", torrent]
+        return Leecher(argv, env, dial_port=port)
+    raise ValueError(f"unknown client {client!r} (known: {', '.join(CLIENTS)})")
+
+
+def versions(bitveil, python):
+    """{client: version string} for the report (best effort)."""
+    import subprocess
+
+    def first_line(argv):
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+            return (r.stdout or r.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.SubprocessError):
+            return "?"
+
+    return {
+        "bitveil": first_line([bitveil, "--version"]),
+        "libtorrent": "libtorrent " + first_line([python, "-c", "import libtorrent; print(libtorrent.__version__)"]),
+        "aria2": first_line(["aria2c", "--version"]),
+        "transmission": first_line(["transmission-cli", "--version"]),
+    }
