@@ -98,6 +98,27 @@ def free_port():
     raise Failure("no free port found")
 
 
+_sanitized = {}
+
+
+def sanitized(binary):
+    """True when `binary` is built with AddressSanitizer/UBSan (scripts/test's build-asan). Their shadow memory
+    and quarantine inflate RSS, and their runtime needs file descriptors of its own: memory bounds and
+    descriptor exhaustion are checked on the normal build only."""
+    if binary not in _sanitized:
+        r = subprocess.run(["ldd", binary], capture_output=True, text=True, timeout=30)
+        _sanitized[binary] = bool(re.search(r"lib(asan|ubsan)", r.stdout))
+    return _sanitized[binary]
+
+
+def peak_rss_kib(pid):
+    """VmHWM of a running process, in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        m = re.search(r"^VmHWM:\s+(\d+) kB", f.read(), re.M)
+    check(m, f"no VmHWM in /proc/{pid}/status")
+    return int(m.group(1))
+
+
 def port_open(port, host="127.0.0.1"):
     try:
         with socket.create_connection((host, port), timeout=0.5):
