@@ -143,9 +143,14 @@ std::string status_line(const session::TorrentStatus& s) {
     const double pct = s.total_size > 0
                            ? 100.0 * static_cast<double>(s.bytes_have) / static_cast<double>(s.total_size)
                            : 100.0;
-    return fmt::format("{} {:5.1f}%  down {}  up {}  peers {}/{}  eta {}", session::state_name(s.state), pct,
-                       rate_text(s.download_rate), rate_text(s.upload_rate), s.peers_connected, s.peers_known,
-                       eta_text(s.total_size - s.bytes_have, s.download_rate));
+    // Connected peers by kind: MSE with RC4, MSE with only the handshake obfuscated, plaintext.
+    const std::string kinds = s.peers_connected == 0
+                                  ? std::string()
+                                  : fmt::format(" (rc4 {}, header {}, plain {})", s.peers_mse_rc4,
+                                                s.peers_mse_header, s.peers_plaintext);
+    return fmt::format("{} {:5.1f}%  down {}  up {}  peers {}/{}{}  eta {}", session::state_name(s.state),
+                       pct, rate_text(s.download_rate), rate_text(s.upload_rate), s.peers_connected,
+                       s.peers_known, kinds, eta_text(s.total_size - s.bytes_have, s.download_rate));
 }
 
 // One torrent of the run, and what the process still waits for from it.

@@ -89,6 +89,9 @@ session::TorrentStatus sum_statuses(const std::vector<TorrentReport>& torrents) 
         sum.peers_connected += s.peers_connected;
         sum.peers_known += s.peers_known;
         sum.seeds_connected += s.seeds_connected;
+        sum.peers_plaintext += s.peers_plaintext;
+        sum.peers_mse_rc4 += s.peers_mse_rc4;
+        sum.peers_mse_header += s.peers_mse_header;
         sum.stats += s.stats;
         if (sum.error.empty()) sum.error = s.error;
     }

@@ -213,7 +213,7 @@ void PeerConnection::update_interest() {
 }
 
 void PeerConnection::request_more() {
-    if (closed_ || peer_choking_ || !am_interested_) return;
+    if (closed_ || peer_choking_ || !am_interested_ || torrent_.disk_backlogged()) return;
     // Keep about two seconds of transfer in flight, so the pipe never runs dry between round trips.
     const auto by_rate = static_cast<std::uint32_t>(
         std::min<std::uint64_t>(download_rate_ * 2 / swarm::kDefaultBlockSize, kMaxRequestQueue));

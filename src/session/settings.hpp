@@ -39,6 +39,10 @@ struct Settings {
     // fit RLIMIT_NOFILE, keeping kReservedDescriptors (session.hpp) for files, dials and the event loop.
     std::uint32_t max_connections = 500;
     unsigned disk_threads = 2;
+    // Completed pieces waiting to be hashed and written, per torrent: past this, peers stop sending new
+    // requests until the disk catches up, so a slow disk costs speed instead of memory. At least one piece
+    // is always let through, whatever its size.
+    std::uint64_t max_disk_backlog = 32 * 1024 * 1024;
     // Resume data (storage/resume_data.hpp) is saved at most this often while pieces get verified, and at
     // stop. After a crash, pieces verified since the last save are found again by hashing the files that
     // changed, so the interval bounds only how much is rechecked, not what is lost.

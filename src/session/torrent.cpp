@@ -94,10 +94,25 @@ TorrentStatus Torrent::status() const {
     for (const auto& p : peers_) {
         ++s.peers_connected;
         if (p->is_seed()) ++s.seeds_connected;
+        switch (p->kind()) {
+            case net::ConnectionKind::plaintext:
+                ++s.peers_plaintext;
+                break;
+            case net::ConnectionKind::mse_rc4:
+                ++s.peers_mse_rc4;
+                break;
+            case net::ConnectionKind::mse_header:
+                ++s.peers_mse_header;
+                break;
+        }
     }
     s.peers_known = static_cast<std::uint32_t>(known_.size());
     s.stats = stats_;
     return s;
+}
+
+bool Torrent::disk_backlogged() const noexcept {
+    return writes_in_flight_ > 0 && bytes_to_disk_ >= settings().max_disk_backlog;
 }
 
 std::uint64_t Torrent::bytes_left() const {
@@ -432,6 +447,7 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
     const auto expected = metainfo_.piece_hashes[piece.value];
     // Hashing and writing run on the disk pool; the piece is marked verified only after it is written.
     ++writes_in_flight_;
+    bytes_to_disk_ += data.size();
     auto outcome = co_await net::run_on(session_.disk_pool().get_executor(), [&] {
         Outcome o;
         o.hash_ok = crypto::sha1(std::span<const std::uint8_t>(data)) == expected;
@@ -441,7 +457,12 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
         }
         return o;
     });
+    const bool was_backlogged = disk_backlogged();
     --writes_in_flight_;
+    bytes_to_disk_ -= data.size();
+    if (was_backlogged && !disk_backlogged()) {
+        for (auto& p : std::vector(peers_)) p->request_more();
+    }
     if (state_ == TorrentState::error) co_return;
     if (outcome.write_error) {
         // Pieces verified before stay verified: stop() saves them in the resume data (if the disk has

@@ -46,6 +46,10 @@ struct TorrentStatus {
     std::uint32_t peers_connected = 0;
     std::uint32_t peers_known = 0;
     std::uint32_t seeds_connected = 0;
+    // Connected peers by kind of connection (net::ConnectionKind).
+    std::uint32_t peers_plaintext = 0;
+    std::uint32_t peers_mse_rc4 = 0;
+    std::uint32_t peers_mse_header = 0;
     TransferStats stats;
 };
 
@@ -60,6 +64,8 @@ class Torrent {
     const wire::InfoHashBytes& info_hash() const noexcept { return metainfo_.info_hash.bytes; }
     TorrentStatus status() const;
     bool is_complete() const noexcept { return picker_->is_finished(); }
+    // Too many completed pieces wait for the disk: peers hold back new requests (Settings::max_disk_backlog).
+    bool disk_backlogged() const noexcept;
     // Called with the new state whenever it changes (checking -> downloading -> seeding, error).
     void on_state_change(std::function<void(TorrentState)> callback) {
         state_callback_ = std::move(callback);
@@ -139,6 +145,7 @@ class Torrent {
     bool resume_dirty_ = false;           // pieces verified (or the check found changes) since the last save
     bool resume_saving_ = false;          // a save is running on the disk pool
     std::uint32_t writes_in_flight_ = 0;  // verify_and_write jobs on the disk pool; stop() waits for them
+    std::uint64_t bytes_to_disk_ = 0;     // the pieces those jobs hold
     Clock::time_point last_resume_save_{};
     std::unique_ptr<swarm::PiecePicker> picker_;
     swarm::Choker choker_;
