@@ -452,6 +452,7 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
         Outcome o;
         o.hash_ok = crypto::sha1(std::span<const std::uint8_t>(data)) == expected;
         if (o.hash_ok) {
+            const std::lock_guard lock(write_mutex_);
             auto written = storage_->write(piece, 0, data);
             if (!written) o.write_error = written.error();
         }

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -168,6 +169,9 @@ class Torrent {
     std::map<wire::PeerId, std::uint32_t> strikes_;
     std::set<wire::PeerId> banned_peer_ids_;
 
+    // Piece writes take turns (hashing still runs on every disk thread): two threads writing one file
+    // contend on its inode lock in the kernel, which spins (perf: ~9% of a download's CPU).
+    std::mutex write_mutex_;
     asio::steady_timer announce_timer_;
     bool announced_started_ = false;
     bool completed_pending_ = false;  // a 'completed' event must be sent
