@@ -93,6 +93,7 @@ PeerConnection::PeerConnection(Torrent& torrent, swarm::PeerId id, net::Transpor
 }
 
 std::string PeerConnection::client_name() const {
+    if (!extensions_.client().empty()) return wire::printable_client_name(extensions_.client());
     // Azureus style "-XX1234-": enough to tell clients apart in logs.
     const auto& p = remote_.peer_id;
     if (p[0] == '-' && p[7] == '-') return std::string(p.begin() + 1, p.begin() + 7);
@@ -111,6 +112,10 @@ void PeerConnection::start() {
     }
     if (torrent_.picker().num_have() > 0) {
         queue(wire::Bitfield{torrent_.picker().have().bytes()});
+    }
+    if (wire::has_extension_protocol(torrent_.session().reserved_bits()) &&
+        wire::has_extension_protocol(remote_.reserved)) {
+        send_extension_handshake();
     }
     asio::co_spawn(
         transport_.socket.get_executor(), [self]() { return self->reader(); }, asio::detached);
@@ -217,7 +222,9 @@ void PeerConnection::request_more() {
     // Keep about two seconds of transfer in flight, so the pipe never runs dry between round trips.
     const auto by_rate = static_cast<std::uint32_t>(
         std::min<std::uint64_t>(download_rate_ * 2 / swarm::kDefaultBlockSize, kMaxRequestQueue));
-    const std::uint32_t target = std::clamp(by_rate, kMinRequestQueue, kMaxRequestQueue);
+    // Never more than the peer says it queues without dropping (BEP 10 'reqq', 250 if it did not say).
+    const std::uint32_t target =
+        std::min(std::clamp(by_rate, kMinRequestQueue, kMaxRequestQueue), extensions_.request_queue());
     if (outstanding_.size() >= target) return;
     if (outstanding_.empty()) last_block_ = Clock::now();
     const auto blocks =
@@ -367,8 +374,10 @@ bool PeerConnection::handle(const wire::Message& message) {
                 const swarm::Block block{m.index, m.begin, m.length};
                 if (erase_block(outstanding_, block)) torrent_.picker().on_request_rejected(id_, block);
                 request_more();
+            } else if constexpr (std::is_same_v<T, wire::Extended>) {
+                return on_extended(m);
             }
-            // KeepAlive, HaveNone, Port, SuggestPiece, AllowedFast, Extended: nothing to do yet.
+            // KeepAlive, HaveNone, Port, SuggestPiece, AllowedFast: nothing to do yet.
             return !closed_;
         },
         message);
@@ -481,6 +490,44 @@ bool PeerConnection::on_piece(const wire::Piece& piece) {
     torrent_.on_block(*this, block, piece.block);
     if (closed_) return false;
     request_more();
+    return !closed_;
+}
+
+void PeerConnection::send_extension_handshake() {
+    wire::ExtensionHandshake ours;  // 'm' stays empty: we do not speak any extension message yet
+    ours.client = "bitveil " BT_VERSION;
+    if (const auto port = torrent_.session().listen_port(); port != 0) ours.listen_port = port;
+    if (const auto reqq = torrent_.settings().max_incoming_requests; reqq > 0) ours.request_queue = reqq;
+    ours.your_ip = endpoint_;
+    ours.your_ip->port = 0;
+    const std::string payload = wire::encode_extension_handshake(ours);
+    queue(wire::Extended{wire::kExtendedHandshakeId,
+                         {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}});
+}
+
+bool PeerConnection::on_extended(const wire::Extended& message) {
+    if (message.id != wire::kExtendedHandshakeId) {
+        // Our 'm' assigns no ids, so the peer has no business sending these: skip them.
+        BT_LOG(debug, "peer", "{}: ignored extended message id {} ({} bytes)", describe(),
+               static_cast<unsigned>(message.id), message.payload.size());
+        return true;
+    }
+    auto handshake = wire::decode_extension_handshake(message.payload);
+    if (!handshake) {
+        BT_LOG(info, "peer", "{} ({}): {}", describe(), client_name(), handshake.error().message());
+        close("invalid extended handshake");
+        return false;
+    }
+    const bool first = !extensions_.has_handshake();
+    extensions_.apply(*handshake);
+    if (first) {
+        BT_LOG(info, "peer", "{}: client {} (extended handshake: reqq {}, {} extensions)", describe(),
+               client_name(), extensions_.request_queue(), extensions_.messages().size());
+    } else {
+        BT_LOG(debug, "peer", "{}: extended handshake update: client {}, reqq {}, {} extensions", describe(),
+               client_name(), extensions_.request_queue(), extensions_.messages().size());
+    }
+    request_more();  // a larger reqq may let more requests out
     return !closed_;
 }
 

@@ -17,6 +17,7 @@
 #include "core/endpoint.hpp"
 #include "net/peer_handshake.hpp"
 #include "swarm/block.hpp"
+#include "wire/extension.hpp"
 #include "wire/handshake.hpp"
 #include "wire/message.hpp"
 #include "wire/message_reader.hpp"
@@ -54,7 +55,9 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
     const Endpoint& endpoint() const noexcept { return endpoint_; }
     Direction direction() const noexcept { return direction_; }
     const wire::PeerId& peer_id() const noexcept { return remote_.peer_id; }
+    // The peer's 'v' from its extended handshake (BEP 10, made printable), else its peer id's client code.
     std::string client_name() const;
+    const wire::PeerExtensions& extensions() const noexcept { return extensions_; }
     net::ConnectionKind kind() const noexcept { return transport_.kind; }
     const Bitfield& pieces() const noexcept { return peer_has_; }
     bool is_seed() const noexcept { return peer_has_.all(); }
@@ -77,6 +80,9 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
     bool on_request(const wire::Request& request);
     bool on_cancel(const wire::Cancel& cancel);
     bool on_piece(const wire::Piece& piece);
+    // BEP 10: our extended handshake, and the peer's messages.
+    void send_extension_handshake();
+    bool on_extended(const wire::Extended& message);
     // A request that came to nothing (see kRequestFloodBurst); false when it closed the connection.
     bool waste_request();
     void remember_released(const swarm::Block& block);
@@ -104,6 +110,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
     bool peer_choking_ = true;
     bool peer_interested_ = false;
     bool snubbed_ = false;
+    wire::PeerExtensions extensions_;  // what its extended handshakes said (reqq, v, ...)
 
     std::vector<swarm::Block> outstanding_;  // our requests to the peer, oldest first
     // Requests we gave up on (cancelled, choked, snubbed), newest last; a late PIECE for one of them is not

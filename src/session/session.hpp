@@ -74,7 +74,12 @@ class Session {
     const Settings& settings() const noexcept { return settings_; }
     const wire::PeerId& peer_id() const noexcept { return peer_id_; }
     std::uint32_t tracker_key() const noexcept { return tracker_key_; }
-    wire::Reserved reserved_bits() const noexcept { return {}; }
+    // What we advertise in the handshake's reserved bytes: the extension protocol (BEP 10).
+    wire::Reserved reserved_bits() const noexcept {
+        wire::Reserved bits{};
+        wire::set_extension_protocol(bits);
+        return bits;
+    }
     std::uint64_t random_seed();
 
   private:

@@ -113,6 +113,9 @@ def lt_seed_via_tracker(lab):
     pl.check_copy(dl, "bitveil")
     check_stats(st, tor, "bitveil")
     check(st["peers_connected_out"] >= 1, f"peers_connected_out {st['peers_connected_out']}: did it dial the seeder?")
+    # BEP 10: bitveil takes the client name from libtorrent's extended handshake ('v') and logs it.
+    check(re.search(r"^.* out: client libtorrent/\d", bv.text(), re.M),
+          "bitveil logged no 'out: client libtorrent/...' line (the 'v' of libtorrent's extended handshake)")
 
 
 def aria2_seed_direct(lab):
@@ -159,6 +162,11 @@ def seed_to_lt(lab):
     rc = lt.wait(90, "libtorrent leech", watch=[seed])
     check(rc == 0, f"libtorrent leech exited with {rc}")
     pl.check_copy(dl, "libtorrent")
+    # BEP 10 both ways: each side read the other's 'v' from its extended handshake.
+    check(re.search(r"^.* in: client libtorrent/\d", seed.text(), re.M),
+          "bitveil logged no 'in: client libtorrent/...' line (the 'v' of libtorrent's extended handshake)")
+    check(re.search(r"client='bitveil \d", lt.text()),
+          "libtorrent did not report bitveil's client name (the 'v' of our extended handshake)")
     rc = stop_seeder(lab, seed)
     check_seed_stats(seed.stats(), tor, "bitveil seed", rc)
 
