@@ -12,30 +12,15 @@
 #include <string>
 
 #include "storage/resume_store.hpp"
+#include "temp_folders.hpp"
 
 namespace bt::storage {
 namespace {
 
+using test_support::TempDir;
+using test_support::TmpfsMount;
+
 namespace fs = std::filesystem;
-
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = "/tmp/bt_atomic_test_XXXXXX";
-        if (const char* p = ::mkdtemp(tmpl.data())) path_ = p;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        if (!path_.empty()) fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-    std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
-
-  private:
-    std::string path_;
-};
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -77,14 +62,6 @@ TEST(AtomicFile, RenameOntoAFolderFailsAndRemovesTheTemporary) {
     EXPECT_EQ(r.error().op, Op::rename);
     EXPECT_EQ(entries(d.path()), 1u);  // only the folder
 }
-
-struct TmpfsMount {
-    std::string path;
-    bool mounted = false;
-    ~TmpfsMount() {
-        if (mounted) ::umount2(path.c_str(), MNT_DETACH);
-    }
-};
 
 TEST(AtomicFile, FullDiskKeepsTheOldContentAndRemovesTheTemporary) {
     TempDir d;

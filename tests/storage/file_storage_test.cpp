@@ -17,31 +17,17 @@
 #include <thread>
 #include <vector>
 
+#include "temp_folders.hpp"
+
 namespace bt::storage {
 namespace {
+
+using test_support::TempDir;
+using test_support::TmpfsMount;
 
 namespace fs = std::filesystem;
 
 // A fresh folder under /tmp, removed with everything in it (symlinks are removed, not followed).
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = "/tmp/bt_storage_test_XXXXXX";
-        const char* p = ::mkdtemp(tmpl.data());
-        if (p != nullptr) path_ = p;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        if (!path_.empty()) fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-    std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
-
-  private:
-    std::string path_;
-};
 
 struct Spec {
     std::vector<std::string> path;
@@ -531,15 +517,6 @@ TEST(FileStorage, MissingDownloadFolderIsReportedByName) {
     EXPECT_EQ(w.error().ec, std::errc::no_such_file_or_directory);
     EXPECT_EQ(w.error().file, dl / "nope");
 }
-
-// Unmounts on scope exit.
-struct TmpfsMount {
-    std::string path;
-    bool mounted = false;
-    ~TmpfsMount() {
-        if (mounted) ::umount2(path.c_str(), MNT_DETACH);
-    }
-};
 
 TEST(FileStorage, NoSpaceLeftSurfacesUnchangedWithTheFileName) {
     TempDir dl;
