@@ -160,6 +160,7 @@ struct Job {
     std::optional<Clock::time_point> seeding_since;
     bool finished = false;  // complete (and seeding ended), or failed: the exit no longer waits for it
     bool failed = false;
+    bool reported = false;  // its error is already on stderr
 };
 
 // Reads and parses every torrent before anything starts, so a typo in the third file costs nothing.
@@ -300,8 +301,10 @@ int run_download(const DownloadOptions& o) {
                 job.seeding_since = Clock::now();
                 if (!keep_seeding) finish(job, false);
             } else if (state == session::TorrentState::error) {
-                if (several && !stopping)
+                if (several && !stopping) {
                     report_error(printable(job.torrent->metainfo().name), job.torrent->status().error);
+                    job.reported = true;
+                }
                 finish(job, true);
             }
             if (state == session::TorrentState::downloading || state == session::TorrentState::seeding) {
@@ -372,7 +375,7 @@ int run_download(const DownloadOptions& o) {
         const auto& s = reports[i].status;
         const auto name = printable(reports[i].name);
         if (jobs[i].failed) {
-            report_error(name, s.error.empty() ? "stopped" : s.error);
+            if (!jobs[i].reported) report_error(name, s.error.empty() ? "stopped" : s.error);
         } else if (!o.quiet) {
             const bool complete = s.pieces_have == s.num_pieces;
             fmt::print(stderr, "bitveil: {}: {} ({} of {} pieces, down {} up {}, {:.1f} s)\n", name,

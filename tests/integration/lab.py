@@ -83,15 +83,15 @@ def need_libtorrent():
 # ---------------------------------------------------------------------------------------------------
 # Ports
 
-def free_port():
-    """A port that is free for both TCP and UDP on 127.0.0.1 right now (the kernel picks it)."""
+def free_port(host="127.0.0.1"):
+    """A port that is free for both TCP and UDP on `host` right now (the kernel picks it)."""
     for _ in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            t.bind(("127.0.0.1", 0))
+            t.bind((host, 0))
             port = t.getsockname()[1]
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
                 try:
-                    u.bind(("127.0.0.1", port))
+                    u.bind((host, port))
                 except OSError:
                     continue
         return port
@@ -452,11 +452,13 @@ class LtPeer(Proc):
 
 
 class Tracker(Proc):
-    """opentracker on 127.0.0.1:port (TCP and UDP), whitelisting exactly the given info-hashes."""
+    """opentracker on host:port (TCP and UDP; 127.0.0.1 unless told), whitelisting exactly the given info-hashes."""
+
+    host = "127.0.0.1"
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}/announce"
+        return f"http://{self.host}:{self.port}/announce"
 
     def check_allowed(self, torrent, timeout=10):
         """Announce (event=stopped, so no peer is added) until the tracker accepts the info-hash."""
@@ -559,11 +561,12 @@ class Lab:
 
     # --- processes -----------------------------------------------------------------------------
 
-    def tracker_url(self):
-        """Reserve a port for the tracker (so its URL can go into the torrent before it starts)."""
+    def tracker_url(self, host="127.0.0.1"):
+        """Reserve a port for the tracker on `host` (so its URL can go into the torrent before it starts)."""
         need_program("opentracker")
-        self._tracker_port = free_port()
-        return f"http://127.0.0.1:{self._tracker_port}/announce"
+        self._tracker_host = host
+        self._tracker_port = free_port(host)
+        return f"http://{host}:{self._tracker_port}/announce"
 
     def tracker(self, torrents, name="opentracker"):
         """opentracker on the port tracker_url() reserved, with its own state folder; whitelists `torrents`
@@ -575,14 +578,14 @@ class Lab:
         with open(wl, "w") as f:
             f.writelines(t.info_hash_hex + "\n" for t in torrents)
         os.chmod(wl, 0o644)
-        port = self._tracker_port
+        host, port = self._tracker_host, self._tracker_port
         # As root it would chroot to -d and drop to nobody, and a uid change clears PR_SET_PDEATHSIG:
         # start it as nobody instead, so it only chdirs to -d (the whitelist path is relative to it).
-        t = Tracker(self, name, [exe, "-i", "127.0.0.1", "-p", port, "-P", port, "-d", state, "-w", "whitelist.txt"],
+        t = Tracker(self, name, [exe, "-i", host, "-p", port, "-P", port, "-d", state, "-w", "whitelist.txt"],
                     cwd=state, as_nobody=True)
-        t.port = port
+        t.host, t.port = host, port
         end = time.monotonic() + 10
-        while not port_open(port):
+        while not port_open(port, host):
             check(t.alive(), f"opentracker exited with {t.returncode}:\n{t.tail()}")
             check(time.monotonic() < end, f"opentracker is not listening on {port} after 10 s:\n{t.tail()}")
             time.sleep(0.05)

@@ -15,19 +15,12 @@ Exit status: 0 pass, 1 fail (every process's log is printed), 77 skipped.
 """
 import json
 import os
-import socket
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lab import (KiB, MiB, Payload, Proc, Skip, Tracker, check, exit_status, main, need_program,  # noqa: E402
+from lab import (KiB, MiB, Payload, Proc, Skip, check, exit_status, free_port, main, need_program,  # noqa: E402
                  port_open)
-
-
-def free_port_on(address):
-    with socket.socket() as s:
-        s.bind((address, 0))
-        return s.getsockname()[1]
 
 
 def transmission(lab, name, torrent, dir, seed, address="127.0.0.1"):
@@ -35,7 +28,7 @@ def transmission(lab, name, torrent, dir, seed, address="127.0.0.1"):
     mapping/RPC off. --seed verifies dir/<name> and seeds until killed; else it leeches and exits 0 when
     complete (ratio-limit 0 stops the torrent at 100%)."""
     exe = need_program("transmission-cli")
-    port = free_port_on(address)
+    port = free_port(address)
     config = lab.path(f"{name}-config")
     settings = {
         "dht-enabled": False, "lpd-enabled": False, "pex-enabled": False, "utp-enabled": False,
@@ -94,22 +87,10 @@ def seed_to_transmission_rc4(lab):
         raise Skip("needs two non-loopback addresses that exist only in a private network namespace: run it "
                    "through tests/integration/with_test_address (Transmission ignores loopback peers)")
     address, transmission_address = addresses[:2]
-    exe = need_program("opentracker")
     need_program("transmission-cli")
-    tracker_port = free_port_on(address)
-    url = f"http://{address}:{tracker_port}/announce"
     pl = payload(lab, "to-tr")
-    tor = lab.create_torrent(pl, tracker_url=url, piece_size=64 * KiB)
-    state = lab.path("opentracker")
-    os.chmod(state, 0o755)
-    with open(os.path.join(state, "whitelist.txt"), "w") as f:
-        f.write(tor.info_hash_hex + "\n")
-    tracker = Tracker(lab, "opentracker", [exe, "-i", address, "-p", tracker_port, "-P", tracker_port, "-d", state,
-                                           "-w", "whitelist.txt"], cwd=state, as_nobody=True)
-    end = time.monotonic() + 10
-    while not port_open(tracker_port, address):
-        check(tracker.alive() and time.monotonic() < end, f"opentracker not listening:\n{tracker.tail()}")
-        time.sleep(0.05)
+    tor = lab.create_torrent(pl, tracker_url=lab.tracker_url(address), piece_size=64 * KiB)
+    tracker = lab.tracker([tor])
     seed = lab.bitveil("seed", "seed", tor, pl.parent, extra=["--encryption", "require"], address=address)
     seed.wait_for(r"\] tracker: .* peer\(s\)", 30, "bitveil's first announce")
     dl = lab.path("dl")
