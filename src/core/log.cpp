@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <mutex>
 
@@ -11,6 +12,8 @@ namespace bt::log {
 namespace {
 std::atomic<Level> current{Level::warning};
 std::mutex output;
+// Log lines carry the seconds since start-up: enough to see what took how long, and stable across runs.
+const auto start = std::chrono::steady_clock::now();
 
 const char* name(Level l) {
     switch (l) {
@@ -42,7 +45,8 @@ void write(Level l, std::string_view module, const std::string& text) {
     static const bool terminal = isatty(STDERR_FILENO) == 1;
     std::lock_guard lock(output);
     // On a terminal, first clear the line so log lines do not mix with the live progress line.
-    std::fprintf(stderr, "%s[%s] %.*s: %s\n", terminal ? "\r\033[K" : "", name(l),
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    std::fprintf(stderr, "%s%8.3f [%s] %.*s: %s\n", terminal ? "\r\033[K" : "", elapsed.count(), name(l),
                  static_cast<int>(module.size()), module.data(), text.c_str());
 }
 

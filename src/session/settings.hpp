@@ -42,7 +42,11 @@ struct Settings {
     // Completed pieces waiting to be hashed and written, per torrent: past this, peers stop sending new
     // requests until the disk catches up, so a slow disk costs speed instead of memory. At least one piece
     // is always let through, whatever its size.
-    std::uint64_t max_disk_backlog = 32 * 1024 * 1024;
+    std::uint64_t max_disk_backlog = 8 * 1024 * 1024;
+    // Verified pieces go to disk with O_DIRECT where the file system allows it, instead of through the page
+    // cache (storage/file_storage.hpp, "Direct writes"): less CPU per byte, and a big download does not
+    // evict everything else from memory. Off: plain buffered writes.
+    bool direct_writes = true;
     // Resume data (storage/resume_data.hpp) is saved at most this often while pieces get verified, and at
     // stop. After a crash, pieces verified since the last save are found again by hashing the files that
     // changed, so the interval bounds only how much is rechecked, not what is lost.

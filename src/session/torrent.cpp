@@ -37,6 +37,14 @@ std::string describe(const storage::StorageError& e) {
     return e.message();
 }
 
+storage::Settings storage_settings(const Settings& settings) {
+    storage::Settings s;
+    s.direct_writes = settings.direct_writes;
+    // 64 descriptors per torrent either way: a file open for direct writes holds two.
+    s.max_open_files = settings.direct_writes ? 32 : 64;
+    return s;
+}
+
 }  // namespace
 
 const char* state_name(TorrentState state) noexcept {
@@ -59,9 +67,12 @@ Torrent::Torrent(Session& session, metainfo::Metainfo metainfo, std::string down
     : session_(session),
       metainfo_(std::move(metainfo)),
       download_dir_(std::move(download_dir)),
-      storage_(std::make_unique<storage::FileStorage>(storage::Layout::from(metainfo_), download_dir_)),
+      storage_(std::make_unique<storage::FileStorage>(storage::Layout::from(metainfo_), download_dir_,
+                                                      storage_settings(session.settings()))),
       resume_path_(storage::resume_path(download_dir_, metainfo_.info_hash.bytes)),
       choker_(swarm::ChokerSettings{}, session.random_seed()),
+      piece_buffers_(static_cast<std::size_t>(metainfo_.piece_length),
+                     session.settings().max_disk_backlog + static_cast<std::size_t>(metainfo_.piece_length)),
       announce_timer_(session.io()),
       tiers_(metainfo_.trackers) {
     swarm::PickerConfig config;
@@ -414,8 +425,8 @@ void Torrent::on_block(PeerConnection& peer, const swarm::Block& block, std::spa
     switch (result.status) {
         case swarm::BlockStatus::accepted: {
             auto& buffer = partial_[block.piece.value];
-            if (buffer.empty()) buffer.resize(picker_->piece_size(block.piece));
-            std::copy(data.begin(), data.end(), buffer.begin() + block.begin);
+            if (buffer.empty()) buffer = piece_buffers_.take(picker_->piece_size(block.piece));
+            std::copy(data.begin(), data.end(), buffer.bytes().begin() + block.begin);
             break;
         }
         case swarm::BlockStatus::invalid:
@@ -439,7 +450,7 @@ void Torrent::on_piece_complete(PieceIndex piece) {
     asio::co_spawn(session_.io(), verify_and_write(piece, std::move(node.mapped())), asio::detached);
 }
 
-asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<std::uint8_t> data) {
+asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, storage::PieceBuffer data) {
     struct Outcome {
         bool hash_ok = false;
         std::optional<storage::StorageError> write_error;
@@ -450,10 +461,10 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, std::vector<st
     bytes_to_disk_ += data.size();
     auto outcome = co_await net::run_on(session_.disk_pool().get_executor(), [&] {
         Outcome o;
-        o.hash_ok = crypto::sha1(std::span<const std::uint8_t>(data)) == expected;
+        o.hash_ok = crypto::sha1(std::as_const(data).bytes()) == expected;
         if (o.hash_ok) {
             const std::lock_guard lock(write_mutex_);
-            auto written = storage_->write(piece, 0, data);
+            auto written = storage_->write(piece, 0, std::as_const(data).bytes());
             if (!written) o.write_error = written.error();
         }
         return o;

@@ -23,6 +23,7 @@
 #include "session/settings.hpp"
 #include "session/stats.hpp"
 #include "storage/file_storage.hpp"
+#include "storage/piece_buffer.hpp"
 #include "swarm/choker.hpp"
 #include "swarm/piece_picker.hpp"
 #include "tracker/types.hpp"
@@ -114,7 +115,7 @@ class Torrent {
 
     asio::awaitable<void> check_and_run();
     asio::awaitable<void> connect_to(Endpoint endpoint);
-    asio::awaitable<void> verify_and_write(PieceIndex piece, std::vector<std::uint8_t> data);
+    asio::awaitable<void> verify_and_write(PieceIndex piece, storage::PieceBuffer data);
     // Records the verified pieces and the files' sizes and mtimes in the resume file, on the disk pool
     // (see the definition for the order of steps); one save at a time, failures are logged warnings.
     asio::awaitable<void> save_resume_data();
@@ -163,7 +164,9 @@ class Torrent {
     std::uint32_t next_peer_id_ = 1;
     std::map<Endpoint, KnownPeer> known_;
     std::uint32_t half_open_ = 0;
-    std::unordered_map<std::uint32_t, std::vector<std::uint8_t>> partial_;  // piece -> its bytes so far
+    // Keeps as many idle buffers as the disk backlog may hold, so a download reuses the same memory.
+    storage::PieceBufferPool piece_buffers_;
+    std::unordered_map<std::uint32_t, storage::PieceBuffer> partial_;  // piece -> its bytes so far
     // Every peer ever connected (by swarm id), to blame it for a bad piece after it left.
     std::unordered_map<std::uint32_t, std::pair<Endpoint, wire::PeerId>> peer_endpoints_;
     std::map<wire::PeerId, std::uint32_t> strikes_;

@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -160,7 +162,30 @@ StorageError check_layout(const Layout& layout, const std::string& download_dir)
 struct FileStorage::Handle {
     UniqueFd fd;
     bool writable = false;
+    UniqueFd direct_fd;                  // O_DIRECT, for aligned writes; -1 when unavailable
+    std::atomic<bool> direct_ok = true;  // cleared when the file system refuses a direct write
 };
+
+namespace {
+
+struct FreeDeleter {
+    void operator()(std::uint8_t* p) const noexcept { std::free(p); }
+};
+
+// Where direct writes stage data that is not aligned in memory like its file offset: one per disk thread.
+std::span<std::uint8_t> bounce_buffer() {
+    constexpr std::size_t kSize = 256 * 1024;
+    thread_local std::unique_ptr<std::uint8_t, FreeDeleter> buffer(
+        static_cast<std::uint8_t*>(std::aligned_alloc(kDirectIoAlignment, kSize)));
+    if (!buffer) return {};
+    return {buffer.get(), kSize};
+}
+
+bool is_aligned(const void* p) {
+    return reinterpret_cast<std::uintptr_t>(p) % kDirectIoAlignment == 0;
+}
+
+}  // namespace
 
 Layout Layout::from(const metainfo::Metainfo& mi) {
     Layout layout;
@@ -284,6 +309,12 @@ Result<FileStorage::HandlePtr, StorageError> FileStorage::open_file(std::uint32_
     const int fl = ::fcntl(fd.get(), F_GETFL);
     if (fl >= 0) ::fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK);
     auto handle = std::make_shared<Handle>();
+    if (for_write && settings_.direct_writes) {
+        // The same open file, not the same path: nothing can be swapped in between. Failing (no /proc, or a
+        // file system without O_DIRECT such as an old tmpfs) just leaves the writes buffered.
+        const std::string self = "/proc/self/fd/" + std::to_string(fd.get());
+        handle->direct_fd = UniqueFd(::open(self.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC));
+    }
     handle->fd = std::move(fd);
     handle->writable = for_write;
     return handle;
@@ -328,11 +359,67 @@ Result<void, StorageError> FileStorage::write_at(std::int64_t offset, std::span<
                               if (layout_.files[file].pad) return {};  // pad data is never stored
                               auto h = acquire(file, true);
                               if (!h) return fail(std::move(h).error());
-                              const auto ec = pwrite_all((*h)->fd.get(), data.data() + done,
-                                                         static_cast<std::size_t>(n), in_file);
+                              const auto ec =
+                                  write_slice(**h, in_file, data.data() + done, static_cast<std::size_t>(n));
                               if (ec) return fail(StorageError{ec, file_path(FileIndex{file}), Op::write});
                               return {};
                           });
+}
+
+std::error_code FileStorage::write_slice(Handle& handle, std::int64_t offset, const std::uint8_t* data,
+                                         std::size_t n) {
+    if (handle.direct_fd.get() < 0 || !handle.direct_ok.load(std::memory_order_relaxed)) {
+        return pwrite_all(handle.fd.get(), data, n, offset);
+    }
+    // [head: buffered][body: whole aligned blocks, direct][tail: buffered]
+    const auto misalignment = static_cast<std::size_t>(offset) % kDirectIoAlignment;
+    const std::size_t head = misalignment == 0 ? 0 : kDirectIoAlignment - misalignment;
+    if (n < head + kDirectIoAlignment) return pwrite_all(handle.fd.get(), data, n, offset);
+    const std::size_t body = (n - head) / kDirectIoAlignment * kDirectIoAlignment;
+    if (head > 0) {
+        if (auto ec = pwrite_all(handle.fd.get(), data, head, offset)) return ec;
+    }
+    if (auto ec = write_direct(handle, offset + static_cast<std::int64_t>(head), data + head, body))
+        return ec;
+    const std::size_t tail = n - head - body;
+    if (tail == 0) return {};
+    return pwrite_all(handle.fd.get(), data + head + body, tail,
+                      offset + static_cast<std::int64_t>(head + body));
+}
+
+// `offset` and `n` are multiples of kDirectIoAlignment.
+std::error_code FileStorage::write_direct(Handle& handle, std::int64_t offset, const std::uint8_t* data,
+                                          std::size_t n) {
+    const auto staging = is_aligned(data) ? std::span<std::uint8_t>() : bounce_buffer();
+    while (n > 0) {
+        if (!handle.direct_ok.load(std::memory_order_relaxed) || (!is_aligned(data) && staging.empty())) {
+            return pwrite_all(handle.fd.get(), data, n, offset);
+        }
+        const std::uint8_t* source = data;
+        std::size_t chunk = std::min(n, kMaxIoChunk);
+        if (!is_aligned(data)) {
+            chunk = std::min(n, staging.size());
+            std::memcpy(staging.data(), data, chunk);
+            source = staging.data();
+        }
+        const ssize_t r = ::pwrite(handle.direct_fd.get(), source, chunk, static_cast<off_t>(offset));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && errno == EINVAL) {
+            // This file system (or this file) takes no direct I/O after all: buffered from now on.
+            handle.direct_ok.store(false, std::memory_order_relaxed);
+            continue;
+        }
+        if (r < 0) return errno_code(errno);
+        if (r == 0) return errno_code(EIO);
+        direct_bytes_written_.fetch_add(static_cast<std::uint64_t>(r), std::memory_order_relaxed);
+        data += r;
+        n -= static_cast<std::size_t>(r);
+        offset += r;
+        if (static_cast<std::size_t>(r) % kDirectIoAlignment != 0) {
+            return pwrite_all(handle.fd.get(), data, n, offset);  // a short write left us unaligned
+        }
+    }
+    return {};
 }
 
 Result<void, StorageError> FileStorage::read_at(std::int64_t offset, std::span<std::uint8_t> out) {

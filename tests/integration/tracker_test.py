@@ -59,7 +59,7 @@ def udp_url(http_url):
 
 
 def tracker_lines(bv):
-    return re.findall(r"^\[\w+\] tracker: (.*)$", bv.text(), re.M)
+    return re.findall(r"^ *[\d.]+ \[\w+\] tracker: (.*)$", bv.text(), re.M)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -79,7 +79,7 @@ def udp_opentracker(lab):
     st = bv.finish(60, watch=[seeder])
     pl.check_copy(dl, "bitveil")
     check(st["peers_connected_out"] >= 1, f"peers_connected_out {st['peers_connected_out']}: no peer from the tracker?")
-    check(re.search(r"^\[info\] tracker: " + re.escape(url) + r": [1-9]\d* peer\(s\)", bv.text(), re.M),
+    check(re.search(r"^ *[\d.]+ \[info\] tracker: " + re.escape(url) + r": [1-9]\d* peer\(s\)", bv.text(), re.M),
           f"no successful UDP announce to {url} in the log")
 
 
@@ -126,7 +126,7 @@ def run_hostile(lab, http_modes, udp_modes, expected):
     bv.wait_for(r"download complete", 60, "'download complete'")
     lab.log("download complete; waiting for one error line per hostile tracker")
     for where, rx in expected:
-        bv.wait_for(r"^\[\w+\] tracker: " + re.escape(where) + ": " + rx + "$", 100, f"'{where}: {rx}'")
+        bv.wait_for(r"^ *[\d.]+ \[\w+\] tracker: " + re.escape(where) + ": " + rx + "$", 100, f"'{where}: {rx}'")
     check(bv.alive(), "bitveil exited")
     hwm = peak_rss_kib(bv.pid)
     lab.log(f"bitveil VmHWM {hwm} KiB")
@@ -189,7 +189,7 @@ def udp_ipv6(lab):
     bv = lab.bitveil("bitveil", "download", v6tor, dl)
     bv.finish(60, watch=[seeder])
     pl.check_copy(dl, "bitveil")
-    check(re.search(r"^\[info\] tracker: " + re.escape(url) + r": 1 peer\(s\)", bv.text(), re.M),
+    check(re.search(r"^ *[\d.]+ \[info\] tracker: " + re.escape(url) + r": 1 peer\(s\)", bv.text(), re.M),
           f"no successful announce to {url} in the log")
 
 

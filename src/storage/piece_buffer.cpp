@@ -1,0 +1,76 @@
+#include "storage/piece_buffer.hpp"
+
+#include <cstdlib>
+#include <new>
+#include <stdexcept>
+
+#include "storage/file_storage.hpp"
+
+namespace bt::storage {
+
+struct PieceBuffer::Shared {
+    std::size_t capacity = 0;
+    std::size_t max_idle = 0;  // buffers
+    std::mutex mutex;
+    std::vector<std::unique_ptr<std::uint8_t, Free>> idle;
+};
+
+void PieceBuffer::Free::operator()(std::uint8_t* p) const noexcept {
+    std::free(p);
+}
+
+PieceBuffer& PieceBuffer::operator=(PieceBuffer&& other) noexcept {
+    if (this != &other) {
+        release();
+        data_ = std::move(other.data_);
+        size_ = std::exchange(other.size_, 0);
+        pool_ = std::move(other.pool_);
+    }
+    return *this;
+}
+
+PieceBuffer::~PieceBuffer() {
+    release();
+}
+
+void PieceBuffer::release() noexcept {
+    size_ = 0;
+    if (!data_ || !pool_) return;
+    const std::lock_guard lock(pool_->mutex);
+    if (pool_->idle.size() < pool_->max_idle) pool_->idle.push_back(std::move(data_));
+    data_.reset();
+}
+
+PieceBufferPool::PieceBufferPool(std::size_t capacity, std::size_t max_idle_bytes)
+    : shared_(std::make_shared<PieceBuffer::Shared>()) {
+    // aligned_alloc wants a multiple of the alignment.
+    shared_->capacity = (capacity + kDirectIoAlignment - 1) / kDirectIoAlignment * kDirectIoAlignment;
+    shared_->max_idle = capacity == 0 ? 0 : max_idle_bytes / capacity;
+}
+
+PieceBuffer PieceBufferPool::take(std::size_t size) {
+    if (size > shared_->capacity) throw std::length_error("piece buffer larger than the pool's buffers");
+    {
+        const std::lock_guard lock(shared_->mutex);
+        if (!shared_->idle.empty()) {
+            auto data = std::move(shared_->idle.back());
+            shared_->idle.pop_back();
+            return PieceBuffer(std::move(data), size, shared_);
+        }
+    }
+    std::unique_ptr<std::uint8_t, PieceBuffer::Free> data(
+        static_cast<std::uint8_t*>(std::aligned_alloc(kDirectIoAlignment, shared_->capacity)));
+    if (!data) throw std::bad_alloc();
+    return PieceBuffer(std::move(data), size, shared_);
+}
+
+std::size_t PieceBufferPool::capacity() const noexcept {
+    return shared_->capacity;
+}
+
+std::size_t PieceBufferPool::idle_count() const {
+    const std::lock_guard lock(shared_->mutex);
+    return shared_->idle.size();
+}
+
+}  // namespace bt::storage
