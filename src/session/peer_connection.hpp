@@ -66,6 +66,9 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
     bool is_snubbed() const noexcept { return snubbed_; }
     std::uint64_t download_rate() const noexcept { return download_rate_; }
     std::uint64_t upload_rate() const noexcept { return upload_rate_; }
+    std::uint32_t requests_in_flight() const noexcept {
+        return static_cast<std::uint32_t>(outstanding_.size());
+    }
 
   private:
     asio::awaitable<void> reader();

@@ -38,6 +38,10 @@ struct Settings {
     // Peer sockets over all torrents (established plus pending incoming). Session::listen() lowers it to
     // fit RLIMIT_NOFILE, keeping kReservedDescriptors (session.hpp) for files, dials and the event loop.
     std::uint32_t max_connections = 500;
+    // Block requests outstanding over all peers of a torrent (16 KiB each): bounds the memory of pieces in
+    // progress. 8 MiB keeps a 1 Gbit/s link full at 60 ms of round trip; each peer's own queue follows its
+    // rate (about two seconds of its transfer, 16 to 500 requests).
+    std::uint32_t max_requests_in_flight = 512;
     unsigned disk_threads = 2;
     // Completed pieces waiting to be hashed and written, per torrent: past this, peers stop sending new
     // requests until the disk catches up, so a slow disk costs speed instead of memory. At least one piece

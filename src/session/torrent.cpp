@@ -122,6 +122,13 @@ TorrentStatus Torrent::status() const {
     return s;
 }
 
+std::uint32_t Torrent::request_budget() const noexcept {
+    std::uint32_t in_flight = 0;
+    for (const auto& p : peers_) in_flight += p->requests_in_flight();
+    const auto limit = settings().max_requests_in_flight;
+    return in_flight >= limit ? 0 : limit - in_flight;
+}
+
 bool Torrent::disk_backlogged() const noexcept {
     return writes_in_flight_ > 0 && bytes_to_disk_ >= settings().max_disk_backlog;
 }

@@ -68,6 +68,8 @@ class Torrent {
     bool is_complete() const noexcept { return picker_->is_finished(); }
     // Too many completed pieces wait for the disk: peers hold back new requests (Settings::max_disk_backlog).
     bool disk_backlogged() const noexcept;
+    // Requests peers may still send (Settings::max_requests_in_flight less those outstanding).
+    std::uint32_t request_budget() const noexcept;
     // Called with the new state whenever it changes (checking -> downloading -> seeding, error).
     void on_state_change(std::function<void(TorrentState)> callback) {
         state_callback_ = std::move(callback);
