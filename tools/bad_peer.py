@@ -92,7 +92,9 @@ def load_torrent(path):
     a, b = spans[b"info"]
     info = top[b"info"]
     num_pieces = len(info[b"pieces"]) // 20
-    return hashlib.sha1(data[a:b]).digest(), num_pieces
+    total = info[b"length"] if b"length" in info else sum(f[b"length"] for f in info[b"files"])
+    last_piece_size = total - (num_pieces - 1) * info[b"piece length"]
+    return hashlib.sha1(data[a:b]).digest(), num_pieces, info[b"piece length"], last_piece_size
 
 
 def full_bitfield(num_pieces):
@@ -113,7 +115,7 @@ class Closed(Exception):
 class BadPeer:
     def __init__(self, args):
         self.args = args
-        self.info_hash, self.num_pieces = load_torrent(args.torrent)
+        self.info_hash, self.num_pieces, self.piece_length, self.last_piece_size = load_torrent(args.torrent)
         self.modes = args.mode.split(",")
         # One peer id per mode: a peer banned for one mode must not hide what the other modes do.
         self.peer_ids = {m: b"-BP0001-" + os.urandom(12) for m in self.modes}
@@ -365,9 +367,12 @@ class BadPeer:
                 piece = int.from_bytes(payload, "big")
             elif msg_id == 5:
                 piece = next((i for i in range(self.num_pieces) if payload[i // 8] & (0x80 >> (i % 8))), None)
-        block = piece.to_bytes(4, "big") + bytes(4) + BLOCK.to_bytes(4, "big")
+        # A valid request (the last piece may be shorter than a block): only the flood is abusive.
+        piece_size = self.last_piece_size if piece == self.num_pieces - 1 else self.piece_length
+        length = min(BLOCK, piece_size)
+        block = piece.to_bytes(4, "big") + bytes(4) + length.to_bytes(4, "big")
         batch = (message(6, block) + message(8, block)) * 500
-        self.log(f"SENT {n} flooding REQUEST + CANCEL {piece}:0+{BLOCK}")
+        self.log(f"SENT {n} flooding REQUEST + CANCEL {piece}:0+{length}")
         drain = asyncio.ensure_future(self.read_all(n, reader))
         try:
             while not drain.done():
