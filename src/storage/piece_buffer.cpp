@@ -45,7 +45,7 @@ PieceBufferPool::PieceBufferPool(std::size_t capacity, std::size_t max_idle_byte
     : shared_(std::make_shared<PieceBuffer::Shared>()) {
     // aligned_alloc wants a multiple of the alignment.
     shared_->capacity = (capacity + kDirectIoAlignment - 1) / kDirectIoAlignment * kDirectIoAlignment;
-    shared_->max_idle = capacity == 0 ? 0 : max_idle_bytes / capacity;
+    shared_->max_idle = shared_->capacity == 0 ? 0 : max_idle_bytes / shared_->capacity;  // whole buffers
 }
 
 PieceBuffer PieceBufferPool::take(std::size_t size) {

@@ -58,7 +58,8 @@ class PieceBufferPool {
     // buffers are kept for reuse, the rest are freed.
     PieceBufferPool(std::size_t capacity, std::size_t max_idle_bytes);
 
-    // A buffer of `size` bytes (<= capacity), contents undefined. Throws std::bad_alloc like `new`.
+    // A buffer of `size` bytes, contents undefined. Throws std::length_error when `size` exceeds the capacity,
+    // std::bad_alloc like `new`.
     PieceBuffer take(std::size_t size);
     std::size_t capacity() const noexcept;
     std::size_t idle_count() const;
