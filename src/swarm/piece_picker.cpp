@@ -474,15 +474,28 @@ void PiecePicker::pick_new_random(PeerId peer, const Bitfield& peer_has, std::ui
 
 void PiecePicker::pick_new_rarest(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks,
                                   std::vector<Block>& out) {
-    // Buckets in rising availability; inside a bucket, start at a random slot and wrap around.
+    // Buckets in rising availability. Inside a bucket: continue the run of the last piece started while
+    // its successor is equally rare, else start a new run at a random candidate.
     for (std::size_t a = 0; a + 1 < bucket_start_.size() && out.size() < max_blocks; ++a) {
         const std::uint32_t first = bucket_start_[a];
         const std::uint32_t size = bucket_start_[a + 1] - first;
         if (size == 0) continue;
-        const std::uint64_t start = random_below(size);
-        for (std::uint32_t k = 0; k < size && out.size() < max_blocks; ++k) {
-            const std::uint32_t piece = order_[first + (start + k) % size];
-            if (!is_new_candidate(piece, peer_has)) continue;
+        while (out.size() < max_blocks) {
+            std::uint32_t piece = next_in_run_;
+            if (piece >= num_pieces_ || position_[piece] == kNone || availability_[piece] != a ||
+                !is_new_candidate(piece, peer_has)) {
+                piece = kNone;
+                const std::uint64_t start = random_below(size);
+                for (std::uint32_t k = 0; k < size; ++k) {
+                    const std::uint32_t candidate = order_[first + (start + k) % size];
+                    if (is_new_candidate(candidate, peer_has)) {
+                        piece = candidate;
+                        break;
+                    }
+                }
+                if (piece == kNone) break;  // nothing more in this bucket for this peer
+            }
+            next_in_run_ = piece + 1;
             take_free_blocks(start_download(piece), peer, max_blocks, out);
         }
     }

@@ -10,8 +10,10 @@
 //   1. free blocks of partial pieces this peer is already working on ("whole pieces from one peer");
 //   2. free blocks of partial pieces nobody is working on any more (their requests were returned);
 //   3. a new piece: chosen at random while we have fewer than `random_first_pieces` pieces (a first
-//      complete piece quickly, so we have something to trade), otherwise rarest first with a random
-//      tie-break among pieces of equal availability;
+//      complete piece quickly, so we have something to trade), otherwise rarest first. Among pieces of
+//      equal availability, the piece after the last one started if it is one of them (runs of
+//      consecutive pieces: they complete in file order and reach the disk as long sequential writes),
+//      else one at random (so peers still spread over the torrent);
 //   4. free blocks of partial pieces other peers are working on (only when 1-3 found nothing more).
 // A block is handed to one peer at a time, except in end-game: once every missing block of every
 // wanted piece is requested, a block may be requested from up to `end_game_max_requesters` peers, and
@@ -23,9 +25,9 @@
 //     bucket by one swap: on_peer_have O(1), add/remove_peer_bitfield O(N / 8 + pieces set),
 //     add/remove_peer_have_all O(1) (seeds are counted apart: they shift every piece by the same amount).
 //   - on_piece_verified and set_piece_wanted move a piece into or out of the array: O(K).
-//   - pick: O(P * B_scanned) for partial pieces, plus the rarest-first scan, which stops as soon as
-//     max_blocks are found. It visits pieces the peer lacks or that are already partial, so a peer that
-//     has only the most common pieces makes it O(N) in the worst case. Random-first scans are O(N) worst
+//   - pick: O(P * B_scanned) for partial pieces, plus the rarest-first scans (one per run started), which
+//     stop at the first candidate. It visits pieces the peer lacks or that are already partial, so a peer
+//     that has only the most common pieces makes it O(N) in the worst case. Random-first scans are O(N) worst
 //     case too but happen only for the first few pieces. End-game picks are O(P * B).
 //   - on_block_received, on_request_rejected / timed_out: O(1) plus O(requesters of the block + peers
 //     working on the piece). on_peer_gone: O(P) plus O(B) for each piece that peer was working on.
@@ -202,6 +204,7 @@ class PiecePicker {
     std::uint32_t last_piece_size_ = 0;
     std::uint32_t block_size_ = kDefaultBlockSize;
     std::uint32_t random_first_pieces_ = 0;
+    std::uint32_t next_in_run_ = kNone;  // the piece after the last one started by rarest-first
     std::uint32_t end_game_max_requesters_ = 1;
     std::mt19937_64 rng_;
 

@@ -243,6 +243,35 @@ TEST(PiecePicker, TieBreakAmongEquallyRarePiecesIsRandomAndReproducible) {
     EXPECT_EQ(first_picks.count(4), 0u);
 }
 
+TEST(PiecePicker, EquallyRarePiecesAreTakenInRunsFromARandomStart) {
+    for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+        auto picker = make_picker({.availability = "2222222222", .seed = seed});
+        const auto first = picker.pick(kA, bits("1111111111"), 1);
+        ASSERT_EQ(first.size(), 1u);
+        std::uint32_t expected = first[0].piece.value;
+        // Each new piece follows the last one started (whoever asked), up to the end of the torrent.
+        for (const PeerId peer : {kB, kC, kA}) {
+            if (++expected == 10) break;
+            const auto next = picker.pick(peer, bits("1111111111"), 1);
+            ASSERT_EQ(next.size(), 1u);
+            EXPECT_EQ(next[0].piece.value, expected) << "seed " << seed;
+        }
+    }
+}
+
+TEST(PiecePicker, ARunStopsWhereTheNextPieceIsMoreCommon) {
+    // Piece 1 follows piece 0, but piece 4 is rarer: rarest first wins over the run.
+    auto picker = make_picker({.availability = "12221"});
+    EXPECT_EQ(describe(picker.pick(kA, bits("10000"), 1)), "p0b0");
+    EXPECT_EQ(describe(picker.pick(kA, bits("11111"), 1)), "p4b0");
+    // And a run skips nothing the peer lacks: piece 1 is not offered by this peer.
+    auto other = make_picker({.availability = "2222"});
+    EXPECT_EQ(describe(other.pick(kA, bits("1000"), 1)), "p0b0");
+    const auto next = other.pick(kA, bits("1011"), 1);
+    ASSERT_EQ(next.size(), 1u);
+    EXPECT_NE(next[0].piece.value, 1u);
+}
+
 TEST(PiecePicker, FirstPiecesArePickedAtRandomThenRarestFirst) {
     // Piece 0 is by far the rarest; random-first should mostly ignore that.
     std::set<std::uint32_t> random_picks;
