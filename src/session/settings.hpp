@@ -39,14 +39,14 @@ struct Settings {
     // fit RLIMIT_NOFILE, keeping kReservedDescriptors (session.hpp) for files, dials and the event loop.
     std::uint32_t max_connections = 500;
     // Block requests outstanding over all peers of a torrent (16 KiB each): bounds the memory of pieces in
-    // progress. 8 MiB keeps a 1 Gbit/s link full at 60 ms of round trip; each peer's own queue follows its
-    // rate (about two seconds of its transfer, 16 to 500 requests).
-    std::uint32_t max_requests_in_flight = 512;
+    // progress. 4 MiB keeps 1 Gbit/s full at 30 ms of round trip (100 Mbit/s at 300 ms); each peer's own
+    // queue follows its rate (about two seconds of its transfer, 16 to 500 requests).
+    std::uint32_t max_requests_in_flight = 256;
     unsigned disk_threads = 2;
     // Completed pieces waiting to be hashed and written, per torrent: past this, peers stop sending new
     // requests until the disk catches up, so a slow disk costs speed instead of memory. At least one piece
     // is always let through, whatever its size.
-    std::uint64_t max_disk_backlog = 8 * 1024 * 1024;
+    std::uint64_t max_disk_backlog = 4 * 1024 * 1024;
     // Verified pieces go to disk with O_DIRECT where the file system allows it, instead of through the page
     // cache (storage/file_storage.hpp, "Direct writes"): less CPU per byte, and a big download does not
     // evict everything else from memory. Off: plain buffered writes.
