@@ -432,7 +432,10 @@ void Torrent::on_block(PeerConnection& peer, const swarm::Block& block, std::spa
     switch (result.status) {
         case swarm::BlockStatus::accepted: {
             auto& buffer = partial_[block.piece.value];
-            if (buffer.empty()) buffer = piece_buffers_.take(picker_->piece_size(block.piece));
+            if (buffer.empty()) {
+                const auto size = picker_->piece_size(block.piece);
+                buffer = piece_buffers_.take(size, storage_->direct_write_shift(block.piece, size));
+            }
             std::copy(data.begin(), data.end(), buffer.bytes().begin() + block.begin);
             break;
         }

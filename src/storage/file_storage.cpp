@@ -352,6 +352,23 @@ Result<FileStorage::HandlePtr, StorageError> FileStorage::acquire(std::uint32_t 
     return opened;
 }
 
+std::size_t FileStorage::direct_write_shift(PieceIndex piece, std::uint32_t size) const {
+    const std::int64_t start = piece_offset(layout_.piece_length, piece, 0);
+    std::int64_t biggest = 0;
+    std::int64_t in_file_at_piece_start = 0;
+    (void)for_each_slice(start, size,
+                         [&](std::uint32_t file, std::int64_t in_file, std::int64_t n,
+                             std::int64_t done) -> Result<void, StorageError> {
+                             if (!layout_.files[file].pad && n > biggest) {
+                                 biggest = n;
+                                 in_file_at_piece_start = in_file - done;  // negative if it starts inside
+                             }
+                             return {};
+                         });
+    const auto alignment = static_cast<std::int64_t>(kDirectIoAlignment);
+    return static_cast<std::size_t>((in_file_at_piece_start % alignment + alignment) % alignment);
+}
+
 Result<void, StorageError> FileStorage::write_at(std::int64_t offset, std::span<const std::uint8_t> data) {
     return for_each_slice(offset, static_cast<std::int64_t>(data.size()),
                           [&](std::uint32_t file, std::int64_t in_file, std::int64_t n,
@@ -412,6 +429,8 @@ std::error_code FileStorage::write_direct(Handle& handle, std::int64_t offset, c
         if (r < 0) return errno_code(errno);
         if (r == 0) return errno_code(EIO);
         direct_bytes_written_.fetch_add(static_cast<std::uint64_t>(r), std::memory_order_relaxed);
+        if (source != data)
+            direct_bytes_copied_.fetch_add(static_cast<std::uint64_t>(r), std::memory_order_relaxed);
         data += r;
         n -= static_cast<std::size_t>(r);
         offset += r;

@@ -117,6 +117,11 @@ class FileStorage {
     Result<std::vector<FileSlice>, StorageError> map(PieceIndex piece, std::uint32_t begin,
                                                      std::int64_t length) const;
     Result<std::vector<FileSlice>, StorageError> map_offset(std::int64_t offset, std::int64_t length) const;
+    // Where a buffer holding `piece` (its `size` bytes) should start past an aligned address so that the
+    // piece's biggest file slice is aligned in memory like its offset in the file: then its direct writes
+    // need no copy (PieceBufferPool::take). 0 for the first file, and for any file that starts at an
+    // aligned torrent offset.
+    std::size_t direct_write_shift(PieceIndex piece, std::uint32_t size) const;
 
     // Writes `data` at byte `begin` of `piece`, creating folders and files as needed.
     Result<void, StorageError> write(PieceIndex piece, std::uint32_t begin,
@@ -137,6 +142,8 @@ class FileStorage {
     std::size_t open_file_count() const;
     // Bytes that went to disk through O_DIRECT (the rest of what was written went through the page cache).
     std::uint64_t direct_bytes_written() const noexcept { return direct_bytes_written_; }
+    // Of those, the bytes that were copied to an aligned buffer first (not aligned like their file offset).
+    std::uint64_t direct_bytes_copied() const noexcept { return direct_bytes_copied_; }
 
     // One entry per file in torrent order: whether it is on disk, its size and mtime (for resume data).
     std::vector<FileStatus> file_status() const;
@@ -169,6 +176,7 @@ class FileStorage {
     std::vector<Slot> slots_;
     std::list<std::uint32_t> lru_;  // most recently used first
     std::atomic<std::uint64_t> direct_bytes_written_ = 0;
+    std::atomic<std::uint64_t> direct_bytes_copied_ = 0;
 };
 
 }  // namespace bt::storage

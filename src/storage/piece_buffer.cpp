@@ -23,6 +23,7 @@ PieceBuffer& PieceBuffer::operator=(PieceBuffer&& other) noexcept {
     if (this != &other) {
         release();
         data_ = std::move(other.data_);
+        shift_ = std::exchange(other.shift_, 0);
         size_ = std::exchange(other.size_, 0);
         pool_ = std::move(other.pool_);
     }
@@ -35,6 +36,7 @@ PieceBuffer::~PieceBuffer() {
 
 void PieceBuffer::release() noexcept {
     size_ = 0;
+    shift_ = 0;
     if (!data_ || !pool_) return;
     const std::lock_guard lock(pool_->mutex);
     if (pool_->idle.size() < pool_->max_idle) pool_->idle.push_back(std::move(data_));
@@ -43,25 +45,26 @@ void PieceBuffer::release() noexcept {
 
 PieceBufferPool::PieceBufferPool(std::size_t capacity, std::size_t max_idle_bytes)
     : shared_(std::make_shared<PieceBuffer::Shared>()) {
-    // aligned_alloc wants a multiple of the alignment.
+    // aligned_alloc wants a multiple of the alignment; one more block leaves room for a shift.
     shared_->capacity = (capacity + kDirectIoAlignment - 1) / kDirectIoAlignment * kDirectIoAlignment;
     shared_->max_idle = shared_->capacity == 0 ? 0 : max_idle_bytes / shared_->capacity;  // whole buffers
 }
 
-PieceBuffer PieceBufferPool::take(std::size_t size) {
+PieceBuffer PieceBufferPool::take(std::size_t size, std::size_t shift) {
     if (size > shared_->capacity) throw std::length_error("piece buffer larger than the pool's buffers");
+    if (shift >= kDirectIoAlignment) throw std::length_error("piece buffer shift of a whole block or more");
     {
         const std::lock_guard lock(shared_->mutex);
         if (!shared_->idle.empty()) {
             auto data = std::move(shared_->idle.back());
             shared_->idle.pop_back();
-            return PieceBuffer(std::move(data), size, shared_);
+            return PieceBuffer(std::move(data), shift, size, shared_);
         }
     }
-    std::unique_ptr<std::uint8_t, PieceBuffer::Free> data(
-        static_cast<std::uint8_t*>(std::aligned_alloc(kDirectIoAlignment, shared_->capacity)));
+    std::unique_ptr<std::uint8_t, PieceBuffer::Free> data(static_cast<std::uint8_t*>(
+        std::aligned_alloc(kDirectIoAlignment, shared_->capacity + kDirectIoAlignment)));
     if (!data) throw std::bad_alloc();
-    return PieceBuffer(std::move(data), size, shared_);
+    return PieceBuffer(std::move(data), shift, size, shared_);
 }
 
 std::size_t PieceBufferPool::capacity() const noexcept {

@@ -745,6 +745,54 @@ TEST_F(FileStorageDirect, FilesAtOddTorrentOffsetsWrittenPieceByPieceReadBackEqu
     expect_files_hold(s, layout, data);
 }
 
+// Pieces in buffers shifted as direct_write_shift says: each piece's biggest file slice is aligned in
+// memory like its file offset, so nothing is copied to the bounce buffer; unshifted, b and c would be.
+TEST_F(FileStorageDirect, PiecesInShiftedBuffersGoDirectWithoutACopy) {
+    constexpr std::int64_t kPiece = 64 * 1024;
+    const Layout layout = make_layout({{{"a"}, 1001}, {{"b"}, 5 * kPiece}, {{"c"}, 70000}}, kPiece, {"tor"});
+    const auto data = pattern(layout.total_size, 11);
+    const auto pieces = static_cast<std::uint32_t>((layout.total_size + kPiece - 1) / kPiece);
+    PieceBufferPool pool(kPiece, 0);
+    const auto write_all = [&](FileStorage& s, bool shifted) {
+        for (std::uint32_t p = 0; p < pieces; ++p) {
+            const auto n =
+                static_cast<std::uint32_t>(std::min<std::int64_t>(kPiece, layout.total_size - p * kPiece));
+            PieceBuffer buf = pool.take(n, shifted ? s.direct_write_shift(PieceIndex{p}, n) : 0);
+            std::memcpy(buf.bytes().data(), data.data() + p * kPiece, n);
+            auto r = s.write(PieceIndex{p}, 0, buf.bytes());
+            ASSERT_TRUE(r) << "piece " << p << ": " << r.error().message();
+        }
+    };
+    FileStorage s(layout, dl.path(), direct());
+    // b starts at torrent offset 1001: its bytes sit 1001 bytes before an aligned file offset.
+    EXPECT_EQ(s.direct_write_shift(PieceIndex{0}, kPiece), 4096u - 1001u);
+    EXPECT_EQ(s.direct_write_shift(PieceIndex{1}, kPiece), 4096u - 1001u);
+    write_all(s, true);
+    EXPECT_GT(s.direct_bytes_written(), static_cast<std::uint64_t>(5 * kPiece));
+    EXPECT_EQ(s.direct_bytes_copied(), 0u);
+    expect_files_hold(s, layout, data);
+
+    TempDir other;
+    FileStorage unshifted(layout, other.path(), direct());
+    write_all(unshifted, false);
+    EXPECT_EQ(unshifted.direct_bytes_written(), s.direct_bytes_written());
+    EXPECT_EQ(unshifted.direct_bytes_copied(), unshifted.direct_bytes_written());
+    expect_files_hold(unshifted, layout, data);
+}
+
+TEST(FileStorage, DirectWriteShiftIsZeroForASingleFileAndForAlignedFiles) {
+    TempDir dl;
+    const Layout single = make_layout({{{"f"}, 1000000}}, 65536, {});
+    FileStorage s(single, dl.path());
+    for (std::uint32_t p = 0; p < 16; ++p) EXPECT_EQ(s.direct_write_shift(PieceIndex{p}, 65536), 0u) << p;
+    const Layout padded =
+        make_layout({{{"a"}, 100}, {{".pad", "0"}, 65536 - 100, true}, {{"b"}, 200000}}, 65536, {"t"});
+    FileStorage t(padded, dl.path());
+    EXPECT_EQ(t.direct_write_shift(PieceIndex{0}, 65536),
+              0u);  // the pad is the biggest slice, and not counted
+    EXPECT_EQ(t.direct_write_shift(PieceIndex{2}, 65536), 0u);
+}
+
 TEST_F(FileStorageDirect, WritesSmallerThanAWholeBlockStayBuffered) {
     const Layout layout = make_layout({{{"f"}, 64 * 1024}}, 16384, {});
     FileStorage s(layout, dl.path(), direct());

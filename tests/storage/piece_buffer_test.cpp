@@ -56,6 +56,17 @@ TEST(PieceBufferPool, TakeGivesABufferOfTheRequestedSizeAlignedForDirectIo) {
     }
 }
 
+TEST(PieceBufferPool, AShiftedBufferStartsThatFarPastAnAlignedAddress) {
+    PieceBufferPool pool(16384, 4 * 16384);
+    for (std::size_t shift : {std::size_t{1}, std::size_t{1000}, std::size_t{4095}}) {
+        PieceBuffer b = pool.take(16384, shift);  // the whole capacity still fits
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.bytes().data()) % kDirectIoAlignment, shift);
+        EXPECT_EQ(b.bytes().size(), 16384u);
+        EXPECT_TRUE(fill_and_check(b, static_cast<std::uint8_t>(shift)));
+    }
+    EXPECT_THROW(pool.take(100, kDirectIoAlignment), std::length_error);
+}
+
 TEST(PieceBufferPool, CapacityIsRoundedUpToTheDirectIoAlignment) {
     PieceBufferPool pool(10000, 1 << 20);
     EXPECT_EQ(pool.capacity(), 12288u);
