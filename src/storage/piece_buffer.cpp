@@ -45,7 +45,7 @@ void PieceBuffer::release() noexcept {
 
 PieceBufferPool::PieceBufferPool(std::size_t capacity, std::size_t max_idle_bytes)
     : shared_(std::make_shared<PieceBuffer::Shared>()) {
-    // aligned_alloc wants a multiple of the alignment; one more block leaves room for a shift.
+    // aligned_alloc wants a multiple of the alignment.
     shared_->capacity = (capacity + kDirectIoAlignment - 1) / kDirectIoAlignment * kDirectIoAlignment;
     shared_->max_idle = shared_->capacity == 0 ? 0 : max_idle_bytes / shared_->capacity;  // whole buffers
 }
@@ -61,6 +61,7 @@ PieceBuffer PieceBufferPool::take(std::size_t size, std::size_t shift) {
             return PieceBuffer(std::move(data), shift, size, shared_);
         }
     }
+    // One block more than the capacity leaves room for any shift.
     std::unique_ptr<std::uint8_t, PieceBuffer::Free> data(static_cast<std::uint8_t*>(
         std::aligned_alloc(kDirectIoAlignment, shared_->capacity + kDirectIoAlignment)));
     if (!data) throw std::bad_alloc();

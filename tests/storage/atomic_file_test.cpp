@@ -66,10 +66,7 @@ TEST(AtomicFile, RenameOntoAFolderFailsAndRemovesTheTemporary) {
 TEST(AtomicFile, FullDiskKeepsTheOldContentAndRemovesTheTemporary) {
     TempDir d;
     TmpfsMount mnt{d.path()};
-    if (::mount("tmpfs", mnt.path.c_str(), "tmpfs", 0, "size=64k") != 0) {
-        GTEST_SKIP() << "cannot mount a 64 KiB tmpfs (" << std::strerror(errno) << "); needs root";
-    }
-    mnt.mounted = true;
+    if (const auto why = mnt.mount_small(); !why.empty()) GTEST_SKIP() << why;
     ASSERT_TRUE(write_file_atomic(d / "a", "old"));
     {
         std::ofstream filler(d / "filler", std::ios::binary);

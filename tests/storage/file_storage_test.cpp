@@ -524,10 +524,7 @@ TEST(FileStorage, MissingDownloadFolderIsReportedByName) {
 TEST(FileStorage, NoSpaceLeftSurfacesUnchangedWithTheFileName) {
     TempDir dl;
     TmpfsMount mnt{dl.path()};
-    if (::mount("tmpfs", mnt.path.c_str(), "tmpfs", 0, "size=64k") != 0) {
-        GTEST_SKIP() << "cannot mount a 64 KiB tmpfs (" << std::strerror(errno) << "); needs root";
-    }
-    mnt.mounted = true;
+    if (const auto why = mnt.mount_small(); !why.empty()) GTEST_SKIP() << why;
     FileStorage s(make_layout({{{"small"}, 1000}, {{"huge.bin"}, 1 << 20}}, 1 << 16, {"tor"}), dl.path());
     const std::vector<std::uint8_t> chunk(1 << 16, 0x77);
     Result<void, StorageError> r;
@@ -978,10 +975,7 @@ TEST_F(FileStorageDirect, ClosingReleasesBothDescriptorsOfAFileOpenForWriting) {
 TEST(FileStorageDirectSettings, DirectWritesOnAFullTmpfsStillReportNoSpace) {
     TempDir dl;
     TmpfsMount mnt{dl.path()};
-    if (::mount("tmpfs", mnt.path.c_str(), "tmpfs", 0, "size=64k") != 0) {
-        GTEST_SKIP() << "cannot mount a 64 KiB tmpfs (" << std::strerror(errno) << "); needs root";
-    }
-    mnt.mounted = true;
+    if (const auto why = mnt.mount_small(); !why.empty()) GTEST_SKIP() << why;
     Settings settings;
     settings.direct_writes = true;
     // Either way: direct where this tmpfs takes O_DIRECT, buffered where it does not.

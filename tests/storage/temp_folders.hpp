@@ -4,7 +4,9 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -30,10 +32,18 @@ class TempDir {
     std::string path_;
 };
 
-// Unmounts on scope exit; `mounted` is set by the test once mount(2) succeeded.
+// A small tmpfs mounted over `path` (root only), unmounted on scope exit.
 struct TmpfsMount {
     std::string path;
     bool mounted = false;
+    // Mounts a 64 KiB tmpfs; on failure, why (for GTEST_SKIP), else empty.
+    std::string mount_small() {
+        if (::mount("tmpfs", path.c_str(), "tmpfs", 0, "size=64k") != 0) {
+            return "cannot mount a 64 KiB tmpfs (" + std::string(std::strerror(errno)) + "); needs root";
+        }
+        mounted = true;
+        return {};
+    }
     ~TmpfsMount() {
         if (mounted) ::umount2(path.c_str(), MNT_DETACH);
     }
