@@ -1,11 +1,9 @@
 #include "net/http_client.hpp"
 
-#include <curl/curl.h>
-
 #include <asio/use_awaitable.hpp>
 #include <memory>
-#include <mutex>
 
+#include "net/curl_library.hpp"
 #include "net/offload.hpp"
 
 namespace bt::net {
@@ -34,50 +32,47 @@ int on_progress(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     return static_cast<const std::atomic<bool>*>(cancel)->load() ? 1 : 0;
 }
 
-void init_curl_once() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 }  // namespace
 
 Result<HttpResponse, std::string> http_get_blocking(const std::string& url, const HttpOptions& options) {
-    init_curl_once();
+    auto loaded = CurlLibrary::load();
+    if (!loaded) return fail(loaded.error());
+    const CurlLibrary& lib = **loaded;
     // Declared before the handle: curl may still use its buffers while curl_easy_cleanup runs.
     Sink sink{{}, options.max_body};
     char error_text[CURL_ERROR_SIZE] = {};
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+    std::unique_ptr<CURL, void (*)(CURL*)> curl(lib.easy_init(), lib.easy_cleanup);
     if (!curl) return fail(std::string("cannot initialise libcurl"));
     CURL* h = curl.get();
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, options.max_redirects);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(options.timeout.count()));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
-                     static_cast<long>(std::min<long>(options.timeout.count(), 15)));
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_text);
+    lib.easy_setopt(h, CURLOPT_URL, url.c_str());
+    lib.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    lib.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    lib.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    lib.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    lib.easy_setopt(h, CURLOPT_MAXREDIRS, options.max_redirects);
+    lib.easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(options.timeout.count()));
+    lib.easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+                    static_cast<long>(std::min<long>(options.timeout.count(), 15)));
+    lib.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    lib.easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
+    lib.easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_data);
+    lib.easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+    lib.easy_setopt(h, CURLOPT_ERRORBUFFER, error_text);
     if (options.cancel != nullptr) {
-        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
-        curl_easy_setopt(h, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(options.cancel));
+        lib.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        lib.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
+        lib.easy_setopt(h, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(options.cancel));
     }
-    const CURLcode rc = curl_easy_perform(h);
+    const CURLcode rc = lib.easy_perform(h);
     if (rc == CURLE_ABORTED_BY_CALLBACK) return fail(std::string("cancelled (shutting down)"));
     if (sink.overflowed) {
         return fail("response larger than " + std::to_string(options.max_body) + " bytes");
     }
     if (rc != CURLE_OK) {
-        return fail(std::string(error_text[0] != '\0' ? error_text : curl_easy_strerror(rc)));
+        return fail(std::string(error_text[0] != '\0' ? error_text : lib.easy_strerror(rc)));
     }
     HttpResponse response;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+    lib.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
     response.body = std::move(sink.body);
     return response;
 }
