@@ -35,7 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (i % 3 == 2) now[i].mtime_ns += 1;
     }
     bt::storage::ResumeTarget target{d.info_hash, 16, d.verified.size(), files};
-    const auto plan = bt::storage::plan_resume(&d, target, now);
+    // The record's own boot, so that an unflushed record is planned like a flushed one.
+    const auto plan = bt::storage::plan_resume(&d, target, now, d.unflushed_boot);
     if (plan.trusted.size() != d.verified.size() || plan.recheck.size() != d.verified.size()) std::abort();
     for (std::uint32_t p = 0; p < d.verified.size(); ++p) {
         const bt::PieceIndex piece{p};

@@ -70,6 +70,7 @@ Torrent::Torrent(Session& session, metainfo::Metainfo metainfo, std::string down
       storage_(std::make_unique<storage::FileStorage>(storage::Layout::from(metainfo_), download_dir_,
                                                       storage_settings(session.settings()))),
       resume_path_(storage::resume_path(download_dir_, metainfo_.info_hash.bytes)),
+      boot_id_(storage::current_boot_id()),
       choker_(swarm::ChokerSettings{}, session.random_seed()),
       piece_buffers_(static_cast<std::size_t>(metainfo_.piece_length),
                      session.settings().max_disk_backlog + static_cast<std::size_t>(metainfo_.piece_length)),
@@ -186,7 +187,7 @@ asio::awaitable<void> Torrent::check_and_run() {
         auto loaded = storage::load_resume(resume_path_, target.num_pieces, target.files.size());
         c.resume_problem = std::move(loaded.problem);
         const auto on_disk = storage::to_stamps(storage_->file_status());
-        c.plan = storage::plan_resume(loaded.data ? &*loaded.data : nullptr, target, on_disk);
+        c.plan = storage::plan_resume(loaded.data ? &*loaded.data : nullptr, target, on_disk, boot_id_);
         std::vector<storage::HashSource> sources;
         for (std::uint32_t i = 0; i < target.files.size(); ++i) {
             sources.push_back(
@@ -529,18 +530,19 @@ void Torrent::strike(swarm::PeerId id, bool sole_contributor) {
 }
 
 asio::awaitable<void> Torrent::on_finished() {
-    // Durable before it is reported: flush every file and create the empty ones.
-    auto flushed = co_await net::run_on(session_.disk_pool().get_executor(), [&] {
-        auto created = storage_->create_empty_files();
-        return created ? storage_->flush() : created;
-    });
-    if (!flushed) {
-        stop_with_error(describe(flushed.error()));
+    // Every piece is written (to the disk, or to the page cache for unaligned edges), so the download is
+    // complete as far as any reader of the files can tell. It is not flushed here: waiting for the disk
+    // would add a second per GiB to the download, and a crash before the data is on disk is caught at the
+    // next start (the resume record names this boot, resume_data.hpp). Seeding flushes it later.
+    auto created = co_await net::run_on(session_.disk_pool().get_executor(),
+                                        [&] { return storage_->create_empty_files(); });
+    if (!created) {
+        stop_with_error(describe(created.error()));
         co_return;
     }
     BT_LOG(info, "torrent", "{}: download complete", metainfo_.name);
     // Record completion at once, so that a restart (even after kill -9) seeds without hashing anything.
-    asio::co_spawn(session_.io(), save_resume_data(), asio::detached);
+    asio::co_spawn(session_.io(), save_resume_data(false), asio::detached);
     for (auto& p : std::vector(peers_)) {
         if (p->is_seed()) {
             p->close("both seeds");
@@ -593,22 +595,30 @@ asio::awaitable<void> Torrent::tick_loop() {
 }
 
 void Torrent::maybe_save_resume(Clock::time_point now) {
-    if (!resume_dirty_ || resume_saving_ || now - last_resume_save_ < settings().resume_save_interval) return;
-    asio::co_spawn(session_.io(), save_resume_data(), asio::detached);
+    if (resume_saving_ || now - last_resume_save_ < settings().resume_save_interval) return;
+    // While downloading, records name this boot instead of flushing: a flush stalls the disk writes behind
+    // it. Once seeding, nothing more is written, so the data is flushed and the record made durable.
+    const bool seeding = state_ == TorrentState::seeding;
+    if (resume_dirty_ || (seeding && !resume_durable_)) {
+        asio::co_spawn(session_.io(), save_resume_data(seeding), asio::detached);
+    }
 }
 
-asio::awaitable<void> Torrent::save_resume_data() {
+asio::awaitable<void> Torrent::save_resume_data(bool flush_data) {
     if (!resume_ready_ || resume_saving_) co_return;  // the caller's resume_dirty_ keeps it for later
     resume_saving_ = true;
     resume_dirty_ = false;
+    // Without a boot id, a record of unflushed data could outlive a power loss unnoticed.
+    const bool flush = flush_data || boot_id_.empty();
     // The snapshot of verified pieces is taken here, on the network thread. A piece is marked verified only
     // after its write returned, so every piece in it is at least in the page cache now.
     storage::ResumeData data;
     data.info_hash = info_hash();
     data.verified = picker_->have();
-    // Captures `this` and a pointer into this frame only (see check_and_run).
+    if (!flush) data.unflushed_boot = boot_id_;
+    // Captures `this` and pointers into this frame only (see check_and_run).
     auto saved = co_await net::run_on(
-        session_.disk_pool().get_executor(), [this, &data]() -> Result<void, std::string> {
+        session_.disk_pool().get_executor(), [this, &data, &flush]() -> Result<void, std::string> {
             // 1. Stat the files first. Every write of a snapshotted piece is done, so these mtimes cover
             //    them; any write that finishes later (pieces still in flight, or the user) changes size or
             //    mtime and makes the next start hash that file instead of trusting it. Stat'ing after the
@@ -616,8 +626,10 @@ asio::awaitable<void> Torrent::save_resume_data() {
             //    in neither the snapshot nor a changed file, and be downloaded again after a crash.
             data.files = storage::to_stamps(storage_->file_status());
             // 2. fdatasync the data, so the resume file never claims a piece that a power loss could take
-            //    back (writeback does not change mtimes).
-            if (auto flushed = storage_->flush(); !flushed) return fail(describe(flushed.error()));
+            //    back (writeback does not change mtimes). Unflushed, the record names this boot instead.
+            if (flush) {
+                if (auto flushed = storage_->flush(); !flushed) return fail(describe(flushed.error()));
+            }
             // 3. Replace the resume file atomically (temporary file, fsync, rename, fsync the folder).
             if (auto written = storage::save_resume(resume_path_, data); !written)
                 return fail(describe(written.error()));
@@ -625,6 +637,7 @@ asio::awaitable<void> Torrent::save_resume_data() {
         });
     resume_saving_ = false;
     last_resume_save_ = Clock::now();
+    if (saved) resume_durable_ = flush;
     if (!saved) {
         resume_dirty_ = true;  // try again at the next interval
         BT_LOG(warning, "torrent", "{}: could not save resume data: {}", metainfo_.name, saved.error());
@@ -730,7 +743,8 @@ asio::awaitable<void> Torrent::stop() {
     announce_timer_.cancel();
     for (auto& p : std::vector(peers_)) p->close("shutting down");
     if (announced_started_) co_await announce(tracker::Event::stopped, settings().stop_announce_timeout);
-    // The final resume save (it flushes first), after the one in flight if any. Also after an error such as
+    // The final resume save, after the one in flight if any (unflushed: exit need not wait for the disk,
+    // and the record names this boot, see on_finished). Also after an error such as
     // a full disk: the pieces verified so far are recorded if the disk still has room for the small file.
     // Pieces still being hashed and written are waited for (they take milliseconds), so that a clean stop
     // records every piece whose data reached the disk and the next start has nothing to hash.
@@ -740,13 +754,11 @@ asio::awaitable<void> Torrent::stop() {
         co_await wait.async_wait(use_nothrow);
     }
     // Nothing to record when nothing changed since the last save (or since a start with nothing on disk).
-    if (resume_ready_ && resume_dirty_) co_await save_resume_data();
-    auto flushed = co_await net::run_on(session_.disk_pool().get_executor(), [this] {
-        auto result = storage_->flush();
+    if (resume_ready_ && resume_dirty_) co_await save_resume_data(false);
+    co_await net::run_on(session_.disk_pool().get_executor(), [this] {
         storage_->close_all();
-        return result;
+        return true;  // run_on needs a value
     });
-    if (!flushed) BT_LOG(error, "torrent", "{}: {}", metainfo_.name, flushed.error().message());
     if (state_ != TorrentState::error) set_state(TorrentState::stopped);
 }
 

@@ -120,7 +120,9 @@ class Torrent {
     asio::awaitable<void> verify_and_write(PieceIndex piece, storage::PieceBuffer data);
     // Records the verified pieces and the files' sizes and mtimes in the resume file, on the disk pool
     // (see the definition for the order of steps); one save at a time, failures are logged warnings.
-    asio::awaitable<void> save_resume_data();
+    // flush_data: fdatasync the files first and save a record valid after a restart of the machine;
+    // otherwise the record names this boot (storage/resume_data.hpp).
+    asio::awaitable<void> save_resume_data(bool flush_data);
     // From the tick loop: saves when pieces were verified and settings.resume_save_interval has passed.
     void maybe_save_resume(Clock::time_point now);
     asio::awaitable<void> announce_loop();
@@ -145,9 +147,11 @@ class Torrent {
     std::string download_dir_;
     std::unique_ptr<storage::FileStorage> storage_;
     std::string resume_path_;             // <download dir>/.bitveil/<info-hash hex>.resume
+    std::string boot_id_;                 // storage::current_boot_id(), empty when unknown
     bool resume_ready_ = false;           // the start check is done: the picker knows every piece on disk
     bool resume_dirty_ = false;           // pieces verified (or the check found changes) since the last save
     bool resume_saving_ = false;          // a save is running on the disk pool
+    bool resume_durable_ = false;         // the last save flushed the data first
     std::uint32_t writes_in_flight_ = 0;  // verify_and_write jobs on the disk pool; stop() waits for them
     std::uint64_t bytes_to_disk_ = 0;     // the pieces those jobs hold
     Clock::time_point last_resume_save_{};

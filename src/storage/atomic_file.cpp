@@ -56,7 +56,9 @@ std::error_code fsync_fd(int fd) {
 
 }  // namespace
 
-Result<void, StorageError> write_file_atomic(const std::string& path, std::string_view data) {
+Result<void, StorageError> write_file_atomic(const std::string& path, std::string_view data,
+                                             Durability durability) {
+    const bool sync = durability == Durability::machine;
     std::string temp = path;
     temp += kTempInfix;
     temp += "XXXXXX";
@@ -71,12 +73,13 @@ Result<void, StorageError> write_file_atomic(const std::string& path, std::strin
         retry_close(fd);
         return abandon(ec, Op::write, temp);
     }
-    if (auto ec = fsync_fd(fd)) {
+    if (auto ec = sync ? fsync_fd(fd) : std::error_code{}) {
         retry_close(fd);
         return abandon(ec, Op::sync, temp);
     }
     if (retry_close(fd) != 0 && errno != EINTR) return abandon(errno_code(errno), Op::write, temp);
     if (::rename(temp.c_str(), path.c_str()) != 0) return abandon(errno_code(errno), Op::rename, path);
+    if (!sync) return {};
     const auto folder = split(path).first;
     const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) return fail(StorageError{errno_code(errno), folder, Op::open});

@@ -8,8 +8,12 @@
 //   2. fsync it (data and size are on disk before the name points at them),
 //   3. rename it over the target (atomic replacement, POSIX),
 //   4. fsync the folder (the rename itself survives a power loss).
-// On any failure the temporary file is removed and the target is left as it was.
+// On any failure the temporary file is removed and the target is left as it was. With
+// Durability::process, steps 2 and 4 are skipped: the replacement is still atomic for every reader and
+// survives the death of the process (the page cache holds it), but not necessarily a crash of the machine,
+// after which the path may hold the old content, the new, or an empty or partial file.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -18,7 +22,12 @@
 
 namespace bt::storage {
 
-Result<void, StorageError> write_file_atomic(const std::string& path, std::string_view data);
+// What the new content must outlive. An fsync costs a flush of the disk's cache, which on a busy disk
+// takes as long as writing everything it holds (a second or more per GiB written before).
+enum class Durability : std::uint8_t { process, machine };
+
+Result<void, StorageError> write_file_atomic(const std::string& path, std::string_view data,
+                                             Durability durability = Durability::machine);
 
 // Reads a whole regular file (symbolic links are not followed). Absent: ENOENT with Op::open; larger
 // than `max_size`: Errc::file_too_large.

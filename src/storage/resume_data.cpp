@@ -98,6 +98,7 @@ std::string encode_resume(const ResumeData& data) {
     top.emplace_back("info-hash", Value(hash));
     top.emplace_back("num-pieces", Value(static_cast<std::int64_t>(data.verified.size())));
     top.emplace_back("pieces", Value(bit_bytes));
+    if (!data.unflushed_boot.empty()) top.emplace_back("unflushed-boot", Value(data.unflushed_boot));
     return bencode::encode(Value(std::move(top)));
 }
 
@@ -161,6 +162,11 @@ Result<ResumeData, ResumeError> decode_resume(std::string_view bytes, const Resu
         if (!stamp) return fail(std::move(stamp).error());
         data.files.push_back(*stamp);
     }
+    if (const auto* boot = top.find("unflushed-boot")) {
+        if (boot->as_string() == nullptr || boot->as_string()->empty() || boot->as_string()->size() > 64)
+            return fail(error(ResumeErrc::invalid_field, "unflushed-boot: not a boot id"));
+        data.unflushed_boot = *boot->as_string();
+    }
     return data;
 }
 
@@ -174,12 +180,14 @@ const char* resume_use_name(ResumeUse use) noexcept {
             return "recorded for another torrent";
         case ResumeUse::other_layout:
             return "recorded for another piece or file count";
+        case ResumeUse::other_boot:
+            return "saved before the machine restarted, data not flushed";
     }
     return "?";
 }
 
 ResumePlan plan_resume(const ResumeData* resume, const ResumeTarget& target,
-                       std::span<const FileStamp> on_disk) {
+                       std::span<const FileStamp> on_disk, std::string_view boot) {
     ResumePlan plan;
     plan.trusted = Bitfield(target.num_pieces);
     plan.recheck = Bitfield(target.num_pieces);
@@ -189,6 +197,8 @@ ResumePlan plan_resume(const ResumeData* resume, const ResumeTarget& target,
             plan.use = ResumeUse::other_torrent;
         } else if (resume->verified.size() != target.num_pieces || resume->files.size() != files.size()) {
             plan.use = ResumeUse::other_layout;
+        } else if (!resume->unflushed_boot.empty() && resume->unflushed_boot != boot) {
+            plan.use = ResumeUse::other_boot;
         } else {
             plan.use = ResumeUse::used;
         }

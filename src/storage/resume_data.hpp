@@ -5,7 +5,11 @@
 //
 // What is recorded: the info-hash, the verified pieces, and for every file of the torrent (pad files
 // included, in torrent order) whether it existed, its size and its mtime in nanoseconds, all taken when
-// the data of every recorded piece was already written (and is flushed before the file is saved).
+// the data of every recorded piece was already written. Either that data was flushed (fdatasync) before
+// the file was saved, or the record names the boot it was saved in (the kernel's boot_id): data written
+// but not flushed is safe in the page cache for as long as the machine runs, so such a record is trusted
+// only within that same boot. After a crash or power loss (a new boot) it is ignored and every piece
+// touching an existing file is hashed, which finds whatever reached the disk.
 //
 // The file, a bencoded dictionary (canonical: sorted keys, no trailing data):
 //   d 11:file-format 14:bitveil resume
@@ -14,6 +18,7 @@
 //     9:info-hash 20:<SHA-1 of the info dictionary>
 //     10:num-pieces i<N>e
 //     6:pieces <ceil(N/8) bytes: piece 0 is the high bit of byte 0, as in the wire BITFIELD; spare bits 0>
+//     14:unflushed-boot <boot_id>   -- optional: the data was not flushed; valid only in this boot
 //   e
 //
 // Trust rule (plan_resume). A file "matches" when it exists now with the recorded size and mtime: nothing
@@ -55,6 +60,7 @@ struct ResumeData {
     crypto::Sha1Digest info_hash{};
     Bitfield verified;             // size() is the torrent's piece count
     std::vector<FileStamp> files;  // one per file of the torrent, pad files included, in torrent order
+    std::string unflushed_boot;    // empty: the data was flushed before the record was saved
     friend bool operator==(const ResumeData&, const ResumeData&) = default;
 };
 
@@ -98,6 +104,7 @@ enum class ResumeUse : std::uint8_t {
     used,           // matching files are trusted, the others hashed
     other_torrent,  // recorded for another info-hash: ignored
     other_layout,   // another piece count or file count: ignored
+    other_boot,     // saved unflushed before the machine restarted: ignored
 };
 const char* resume_use_name(ResumeUse use) noexcept;
 
@@ -111,7 +118,8 @@ struct ResumePlan {
 };
 
 // `on_disk` has one entry per target file (missing entries count as absent files). `resume` may be null.
+// `boot` is the current boot_id (empty when unknown: then no unflushed record is trusted).
 ResumePlan plan_resume(const ResumeData* resume, const ResumeTarget& target,
-                       std::span<const FileStamp> on_disk);
+                       std::span<const FileStamp> on_disk, std::string_view boot);
 
 }  // namespace bt::storage

@@ -1,5 +1,7 @@
 #include "storage/resume_store.hpp"
 
+#include <fstream>
+
 #include "core/hex.hpp"
 #include "storage/atomic_file.hpp"
 
@@ -47,7 +49,17 @@ LoadedResume load_resume(const std::string& path, std::uint32_t num_pieces, std:
 
 Result<void, StorageError> save_resume(const std::string& path, const ResumeData& data) {
     if (auto made = ensure_directory(parent_of(path)); !made) return made;
-    return write_file_atomic(path, encode_resume(data));
+    // A record of unflushed data is void after a crash of the machine anyway (resume_data.hpp), so it
+    // need not outlive one, and skipping the fsync spares a flush of everything the disk holds.
+    const auto durability = data.unflushed_boot.empty() ? Durability::machine : Durability::process;
+    return write_file_atomic(path, encode_resume(data), durability);
+}
+
+std::string current_boot_id() {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string id;
+    if (!std::getline(in, id) || id.size() > 64) return {};
+    return id;
 }
 
 std::vector<FileStamp> to_stamps(const std::vector<FileStatus>& status) {

@@ -31,8 +31,13 @@ struct LoadedResume {
 // removes temporary files a killed save left behind.
 LoadedResume load_resume(const std::string& path, std::uint32_t num_pieces, std::size_t num_files);
 
-// Creates the folder when needed and replaces the file atomically (atomic_file.hpp).
+// Creates the folder when needed and replaces the file atomically (atomic_file.hpp); durably (fsync) unless
+// the record is of unflushed data.
 Result<void, StorageError> save_resume(const std::string& path, const ResumeData& data);
+
+// This boot's id (/proc/sys/kernel/random/boot_id): it changes at every start of the machine, so a record
+// saved without flushing the data names it (resume_data.hpp). Empty when it cannot be read.
+std::string current_boot_id();
 
 // FileStorage::file_status() as stamps (a file that could not be stat'ed counts as absent).
 std::vector<FileStamp> to_stamps(const std::vector<FileStatus>& status);

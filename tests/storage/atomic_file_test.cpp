@@ -46,6 +46,14 @@ TEST(AtomicFile, ReplacesExistingContentWhole) {
     EXPECT_EQ(entries(d.path()), 1u);
 }
 
+TEST(AtomicFile, WithoutFsyncTheReplacementIsStillWholeAndLeavesNoTemporary) {
+    TempDir d;
+    ASSERT_TRUE(write_file_atomic(d / "a", std::string(10000, 'x'), Durability::process));
+    ASSERT_TRUE(write_file_atomic(d / "a", "short", Durability::process));
+    EXPECT_EQ(slurp(d / "a"), "short");
+    EXPECT_EQ(entries(d.path()), 1u);
+}
+
 TEST(AtomicFile, MissingFolderFailsWithoutCreatingAnything) {
     TempDir d;
     auto r = write_file_atomic(d / "no/a", "x");
@@ -73,10 +81,12 @@ TEST(AtomicFile, FullDiskKeepsTheOldContentAndRemovesTheTemporary) {
         const std::string block(4096, 'f');
         for (int i = 0; i < 64 && filler; ++i) filler.write(block.data(), block.size());
     }
-    auto r = write_file_atomic(d / "a", std::string(32 * 1024, 'n'));
-    ASSERT_FALSE(r) << "a full 64 KiB tmpfs took 32 KiB more";
-    EXPECT_TRUE(r.error().is_disk_full()) << r.error().message();
-    EXPECT_EQ(slurp(d / "a"), "old");
+    for (const auto durability : {Durability::machine, Durability::process}) {
+        auto r = write_file_atomic(d / "a", std::string(32 * 1024, 'n'), durability);
+        ASSERT_FALSE(r) << "a full 64 KiB tmpfs took 32 KiB more";
+        EXPECT_TRUE(r.error().is_disk_full()) << r.error().message();
+        EXPECT_EQ(slurp(d / "a"), "old");
+    }
     EXPECT_EQ(entries(d.path()), 2u);  // a and filler
 }
 

@@ -70,6 +70,9 @@ TEST(ResumeData, RoundTripsThroughDecode) {
         all.verified = Bitfield(17, true);
         all.files = {stamp(1 << 30, 0)};
         v.push_back(all);
+        ResumeData unflushed = sample();
+        unflushed.unflushed_boot = "5d1c3e0a-93b2-4f7e-8a51-0c6f2d9b7e14";
+        v.push_back(unflushed);
         return v;
     }();
     for (const auto& d : cases) {
@@ -77,6 +80,14 @@ TEST(ResumeData, RoundTripsThroughDecode) {
         ASSERT_TRUE(decoded) << decoded.error().message();
         EXPECT_EQ(*decoded, d);
     }
+}
+
+TEST(ResumeData, AnUnflushedRecordNamesItsBootLast) {
+    ResumeData d = sample();
+    d.unflushed_boot = "boot-a";
+    const std::string text = encode_resume(d);
+    EXPECT_TRUE(text.ends_with("14:unflushed-boot6:boot-ae")) << text;
+    EXPECT_TRUE(bencode::decode(text)) << "must be strict bencode";
 }
 
 TEST(ResumeData, UnknownKeysAreIgnored) {
@@ -180,6 +191,17 @@ TEST(ResumeData, RejectsBadDocumentsWithAClearError) {
     }
 }
 
+TEST(ResumeData, AnUnflushedBootThatIsNoIdIsRejected) {
+    for (const std::string& value : std::vector<std::string>{"i1e", "0:", "65:" + std::string(65, 'b')}) {
+        std::string text = encode_resume(sample());
+        text.insert(text.size() - 1, "14:unflushed-boot" + value);
+        auto decoded = decode_resume(text);
+        ASSERT_FALSE(decoded) << value;
+        EXPECT_EQ(decoded.error().code, ResumeErrc::invalid_field) << value;
+        EXPECT_NE(decoded.error().message().find("unflushed-boot"), std::string::npos) << value;
+    }
+}
+
 TEST(ResumeData, EveryTruncationOfAValidFileIsRejected) {
     const std::string full = encode_resume(sample());
     for (std::size_t n = 0; n < full.size(); ++n) {
@@ -263,6 +285,13 @@ ResumeData resume_for(const std::string& verified, std::vector<FileStamp> files,
     d.files = std::move(files);
     return d;
 }
+
+ResumeData unflushed_in(std::string boot, ResumeData d) {
+    d.unflushed_boot = std::move(boot);
+    return d;
+}
+
+constexpr const char* kThisBoot = "boot-a";
 
 TEST(PlanResume, TrustsOnlyPiecesWhoseFilesAreUnchanged) {
     const auto changed_b = std::vector<FileStamp>{stamp(6, 100), stamp(6, 201), stamp(4, 300)};
@@ -397,6 +426,22 @@ TEST(PlanResume, TrustsOnlyPiecesWhoseFilesAreUnchanged) {
          "00",
          "11",
          {0, 3}},
+        {"unflushed in this boot: trusted like a flushed record",
+         kAbc,
+         unflushed_in(kThisBoot, resume_for("1111", kAbcOnDisk)),
+         kAbcOnDisk,
+         ResumeUse::used,
+         "1111",
+         "0000",
+         {}},
+        {"unflushed before the machine restarted: hash everything",
+         kAbc,
+         unflushed_in("boot-b", resume_for("1111", kAbcOnDisk)),
+         kAbcOnDisk,
+         ResumeUse::other_boot,
+         "0000",
+         "1111",
+         {0, 1, 2}},
         {"missing on-disk entries count as absent",
          kAbc,
          resume_for("1111", kAbcOnDisk),
@@ -413,7 +458,7 @@ TEST(PlanResume, TrustsOnlyPiecesWhoseFilesAreUnchanged) {
         target.piece_length = 4;
         target.num_pieces = static_cast<std::uint32_t>(c.trusted.size());
         target.files = files;
-        const auto plan = plan_resume(c.resume ? &*c.resume : nullptr, target, c.on_disk);
+        const auto plan = plan_resume(c.resume ? &*c.resume : nullptr, target, c.on_disk, kThisBoot);
         EXPECT_EQ(plan.use, c.use) << c.name;
         EXPECT_EQ(pattern(plan.trusted), c.trusted) << c.name;
         EXPECT_EQ(pattern(plan.recheck), c.recheck) << c.name;
@@ -421,6 +466,17 @@ TEST(PlanResume, TrustsOnlyPiecesWhoseFilesAreUnchanged) {
         for (auto f : plan.changed_files) changed.push_back(f.value);
         EXPECT_EQ(changed, c.changed) << c.name;
     }
+}
+
+TEST(PlanResume, AnUnknownBootTrustsNoUnflushedRecord) {
+    const auto files = make_files(kAbc);
+    const ResumeTarget target{hash_of(7), 4, 4, files};
+    const auto flushed = resume_for("1111", kAbcOnDisk);
+    EXPECT_EQ(plan_resume(&flushed, target, kAbcOnDisk, "").use, ResumeUse::used);
+    const auto unflushed = unflushed_in(kThisBoot, flushed);
+    const auto plan = plan_resume(&unflushed, target, kAbcOnDisk, "");
+    EXPECT_EQ(plan.use, ResumeUse::other_boot);
+    EXPECT_EQ(pattern(plan.recheck), "1111");
 }
 
 TEST(PlanResume, TrustedAndRecheckedNeverOverlap) {
@@ -436,7 +492,7 @@ TEST(PlanResume, TrustedAndRecheckedNeverOverlap) {
                 if (changed >> f & 1) now[f].mtime_ns += 1;
             }
             const auto resume = resume_for(v, kAbcOnDisk);
-            const auto plan = plan_resume(&resume, target, now);
+            const auto plan = plan_resume(&resume, target, now, kThisBoot);
             for (std::uint32_t p = 0; p < 4; ++p) {
                 const PieceIndex piece{p};
                 EXPECT_FALSE(plan.trusted.test(piece) && plan.recheck.test(piece));
