@@ -218,6 +218,20 @@ def clean_restart(lab):
     st = run5.finish(30)
     check(st["payload_downloaded"] == 0, f"a complete download fetched {st['payload_downloaded']} bytes")
 
+    # Seeding, nothing more is written, so the data is flushed and the record made durable (no boot in it).
+    # Start from a record of unflushed data in this boot, as a download that just finished leaves it.
+    with open(resume_file, "rb") as fh:
+        record = fh.read()
+    if not record.endswith(tail):
+        with open(resume_file, "wb") as fh:
+            fh.write(record[:-1] + tail)
+    run6 = lab.bitveil("bitveil", "download", tor, dl, peers=[peer], extra=["--seed-time", "3"])
+    check(resume_line(run6) == (tor.num_pieces, 0, 0, 0), "a record of unflushed data from this boot was not trusted")
+    run6.finish(60)
+    with open(resume_file, "rb") as fh:
+        record = fh.read()
+    check(b"unflushed-boot" not in record, f"after 3 s of seeding the record still names a boot: {record[-80:]!r}")
+
 
 # ---------------------------------------------------------------------------------------------------
 # disk_full: a private mount namespace for this process (and its children), so the tmpfs never shows
