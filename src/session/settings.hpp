@@ -53,7 +53,8 @@ struct Settings {
     bool direct_writes = true;
     // Resume data (storage/resume_data.hpp) is saved at most this often while pieces get verified, and at
     // stop. After a crash, pieces verified since the last save are found again by hashing the files that
-    // changed, so the interval bounds only how much is rechecked, not what is lost.
+    // changed, so the interval bounds only how much is rechecked, not what is lost. Saves while
+    // downloading do not flush the data (the record names the boot); the first save while seeding does.
     std::chrono::seconds resume_save_interval{5};
     std::string user_agent = "bitveil/0.1.0";
 };

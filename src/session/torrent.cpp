@@ -630,7 +630,7 @@ asio::awaitable<void> Torrent::save_resume_data(bool flush_data) {
             if (flush) {
                 if (auto flushed = storage_->flush(); !flushed) return fail(describe(flushed.error()));
             }
-            // 3. Replace the resume file atomically (temporary file, fsync, rename, fsync the folder).
+            // 3. Replace the resume file atomically (temporary file, rename; fsync'ed only after a flush).
             if (auto written = storage::save_resume(resume_path_, data); !written)
                 return fail(describe(written.error()));
             return {};
@@ -743,9 +743,8 @@ asio::awaitable<void> Torrent::stop() {
     announce_timer_.cancel();
     for (auto& p : std::vector(peers_)) p->close("shutting down");
     if (announced_started_) co_await announce(tracker::Event::stopped, settings().stop_announce_timeout);
-    // The final resume save, after the one in flight if any (unflushed: exit need not wait for the disk,
-    // and the record names this boot, see on_finished). Also after an error such as
-    // a full disk: the pieces verified so far are recorded if the disk still has room for the small file.
+    // The final resume save, after the one in flight if any; unflushed, like on_finished's. Also after an
+    // error such as a full disk: the pieces verified so far are recorded if the disk still has room for it.
     // Pieces still being hashed and written are waited for (they take milliseconds), so that a clean stop
     // records every piece whose data reached the disk and the next start has nothing to hash.
     asio::steady_timer wait(session_.io());
