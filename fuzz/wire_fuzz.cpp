@@ -3,7 +3,9 @@
 // prepare/commit. Oracles:
 //   - every decoded message re-encodes to exactly its frame, and frames tile the stream from its start;
 //   - the stream split at the chosen point gives the same frames and final state as the whole stream;
-//   - after NeedMore, the reader holds exactly the undecoded tail; its buffer stays within the bound.
+//   - after NeedMore, the reader holds exactly the undecoded tail; its buffer stays within the bound;
+//   - encrypted (with a decryptor; the part before the split fed in plaintext, the rest encrypted in
+//     chunks, every other PIECE block taken): the same frames and error as the plaintext stream.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -101,6 +103,63 @@ Outcome run(std::span<const std::uint8_t> stream, std::size_t split, const Confi
     return out;
 }
 
+// A position-dependent keystream: a byte decrypted twice or skipped shows in every frame after it.
+struct ToyKeystream {
+    std::uint64_t position = 0;
+    void apply(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {
+        for (std::size_t i = 0; i < in.size(); ++i, ++position) {
+            out[i] = static_cast<std::uint8_t>(in[i] ^ (position * 167 + (position >> 8) * 13 + 91));
+        }
+    }
+};
+
+Outcome run_encrypted(std::span<const std::uint8_t> stream, std::size_t split, const Config& config) {
+    Bytes wire(stream.begin(), stream.end());
+    ToyKeystream sender;
+    ToyKeystream receiver;
+    sender.apply(std::span(wire).subspan(split), std::span(wire).subspan(split));
+    MessageReader reader(config.num_pieces, config.max_extended);
+    Outcome out;
+    std::size_t pieces = 0;
+    auto drain_taking = [&] {
+        for (;;) {
+            auto item = reader.next();
+            if (!item) {
+                out.error = item.error();
+                return;
+            }
+            if (std::holds_alternative<NeedMore>(*item)) return;
+            const auto frame = reader.last_frame();
+            Bytes plain(stream.begin() + static_cast<std::ptrdiff_t>(out.consumed),
+                        stream.begin() + static_cast<std::ptrdiff_t>(out.consumed + frame.size()));
+            const auto* m = std::get_if<Message>(&*item);
+            const auto* piece = m != nullptr ? std::get_if<bt::wire::Piece>(m) : nullptr;
+            if (piece == nullptr) {
+                check(std::equal(frame.begin(), frame.end(), plain.begin(), plain.end()));
+            } else if (pieces++ % 2 == 0) {
+                Bytes block(piece->block.size());
+                reader.take_block(block);
+                check(bt::wire::to_bytes(bt::wire::Piece{piece->index, piece->begin, block}) == plain);
+            }
+            out.frames.push_back(std::move(plain));
+            out.consumed += frame.size();
+        }
+    };
+    reader.feed(stream.first(split));
+    drain_taking();
+    reader.set_decryptor(
+        [&](std::span<const std::uint8_t> in, std::span<std::uint8_t> to) { receiver.apply(in, to); });
+    for (std::size_t from = split; from < wire.size() && !out.error;) {
+        const std::size_t n = std::min<std::size_t>(wire.size() - from, 1 + (from * 7919) % 4096);
+        auto space = reader.prepare(n);
+        std::copy_n(wire.begin() + static_cast<std::ptrdiff_t>(from), n, space.begin());
+        reader.commit(n);
+        from += n;
+        drain_taking();
+    }
+    return out;
+}
+
 // Returns the bytes after the handshake, or nullopt if the handshake is refused or incomplete.
 std::optional<std::span<const std::uint8_t>> skip_handshake(std::span<const std::uint8_t> in,
                                                             std::size_t split) {
@@ -140,5 +199,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const Outcome split_run = run(stream, split, config);
     const Outcome whole_run = run(stream, stream.size(), config);
     check(split_run == whole_run);
+    const Outcome encrypted_run = run_encrypted(stream, split, config);
+    check(encrypted_run.frames == whole_run.frames && encrypted_run.error == whole_run.error);
     return 0;
 }

@@ -315,8 +315,14 @@ asio::awaitable<void> PeerConnection::uploader() {
 asio::awaitable<void> PeerConnection::reader() {
     auto self = shared_from_this();
     if (!leftover_.empty()) {
-        reader_.feed(leftover_);
+        reader_.feed(leftover_);  // the handshake decrypted it already
         leftover_.clear();
+    }
+    if (transport_.cipher.is_encrypted()) {
+        // Decrypted as the reader parses it: block payloads go straight into their piece buffers.
+        reader_.set_decryptor([this](std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {
+            transport_.cipher.decrypt(in, out);
+        });
     }
     while (!closed_) {
         for (;;) {
@@ -344,7 +350,6 @@ asio::awaitable<void> PeerConnection::reader() {
             close(ec == asio::error::eof ? "closed by peer" : "read: " + ec.message());
             co_return;
         }
-        transport_.cipher.decrypt(std::span<std::uint8_t>(buffer.data(), n));
         reader_.commit(n);
         last_receive_ = Clock::now();
     }
@@ -494,7 +499,7 @@ bool PeerConnection::on_piece(const wire::Piece& piece) {
         last_block_ = Clock::now();
         snubbed_ = false;
     }
-    torrent_.on_block(*this, block, piece.block);
+    torrent_.on_block(*this, block, [this](std::span<std::uint8_t> out) { reader_.take_block(out); });
     if (closed_) return false;
     request_more();
     return !closed_;

@@ -428,7 +428,7 @@ PeerConnection* Torrent::find_peer(swarm::PeerId id) {
     return nullptr;
 }
 
-void Torrent::on_block(PeerConnection& peer, const swarm::Block& block, std::span<const std::uint8_t> data) {
+void Torrent::on_block(PeerConnection& peer, const swarm::Block& block, const BlockWriter& write_to) {
     const auto result = picker_->on_block_received(peer.id(), block);
     switch (result.status) {
         case swarm::BlockStatus::accepted: {
@@ -437,7 +437,7 @@ void Torrent::on_block(PeerConnection& peer, const swarm::Block& block, std::spa
                 const auto size = picker_->piece_size(block.piece);
                 buffer = piece_buffers_.take(size, storage_->direct_write_shift(block.piece, size));
             }
-            std::copy(data.begin(), data.end(), buffer.bytes().begin() + block.begin);
+            write_to(buffer.bytes().subspan(block.begin, block.length));
             break;
         }
         case swarm::BlockStatus::invalid:
