@@ -16,20 +16,38 @@
 
 namespace bt::net {
 
+namespace detail {
+// The completion signature for a function returning R: void(R), or void() when it returns nothing.
+template <class R>
+struct Completion {
+    using type = void(R);
+};
+template <>
+struct Completion<void> {
+    using type = void();
+};
+}  // namespace detail
+
 template <class Executor, class Fn>
-requires(!std::is_void_v<std::invoke_result_t<Fn&>>) asio::awaitable<std::invoke_result_t<Fn&>> run_on(
-    Executor pool, Fn fn) {
+asio::awaitable<std::invoke_result_t<Fn&>> run_on(Executor pool, Fn fn) {
     using R = std::invoke_result_t<Fn&>;
-    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(R)>(
+    co_return co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                            typename detail::Completion<R>::type>(
         [pool](auto handler, Fn work_fn) {
             auto work = asio::make_work_guard(asio::get_associated_executor(handler));
             asio::post(pool, [handler = std::move(handler), work = std::move(work),
                               work_fn = std::move(work_fn)]() mutable {
-                R result = work_fn();
                 auto executor = work.get_executor();
-                asio::post(executor, [handler = std::move(handler), result = std::move(result)]() mutable {
-                    std::move(handler)(std::move(result));
-                });
+                if constexpr (std::is_void_v<R>) {
+                    work_fn();
+                    asio::post(executor, [handler = std::move(handler)]() mutable { std::move(handler)(); });
+                } else {
+                    R result = work_fn();
+                    asio::post(executor,
+                               [handler = std::move(handler), result = std::move(result)]() mutable {
+                                   std::move(handler)(std::move(result));
+                               });
+                }
             });
         },
         asio::use_awaitable, std::move(fn));

@@ -754,10 +754,7 @@ asio::awaitable<void> Torrent::stop() {
     }
     // Nothing to record when nothing changed since the last save (or since a start with nothing on disk).
     if (resume_ready_ && resume_dirty_) co_await save_resume_data(false);
-    co_await net::run_on(session_.disk_pool().get_executor(), [this] {
-        storage_->close_all();
-        return true;  // run_on needs a value
-    });
+    co_await net::run_on(session_.disk_pool().get_executor(), [this] { storage_->close_all(); });
     if (state_ != TorrentState::error) set_state(TorrentState::stopped);
 }
 

@@ -163,9 +163,10 @@ Result<ResumeData, ResumeError> decode_resume(std::string_view bytes, const Resu
         data.files.push_back(*stamp);
     }
     if (const auto* boot = top.find("unflushed-boot")) {
-        if (boot->as_string() == nullptr || boot->as_string()->empty() || boot->as_string()->size() > 64)
+        const auto* id = boot->as_string();
+        if (id == nullptr || id->empty() || id->size() > kMaxBootIdLength)
             return fail(error(ResumeErrc::invalid_field, "unflushed-boot: not a boot id"));
-        data.unflushed_boot = *boot->as_string();
+        data.unflushed_boot = *id;
     }
     return data;
 }

@@ -31,6 +31,7 @@
 // files since the record was taken, so those pieces are still as incomplete as they were.
 // Resume data for another info-hash, another piece count or another file count is not used at all:
 // every piece touching an existing file is hashed, as on a first start.
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -47,6 +48,8 @@ namespace bt::storage {
 
 inline constexpr std::int64_t kResumeVersion = 1;
 inline constexpr std::string_view kResumeFormat = "bitveil resume";
+// A boot id is a 36-character UUID; anything longer than this is not one.
+inline constexpr std::size_t kMaxBootIdLength = 64;
 
 // One data file as seen on disk (now, or when resume data was recorded).
 struct FileStamp {

@@ -58,7 +58,7 @@ Result<void, StorageError> save_resume(const std::string& path, const ResumeData
 std::string current_boot_id() {
     std::ifstream in("/proc/sys/kernel/random/boot_id");
     std::string id;
-    if (!std::getline(in, id) || id.size() > 64) return {};
+    if (!std::getline(in, id) || id.size() > kMaxBootIdLength) return {};
     return id;
 }
 

@@ -192,7 +192,9 @@ TEST(ResumeData, RejectsBadDocumentsWithAClearError) {
 }
 
 TEST(ResumeData, AnUnflushedBootThatIsNoIdIsRejected) {
-    for (const std::string& value : std::vector<std::string>{"i1e", "0:", "65:" + std::string(65, 'b')}) {
+    for (const std::string& value : std::vector<std::string>{
+             "i1e",
+             "0:", std::to_string(kMaxBootIdLength + 1) + ":" + std::string(kMaxBootIdLength + 1, 'b')}) {
         std::string text = encode_resume(sample());
         text.insert(text.size() - 1, "14:unflushed-boot" + value);
         auto decoded = decode_resume(text);
