@@ -219,9 +219,12 @@ void PeerConnection::update_interest() {
 
 void PeerConnection::request_more() {
     if (closed_ || peer_choking_ || !am_interested_ || torrent_.disk_backlogged()) return;
-    // Keep about two seconds of transfer in flight, so the pipe never runs dry between round trips.
+    // Keep about two seconds of transfer in flight, so the pipe never runs dry between round trips. What
+    // arrived so far this second is a lower bound of the rate: before the first tick it grows the queue
+    // with every block received, instead of holding it at the minimum for a whole second.
+    const auto rate = std::max(download_rate_, downloaded_this_tick_);
     const auto by_rate = static_cast<std::uint32_t>(
-        std::min<std::uint64_t>(download_rate_ * 2 / swarm::kDefaultBlockSize, kMaxRequestQueue));
+        std::min<std::uint64_t>(rate * 2 / swarm::kDefaultBlockSize, kMaxRequestQueue));
     // Never more than the peer says it queues without dropping (BEP 10 'reqq', 250 if it did not say).
     const std::uint32_t target =
         std::min(std::clamp(by_rate, kMinRequestQueue, kMaxRequestQueue), extensions_.request_queue());
