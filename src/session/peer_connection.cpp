@@ -10,6 +10,7 @@
 #include "core/log.hpp"
 #include "session/session.hpp"
 #include "session/torrent.hpp"
+#include "swarm/request_queue.hpp"
 
 namespace bt::session {
 
@@ -42,8 +43,6 @@ constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 64 * 1024;
 // Uploads pause while this much is queued for the socket: bounds memory per peer.
 constexpr std::size_t kMaxSendBuffer = 1024 * 1024;
-constexpr std::uint32_t kMinRequestQueue = 16;
-constexpr std::uint32_t kMaxRequestQueue = 500;
 constexpr std::size_t kMaxReleasedRemembered = 2048;
 // Requests that come to nothing, each costing the peer a token: a REQUEST we drop (we choke the peer, or
 // its queue is full) and every CANCEL. An honest peer loses at most one pipeline of requests per choke
@@ -219,24 +218,13 @@ void PeerConnection::update_interest() {
 
 void PeerConnection::request_more() {
     if (closed_ || peer_choking_ || !am_interested_ || torrent_.disk_backlogged()) return;
-    // Keep about two seconds of transfer in flight, so the pipe never runs dry between round trips. What
-    // arrived so far this second is a lower bound of the rate: before the first tick it grows the queue
-    // with every block received, instead of holding it at the minimum for a whole second.
-    const auto rate = std::max(download_rate_, downloaded_this_tick_);
-    const auto by_rate = static_cast<std::uint32_t>(
-        std::min<std::uint64_t>(rate * 2 / swarm::kDefaultBlockSize, kMaxRequestQueue));
-    // Never more than the peer says it queues without dropping (BEP 10 'reqq', 250 if it did not say).
-    const std::uint32_t target =
-        std::min(std::clamp(by_rate, kMinRequestQueue, kMaxRequestQueue), extensions_.request_queue());
-    // Top up in batches of an eighth of the queue rather than one request per block received: one send
-    // carries many requests (strace, 1 GiB: 16 K sends of ~4 requests each, every one also running the
-    // loopback peer's receive path in our time slice).
     // The torrent's budget (Settings::max_requests_in_flight) bounds the memory of pieces in progress
     // however many peers there are; a peer that finds it spent asks again when its next block arrives.
-    const auto in_flight = static_cast<std::uint32_t>(outstanding_.size());
-    const std::uint32_t budget = torrent_.request_budget();
-    const std::uint32_t wanted = std::min(in_flight >= target ? 0 : target - in_flight, budget);
-    if (wanted == 0 || (in_flight > 0 && wanted < std::max(target / 8, 1u))) return;
+    const auto target =
+        swarm::request_queue_target(download_rate_, downloaded_this_tick_, extensions_.request_queue());
+    const auto wanted = swarm::requests_to_send(target, static_cast<std::uint32_t>(outstanding_.size()),
+                                                torrent_.request_budget());
+    if (wanted == 0) return;
     if (outstanding_.empty()) last_block_ = Clock::now();
     const auto blocks = torrent_.picker().pick(id_, peer_has_, wanted);
     for (const auto& block : blocks) {
