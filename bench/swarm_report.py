@@ -101,7 +101,8 @@ def markdown(summaries, ratio_rows, rc4_floor=None):
         if rc4_floor:
             lines.append("")
             lines.append(f"openssl floor: one RC4 pass + one SHA-1 pass = {rc4_floor:.2f} CPU s/GiB "
-                         "(`openssl speed -evp rc4` / `-evp sha1` on 1 MiB buffers: the medians above, measured in the same run).")
+                         "(`openssl speed -evp rc4` / `-evp sha1` on 1 MiB buffers: the medians above, measured in "
+                         "the same run).")
     return "\n".join(lines)
 
 
