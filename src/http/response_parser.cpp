@@ -1,0 +1,322 @@
+#include "http/response_parser.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace bt::http {
+
+namespace {
+
+// A chunk-size line ("1a2b;name=value"): more is not a real server.
+constexpr std::size_t kMaxChunkLine = 1024;
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// A server's text in an error line: printable, short.
+std::string quoted(std::string_view s) {
+    std::string out;
+    for (const char c : s.substr(0, 40)) {
+        const auto byte = static_cast<unsigned char>(c);
+        out += byte >= 0x20 && byte < 0x7f ? c : '?';
+    }
+    return "\"" + out + (s.size() > 40 ? "...\"" : "\"");
+}
+
+// RFC 9110 token characters (header names).
+bool is_token(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return std::isalnum(byte) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    });
+}
+
+std::optional<std::uint64_t> parse_decimal(std::string_view s) {
+    if (s.empty() || s.size() > 18) return std::nullopt;
+    std::uint64_t value = 0;
+    for (const char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return value;
+}
+
+// Splits "a, b ,c" into trimmed, lower-cased items; empty items are dropped (RFC 9110 section 5.6.1).
+template <typename F>
+void for_each_item(std::string_view list, F&& f) {
+    while (!list.empty()) {
+        const std::size_t comma = std::min(list.find(','), list.size());
+        if (const auto item = trim(list.substr(0, comma)); !item.empty()) f(lower(item));
+        list.remove_prefix(std::min(comma + 1, list.size()));
+    }
+}
+
+// The next line of `text` without its LF and an optional CR before it; advances `text`.
+std::string_view next_line(std::string_view& text) {
+    const std::size_t lf = std::min(text.find('\n'), text.size());
+    std::string_view line = text.substr(0, lf);
+    text.remove_prefix(std::min(lf + 1, text.size()));
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    return line;
+}
+
+// Where the head ends in `s` (just past its empty line), searching from `from`; npos if not yet.
+std::size_t end_of_head(std::string_view s, std::size_t from) {
+    for (std::size_t lf = s.find('\n', from); lf != std::string_view::npos; lf = s.find('\n', lf + 1)) {
+        if (lf + 1 < s.size() && s[lf + 1] == '\n') return lf + 2;
+        if (lf + 2 < s.size() && s[lf + 1] == '\r' && s[lf + 2] == '\n') return lf + 3;
+    }
+    return std::string_view::npos;
+}
+
+}  // namespace
+
+ResponseParser::ResponseParser(ResponseLimits limits) : limits_(limits) {}
+
+ResponseParser::State ResponseParser::fail(std::string why) {
+    error_ = std::move(why);
+    body_.clear();
+    pending_.clear();
+    state_ = State::failed;
+    return state_;
+}
+
+ResponseParser::State ResponseParser::complete() {
+    pending_.clear();
+    state_ = State::complete;
+    return state_;
+}
+
+ResponseParser::State ResponseParser::feed(std::string_view bytes) {
+    std::string carry;  // bytes that followed a head, parsed next
+    while (state_ == State::need_more && (!bytes.empty() || phase_ == Phase::head_ready)) {
+        switch (phase_) {
+            case Phase::head: {
+                const std::size_t searched = pending_.size() >= 2 ? pending_.size() - 2 : 0;
+                pending_.append(bytes);
+                bytes = {};
+                const std::size_t end = end_of_head(pending_, searched);
+                if (end == std::string::npos ? pending_.size() > limits_.max_head : end > limits_.max_head)
+                    return fail("response header larger than " + std::to_string(limits_.max_head) + " bytes");
+                if (end == std::string::npos) return state_;
+                carry = pending_.substr(end);
+                pending_.resize(end);
+                phase_ = Phase::head_ready;
+                break;
+            }
+            case Phase::head_ready: {
+                const std::string head = std::move(pending_);
+                pending_.clear();
+                bytes = carry;
+                if (parse_head(head) == State::failed) return state_;
+                break;
+            }
+            case Phase::body_length: {
+                const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, bytes.size()));
+                body_.append(bytes.substr(0, n));
+                bytes = {};
+                remaining_ -= n;
+                if (remaining_ == 0) return complete();
+                break;
+            }
+            case Phase::body_until_close:
+                if (!append_body(bytes)) return state_;
+                bytes = {};
+                break;
+            case Phase::chunk_size:
+            case Phase::chunk_data_end:
+            case Phase::trailers: {
+                std::optional<std::string_view> line = take_line(bytes);
+                if (!line) return state_;
+                if (step_line(*line) == State::failed) return state_;
+                break;
+            }
+            case Phase::chunk_data: {
+                const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, bytes.size()));
+                if (!append_body(bytes.substr(0, n))) return state_;
+                bytes.remove_prefix(n);
+                remaining_ -= n;
+                if (remaining_ == 0) phase_ = Phase::chunk_data_end;
+                break;
+            }
+        }
+    }
+    return state_;
+}
+
+ResponseParser::State ResponseParser::finish() {
+    if (state_ != State::need_more) return state_;
+    if (phase_ == Phase::body_until_close) return complete();
+    if (phase_ == Phase::head && pending_.empty()) return fail("connection closed without a response");
+    if (phase_ == Phase::head) return fail("connection closed in the middle of the response header");
+    return fail("connection closed before the whole body arrived");
+}
+
+std::optional<std::string_view> ResponseParser::take_line(std::string_view& bytes) {
+    const std::size_t lf = bytes.find('\n');
+    const std::size_t n = std::min(lf, bytes.size());
+    const std::size_t limit = phase_ == Phase::trailers ? limits_.max_head : kMaxChunkLine;
+    if (pending_.size() + n > limit) {
+        fail(phase_ == Phase::trailers ? "trailer larger than " + std::to_string(limit) + " bytes"
+                                       : std::string("malformed chunked body (line too long)"));
+        return std::nullopt;
+    }
+    pending_.append(bytes.substr(0, n));
+    if (lf == std::string_view::npos) {
+        bytes = {};
+        return std::nullopt;
+    }
+    bytes.remove_prefix(lf + 1);
+    line_ = std::move(pending_);
+    pending_.clear();
+    if (line_.ends_with('\r')) line_.pop_back();
+    return std::string_view(line_);
+}
+
+ResponseParser::State ResponseParser::step_line(std::string_view line) {
+    switch (phase_) {
+        case Phase::chunk_size: {
+            const std::string_view digits = trim(line.substr(0, std::min(line.find(';'), line.size())));
+            if (digits.empty() || digits.size() > 15)
+                return fail("malformed chunked body (chunk size " + quoted(digits) + ")");
+            std::uint64_t size = 0;
+            for (const char c : digits) {
+                const auto byte = static_cast<unsigned char>(c);
+                if (!std::isxdigit(byte))
+                    return fail("malformed chunked body (chunk size " + quoted(digits) + ")");
+                size = size * 16 + static_cast<std::uint64_t>(
+                                       std::isdigit(byte) ? c - '0' : std::tolower(byte) - 'a' + 10);
+            }
+            if (size > limits_.max_body - body_.size()) return too_large();
+            remaining_ = size;
+            phase_ = size == 0 ? Phase::trailers : Phase::chunk_data;
+            trailer_bytes_ = 0;
+            return state_;
+        }
+        case Phase::chunk_data_end:
+            if (!line.empty()) return fail("malformed chunked body (no line end after a chunk)");
+            phase_ = Phase::chunk_size;
+            return state_;
+        case Phase::trailers:
+            if (line.empty()) return complete();
+            trailer_bytes_ += line.size() + 2;
+            if (trailer_bytes_ > limits_.max_head)
+                return fail("trailer larger than " + std::to_string(limits_.max_head) + " bytes");
+            return state_;
+        default:
+            return state_;
+    }
+}
+
+ResponseParser::State ResponseParser::too_large() {
+    return fail("response larger than " + std::to_string(limits_.max_body) + " bytes");
+}
+
+bool ResponseParser::append_body(std::string_view bytes) {
+    if (bytes.size() > limits_.max_body - body_.size()) {
+        too_large();
+        return false;
+    }
+    body_.append(bytes);
+    return true;
+}
+
+ResponseParser::State ResponseParser::parse_head(std::string_view head) {
+    const std::string_view status_line = next_line(head);
+    // "HTTP/1.x NNN[ reason]"
+    if (status_line.size() < 12 || !status_line.starts_with("HTTP/1.") ||
+        !std::isdigit(static_cast<unsigned char>(status_line[7])) || status_line[8] != ' ' ||
+        (status_line.size() > 12 && status_line[12] != ' '))
+        return fail("not an HTTP/1.x response (" + quoted(status_line) + ")");
+    const auto status = parse_decimal(status_line.substr(9, 3));
+    if (!status || *status < 100 || *status > 599)
+        return fail("not an HTTP/1.x response (" + quoted(status_line) + ")");
+
+    // Name (lower case) and value of each header; a line that starts with a space or tab continues the
+    // previous header's value (obsolete line folding, which RFC 9112 section 5.2 has clients unfold).
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (std::string_view line = next_line(head); !line.empty(); line = next_line(head)) {
+        if (line.front() == ' ' || line.front() == '\t') {
+            if (headers.empty()) return fail("malformed header line " + quoted(line));
+            headers.back().second += ' ';
+            headers.back().second += trim(line);
+            continue;
+        }
+        const std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos || !is_token(line.substr(0, colon)))
+            return fail("malformed header line " + quoted(line));
+        headers.emplace_back(lower(line.substr(0, colon)), trim(line.substr(colon + 1)));
+    }
+
+    std::optional<std::uint64_t> content_length;
+    bool chunked = false;
+    std::string location;
+    for (const auto& [name, value] : headers) {
+        if (name == "content-length") {
+            std::optional<std::uint64_t> length;
+            bool bad = false;
+            for_each_item(value, [&](const std::string& item) {
+                const auto v = parse_decimal(item);
+                if (!v || (length && *length != *v)) bad = true;
+                length = v;
+            });
+            if (bad || !length || (content_length && *content_length != *length))
+                return fail("invalid or conflicting Content-Length " + quoted(value));
+            content_length = length;
+        } else if (name == "transfer-encoding") {
+            std::string unsupported;
+            for_each_item(value, [&](const std::string& coding) {
+                if (coding == "chunked" && !chunked) {
+                    chunked = true;
+                } else if (coding != "identity" && unsupported.empty()) {
+                    unsupported = coding == "chunked" ? "chunked twice" : coding;
+                }
+            });
+            if (!unsupported.empty()) return fail("unsupported transfer coding " + quoted(unsupported));
+        } else if (name == "content-encoding") {
+            std::string unsupported;
+            for_each_item(value, [&](const std::string& coding) {
+                if (coding != "identity" && unsupported.empty()) unsupported = coding;
+            });
+            if (!unsupported.empty())
+                return fail("unsupported content coding " + quoted(unsupported) + " (none was asked for)");
+        } else if (name == "location") {
+            location = value;
+        }
+    }
+
+    if (*status < 200) {
+        if (*status == 101) return fail("the server switched protocols (101)");
+        phase_ = Phase::head;  // an interim response: the real one follows
+        return state_;
+    }
+    status_ = static_cast<int>(*status);
+    location_ = std::move(location);
+    if (status_ == 204 || status_ == 304) return complete();
+    if (chunked) {
+        phase_ = Phase::chunk_size;
+    } else if (content_length) {
+        if (*content_length > limits_.max_body) return too_large();
+        if (*content_length == 0) return complete();
+        body_.reserve(static_cast<std::size_t>(*content_length));
+        remaining_ = *content_length;
+        phase_ = Phase::body_length;
+    } else {
+        phase_ = Phase::body_until_close;
+    }
+    return state_;
+}
+
+}  // namespace bt::http
