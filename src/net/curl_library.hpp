@@ -1,8 +1,8 @@
 #pragma once
-// libcurl, loaded with dlopen the first time an HTTP(S) tracker is contacted. Linking it would map it and
+// libcurl, loaded with dlopen the first time it is needed: an https:// tracker, or a proxy set in the
+// environment (net/http_client.hpp; plain http:// has a client of its own). Linking it would map it and
 // the 30-odd libraries it depends on (gnutls, krb5, ldap, ssh2, ...) into every bitveil process: about
-// 6.5 MiB of resident memory, while a download from magnet links, UDP trackers, DHT or given peers
-// never uses it.
+// 6.5 MiB of resident memory, while most downloads never use it.
 #include <curl/curl.h>
 
 #include <string>

@@ -29,7 +29,7 @@ TEST(CurlLibrary, TheFirstHttpRequestLoadsIt) {
     HttpOptions options;
     options.timeout = std::chrono::seconds(5);
     // Port 1 on loopback: nothing listens, so the request fails fast, after libcurl has been loaded.
-    auto response = http_get_blocking("http://127.0.0.1:1/announce", options);
+    auto response = curl_get_blocking("http://127.0.0.1:1/announce", options);
     ASSERT_FALSE(response.has_value());
     EXPECT_EQ(response.error().find("libcurl"), std::string::npos) << response.error();
     EXPECT_TRUE(curl_library_loaded());
