@@ -1,5 +1,5 @@
-// libcurl is loaded on the first HTTP request, not at start-up (ctest runs each case in a process of its
-// own).
+// libcurl is loaded on the first request that goes through it, not at start-up (ctest runs each case in a
+// process of its own). Which requests do is net/http_client.hpp's business (tests/net/http_client_test.cpp).
 #include "net/curl_library.hpp"
 
 #include <gtest/gtest.h>
@@ -21,7 +21,7 @@ bool libcurl_mapped() {
 }
 
 TEST(CurlLibrary, IsNotMappedBeforeTheFirstHttpRequest) {
-    if (curl_library_loaded()) GTEST_SKIP() << "another case in this process made an HTTP request first";
+    if (curl_library_loaded()) GTEST_SKIP() << "another case in this process used libcurl first";
     EXPECT_FALSE(libcurl_mapped());
 }
 
