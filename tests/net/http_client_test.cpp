@@ -270,6 +270,20 @@ TEST(HttpClient, SpeaksIpv6) {
     EXPECT_NE(server->requests[0].find("\r\nHost: [::1]:"), std::string::npos) << server->requests[0];
 }
 
+TEST(HttpClient, ResolvesAHostName) {
+    // Where "localhost" also resolves to ::1, that address is refused (the server listens on 127.0.0.1)
+    // and the next one is tried.
+    asio::io_context io;
+    Server server(io);
+    server.responses = {response("200 OK", "by name")};
+    const auto port = std::to_string(server.acceptor.local_endpoint().port());
+    auto reply = get(io, &server, "http://localhost:" + port + "/announce");
+    ASSERT_TRUE(reply) << reply.error();
+    EXPECT_EQ(reply->body, "by name");
+    EXPECT_NE(server.requests[0].find("\r\nHost: localhost:" + port + "\r\n"), std::string::npos)
+        << server.requests[0];
+}
+
 TEST(HttpClient, HttpsGoesThroughLibcurl) {
     asio::io_context io;
     auto reply = get(io, nullptr, "https://127.0.0.1:1/announce");
