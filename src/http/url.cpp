@@ -114,11 +114,16 @@ bool has_scheme(std::string_view url, std::string_view scheme) {
                       [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
 }
 
+bool has_user_info(std::string_view url) {
+    const UrlParts parts = split(url);
+    return parts.has_authority && parts.authority.find('@') != std::string_view::npos;
+}
+
 std::optional<HttpUrl> parse_http_url(std::string_view url) {
     if (!has_scheme(url, "http") || !url.substr(5).starts_with("//")) return std::nullopt;
     const UrlParts parts = split(url);
     const std::string_view authority = parts.authority;
-    if (authority.find('@') != std::string_view::npos) return std::nullopt;
+    if (has_user_info(url)) return std::nullopt;
     HttpUrl out;
     std::string_view port_text;
     if (authority.starts_with('[')) {

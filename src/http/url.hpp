@@ -25,6 +25,9 @@ bool has_scheme(std::string_view url, std::string_view scheme);
 // URL with user information ("user:pass@"), an empty or malformed host, or a port outside 1-65535.
 std::optional<HttpUrl> parse_http_url(std::string_view url);
 
+// True when the URL's authority holds user information ("user:pass@host"), which parse_http_url refuses.
+bool has_user_info(std::string_view url);
+
 // RFC 3986 section 5: the absolute URL that `reference` (a redirect's Location) names, relative to the
 // absolute URL `base`. Handles absolute URLs, "//authority...", "/path", "?query" and relative paths
 // ("a/b", "../c", with dot segments removed); the reference's fragment is kept, the base's never.

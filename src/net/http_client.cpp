@@ -17,6 +17,7 @@
 #include "http/url.hpp"
 #include "net/curl_library.hpp"
 #include "net/offload.hpp"
+#include "net/resolve.hpp"
 
 namespace bt::net {
 
@@ -52,6 +53,9 @@ using Reply = Result<HttpResponse, std::string>;
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 // How often an exchange looks at HttpOptions::cancel.
 constexpr auto kCancelPoll = std::chrono::milliseconds(250);
+// How long a connection attempt may take before the next address of the host is tried: room for one
+// lost SYN (retransmitted after 1 s).
+constexpr auto kConnectAttempt = std::chrono::seconds(3);
 
 // The proxy variables libcurl reads for an http:// URL (it ignores HTTP_PROXY in upper case, which a CGI
 // environment lets a client set).
@@ -83,29 +87,31 @@ struct Exchange {
 asio::awaitable<Result<Exchange, std::string>> exchange(const http::HttpUrl& url, const HttpOptions& options,
                                                         Clock::time_point deadline) {
     auto executor = co_await asio::this_coro::executor;
-    std::vector<tcp::endpoint> targets;
-    std::error_code ec;
-    const auto literal = asio::ip::make_address(url.host, ec);
-    if (!ec) {
-        targets.emplace_back(literal, url.port);
-    } else {
-        tcp::resolver resolver(executor);
-        auto [resolve_ec, results] =
-            co_await resolver.async_resolve(url.host, std::to_string(url.port), use_nothrow);
-        if (resolve_ec) co_return fail("cannot resolve " + url.host + ": " + resolve_ec.message());
-        for (const auto& entry : results) targets.push_back(entry.endpoint());
-        if (targets.empty()) co_return fail(url.host + " has no address");
+    // The deadline and cancel flag are the watchdog's business in http_get; resolve() watches them too,
+    // because a lookup cannot be interrupted by it.
+    auto resolved = co_await resolve<tcp>(url.host, url.port, deadline, options.cancel);
+    if (!resolved) {
+        const auto& why = resolved.error();
+        if (why.kind == ResolveFailure::Kind::error)
+            co_return fail("cannot resolve " + url.host + ": " + why.error.message());
+        co_return fail(std::string(why.kind == ResolveFailure::Kind::cancelled
+                                       ? "cancelled (shutting down)"
+                                       : "timed out resolving the host name"));
     }
+    const std::vector<tcp::endpoint>& targets = *resolved;
 
-    // Every address but the last gets an equal share of the time left, so one that never answers does
-    // not use up the time of the others.
+    // Every address but the last gets an equal share of the time left, at most kConnectAttempt, so one
+    // that never answers (a black-holed IPv6 route) does not use up the time of the others.
     tcp::socket socket(executor);
     asio::steady_timer timer(executor);
     std::string connect_error;
     for (std::size_t i = 0; i < targets.size(); ++i) {
         socket = tcp::socket(executor);
         const auto left = std::max(Clock::duration::zero(), deadline - Clock::now());
-        timer.expires_after(left / static_cast<long>(targets.size() - i));
+        const bool last = i + 1 == targets.size();
+        timer.expires_after(
+            last ? left
+                 : std::min<Clock::duration>(left / static_cast<long>(targets.size() - i), kConnectAttempt));
         auto event =
             co_await (socket.async_connect(targets[i], use_nothrow) || timer.async_wait(use_nothrow));
         std::error_code connect_ec =
@@ -147,7 +153,8 @@ asio::awaitable<std::string> watchdog(Clock::time_point deadline, std::chrono::s
         const auto now = Clock::now();
         if (now >= deadline) co_return "timed out after " + std::to_string(timeout.count()) + " s";
         timer.expires_at(cancel != nullptr ? std::min(deadline, now + kCancelPoll) : deadline);
-        co_await timer.async_wait(use_nothrow);
+        auto [ec] = co_await timer.async_wait(use_nothrow);
+        if (ec == asio::error::operation_aborted) co_return std::string();  // the exchange finished first
     }
 }
 
@@ -220,6 +227,8 @@ asio::awaitable<Reply> http_get(asio::any_io_executor pool, std::string url, Htt
     const bool through_proxy = proxy_configured();
     for (long redirects = 0;; ++redirects) {
         const auto plain = through_proxy ? std::nullopt : http::parse_http_url(url);
+        if (!plain && !through_proxy && http::has_scheme(url, "http") && !http::has_user_info(url))
+            co_return fail(std::string("not a valid http:// URL"));
         if (!plain) {
             // libcurl counts whole seconds; what is left of ours, at least one.
             options.timeout = std::max(std::chrono::seconds(1),

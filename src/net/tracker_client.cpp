@@ -15,6 +15,7 @@
 #include "core/log.hpp"
 #include "crypto/random.hpp"
 #include "net/http_client.hpp"
+#include "net/resolve.hpp"
 #include "tracker/display_text.hpp"
 #include "tracker/http_response.hpp"
 #include "tracker/udp_transaction.hpp"
@@ -209,34 +210,14 @@ asio::awaitable<Reply> announce_udp(std::string url, tracker::AnnounceRequest re
                        ": not a valid UDP tracker URL (udp://host:port[/path])");
     const std::string where = udp_tracker_name(*parsed);
     const auto deadline = Clock::now() + options.timeout;
-    auto executor = co_await asio::this_coro::executor;
-
-    std::vector<udp::endpoint> targets;
-    std::error_code ec;
-    const auto literal = asio::ip::make_address(parsed->host, ec);
-    if (!ec) {
-        targets.emplace_back(literal, parsed->port);
-    } else {
-        // getaddrinfo runs on asio's resolver thread and cannot be interrupted once started; the timer
-        // cancels a lookup that has not started yet and bounds how long we wait in the common case.
-        udp::resolver resolver(executor);
-        asio::steady_timer timer(executor, deadline);
-        auto event =
-            co_await (resolver.async_resolve(parsed->host, std::to_string(parsed->port), use_nothrow) ||
-                      timer.async_wait(use_nothrow));
-        if (event.index() == 1) {
-            resolver.cancel();
+    auto resolved = co_await resolve<udp>(parsed->host, parsed->port, deadline, nullptr);
+    if (!resolved) {
+        if (resolved.error().kind == ResolveFailure::Kind::timed_out)
             co_return fail(where + ": timed out after " + describe_duration(options.timeout) +
                            " resolving the host name");
-        }
-        auto [resolve_ec, results] = std::get<0>(event);
-        if (resolve_ec) co_return fail(where + ": cannot resolve host name: " + resolve_ec.message());
-        for (const auto& entry : results) {
-            if (std::find(targets.begin(), targets.end(), entry.endpoint()) == targets.end())
-                targets.push_back(entry.endpoint());
-        }
-        if (targets.empty()) co_return fail(where + ": the host name has no address");
+        co_return fail(where + ": cannot resolve host name: " + resolved.error().error.message());
     }
+    const std::vector<udp::endpoint>& targets = *resolved;
 
     Reply last = fail(where + ": no address to try");
     for (const auto& target : targets) {

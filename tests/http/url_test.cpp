@@ -435,5 +435,14 @@ TEST(FormatGetRequest, AHostileUrlCannotAddAHeader) {
     EXPECT_EQ(header_values(request, "Host"), std::vector<std::string>{"t.example"}) << request;
 }
 
+TEST(HasUserInfo, OnlyInTheAuthority) {
+    EXPECT_TRUE(has_user_info("http://user:pass@t.example/announce"));
+    EXPECT_TRUE(has_user_info("http://user@t.example:80/"));
+    EXPECT_FALSE(has_user_info("http://t.example/announce?mail=a@b"));
+    EXPECT_FALSE(has_user_info("http://t.example/a@b"));
+    EXPECT_FALSE(has_user_info("http://t.example#x@y"));
+    EXPECT_FALSE(has_user_info("mailto:a@b"));
+}
+
 }  // namespace
 }  // namespace bt::http

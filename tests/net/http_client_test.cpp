@@ -284,6 +284,28 @@ TEST(HttpClient, ResolvesAHostName) {
         << server.requests[0];
 }
 
+TEST(HttpClient, AMalformedHttpUrlIsRefusedWithoutLibcurl) {
+    asio::io_context io;
+    auto reply = get(io, nullptr, "http://127.0.0.1:99999/announce");
+    ASSERT_FALSE(reply);
+    EXPECT_EQ(reply.error(), "not a valid http:// URL");
+    EXPECT_FALSE(curl_library_loaded());
+}
+
+TEST(HttpClient, UserInformationGoesThroughLibcurl) {
+    asio::io_context io;
+    Server server(io);
+    server.responses = {response("200 OK", "authorised")};
+    const auto port = std::to_string(server.acceptor.local_endpoint().port());
+    auto reply = get(io, &server, "http://user:secret@127.0.0.1:" + port + "/announce");
+    ASSERT_TRUE(reply) << reply.error();
+    EXPECT_EQ(reply->body, "authorised");
+    EXPECT_TRUE(curl_library_loaded());
+    ASSERT_EQ(server.requests.size(), 1u);
+    EXPECT_NE(server.requests[0].find("\r\nAuthorization: Basic dXNlcjpzZWNyZXQ=\r\n"), std::string::npos)
+        << server.requests[0];
+}
+
 TEST(HttpClient, HttpsGoesThroughLibcurl) {
     asio::io_context io;
     auto reply = get(io, nullptr, "https://127.0.0.1:1/announce");
