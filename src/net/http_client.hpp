@@ -7,9 +7,9 @@
 // in the environment (http_proxy, all_proxy, ALL_PROXY, which libcurl honours) go through libcurl, run on a
 // worker pool so the network loop never blocks. The reason is memory: libcurl and the 30-odd libraries it
 // maps (gnutls, krb5, ldap, ssh2, ...) add about 5 MiB to the resident size of a process that announces
-// to an ordinary http:// tracker, a third of bitveil's peak while downloading (README, "Memory").
-// Redirects are followed either way (at most max_redirects, http and https only); one that leads to
-// https:// hands the rest over to libcurl.
+// to an ordinary http:// tracker, about a fifth of bitveil's peak while downloading (README, "How a download
+// uses the machine"). Redirects are followed either way (at most max_redirects, http and https only); one
+// that leads to https:// hands the rest over to libcurl.
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 #include <atomic>
