@@ -51,8 +51,6 @@ using Clock = std::chrono::steady_clock;
 using Reply = Result<HttpResponse, std::string>;
 
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
-// How often an exchange looks at HttpOptions::cancel.
-constexpr auto kCancelPoll = std::chrono::milliseconds(250);
 // How long a connection attempt may take before the next address of the host is tried: room for one
 // lost SYN (retransmitted after 1 s).
 constexpr auto kConnectAttempt = std::chrono::seconds(3);
@@ -65,11 +63,6 @@ bool proxy_configured() {
         if (value != nullptr && *value != '\0') return true;
     }
     return false;
-}
-
-std::string network_error(const std::error_code& ec) {
-    if (ec == asio::error::connection_refused) return "connection refused (nothing listens on that port)";
-    return ec.message();
 }
 
 std::string host_and_port(const http::HttpUrl& url) {
@@ -178,6 +171,11 @@ asio::awaitable<Reply> curl_get(asio::any_io_executor pool, std::string url, Htt
 }
 
 }  // namespace
+
+std::string network_error(const std::error_code& ec) {
+    if (ec == asio::error::connection_refused) return "connection refused (nothing listens on that port)";
+    return ec.message();
+}
 
 Result<HttpResponse, std::string> curl_get_blocking(const std::string& url, const HttpOptions& options) {
     auto loaded = CurlLibrary::load();

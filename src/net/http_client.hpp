@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <system_error>
 
 #include "core/result.hpp"
 
@@ -36,6 +37,9 @@ struct HttpResponse {
     long status = 0;
     std::string body;
 };
+
+// A socket error as an error line says it (shared with the UDP tracker path).
+std::string network_error(const std::error_code& ec);
 
 // libcurl on its own, blocking; call from a worker thread. The error is one readable line.
 Result<HttpResponse, std::string> curl_get_blocking(const std::string& url, const HttpOptions& options);

@@ -24,6 +24,9 @@
 
 namespace bt::net {
 
+// How often a wait that can be cancelled looks at its cancel flag (HttpOptions::cancel and the like).
+inline constexpr auto kCancelPoll = std::chrono::milliseconds(250);
+
 struct ResolveFailure {
     enum class Kind { error, timed_out, cancelled };
     Kind kind = Kind::error;
@@ -65,7 +68,6 @@ asio::awaitable<Result<std::vector<typename Protocol::endpoint>, ResolveFailure>
         }
         lookup->wake.cancel();
     });
-    constexpr auto kCancelPoll = std::chrono::milliseconds(250);
     while (!lookup->done) {
         const auto now = std::chrono::steady_clock::now();
         if (cancel != nullptr && cancel->load())

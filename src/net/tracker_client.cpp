@@ -92,11 +92,6 @@ std::string udp_tracker_name(const tracker::UdpTrackerUrl& url) {
     return "udp://" + (v6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port);
 }
 
-std::string network_error(const std::error_code& ec) {
-    if (ec == asio::error::connection_refused) return "connection refused (nothing listens on that port)";
-    return ec.message();
-}
-
 // Strips the tracker's text of anything that should not reach a log line.
 void clean_texts(tracker::AnnounceResponse& response) {
     if (response.warning_message) response.warning_message = tracker::display_text(*response.warning_message);
