@@ -1,13 +1,17 @@
 // resolve() against a name server that never answers: it gives up at the deadline, or when cancelled,
-// without waiting for the lookup. Each case runs in a child process with a mount namespace of its own, in
-// which /etc/resolv.conf names a silent server on 127.0.0.1:53. That needs root and a network namespace of
-// our own (scripts/netns, as ctest runs here); elsewhere the case is skipped.
+// without waiting for the lookup. Each case runs in a child process with mount and network namespaces of
+// its own (only loopback up), in which /etc/resolv.conf names a silent server on 127.0.0.1:53. Own
+// namespaces per case, so that cases running at once (ctest -j) do not compete for port 53. That needs
+// root; elsewhere the case is skipped.
 #include "net/resolve.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +21,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -29,10 +34,23 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kSkip = 77;
 
+// A new network namespace starts with its loopback interface down.
+bool bring_loopback_up() {
+    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    ifreq request{};
+    std::strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+    bool up = ioctl(fd, SIOCGIFFLAGS, &request) == 0;
+    request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
+    up = up && ioctl(fd, SIOCSIFFLAGS, &request) == 0;
+    close(fd);
+    return up;
+}
+
 // In the child: a private /etc/resolv.conf naming 127.0.0.1, and a UDP socket there that never answers.
 // Returns false when this machine does not allow it.
 bool silence_the_name_server(asio::io_context& io, std::optional<asio::ip::udp::socket>& server) {
-    if (unshare(CLONE_NEWNS) != 0) return false;
+    if (unshare(CLONE_NEWNS | CLONE_NEWNET) != 0 || !bring_loopback_up()) return false;
     if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return false;
     char path[] = "/tmp/bt-resolv-XXXXXX";
     const int fd = mkstemp(path);
@@ -45,7 +63,7 @@ bool silence_the_name_server(asio::io_context& io, std::optional<asio::ip::udp::
     try {
         server.emplace(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 53));
     } catch (const std::system_error&) {
-        return false;  // port 53 taken: not a namespace of our own
+        return false;
     }
     return true;
 }
@@ -100,13 +118,13 @@ int outcome(Clock::duration deadline_in, std::optional<Clock::duration> cancel_a
 
 TEST(Resolve, ASilentNameServerEndsAtTheDeadline) {
     const int code = in_child([] { lookup_outcome(300ms, std::nullopt); });
-    if (code == kSkip) GTEST_SKIP() << "needs root and a network namespace of its own (scripts/netns)";
+    if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
     EXPECT_EQ(code, 0) << "0 timed out, 1 cancelled, 2 resolved or failed otherwise, 3 waited for the lookup";
 }
 
 TEST(Resolve, CancellingAbandonsALookupInProgress) {
     const int code = in_child([] { lookup_outcome(60s, 300ms); });
-    if (code == kSkip) GTEST_SKIP() << "needs root and a network namespace of its own (scripts/netns)";
+    if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
     EXPECT_EQ(code, 1) << "0 timed out, 1 cancelled, 2 resolved or failed otherwise, 3 waited for the lookup";
 }
 
