@@ -72,8 +72,7 @@ Torrent::Torrent(Session& session, metainfo::Metainfo metainfo, std::string down
       resume_path_(storage::resume_path(download_dir_, metainfo_.info_hash.bytes)),
       boot_id_(storage::current_boot_id()),
       choker_(swarm::ChokerSettings{}, session.random_seed()),
-      piece_buffers_(static_cast<std::size_t>(metainfo_.piece_length),
-                     session.settings().max_disk_backlog + static_cast<std::size_t>(metainfo_.piece_length)),
+      piece_buffers_(static_cast<std::size_t>(metainfo_.piece_length)),
       announce_timer_(session.io()),
       tiers_(metainfo_.trackers) {
     swarm::PickerConfig config;
@@ -510,7 +509,10 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, storage::Piece
     for (auto& p : std::vector(peers_)) {
         if (!p->pieces().test(piece)) p->send_have(piece);
     }
-    if (picker_->is_finished()) co_await on_finished();
+    if (picker_->is_finished()) {
+        data = {};  // back to the pool before on_finished empties it
+        co_await on_finished();
+    }
 }
 
 void Torrent::strike(swarm::PeerId id, bool sole_contributor) {
@@ -541,6 +543,7 @@ asio::awaitable<void> Torrent::on_finished() {
         co_return;
     }
     BT_LOG(info, "torrent", "{}: download complete", metainfo_.name);
+    piece_buffers_.release_idle();  // seeding reads into buffers of its own
     // Record completion at once, so that a restart (even after kill -9) seeds without hashing anything.
     asio::co_spawn(session_.io(), save_resume_data(false), asio::detached);
     for (auto& p : std::vector(peers_)) {

@@ -10,7 +10,6 @@ namespace bt::storage {
 
 struct PieceBuffer::Shared {
     std::size_t capacity = 0;
-    std::size_t max_idle = 0;  // buffers
     std::mutex mutex;
     std::vector<std::unique_ptr<std::uint8_t, Free>> idle;
 };
@@ -39,15 +38,12 @@ void PieceBuffer::release() noexcept {
     shift_ = 0;
     if (!data_ || !pool_) return;
     const std::lock_guard lock(pool_->mutex);
-    if (pool_->idle.size() < pool_->max_idle) pool_->idle.push_back(std::move(data_));
-    data_.reset();
+    pool_->idle.push_back(std::move(data_));
 }
 
-PieceBufferPool::PieceBufferPool(std::size_t capacity, std::size_t max_idle_bytes)
-    : shared_(std::make_shared<PieceBuffer::Shared>()) {
+PieceBufferPool::PieceBufferPool(std::size_t capacity) : shared_(std::make_shared<PieceBuffer::Shared>()) {
     // aligned_alloc wants a multiple of the alignment.
     shared_->capacity = (capacity + kDirectIoAlignment - 1) / kDirectIoAlignment * kDirectIoAlignment;
-    shared_->max_idle = shared_->capacity == 0 ? 0 : max_idle_bytes / shared_->capacity;  // whole buffers
 }
 
 PieceBuffer PieceBufferPool::take(std::size_t size, std::size_t shift) {
@@ -75,6 +71,14 @@ std::size_t PieceBufferPool::capacity() const noexcept {
 std::size_t PieceBufferPool::idle_count() const {
     const std::lock_guard lock(shared_->mutex);
     return shared_->idle.size();
+}
+
+void PieceBufferPool::release_idle() {
+    std::vector<std::unique_ptr<std::uint8_t, PieceBuffer::Free>> freed;
+    {
+        const std::lock_guard lock(shared_->mutex);
+        freed.swap(shared_->idle);
+    }
 }
 
 }  // namespace bt::storage
