@@ -1,14 +1,19 @@
 #pragma once
 // A tracker's host name to its addresses, within a deadline and abandoned when a cancel flag is set.
 //
-// asio runs getaddrinfo on a background thread that cannot be interrupted, and its resolver takes no
-// per-operation cancellation (asio 1.22), so `co_await (resolver.async_resolve(..) || timer)` still waits
-// for the lookup however long the name server takes. Here the lookup reports into shared state and the
-// coroutine waits on a timer: at the deadline or on cancel it returns at once, and the lookup ends in the
-// background (or never starts, when it was still queued behind another).
+// getaddrinfo cannot be interrupted, and a name server that does not answer holds it for glibc's own
+// timeout (5 s x 2 attempts per server by default). asio's resolver runs it on one background thread that
+// the io_context joins when it is destroyed, and takes no per-operation cancellation (asio 1.22): with it,
+// a hanging lookup delayed the announce past its deadline, every lookup queued behind it, and the exit of
+// the process. Here each lookup runs on a detached thread of its own and reports back through a post to
+// the caller's executor; the coroutine waits on a timer, so at the deadline or on cancel it returns at
+// once. From then on the lookup is abandoned: its thread posts nothing and ends on its own (or with the
+// process), and nothing waits for it.
 #include <algorithm>
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
@@ -16,8 +21,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "core/result.hpp"
@@ -47,34 +54,59 @@ asio::awaitable<Result<std::vector<typename Protocol::endpoint>, ResolveFailure>
     if (!ec) co_return std::vector<Endpoint>{Endpoint(literal, port)};
 
     auto executor = co_await asio::this_coro::executor;
+    // Shared with the lookup's thread, which may outlive this coroutine and its io_context.
     struct Lookup {
-        explicit Lookup(const asio::any_io_executor& executor) : wake(executor) {}
-        asio::steady_timer wake;
+        std::mutex mutex;
+        bool abandoned = false;              // this coroutine is gone: post nothing, touch nothing of it
+        asio::steady_timer* wake = nullptr;  // this coroutine's; valid while not abandoned
         bool done = false;
         std::error_code error;
         std::vector<Endpoint> endpoints;
     };
-    // Shared with the completion handler, which may run after this coroutine has returned.
-    auto lookup = std::make_shared<Lookup>(executor);
-    Resolver resolver(executor);
-    const std::string service = std::to_string(port);
-    resolver.async_resolve(host, service, [lookup](const std::error_code& error, auto results) {
-        lookup->done = true;
-        lookup->error = error;
-        for (const auto& entry : results) {
-            if (std::find(lookup->endpoints.begin(), lookup->endpoints.end(), entry.endpoint()) ==
-                lookup->endpoints.end())
-                lookup->endpoints.push_back(entry.endpoint());
+    auto lookup = std::make_shared<Lookup>();
+    asio::steady_timer wake(executor);
+    lookup->wake = &wake;
+    // Runs however this coroutine ends, including its destruction with the io_context.
+    struct Abandon {
+        std::shared_ptr<Lookup> lookup;
+        ~Abandon() {
+            const std::lock_guard lock(lookup->mutex);
+            lookup->abandoned = true;
         }
-        lookup->wake.cancel();
-    });
+    } abandon{lookup};
+    try {
+        std::thread([lookup, executor, host, port] {
+            std::error_code error;
+            std::vector<Endpoint> endpoints;
+            {
+                asio::io_context own;  // a synchronous resolve runs getaddrinfo right here
+                Resolver resolver(own);
+                for (const auto& entry : resolver.resolve(host, std::to_string(port), error)) {
+                    if (std::find(endpoints.begin(), endpoints.end(), entry.endpoint()) == endpoints.end())
+                        endpoints.push_back(entry.endpoint());
+                }
+            }
+            const std::lock_guard posting(lookup->mutex);  // the io_context lives while not abandoned
+            if (lookup->abandoned) return;
+            asio::post(executor, [lookup, error, endpoints = std::move(endpoints)]() mutable {
+                const std::lock_guard lock(lookup->mutex);
+                if (lookup->abandoned) return;
+                lookup->done = true;
+                lookup->error = error;
+                lookup->endpoints = std::move(endpoints);
+                lookup->wake->cancel();
+            });
+        }).detach();
+    } catch (const std::system_error& e) {  // no thread to be had
+        co_return fail(ResolveFailure{ResolveFailure::Kind::error, e.code()});
+    }
     while (!lookup->done) {
         const auto now = std::chrono::steady_clock::now();
         if (cancel != nullptr && cancel->load())
             co_return fail(ResolveFailure{ResolveFailure::Kind::cancelled, {}});
         if (now >= deadline) co_return fail(ResolveFailure{ResolveFailure::Kind::timed_out, {}});
-        lookup->wake.expires_at(cancel != nullptr ? std::min(deadline, now + kCancelPoll) : deadline);
-        co_await lookup->wake.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+        wake.expires_at(cancel != nullptr ? std::min(deadline, now + kCancelPoll) : deadline);
+        co_await wake.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
     }
     if (lookup->error) co_return fail(ResolveFailure{ResolveFailure::Kind::error, lookup->error});
     if (lookup->endpoints.empty())

@@ -1,5 +1,6 @@
 // resolve() against a name server that never answers: it gives up at the deadline, or when cancelled,
-// without waiting for the lookup. Each case runs in a child process with mount and network namespaces of
+// and nothing waits for the abandoned lookup afterwards: not the next lookup, not the io_context's
+// destruction. Each case runs in a child process with mount and network namespaces of
 // its own (only loopback up), in which /etc/resolv.conf names a silent server on 127.0.0.1:53. Own
 // namespaces per case, so that cases running at once (ctest -j) do not compete for port 53. That needs
 // root; elsewhere the case is skipped.
@@ -47,19 +48,27 @@ bool bring_loopback_up() {
     return up;
 }
 
-// In the child: a private /etc/resolv.conf naming 127.0.0.1, and a UDP socket there that never answers.
+// Puts `content` over `file` in this mount namespace.
+bool mount_over(const char* file, const std::string& content) {
+    char path[] = "/tmp/bt-resolve-test-XXXXXX";
+    const int fd = mkstemp(path);
+    if (fd < 0) return false;
+    const bool written = write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+    close(fd);
+    const bool mounted = written && mount(path, file, nullptr, MS_BIND, nullptr) == 0;
+    unlink(path);
+    return mounted;
+}
+
+// In the child: a private /etc/resolv.conf naming 127.0.0.1, and a UDP socket there that never answers;
+// a private /etc/hosts in which "tracker.hosts" is 127.0.0.1, a name found without the name server.
 // Returns false when this machine does not allow it.
 bool silence_the_name_server(asio::io_context& io, std::optional<asio::ip::udp::socket>& server) {
     if (unshare(CLONE_NEWNS | CLONE_NEWNET) != 0 || !bring_loopback_up()) return false;
     if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return false;
-    char path[] = "/tmp/bt-resolv-XXXXXX";
-    const int fd = mkstemp(path);
-    if (fd < 0) return false;
-    const std::string conf = "nameserver 127.0.0.1\noptions timeout:30 attempts:1\n";
-    const bool written = write(fd, conf.data(), conf.size()) == static_cast<ssize_t>(conf.size());
-    close(fd);
-    if (!written || mount(path, "/etc/resolv.conf", nullptr, MS_BIND, nullptr) != 0) return false;
-    unlink(path);
+    if (!mount_over("/etc/resolv.conf", "nameserver 127.0.0.1\noptions timeout:30 attempts:1\n"))
+        return false;
+    if (!mount_over("/etc/hosts", "127.0.0.1 localhost tracker.hosts\n")) return false;
     try {
         server.emplace(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 53));
     } catch (const std::system_error&) {
@@ -68,24 +77,19 @@ bool silence_the_name_server(asio::io_context& io, std::optional<asio::ip::udp::
     return true;
 }
 
-// Runs `body` in a child, which ends with _exit (see lookup_outcome); returns its exit code.
+// Runs `body` in a child and returns the child's exit code, `body`'s result. The child leaves with _exit:
+// a forked copy of the test process must not run its exit handlers (nor, with the old resolver, wait for
+// the lookup thread).
 template <class Body>
 int in_child(Body body) {
     const pid_t pid = fork();
-    if (pid == 0) body();
+    if (pid == 0) _exit(body());
     int status = 0;
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-int outcome(Clock::duration deadline_in, std::optional<Clock::duration> cancel_after);
-
-// Resolves "tracker.test" in the child and exits with how it ended (0 timed out, 1 cancelled, 2 other, 3
-// stuck, kSkip). _exit, because destroying the io_context would wait for the lookup still running.
-[[noreturn]] void lookup_outcome(Clock::duration deadline_in, std::optional<Clock::duration> cancel_after) {
-    _exit(outcome(deadline_in, cancel_after));
-}
-
+// Resolves "tracker.test": 0 timed out, 1 cancelled, 2 other, 3 stuck, kSkip.
 int outcome(Clock::duration deadline_in, std::optional<Clock::duration> cancel_after) {
     static asio::io_context io;  // never destroyed: the child leaves with _exit
     static std::optional<asio::ip::udp::socket> server;
@@ -117,15 +121,76 @@ int outcome(Clock::duration deadline_in, std::optional<Clock::duration> cancel_a
 }
 
 TEST(Resolve, ASilentNameServerEndsAtTheDeadline) {
-    const int code = in_child([] { lookup_outcome(300ms, std::nullopt); });
+    const int code = in_child([] { return outcome(300ms, std::nullopt); });
     if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
     EXPECT_EQ(code, 0) << "0 timed out, 1 cancelled, 2 resolved or failed otherwise, 3 waited for the lookup";
 }
 
 TEST(Resolve, CancellingAbandonsALookupInProgress) {
-    const int code = in_child([] { lookup_outcome(60s, 300ms); });
+    const int code = in_child([] { return outcome(60s, 300ms); });
     if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
     EXPECT_EQ(code, 1) << "0 timed out, 1 cancelled, 2 resolved or failed otherwise, 3 waited for the lookup";
+}
+
+// The lookup of "tracker.test" ends at its deadline, then the io_context runs out of work and is destroyed,
+// as at the end of a download. 0: all that took well under the name server's 30 s, 3: something (run() or
+// the destructor) waited for the lookup, 2: the lookup ended otherwise.
+int shutdown_outcome() {
+    static asio::io_context server_io;  // never destroyed: the child leaves with _exit
+    static std::optional<asio::ip::udp::socket> server;
+    if (!silence_the_name_server(server_io, server)) return kSkip;
+    const auto start = Clock::now();
+    auto io = std::make_unique<asio::io_context>();
+    std::optional<Result<std::vector<asio::ip::tcp::endpoint>, ResolveFailure>> out;
+    asio::co_spawn(
+        *io,
+        [&]() -> asio::awaitable<void> {
+            out = co_await resolve<asio::ip::tcp>("tracker.test", 80, Clock::now() + 300ms, nullptr);
+        },
+        asio::detached);
+    io->run();
+    io.reset();
+    if (Clock::now() - start > 20s) return 3;
+    return out && !*out && out->error().kind == ResolveFailure::Kind::timed_out ? 0 : 2;
+}
+
+// While "tracker.test" hangs, "tracker.hosts" (from /etc/hosts) is looked up with a 10 s deadline.
+// 0: it resolved to 127.0.0.1, 3: it waited behind the hanging lookup until its deadline, 2: other.
+int concurrent_outcome() {
+    static asio::io_context io;  // never destroyed: the child leaves with _exit
+    static std::optional<asio::ip::udp::socket> server;
+    if (!silence_the_name_server(io, server)) return kSkip;
+    std::atomic<bool> cancel = false;
+    std::optional<Result<std::vector<asio::ip::tcp::endpoint>, ResolveFailure>> hanging, listed;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            hanging = co_await resolve<asio::ip::tcp>("tracker.test", 80, Clock::now() + 60s, &cancel);
+        },
+        asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            listed = co_await resolve<asio::ip::tcp>("tracker.hosts", 80, Clock::now() + 10s, nullptr);
+            cancel = true;
+        },
+        asio::detached);
+    while (!hanging || !listed) io.run_one();
+    if (!*listed) return listed->error().kind == ResolveFailure::Kind::timed_out ? 3 : 2;
+    const auto loopback = asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 80);
+    return **listed == std::vector{loopback} ? 0 : 2;
+}
+
+TEST(Resolve, NothingWaitsForAnAbandonedLookupAtShutdown) {
+    const int code = in_child(shutdown_outcome);
+    if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
+    EXPECT_EQ(code, 0) << "0 shut down at once, 2 the lookup did not time out, 3 the shutdown waited for it";
+}
+
+TEST(Resolve, AHangingLookupDoesNotHoldUpTheNext) {
+    const int code = in_child(concurrent_outcome);
+    if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
+    EXPECT_EQ(code, 0) << "0 resolved, 2 failed otherwise, 3 timed out behind the hanging lookup";
 }
 
 TEST(Resolve, AnAddressLiteralNeedsNoLookup) {
