@@ -37,10 +37,11 @@ def summarize(rows):
     return summaries
 
 
-def ratios(summaries, rc4_floor_s_per_gib=None):
+def ratios(summaries, rc4_floors=None):
     """[(layout, seeders, mode, dict)] for every group that has bitveil and at least one other client with a
     passing run. Medians are compared. Targets: throughput >= 1.2x the best other, CPU s/GiB <= 0.8x the best
-    other, peak RSS below every other; rc4: CPU s/GiB <= 1.5x the openssl floor (one RC4 + one SHA-1 pass)."""
+    other, peak RSS below every other; rc4: CPU s/GiB <= 1.5x the openssl floor (one RC4 + one SHA-1 pass),
+    rc4_floors[(layout, seeders)] in CPU s/GiB, measured around that group's runs."""
     groups = {}
     for (layout, seeders, mode, client), s in summaries.items():
         groups.setdefault((layout, seeders, mode), {})[client] = s
@@ -58,8 +59,9 @@ def ratios(summaries, rc4_floor_s_per_gib=None):
             "cpu": (bv["cpu_s_per_gib_median"] / others[lean]["cpu_s_per_gib_median"], lean, 0.8, "<="),
             "rss": (bv["rss_mib_median"] / others[small]["rss_mib_median"], small, 1.0, "<"),
         }
-        if mode == "rc4" and rc4_floor_s_per_gib:
-            r["floor"] = (bv["cpu_s_per_gib_median"] / rc4_floor_s_per_gib, "openssl", 1.5, "<=")
+        floor = (rc4_floors or {}).get((layout, seeders))
+        if mode == "rc4" and floor:
+            r["floor"] = (bv["cpu_s_per_gib_median"] / floor, "openssl", 1.5, "<=")
         out.append((layout, seeders, mode, r))
     return out
 
@@ -68,7 +70,7 @@ def _met(value, target, op):
     return {">=": value >= target, "<=": value <= target, "<": value < target}[op]
 
 
-def markdown(summaries, ratio_rows, rc4_floor=None):
+def markdown(summaries, ratio_rows):
     lines = ["| layout | seeders | mode | client | passed | wall s best / median | MB/s best / median "
              "| CPU s/GiB best / median | peak RSS MiB best / median | encryption (seeders' view) | seeders used |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -98,11 +100,6 @@ def markdown(summaries, ratio_rows, rc4_floor=None):
                 mark = "met" if _met(v, target, op) else "missed"
                 cells.append(f"{v:.2f}x {who if k != 'floor' else ''} ({mark})".replace("  ", " "))
             lines.append(f"| {LAYOUT_NAMES.get(layout, layout)} | {seeders} | {mode} | " + " | ".join(cells) + " |")
-        if rc4_floor:
-            lines.append("")
-            lines.append(f"openssl floor: one RC4 pass + one SHA-1 pass = {rc4_floor:.2f} CPU s/GiB "
-                         "(`openssl speed -evp rc4` / `-evp sha1` on 1 MiB buffers: the medians above, measured in "
-                         "the same run).")
     return "\n".join(lines)
 
 
