@@ -23,9 +23,11 @@
 #include <asio/ip/udp.hpp>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace bt::net {
 namespace {
@@ -69,6 +71,9 @@ bool silence_the_name_server(asio::io_context& io, std::optional<asio::ip::udp::
     if (!mount_over("/etc/resolv.conf", "nameserver 127.0.0.1\noptions timeout:30 attempts:1\n"))
         return false;
     if (!mount_over("/etc/hosts", "127.0.0.1 localhost tracker.hosts\n")) return false;
+    // Only files and DNS: a name service that goes through a daemon (nscd, systemd-resolved) would reach
+    // the host's network namespace, and its name servers.
+    if (!mount_over("/etc/nsswitch.conf", "hosts: files dns\n")) return false;
     try {
         server.emplace(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 53));
     } catch (const std::system_error&) {
@@ -179,6 +184,88 @@ int concurrent_outcome() {
     if (!*listed) return listed->error().kind == ResolveFailure::Kind::timed_out ? 3 : 2;
     const auto loopback = asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 80);
     return **listed == std::vector{loopback} ? 0 : 2;
+}
+
+int threads_in_this_process() {
+    int n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+    return n;
+}
+
+// Twenty different names hang at once. 0: at most kMaxLookups threads were started for them, 2: more.
+int capped_outcome() {
+    static asio::io_context io;  // never destroyed: the child leaves with _exit
+    static std::optional<asio::ip::udp::socket> server;
+    if (!silence_the_name_server(io, server)) return kSkip;
+    const int before = threads_in_this_process();
+    std::atomic<bool> cancel = false;
+    int ended = 0;
+    for (int i = 0; i < 20; ++i) {
+        asio::co_spawn(
+            io,
+            [&, i]() -> asio::awaitable<void> {
+                co_await resolve<asio::ip::tcp>("t" + std::to_string(i) + ".test", 80, Clock::now() + 60s,
+                                                &cancel);
+                ++ended;
+            },
+            asio::detached);
+    }
+    io.run_for(300ms);
+    const int during = threads_in_this_process();
+    cancel = true;
+    while (ended < 20) io.run_one();
+    return during - before <= kMaxLookups ? 0 : 2;
+}
+
+// The name server answers (NXDOMAIN) 600 ms after each query, when the lookup was abandoned at 200 ms and
+// its io_context destroyed: the lookup's thread then finishes on its own. 0: it did (the process is back
+// to its main thread and the server's), 2: it did not, or the lookup did not time out. Under ASan, a thread
+// that touched the destroyed io_context or coroutine would abort the child instead.
+int late_answer_outcome() {
+    static asio::io_context server_io;  // never destroyed: the child leaves with _exit
+    static std::optional<asio::ip::udp::socket> server;
+    if (!silence_the_name_server(server_io, server)) return kSkip;
+    std::thread([fd = server->native_handle()] {
+        for (;;) {
+            std::uint8_t query[512];
+            sockaddr_storage from{};
+            socklen_t from_size = sizeof from;
+            const auto n =
+                recvfrom(fd, query, sizeof query, 0, reinterpret_cast<sockaddr*>(&from), &from_size);
+            if (n < 12) return;
+            std::this_thread::sleep_for(600ms);
+            query[2] |= 0x80;                                                // a response
+            query[3] = static_cast<std::uint8_t>((query[3] & 0x70) | 0x83);  // recursion available, NXDOMAIN
+            sendto(fd, query, static_cast<std::size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), from_size);
+        }
+    }).detach();
+    const int before = threads_in_this_process();
+    std::optional<Result<std::vector<asio::ip::tcp::endpoint>, ResolveFailure>> out;
+    {
+        asio::io_context io;
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                out = co_await resolve<asio::ip::tcp>("tracker.test", 80, Clock::now() + 200ms, nullptr);
+            },
+            asio::detached);
+        io.run();
+    }
+    if (!out || *out || out->error().kind != ResolveFailure::Kind::timed_out) return 2;
+    for (int i = 0; i < 100 && threads_in_this_process() > before; ++i) std::this_thread::sleep_for(50ms);
+    return threads_in_this_process() == before ? 0 : 2;
+}
+
+TEST(Resolve, AtMostKMaxLookupsThreadsRunAtOnce) {
+    const int code = in_child(capped_outcome);
+    if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
+    EXPECT_EQ(code, 0) << "0 capped, 2 more threads than kMaxLookups";
+}
+
+TEST(Resolve, AnAbandonedLookupEndsOnItsOwnWhenTheAnswerComesLate) {
+    const int code = in_child(late_answer_outcome);
+    if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
+    EXPECT_EQ(code, 0) << "0 the lookup's thread ended, 2 it did not (or the lookup did not time out)";
 }
 
 TEST(Resolve, NothingWaitsForAnAbandonedLookupAtShutdown) {
