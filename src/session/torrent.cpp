@@ -18,6 +18,7 @@
 #include "session/session.hpp"
 #include "storage/piece_hasher.hpp"
 #include "storage/resume_store.hpp"
+#include "swarm/block.hpp"
 
 namespace bt::session {
 
@@ -43,6 +44,15 @@ storage::Settings storage_settings(const Settings& settings) {
     // 64 descriptors per torrent either way: a file open for direct writes holds two.
     s.max_open_files = settings.direct_writes ? 32 : 64;
     return s;
+}
+
+// Idle piece buffers a torrent keeps for reuse: as many as it may have in use at once when downloading at
+// full speed. That is the blocks requested, the disk backlog (which the requests already sent can overfill
+// by their own size once the backlog stops new ones) and the one piece always let through. More in use
+// than that (pieces left partial by peers that went away) are freed when they come back.
+std::size_t piece_buffers_to_keep(const Settings& settings, const metainfo::Metainfo& metainfo) {
+    return std::size_t{settings.max_requests_in_flight} * swarm::kDefaultBlockSize +
+           2 * settings.max_disk_backlog + static_cast<std::size_t>(metainfo.piece_length);
 }
 
 }  // namespace
@@ -72,7 +82,8 @@ Torrent::Torrent(Session& session, metainfo::Metainfo metainfo, std::string down
       resume_path_(storage::resume_path(download_dir_, metainfo_.info_hash.bytes)),
       boot_id_(storage::current_boot_id()),
       choker_(swarm::ChokerSettings{}, session.random_seed()),
-      piece_buffers_(static_cast<std::size_t>(metainfo_.piece_length)),
+      piece_buffers_(static_cast<std::size_t>(metainfo_.piece_length),
+                     piece_buffers_to_keep(session.settings(), metainfo_)),
       announce_timer_(session.io()),
       tiers_(metainfo_.trackers) {
     swarm::PickerConfig config;

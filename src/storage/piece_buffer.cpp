@@ -10,6 +10,7 @@ namespace bt::storage {
 
 struct PieceBuffer::Shared {
     std::size_t capacity = 0;
+    std::size_t max_idle = 0;  // buffers
     std::mutex mutex;
     std::vector<std::unique_ptr<std::uint8_t, Free>> idle;
 };
@@ -38,12 +39,16 @@ void PieceBuffer::release() noexcept {
     shift_ = 0;
     if (!data_ || !pool_) return;
     const std::lock_guard lock(pool_->mutex);
-    pool_->idle.push_back(std::move(data_));
+    if (pool_->idle.size() < pool_->max_idle) pool_->idle.push_back(std::move(data_));  // reserved: no throw
+    data_.reset();
 }
 
-PieceBufferPool::PieceBufferPool(std::size_t capacity) : shared_(std::make_shared<PieceBuffer::Shared>()) {
+PieceBufferPool::PieceBufferPool(std::size_t capacity, std::size_t max_idle_bytes)
+    : shared_(std::make_shared<PieceBuffer::Shared>()) {
     // aligned_alloc wants a multiple of the alignment.
     shared_->capacity = (capacity + kDirectIoAlignment - 1) / kDirectIoAlignment * kDirectIoAlignment;
+    shared_->max_idle = shared_->capacity == 0 ? 0 : max_idle_bytes / shared_->capacity;  // whole buffers
+    shared_->idle.reserve(shared_->max_idle);
 }
 
 PieceBuffer PieceBufferPool::take(std::size_t size, std::size_t shift) {
@@ -78,6 +83,7 @@ void PieceBufferPool::release_idle() {
     {
         const std::lock_guard lock(shared_->mutex);
         freed.swap(shared_->idle);
+        shared_->idle.reserve(shared_->max_idle);
     }
 }
 

@@ -4,9 +4,9 @@
 //
 // Recycling matters for speed: a fresh 1 MiB allocation is an mmap whose every page faults on first
 // touch (and is zero-filled by the kernel), and on virtual machines that return free memory to the host,
-// also faults in the host. A recycled buffer is already resident. So the pool keeps every buffer given
-// back until release_idle(): what it holds is then the most buffers ever in use at once, which the peak
-// memory already paid for. Any smaller cap frees buffers that the next burst allocates again.
+// also faults in the host. A recycled buffer is already resident. So the owner sizes the pool's idle
+// list to what it may have in use at once (Torrent: its request and disk budgets): a smaller one frees
+// buffers that the next burst allocates again.
 // Buffers are aligned to kDirectIoAlignment (or shifted from it on request) so that FileStorage can
 // write them with O_DIRECT.
 // Their contents start undefined: the owner fills every byte before reading any (a piece is hashed
@@ -60,8 +60,9 @@ class PieceBuffer {
 
 class PieceBufferPool {
   public:
-    // Buffers hold up to `capacity` bytes (the piece length).
-    explicit PieceBufferPool(std::size_t capacity);
+    // Buffers hold up to `capacity` bytes (the piece length); at most `max_idle_bytes` of returned
+    // buffers are kept for reuse, the rest are freed.
+    PieceBufferPool(std::size_t capacity, std::size_t max_idle_bytes);
 
     // A buffer of `size` bytes, contents undefined, starting `shift` (< kDirectIoAlignment) bytes past an
     // aligned address: a piece whose file offset is not aligned is then aligned in memory like it, so that
@@ -70,7 +71,7 @@ class PieceBufferPool {
     PieceBuffer take(std::size_t size, std::size_t shift = 0);
     std::size_t capacity() const noexcept;
     std::size_t idle_count() const;
-    // Frees the buffers not in use (buffers in use still come back, and are kept).
+    // Frees the idle buffers (buffers still in use come back later, as usual).
     void release_idle();
 
   private:

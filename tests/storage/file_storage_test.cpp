@@ -651,7 +651,7 @@ TEST_F(FileStorageDirect, SingleFileWrittenPieceByPieceFromPoolBuffersReadsBackE
     const Layout layout = make_layout({{{"movie.mkv"}, kTotal}}, kPiece, {});
     const auto data = pattern(kTotal, 2);
     FileStorage s(layout, dl.path(), direct());
-    PieceBufferPool pool(kPiece);
+    PieceBufferPool pool(kPiece, 2 * kPiece);
     for (std::uint32_t p = 0; p < 6; ++p) {
         const std::size_t n = p < 5 ? kPiece : kLast;
         PieceBuffer buf = pool.take(n);
@@ -723,7 +723,7 @@ TEST_F(FileStorageDirect, FilesAtOddTorrentOffsetsWrittenPieceByPieceReadBackEqu
     const Layout layout = odd_offsets_layout();
     const auto data = with_zero_pads(pattern(layout.total_size, 4), layout);
     FileStorage s(layout, dl.path(), direct());
-    PieceBufferPool pool(16384);
+    PieceBufferPool pool(16384, 16384);
     const auto pieces = static_cast<std::uint32_t>((layout.total_size + 16383) / 16384);
     // Backwards, so that files grow from their end first and are sparse in between.
     for (std::uint32_t p = pieces; p-- > 0;) {
@@ -749,7 +749,7 @@ TEST_F(FileStorageDirect, PiecesInShiftedBuffersGoDirectWithoutACopy) {
     const Layout layout = make_layout({{{"a"}, 1001}, {{"b"}, 5 * kPiece}, {{"c"}, 70000}}, kPiece, {"tor"});
     const auto data = pattern(layout.total_size, 11);
     const auto pieces = static_cast<std::uint32_t>((layout.total_size + kPiece - 1) / kPiece);
-    PieceBufferPool pool(kPiece);
+    PieceBufferPool pool(kPiece, 0);
     const auto write_all = [&](FileStorage& s, bool shifted) {
         for (std::uint32_t p = 0; p < pieces; ++p) {
             const auto n =

@@ -40,7 +40,7 @@ bool fill_and_check(PieceBuffer& b, std::uint8_t seed) {
 }
 
 TEST(PieceBufferPool, TakeGivesABufferOfTheRequestedSizeAlignedForDirectIo) {
-    PieceBufferPool pool(16384);
+    PieceBufferPool pool(16384, 4 * 16384);
     EXPECT_EQ(pool.capacity(), 16384u);
     for (std::size_t size : {std::size_t{1}, std::size_t{4095}, std::size_t{4096}, std::size_t{5000},
                              std::size_t{16383}, std::size_t{16384}}) {
@@ -57,7 +57,7 @@ TEST(PieceBufferPool, TakeGivesABufferOfTheRequestedSizeAlignedForDirectIo) {
 }
 
 TEST(PieceBufferPool, AShiftedBufferStartsThatFarPastAnAlignedAddress) {
-    PieceBufferPool pool(16384);
+    PieceBufferPool pool(16384, 4 * 16384);
     for (std::size_t shift : {std::size_t{1}, std::size_t{1000}, std::size_t{4095}}) {
         PieceBuffer b = pool.take(16384, shift);  // the whole capacity still fits
         EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.bytes().data()) % kDirectIoAlignment, shift);
@@ -68,7 +68,7 @@ TEST(PieceBufferPool, AShiftedBufferStartsThatFarPastAnAlignedAddress) {
 }
 
 TEST(PieceBufferPool, CapacityIsRoundedUpToTheDirectIoAlignment) {
-    PieceBufferPool pool(10000);
+    PieceBufferPool pool(10000, 1 << 20);
     EXPECT_EQ(pool.capacity(), 12288u);
     PieceBuffer b = pool.take(pool.capacity());
     EXPECT_EQ(b.size(), 12288u);
@@ -77,7 +77,7 @@ TEST(PieceBufferPool, CapacityIsRoundedUpToTheDirectIoAlignment) {
 }
 
 TEST(PieceBufferPool, AReleasedBufferIsReusedByTheNextTake) {
-    PieceBufferPool pool(16384);
+    PieceBufferPool pool(16384, 4 * 16384);
     const std::uint8_t* first = nullptr;
     {
         PieceBuffer b = pool.take(16384);
@@ -94,32 +94,43 @@ TEST(PieceBufferPool, AReleasedBufferIsReusedByTheNextTake) {
     EXPECT_TRUE(is_direct_io_aligned(fresh.bytes().data()));
 }
 
-TEST(PieceBufferPool, KeepsEveryReturnedBufferSoItHoldsTheMostEverInUseAtOnce) {
-    PieceBufferPool pool(16384);
-    std::set<const std::uint8_t*> first_burst;
-    {
-        std::vector<PieceBuffer> held;
-        for (int i = 0; i < 6; ++i) {
-            held.push_back(pool.take(16384));
-            first_burst.insert(held.back().bytes().data());
+TEST(PieceBufferPool, KeepsAtMostMaxIdleBytesWorthOfIdleBuffers) {
+    struct Case {
+        std::size_t capacity;
+        std::size_t max_idle_bytes;
+        std::size_t kept;  // of 6 buffers released
+    };
+    const std::vector<Case> cases = {
+        {16384, 0, 0},
+        {16384, 16383, 0},
+        {16384, 16384, 1},
+        {16384, 3 * 16384 + 100, 3},
+        {16384, 100 * 16384, 6},
+        // Buffers of 10000 requested bytes are 12288 bytes: 20000 bytes hold only one of them.
+        {10000, 20000, 1},
+        {10000, 3 * 12288, 3},
+    };
+    for (const auto& c : cases) {
+        PieceBufferPool pool(c.capacity, c.max_idle_bytes);
+        {
+            std::vector<PieceBuffer> held;
+            for (int i = 0; i < 6; ++i) held.push_back(pool.take(c.capacity));
+            EXPECT_EQ(pool.idle_count(), 0u);
         }
-        EXPECT_EQ(pool.idle_count(), 0u);
+        EXPECT_EQ(pool.idle_count(), c.kept) << c.capacity << " / " << c.max_idle_bytes;
+        EXPECT_LE(pool.idle_count() * pool.capacity(), c.max_idle_bytes)
+            << c.capacity << " / " << c.max_idle_bytes;
     }
-    EXPECT_EQ(pool.idle_count(), 6u);
-    // A second burst of the same size allocates nothing: every buffer is one of the first six.
-    std::vector<PieceBuffer> held;
-    for (int i = 0; i < 6; ++i) {
-        held.push_back(pool.take(100));
-        EXPECT_TRUE(first_burst.count(held.back().bytes().data())) << "take " << i;
-    }
-    EXPECT_EQ(pool.idle_count(), 0u);
 }
 
 TEST(PieceBufferPool, ReleaseIdleFreesOnlyTheBuffersNotInUse) {
-    PieceBufferPool pool(16384);
+    PieceBufferPool pool(16384, 4 * 16384);
     PieceBuffer kept = pool.take(16384);
     fill(kept, 7);
-    { PieceBuffer a = pool.take(16384), b = pool.take(16384); }
+    {
+        PieceBuffer a = pool.take(16384);
+        PieceBuffer b = pool.take(16384);
+    }
     EXPECT_EQ(pool.idle_count(), 2u);
     pool.release_idle();
     EXPECT_EQ(pool.idle_count(), 0u);
@@ -131,7 +142,7 @@ TEST(PieceBufferPool, ReleaseIdleFreesOnlyTheBuffersNotInUse) {
 }
 
 TEST(PieceBufferPool, TakingMoreThanTheCapacityThrowsLengthError) {
-    PieceBufferPool pool(16384);
+    PieceBufferPool pool(16384, 4 * 16384);
     { PieceBuffer warm = pool.take(1); }
     EXPECT_THROW(pool.take(16385), std::length_error);
     EXPECT_THROW(pool.take(std::size_t{1} << 40), std::length_error);
@@ -149,7 +160,7 @@ TEST(PieceBuffer, DefaultConstructedIsEmpty) {
 }
 
 TEST(PieceBuffer, MovingLeavesTheSourceEmptyAndReturnsTheBufferOnce) {
-    PieceBufferPool pool(16384);
+    PieceBufferPool pool(16384, 8 * 16384);
     PieceBuffer a = pool.take(1000);
     const std::uint8_t* p = a.bytes().data();
 
@@ -191,7 +202,7 @@ TEST(PieceBuffer, MovingLeavesTheSourceEmptyAndReturnsTheBufferOnce) {
 }
 
 TEST(PieceBuffer, ABufferOutlivingItsPoolStaysUsableAndIsFreed) {
-    auto pool = std::make_unique<PieceBufferPool>(16384);
+    auto pool = std::make_unique<PieceBufferPool>(16384, 2 * 16384);
     PieceBuffer a = pool->take(16384);
     PieceBuffer b = pool->take(16384);
     PieceBuffer c = pool->take(16384);
@@ -206,7 +217,7 @@ TEST(PieceBuffer, ABufferOutlivingItsPoolStaysUsableAndIsFreed) {
 }
 
 TEST(PieceBuffer, BuffersReleasedOnOtherThreadsReturnToThePool) {
-    PieceBufferPool pool(16384);
+    PieceBufferPool pool(16384, 4 * 16384);
     std::vector<PieceBuffer> buffers;
     std::set<const std::uint8_t*> taken;
     for (int i = 0; i < 6; ++i) {
@@ -216,8 +227,8 @@ TEST(PieceBuffer, BuffersReleasedOnOtherThreadsReturnToThePool) {
     std::vector<std::thread> threads;
     for (auto& b : buffers) threads.emplace_back([moved = std::move(b)]() mutable { moved = PieceBuffer(); });
     for (auto& t : threads) t.join();
-    EXPECT_EQ(pool.idle_count(), 6u);
-    for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(pool.idle_count(), 4u);
+    for (int i = 0; i < 4; ++i) {
         PieceBuffer b = pool.take(16384);
         EXPECT_TRUE(taken.count(b.bytes().data())) << "take " << i << " did not reuse a released buffer";
         buffers[static_cast<std::size_t>(i)] = std::move(b);
@@ -226,7 +237,7 @@ TEST(PieceBuffer, BuffersReleasedOnOtherThreadsReturnToThePool) {
 }
 
 TEST(PieceBuffer, ConcurrentTakesAndReleasesNeverShareABuffer) {
-    PieceBufferPool pool(4096);
+    PieceBufferPool pool(4096, 3 * 4096);
     std::atomic<int> errors{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
@@ -247,7 +258,7 @@ TEST(PieceBuffer, ConcurrentTakesAndReleasesNeverShareABuffer) {
     }
     for (auto& th : threads) th.join();
     EXPECT_EQ(errors.load(), 0);
-    EXPECT_LE(pool.idle_count(), 8u) << "more buffers than were ever in use at once (4 threads x 2)";
+    EXPECT_LE(pool.idle_count(), 3u);
 }
 
 }  // namespace
