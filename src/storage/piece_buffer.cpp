@@ -79,12 +79,8 @@ std::size_t PieceBufferPool::idle_count() const {
 }
 
 void PieceBufferPool::release_idle() {
-    std::vector<std::unique_ptr<std::uint8_t, PieceBuffer::Free>> freed;
-    {
-        const std::lock_guard lock(shared_->mutex);
-        freed.swap(shared_->idle);
-        shared_->idle.reserve(shared_->max_idle);
-    }
+    const std::lock_guard lock(shared_->mutex);
+    shared_->idle.clear();  // keeps the reserved room
 }
 
 }  // namespace bt::storage
