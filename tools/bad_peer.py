@@ -9,6 +9,8 @@ reserved bytes zero) on HOST:PORT and also dials each --connect endpoint. Severa
 separated: each gets its own listening port (--port applies to the first; the others take free ones), its
 own random peer id, and one dial to each --connect endpoint. After the handshake it behaves according to MODE:
   corrupt      sends a full bitfield and UNCHOKE, answers every REQUEST with the right length of random bytes
+  corrupt_leave  as corrupt, but closes the connection as soon as it has sent every block of one piece (so the
+               peer finds the bad piece after this connection is gone)
   garbage      sends a full bitfield, then an endless stream of random bytes
   oversized    sends a full bitfield and UNCHOKE, then a PIECE header announcing a 2 GiB message, and trickles bytes
   flood        sends a full bitfield and UNCHOKE, then HAVE and KEEP-ALIVE messages as fast as the peer reads them
@@ -49,7 +51,7 @@ MAX_MESSAGE = 1 << 20  # longest message we accept from the peer (a bitfield of 
 MAX_BLOCK = 128 * 1024  # longest block we answer; longer requests get the connection closed
 BLOCK = 16 * 1024
 HANDSHAKE_MODES = ("random_handshake", "mse_stall95", "mse_garbage700", "wrong_infohash")
-MODES = ("corrupt", "garbage", "oversized", "flood", "huge_length", "bad_bitfield", "have_oob", "request_oob",
+MODES = ("corrupt", "corrupt_leave", "garbage", "oversized", "flood", "huge_length", "bad_bitfield", "have_oob", "request_oob",
          "request_huge", "unrequested", "request_flood") + HANDSHAKE_MODES
 NAMES = {0: "CHOKE", 1: "UNCHOKE", 2: "INTERESTED", 3: "NOT_INTERESTED", 4: "HAVE", 5: "BITFIELD", 6: "REQUEST",
          7: "PIECE", 8: "CANCEL", 9: "PORT", 13: "SUGGEST", 14: "HAVE_ALL", 15: "HAVE_NONE", 16: "REJECT",
@@ -240,8 +242,9 @@ class BadPeer:
             name = NAMES.get(msg_id, f"UNKNOWN({msg_id})")
             self.log(f"RECV {n} {name} {payload[:16].hex()}")
 
-    async def mode_corrupt(self, n, reader, writer, st):
+    async def mode_corrupt(self, n, reader, writer, st, leave_after_a_piece=False):
         await self.send_have_all(n, writer)
+        sent = {}  # piece -> bytes of it sent
         while True:
             msg_id, payload = await self.read_message(n, reader)
             self.log_message(n, msg_id, payload)
@@ -258,6 +261,13 @@ class BadPeer:
                 st["bytes"] += length
                 self.counts["blocks"] += 1
                 self.log(f"RECV {n} REQUEST {index}:{begin}+{length} -> SENT random bytes")
+                sent[index] = sent.get(index, 0) + length
+                piece_size = self.last_piece_size if index == self.num_pieces - 1 else self.piece_length
+                if leave_after_a_piece and sent[index] >= piece_size:
+                    raise Closed(f"sent all of piece {index}")
+
+    async def mode_corrupt_leave(self, n, reader, writer, st):
+        await self.mode_corrupt(n, reader, writer, st, leave_after_a_piece=True)
 
     async def mode_garbage(self, n, reader, writer, st):
         await self.send_have_all(n, writer, unchoke=False)

@@ -421,6 +421,11 @@ void Torrent::on_peer_closed(PeerConnection& peer, const std::string& reason) {
     if (it == peers_.end()) return;
     const bool was_unchoked = !peer.am_choking();
     peers_.erase(it);
+    if (picker_ && picker_->holds_blocks_from(peer.id())) {
+        departed_contributors_.push_back(peer.id());
+    } else {
+        peer_endpoints_.erase(peer.id().value);
+    }
     if (peer.direction() == Direction::outgoing) {
         auto& known = known_[peer.endpoint()];
         known.connected = false;
@@ -511,10 +516,12 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, storage::Piece
         BT_LOG(warning, "torrent", "piece {} failed the hash check ({} peer(s) contributed)", piece.value,
                contributors.size());
         for (const auto id : contributors) strike(id, contributors.size() == 1);
+        forget_departed_contributors();
         for (auto& p : std::vector(peers_)) p->request_more();
         co_return;
     }
     picker_->on_piece_verified(piece);
+    forget_departed_contributors();
     ++stats_.pieces_verified;
     resume_dirty_ = true;
     for (auto& p : std::vector(peers_)) {
@@ -540,6 +547,14 @@ void Torrent::strike(swarm::PeerId id, bool sole_contributor) {
     for (auto& p : std::vector(peers_)) {
         if (p->peer_id() == peer_id) p->close("banned: sent corrupt data");
     }
+}
+
+void Torrent::forget_departed_contributors() {
+    std::erase_if(departed_contributors_, [this](swarm::PeerId id) {
+        if (picker_->holds_blocks_from(id)) return false;
+        peer_endpoints_.erase(id.value);
+        return true;
+    });
 }
 
 asio::awaitable<void> Torrent::on_finished() {

@@ -139,6 +139,8 @@ class Torrent {
     asio::awaitable<void> on_finished();
     // A peer delivered part of a piece that failed its hash check.
     void strike(swarm::PeerId id, bool sole_contributor);
+    // Forgets departed peers whose blocks have all been verified or failed.
+    void forget_departed_contributors();
     PeerConnection* find_peer(swarm::PeerId id);
     std::shared_ptr<PeerConnection> add_connection(net::Transport transport, Endpoint endpoint,
                                                    Direction direction, const wire::Handshake& remote,
@@ -176,8 +178,11 @@ class Torrent {
     // Keeps as many idle buffers as the disk backlog may hold, so a download reuses the same memory.
     storage::PieceBufferPool piece_buffers_;
     std::unordered_map<std::uint32_t, storage::PieceBuffer> partial_;  // piece -> its bytes so far
-    // Every peer ever connected (by swarm id), to blame it for a bad piece after it left.
+    // Connected peers (by swarm id), and departed ones whose blocks wait in unverified pieces: a bad piece
+    // blames them after they left. Departed peers are dropped once the picker holds none of their blocks,
+    // so connection churn does not grow this.
     std::unordered_map<std::uint32_t, std::pair<Endpoint, wire::PeerId>> peer_endpoints_;
+    std::vector<swarm::PeerId> departed_contributors_;
     std::map<wire::PeerId, std::uint32_t> strikes_;
     std::set<wire::PeerId> banned_peer_ids_;
 

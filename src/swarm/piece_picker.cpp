@@ -254,7 +254,13 @@ void PiecePicker::on_piece_verified(PieceIndex piece) {
         free_blocks_ -= free_blocks_of(piece.value);
         --num_wanted_missing_;
     }
-    if (download_of_[piece.value] != kNone) erase_download(download_of_[piece.value]);
+    if (download_of_[piece.value] != kNone) {
+        const std::uint32_t index = download_of_[piece.value];
+        for (const BlockState& b : downloads_[index].blocks) {
+            if (b.received) release_held(b.contributor);
+        }
+        erase_download(index);
+    }
     have_.set(piece);
     remove_candidate(piece.value);
 }
@@ -270,6 +276,7 @@ std::vector<PeerId> PiecePicker::on_piece_failed(PieceIndex piece) {
         if (std::find(contributors.begin(), contributors.end(), b.contributor) == contributors.end()) {
             contributors.push_back(b.contributor);
         }
+        release_held(b.contributor);
         b = BlockState{};
         ++reset;
     }
@@ -301,6 +308,11 @@ void PiecePicker::erase_download(std::uint32_t index) noexcept {
         download_of_[downloads_[index].piece.value] = index;
     }
     downloads_.pop_back();
+}
+
+void PiecePicker::release_held(PeerId contributor) noexcept {
+    auto it = held_blocks_.find(contributor.value);
+    if (it != held_blocks_.end() && --it->second == 0) held_blocks_.erase(it);
 }
 
 void PiecePicker::drop_download_if_idle(std::uint32_t index) noexcept {
@@ -412,6 +424,7 @@ BlockReceived PiecePicker::on_block_received(PeerId peer, const Block& block) {
     result.status = BlockStatus::accepted;
     b.received = true;
     b.contributor = peer;
+    ++held_blocks_[peer.value];
     --d.requested;
     ++d.received;
     for (std::uint8_t r = 0; r < b.num_requesters; ++r) {
@@ -572,6 +585,7 @@ bool PiecePicker::check_invariants() const {
     if (candidates != order_.size() || candidates != num_wanted_missing_ || free != free_blocks_)
         return false;
     // Downloads: block counts and per-peer outstanding counts agree with the blocks.
+    std::unordered_map<std::uint32_t, std::uint32_t> held;
     for (const Download& d : downloads_) {
         if (d.blocks.size() != blocks_in_piece(d.piece)) return false;
         std::uint32_t f = 0, r = 0, got = 0;
@@ -579,6 +593,7 @@ bool PiecePicker::check_invariants() const {
         for (const BlockState& b : d.blocks) {
             if (b.received) {
                 ++got;
+                ++held[b.contributor.value];
                 continue;
             }
             if (b.num_requesters == 0) {
@@ -605,7 +620,7 @@ bool PiecePicker::check_invariants() const {
         }
         if (r == 0 && got == 0) return false;  // idle downloads are dropped
     }
-    return true;
+    return held == held_blocks_;
 }
 
 }  // namespace bt::swarm

@@ -37,6 +37,7 @@
 #include <random>
 #include <system_error>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "core/bitfield.hpp"
@@ -137,6 +138,9 @@ class PiecePicker {
     // The peer disconnected: all its outstanding requests go back to the pool. Returns how many.
     // (Its availability is removed separately, with remove_peer_bitfield / remove_peer_have_all.)
     std::size_t on_peer_gone(PeerId peer);
+    // True while blocks received from `peer` sit in pieces not yet verified or failed: on_piece_failed would
+    // still name it. O(1).
+    bool holds_blocks_from(PeerId peer) const noexcept { return held_blocks_.contains(peer.value); }
 
     // Self-check of the internal bookkeeping, for tests. O(N + P * B).
     bool check_invariants() const;
@@ -178,6 +182,7 @@ class PiecePicker {
     // Downloads.
     Download& start_download(std::uint32_t piece);
     void erase_download(std::uint32_t index) noexcept;
+    void release_held(PeerId contributor) noexcept;
     void drop_download_if_idle(std::uint32_t index) noexcept;
     std::uint32_t free_blocks_of(std::uint32_t piece) const noexcept;
     void add_request(Download& d, std::uint32_t block_index, PeerId peer);
@@ -223,6 +228,8 @@ class PiecePicker {
 
     std::vector<std::uint32_t> download_of_;  // per piece: index in downloads_, or kNone
     std::vector<Download> downloads_;
+    // Per contributing peer: its received blocks in downloads_ (no entry at zero).
+    std::unordered_map<std::uint32_t, std::uint32_t> held_blocks_;
 };
 
 }  // namespace bt::swarm

@@ -241,6 +241,35 @@ def corrupt_peer_banned(lab):
           f"bitveil connected to bad_peer again after dropping it: handshakes on connections {ok_handshakes}")
 
 
+def departed_corrupt_peer_banned(lab):
+    """bad_peer.py (corrupt_leave) sends one whole piece of random bytes and hangs up before bitveil hashes it:
+    bitveil must still ban it (it keeps what it needs of a departed peer while its blocks wait for the hash)
+    and so never dial it again, though the download outlasts the 5 s reconnect backoff."""
+    need_libtorrent()
+    pl = Payload.single(lab.path("src"), "data.bin", 8 * MiB + 4_321)
+    tor = lab.create_torrent(pl, piece_size=128 * KiB)
+    bad = lab.bad_peer("bad-peer", tor, "corrupt_leave")
+    good = lab.lt_peer("lt-seed", tor, pl.parent, seed=True, upload_limit=1 * MiB)
+    good.wait_seeding()
+    dl = lab.path("dl")
+    bv = lab.bitveil("bitveil", "download", tor, dl, peers=[f"127.0.0.1:{bad.port}", f"127.0.0.1:{good.port}"])
+    st = bv.finish(90)
+    lab.log(f"done: {st}")
+    pl.check_copy(dl, "bitveil")
+    check_stats(st, tor, "bitveil", hash_failures=None)
+    log = bad.text()
+    ok_handshakes = re.findall(r"HANDSHAKE (\d+) ok", log)
+    left = re.findall(r"CLOSED \d+ by-us sent all of piece (\d+)", log)
+    lab.log(f"bad peer: handshakes ok on {ok_handshakes}, left after sending all of piece(s) {left}; "
+            f"hash_failures={st['hash_failures']} peers_banned={st['peers_banned']}")
+    check(left, "bad_peer never sent a whole piece (nothing to find after it left)")
+    check(st["hash_failures"] >= 1, f"hash_failures {st['hash_failures']}, expected >= 1")
+    check(st["peers_banned"] >= 1, f"peers_banned {st['peers_banned']}: the departed corrupt peer was not banned")
+    check(re.search(r"banned after sending data that failed the hash check", bv.text()),
+          "no 'banned after sending data that failed the hash check' in bitveil's log")
+    check(len(ok_handshakes) == 1, f"bitveil dialled the banned peer again: handshakes on {ok_handshakes}")
+
+
 CLOSED_RX = re.compile(r"CLOSED (\d+) (\S+) .* blocks=(\d+)")
 
 
@@ -309,6 +338,8 @@ CASES = {  # name -> (function, time budget in seconds, summary)
     "seed_to_lt": (seed_to_lt, 120, "bitveil seeds to libtorrent (it dials bitveil)"),
     "three_bitveil_swarm": (three_bitveil_swarm, 180, "libtorrent seeder + three bitveil leechers"),
     "corrupt_peer_banned": (corrupt_peer_banned, 150, "a corrupting peer gets banned, download completes"),
+    "departed_corrupt_peer_banned": (departed_corrupt_peer_banned, 150,
+                                     "a corrupting peer that left before the hash check is still banned"),
     "resume_after_sigterm": (resume_after_sigterm, 180, "SIGTERM part-way, restart resumes"),
     "resume_after_sigkill": (resume_after_sigkill, 180, "SIGKILL part-way, restart resumes"),
 }

@@ -509,6 +509,36 @@ TEST(PiecePicker, FailedPieceNamesItsContributorsAndOffersItsBlocksAgain) {
     EXPECT_TRUE(picker.check_invariants());
 }
 
+TEST(PiecePicker, HoldsBlocksFromAPeerUntilTheirPieceIsVerifiedOrFailed) {
+    auto picker = make_picker({.availability = "23", .blocks = 2});  // piece 0 is the rarest
+    EXPECT_FALSE(picker.holds_blocks_from(kA));
+    ASSERT_EQ(describe(picker.pick(kA, bits("11"), 3)), "p0b0 p0b1 p1b0");
+    ASSERT_EQ(describe(picker.pick(kB, bits("11"), 1)), "p1b1");
+    EXPECT_FALSE(picker.holds_blocks_from(kA)) << "requested is not received";
+    ASSERT_EQ(picker.on_block_received(kA, block(0, 0)).status, BlockStatus::accepted);
+    ASSERT_EQ(picker.on_block_received(kA, block(1, 0)).status, BlockStatus::accepted);
+    ASSERT_EQ(picker.on_block_received(kB, block(1, 1)).status, BlockStatus::accepted);
+    EXPECT_TRUE(picker.holds_blocks_from(kA));
+    EXPECT_TRUE(picker.holds_blocks_from(kB));
+    EXPECT_TRUE(picker.check_invariants());
+
+    // A peer that leaves keeps its received blocks in the picker (a bad piece still blames it).
+    picker.on_peer_gone(kA);
+    EXPECT_TRUE(picker.holds_blocks_from(kA));
+    // Piece 1 fails: B's only block goes back; A still has a block in piece 0.
+    EXPECT_EQ(sorted(picker.on_piece_failed(PieceIndex{1})), (std::vector<PeerId>{kA, kB}));
+    EXPECT_FALSE(picker.holds_blocks_from(kB));
+    EXPECT_TRUE(picker.holds_blocks_from(kA));
+    EXPECT_TRUE(picker.check_invariants());
+    // Piece 0 completes through C and is verified: nothing of A is left.
+    ASSERT_EQ(describe(picker.pick(kC, bits("11"), 1)), "p0b1");
+    ASSERT_TRUE(picker.on_block_received(kC, block(0, 1)).piece_complete);
+    picker.on_piece_verified(PieceIndex{0});
+    EXPECT_FALSE(picker.holds_blocks_from(kA));
+    EXPECT_FALSE(picker.holds_blocks_from(kC));
+    EXPECT_TRUE(picker.check_invariants());
+}
+
 TEST(PiecePicker, GonePeerGivesBackItsOutstandingBlocks) {
     auto picker = make_picker({.availability = "2", .blocks = 4});
     ASSERT_EQ(describe(picker.pick(kA, bits("1"), 3)), "p0b0 p0b1 p0b2");
