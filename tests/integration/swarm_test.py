@@ -201,17 +201,24 @@ def three_bitveil_swarm(lab):
     check(all(n >= 2 for n in peers), f"a leecher never connected to another leecher: connections {peers}")
 
 
-def corrupt_peer_banned(lab):
-    """bad_peer.py answers every request with random bytes; bitveil must ban it and still complete from a
-    good (upload-limited) libtorrent seeder."""
+def download_beside_bad_peer(lab, mode, good_upload_limit):
+    """bitveil downloads 8 MiB (128 KiB pieces) from a bad_peer.py in `mode` and an upload-limited libtorrent
+    seeder; returns (payload, torrent, download folder, bad peer, bitveil)."""
     need_libtorrent()
     pl = Payload.single(lab.path("src"), "data.bin", 8 * MiB + 4_321)
     tor = lab.create_torrent(pl, piece_size=128 * KiB)
-    bad = lab.bad_peer("bad-peer", tor, "corrupt")
-    good = lab.lt_peer("lt-seed", tor, pl.parent, seed=True, upload_limit=2 * MiB)
+    bad = lab.bad_peer("bad-peer", tor, mode)
+    good = lab.lt_peer("lt-seed", tor, pl.parent, seed=True, upload_limit=good_upload_limit)
     good.wait_seeding()
     dl = lab.path("dl")
     bv = lab.bitveil("bitveil", "download", tor, dl, peers=[f"127.0.0.1:{bad.port}", f"127.0.0.1:{good.port}"])
+    return pl, tor, dl, bad, bv
+
+
+def corrupt_peer_banned(lab):
+    """bad_peer.py answers every request with random bytes; bitveil must ban it and still complete from a
+    good (upload-limited) libtorrent seeder."""
+    pl, tor, dl, bad, bv = download_beside_bad_peer(lab, "corrupt", good_upload_limit=2 * MiB)
     # Watch bad_peer's log while bitveil runs: a connection that carried corrupt blocks must be closed by
     # bitveil before it exits (at exit every connection closes anyway).
     closed_early = set()
@@ -245,14 +252,7 @@ def departed_corrupt_peer_banned(lab):
     """bad_peer.py (corrupt_leave) sends one whole piece of random bytes and hangs up before bitveil hashes it:
     bitveil must still ban it (it keeps what it needs of a departed peer while its blocks wait for the hash)
     and so never dial it again, though the download outlasts the 5 s reconnect backoff."""
-    need_libtorrent()
-    pl = Payload.single(lab.path("src"), "data.bin", 8 * MiB + 4_321)
-    tor = lab.create_torrent(pl, piece_size=128 * KiB)
-    bad = lab.bad_peer("bad-peer", tor, "corrupt_leave")
-    good = lab.lt_peer("lt-seed", tor, pl.parent, seed=True, upload_limit=1 * MiB)
-    good.wait_seeding()
-    dl = lab.path("dl")
-    bv = lab.bitveil("bitveil", "download", tor, dl, peers=[f"127.0.0.1:{bad.port}", f"127.0.0.1:{good.port}"])
+    pl, tor, dl, bad, bv = download_beside_bad_peer(lab, "corrupt_leave", good_upload_limit=1 * MiB)
     st = bv.finish(90)
     lab.log(f"done: {st}")
     pl.check_copy(dl, "bitveil")
