@@ -9,8 +9,8 @@ reserved bytes zero) on HOST:PORT and also dials each --connect endpoint. Severa
 separated: each gets its own listening port (--port applies to the first; the others take free ones), its
 own random peer id, and one dial to each --connect endpoint. After the handshake it behaves according to MODE:
   corrupt      sends a full bitfield and UNCHOKE, answers every REQUEST with the right length of random bytes
-  corrupt_leave  as corrupt, but closes the connection as soon as it has sent every block of one piece (so the
-               peer finds the bad piece after this connection is gone)
+  corrupt_leave  as corrupt, but hangs up (FIN after the last byte) as soon as it has sent every block of one
+               piece, so the peer finds the bad piece after this connection is gone
   garbage      sends a full bitfield, then an endless stream of random bytes
   oversized    sends a full bitfield and UNCHOKE, then a PIECE header announcing a 2 GiB message, and trickles bytes
   flood        sends a full bitfield and UNCHOKE, then HAVE and KEEP-ALIVE messages as fast as the peer reads them
@@ -264,6 +264,15 @@ class BadPeer:
                 sent[index] = sent.get(index, 0) + length
                 piece_size = self.last_piece_size if index == self.num_pieces - 1 else self.piece_length
                 if leave_after_a_piece and sent[index] >= piece_size:
+                    # Hang up without losing the piece's tail: everything to the kernel, then FIN after it
+                    # (a close with unread requests would send RST and could drop what is still queued).
+                    writer.transport.set_write_buffer_limits(0)
+                    await writer.drain()
+                    writer.write_eof()
+                    try:
+                        await asyncio.wait_for(self.read_all(n, reader), 10)
+                    except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError):
+                        pass
                     raise Closed(f"sent all of piece {index}")
 
     async def mode_corrupt_leave(self, n, reader, writer, st):
