@@ -94,6 +94,15 @@ int in_child(Body body) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// Runs `body` in a child (in_child) and expects it to exit with `expected`; `codes` says what each code
+// means.
+template <class Body>
+void expect_child_exit(int expected, Body body, const char* codes) {
+    const int code = in_child(body);
+    if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
+    EXPECT_EQ(code, expected) << codes;
+}
+
 // Resolves "tracker.test": 0 timed out, 1 cancelled, 2 other, 3 stuck, kSkip.
 int outcome(Clock::duration deadline_in, std::optional<Clock::duration> cancel_after) {
     static asio::io_context io;  // never destroyed: the child leaves with _exit
@@ -126,15 +135,15 @@ int outcome(Clock::duration deadline_in, std::optional<Clock::duration> cancel_a
 }
 
 TEST(Resolve, ASilentNameServerEndsAtTheDeadline) {
-    const int code = in_child([] { return outcome(300ms, std::nullopt); });
-    if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
-    EXPECT_EQ(code, 0) << "0 timed out, 1 cancelled, 2 resolved or failed otherwise, 3 waited for the lookup";
+    expect_child_exit(
+        0, [] { return outcome(300ms, std::nullopt); },
+        "0 timed out, 1 cancelled, 2 resolved or failed otherwise, 3 waited for the lookup");
 }
 
 TEST(Resolve, CancellingAbandonsALookupInProgress) {
-    const int code = in_child([] { return outcome(60s, 300ms); });
-    if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
-    EXPECT_EQ(code, 1) << "0 timed out, 1 cancelled, 2 resolved or failed otherwise, 3 waited for the lookup";
+    expect_child_exit(
+        1, [] { return outcome(60s, 300ms); },
+        "0 timed out, 1 cancelled, 2 resolved or failed otherwise, 3 waited for the lookup");
 }
 
 // The lookup of "tracker.test" ends at its deadline, then the io_context runs out of work and is destroyed,
@@ -257,27 +266,22 @@ int late_answer_outcome() {
 }
 
 TEST(Resolve, AtMostKMaxLookupsThreadsRunAtOnce) {
-    const int code = in_child(capped_outcome);
-    if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
-    EXPECT_EQ(code, 0) << "0 capped, 2 more threads than kMaxLookups";
+    expect_child_exit(0, capped_outcome, "0 capped, 2 more threads than kMaxLookups");
 }
 
 TEST(Resolve, AnAbandonedLookupEndsOnItsOwnWhenTheAnswerComesLate) {
-    const int code = in_child(late_answer_outcome);
-    if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
-    EXPECT_EQ(code, 0) << "0 the lookup's thread ended, 2 it did not (or the lookup did not time out)";
+    expect_child_exit(0, late_answer_outcome,
+                      "0 the lookup's thread ended, 2 it did not (or the lookup did not time out)");
 }
 
 TEST(Resolve, NothingWaitsForAnAbandonedLookupAtShutdown) {
-    const int code = in_child(shutdown_outcome);
-    if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
-    EXPECT_EQ(code, 0) << "0 shut down at once, 2 the lookup did not time out, 3 the shutdown waited for it";
+    expect_child_exit(0, shutdown_outcome,
+                      "0 shut down at once, 2 the lookup did not time out, 3 the shutdown waited for it");
 }
 
 TEST(Resolve, AHangingLookupDoesNotHoldUpTheNext) {
-    const int code = in_child(concurrent_outcome);
-    if (code == kSkip) GTEST_SKIP() << "needs root (mount and network namespaces of its own)";
-    EXPECT_EQ(code, 0) << "0 resolved, 2 failed otherwise, 3 timed out behind the hanging lookup";
+    expect_child_exit(0, concurrent_outcome,
+                      "0 resolved, 2 failed otherwise, 3 timed out behind the hanging lookup");
 }
 
 TEST(Resolve, AnAddressLiteralNeedsNoLookup) {
