@@ -148,8 +148,8 @@ void Session::set_connection_limits() {
 }
 
 bool Session::ban(const wire::PeerId& peer_id, const std::optional<Endpoint>& address) {
-    bool added = banned_ids_.insert(peer_id).second;
-    if (address) added = banned_addresses_.insert(*address).second || added;
+    bool added = banned_ids_.try_emplace(peer_id).second;
+    if (address) added = banned_addresses_.try_emplace(*address).second || added;
     return added;
 }
 

@@ -9,10 +9,10 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
+#include "core/bounded_map.hpp"
 #include "core/result.hpp"
 #include "metainfo/metainfo.hpp"
 #include "mse/skey_index.hpp"
@@ -107,8 +107,8 @@ class Session {
     std::uint32_t connection_limit_ = 0;  // settings.max_connections fitted to RLIMIT_NOFILE
     std::uint32_t pending_limit_ = 0;
     std::uint64_t refused_in_a_row_ = 0;  // for one log line per burst of refusals
-    std::set<wire::PeerId> banned_ids_;
-    std::set<Endpoint> banned_addresses_;
+    BoundedMap<wire::PeerId> banned_ids_{settings_.max_ban_records};
+    BoundedMap<Endpoint> banned_addresses_{settings_.max_ban_records};
     std::vector<std::unique_ptr<Torrent>> torrents_;
     mse::SkeyIndex skeys_;  // HASH('req2', info-hash) of every torrent, for incoming MSE
     // Incoming connections that failed before a torrent was known, by reason.

@@ -29,6 +29,9 @@ struct Settings {
     std::uint32_t hash_failures_before_ban =
         2;  // per peer; a sole contributor of a bad piece is banned at once
     std::uint32_t max_incoming_requests = 500;  // per peer; more are dropped (and counted)
+    // Banned peer ids and addresses remembered per list (the session's, each torrent's), and peers with
+    // hash-failure strikes per torrent: the oldest is forgotten first, so misbehaving peers cannot grow them.
+    std::uint32_t max_ban_records = 10'000;
     // Incoming connections still in their opening exchange (MSE and BitTorrent handshakes), over all
     // torrents. A real peer finishes in a round trip or two, so few are ever pending at once; the bound
     // keeps idle or half-finished connections (each may linger handshake_timeout) from holding the file

@@ -84,6 +84,8 @@ Torrent::Torrent(Session& session, metainfo::Metainfo metainfo, std::string down
       choker_(swarm::ChokerSettings{}, session.random_seed()),
       piece_buffers_(static_cast<std::size_t>(metainfo_.piece_length),
                      piece_buffers_to_keep(session.settings(), metainfo_)),
+      strikes_(session.settings().max_ban_records),
+      banned_peer_ids_(session.settings().max_ban_records),
       announce_timer_(session.io()),
       tiers_(metainfo_.trackers) {
     swarm::PickerConfig config;
@@ -537,10 +539,10 @@ void Torrent::strike(swarm::PeerId id, bool sole_contributor) {
     auto it = peer_endpoints_.find(id.value);
     if (it == peer_endpoints_.end()) return;
     const auto [endpoint, peer_id] = it->second;
-    auto& strikes = strikes_[peer_id];
+    auto& strikes = strikes_.try_emplace(peer_id).first;
     strikes += sole_contributor ? settings().hash_failures_before_ban : 1;
     if (strikes < settings().hash_failures_before_ban) return;
-    if (!banned_peer_ids_.insert(peer_id).second) return;
+    if (!banned_peer_ids_.try_emplace(peer_id).second) return;
     ++stats_.peers_banned;
     known_[endpoint].banned = true;
     BT_LOG(warning, "peer", "{}: banned after sending data that failed the hash check", endpoint.to_string());

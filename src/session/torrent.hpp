@@ -12,11 +12,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/bounded_map.hpp"
 #include "core/endpoint.hpp"
 #include "metainfo/metainfo.hpp"
 #include "session/peer_connection.hpp"
@@ -183,8 +183,8 @@ class Torrent {
     // so connection churn does not grow this.
     std::unordered_map<std::uint32_t, std::pair<Endpoint, wire::PeerId>> peer_endpoints_;
     std::vector<swarm::PeerId> departed_contributors_;
-    std::map<wire::PeerId, std::uint32_t> strikes_;
-    std::set<wire::PeerId> banned_peer_ids_;
+    BoundedMap<wire::PeerId, std::uint32_t> strikes_;
+    BoundedMap<wire::PeerId> banned_peer_ids_;
 
     // Piece writes take turns (hashing still runs on every disk thread): two threads writing one file
     // contend on its inode lock in the kernel, which spins (perf: ~9% of a download's CPU).
