@@ -106,9 +106,10 @@ Outcome run(std::span<const std::uint8_t> stream, std::size_t split, const Confi
 // A position-dependent keystream: a byte decrypted twice or skipped shows in every frame after it.
 struct ToyKeystream {
     std::uint64_t position = 0;
-    void apply(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {
-        for (std::size_t i = 0; i < in.size(); ++i, ++position) {
-            out[i] = static_cast<std::uint8_t>(in[i] ^ (position * 167 + (position >> 8) * 13 + 91));
+    void apply(std::span<std::uint8_t> bytes) {
+        for (auto& b : bytes) {
+            b ^= static_cast<std::uint8_t>(position * 167 + (position >> 8) * 13 + 91);
+            ++position;
         }
     }
 };
@@ -117,11 +118,10 @@ Outcome run_encrypted(std::span<const std::uint8_t> stream, std::size_t split, c
     Bytes wire(stream.begin(), stream.end());
     ToyKeystream sender;
     ToyKeystream receiver;
-    sender.apply(std::span(wire).subspan(split), std::span(wire).subspan(split));
+    sender.apply(std::span(wire).subspan(split));
     MessageReader reader(config.num_pieces, config.max_extended);
     Outcome out;
-    std::size_t pieces = 0;
-    auto drain_taking = [&] {
+    auto drain_checking = [&] {
         for (;;) {
             auto item = reader.next();
             if (!item) {
@@ -132,30 +132,21 @@ Outcome run_encrypted(std::span<const std::uint8_t> stream, std::size_t split, c
             const auto frame = reader.last_frame();
             Bytes plain(stream.begin() + static_cast<std::ptrdiff_t>(out.consumed),
                         stream.begin() + static_cast<std::ptrdiff_t>(out.consumed + frame.size()));
-            const auto* m = std::get_if<Message>(&*item);
-            const auto* piece = m != nullptr ? std::get_if<bt::wire::Piece>(m) : nullptr;
-            if (piece == nullptr) {
-                check(std::equal(frame.begin(), frame.end(), plain.begin(), plain.end()));
-            } else if (pieces++ % 2 == 0) {
-                Bytes block(piece->block.size());
-                reader.take_block(block);
-                check(bt::wire::to_bytes(bt::wire::Piece{piece->index, piece->begin, block}) == plain);
-            }
+            check(std::equal(frame.begin(), frame.end(), plain.begin(), plain.end()));
             out.frames.push_back(std::move(plain));
             out.consumed += frame.size();
         }
     };
     reader.feed(stream.first(split));
-    drain_taking();
-    reader.set_decryptor(
-        [&](std::span<const std::uint8_t> in, std::span<std::uint8_t> to) { receiver.apply(in, to); });
+    drain_checking();
+    reader.set_decryptor([&](std::span<std::uint8_t> bytes) { receiver.apply(bytes); });
     for (std::size_t from = split; from < wire.size() && !out.error;) {
         const std::size_t n = std::min<std::size_t>(wire.size() - from, 1 + (from * 7919) % 4096);
         auto space = reader.prepare(n);
         std::copy_n(wire.begin() + static_cast<std::ptrdiff_t>(from), n, space.begin());
         reader.commit(n);
         from += n;
-        drain_taking();
+        drain_checking();
     }
     return out;
 }

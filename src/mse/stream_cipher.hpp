@@ -23,10 +23,6 @@ class StreamCipher {
     void decrypt(std::span<std::uint8_t> incoming) noexcept {
         if (recv_) recv_->process(incoming);
     }
-    // Into `out` (as long as `in`; the same bytes or disjoint). Encrypted streams only.
-    void decrypt(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexcept {
-        recv_->process(in, out);
-    }
 
   private:
     std::optional<crypto::Rc4> send_;

@@ -310,10 +310,7 @@ asio::awaitable<void> PeerConnection::reader() {
         leftover_.clear();
     }
     if (transport_.cipher.is_encrypted()) {
-        // Decrypted as the reader parses it: block payloads go straight into their piece buffers.
-        reader_.set_decryptor([this](std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {
-            transport_.cipher.decrypt(in, out);
-        });
+        reader_.set_decryptor([this](std::span<std::uint8_t> bytes) { transport_.cipher.decrypt(bytes); });
     }
     while (!closed_) {
         for (;;) {
@@ -490,7 +487,7 @@ bool PeerConnection::on_piece(const wire::Piece& piece) {
         last_block_ = Clock::now();
         snubbed_ = false;
     }
-    torrent_.on_block(*this, block, [this](std::span<std::uint8_t> out) { reader_.take_block(out); });
+    torrent_.on_block(*this, block, piece.block);
     if (closed_) return false;
     request_more();
     return !closed_;

@@ -7,6 +7,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <atomic>
+#include <cstring>
 
 #include "core/log.hpp"
 #include "crypto/sha1.hpp"
@@ -445,7 +446,7 @@ PeerConnection* Torrent::find_peer(swarm::PeerId id) {
     return nullptr;
 }
 
-void Torrent::on_block(PeerConnection& peer, const swarm::Block& block, const BlockWriter& write_to) {
+void Torrent::on_block(PeerConnection& peer, const swarm::Block& block, std::span<const std::uint8_t> data) {
     const auto result = picker_->on_block_received(peer.id(), block);
     switch (result.status) {
         case swarm::BlockStatus::accepted: {
@@ -454,7 +455,7 @@ void Torrent::on_block(PeerConnection& peer, const swarm::Block& block, const Bl
                 const auto size = picker_->piece_size(block.piece);
                 buffer = piece_buffers_.take(size, storage_->direct_write_shift(block.piece, size));
             }
-            write_to(buffer.bytes().subspan(block.begin, block.length));
+            std::memcpy(buffer.bytes().data() + block.begin, data.data(), block.length);
             break;
         }
         case swarm::BlockStatus::invalid:

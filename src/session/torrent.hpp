@@ -97,10 +97,8 @@ class Torrent {
     std::uint32_t piece_size(PieceIndex piece) const noexcept { return picker_->piece_size(piece); }
     bool is_banned(const Endpoint& endpoint) const;
     void on_peer_closed(PeerConnection& peer, const std::string& reason);
-    // Writes a received block into the span given (block.length bytes), decrypting it on the way on an
-    // encrypted connection; not called for a block that is not kept.
-    using BlockWriter = std::function<void(std::span<std::uint8_t>)>;
-    void on_block(PeerConnection& peer, const swarm::Block& block, const BlockWriter& write_to);
+    // A received block and its bytes (block.length of them, plaintext).
+    void on_block(PeerConnection& peer, const swarm::Block& block, std::span<const std::uint8_t> data);
     void on_interest_changed();
     void on_piece_complete(PieceIndex piece);
     asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> read_block(swarm::Block block);

@@ -102,7 +102,6 @@ void MessageReader::feed(std::string_view in) {
 }
 
 std::span<std::uint8_t> MessageReader::prepare(std::size_t n) {
-    settle_block();
     last_frame_ = {};
     // After an error input is dropped: no need to keep it.
     if (begin_ == end_ || error_) begin_ = end_ = clear_end_ = 0;
@@ -138,31 +137,8 @@ void MessageReader::commit(std::size_t n) {
 void MessageReader::decrypt_to(std::size_t end) {
     if (end <= clear_end_) return;
     const std::span<std::uint8_t> bytes(buffer_.get() + clear_end_, end - clear_end_);
-    decryptor_(bytes, bytes);
+    decryptor_(bytes);
     clear_end_ = end;
-}
-
-void MessageReader::settle_block() {
-    if (!block_encrypted_) return;
-    block_encrypted_ = false;
-    const auto ciphertext = block_.subspan(block_clear_);
-    decryptor_(ciphertext, ciphertext);
-}
-
-void MessageReader::take_block(std::span<std::uint8_t> out) {
-    const std::size_t n = std::min(out.size(), block_.size());
-    if (!block_encrypted_) {
-        std::memcpy(out.data(), block_.data(), n);
-        return;
-    }
-    // The block's head may have arrived in plaintext (fed before the decryptor was set).
-    const std::size_t clear = std::min(block_clear_, n);
-    std::memcpy(out.data(), block_.data(), clear);
-    block_encrypted_ = false;
-    decryptor_(block_.subspan(clear, n - clear), out.subspan(clear, n - clear));
-    // A shorter destination is a caller bug; the rest still passes through the keystream.
-    const auto rest = block_.subspan(std::max(n, block_clear_));
-    decryptor_(rest, rest);
 }
 
 Result<ReadItem> MessageReader::fail_with(std::error_code ec) {
@@ -202,8 +178,6 @@ std::error_code MessageReader::check_header(std::uint32_t length, std::uint8_t i
 }
 
 Result<ReadItem> MessageReader::next() {
-    settle_block();
-    block_ = {};
     if (error_) return fail(error_);
     last_frame_ = {};
     const std::size_t available = end_ - begin_;
@@ -223,16 +197,7 @@ Result<ReadItem> MessageReader::next() {
     if (auto ec = check_header(length, id)) return fail_with(ec);
     const std::size_t frame_size = kLengthPrefixSize + length;
     if (available < frame_size) return ReadItem{NeedMore{}};
-    if (id == static_cast<std::uint8_t>(MessageId::piece) && decryptor_) {
-        // Index and offset now; the block stays encrypted for take_block() (or settle_block()).
-        const std::size_t block_start = begin_ + kLengthPrefixSize + kPieceFixedLength;
-        decrypt_to(block_start);
-        block_clear_ = std::min(clear_end_ - block_start, frame_size - kLengthPrefixSize - kPieceFixedLength);
-        block_encrypted_ = true;
-        clear_end_ = std::max(clear_end_, begin_ + frame_size);
-    } else {
-        decrypt_to(begin_ + frame_size);
-    }
+    decrypt_to(begin_ + frame_size);
 
     const std::uint8_t* p = frame + kLengthPrefixSize + 1;  // payload
     const std::uint32_t payload_size = length - 1;
@@ -289,8 +254,7 @@ Result<ReadItem> MessageReader::next() {
         }
         case MessageId::piece:
             ec = check_index(u32(0));
-            block_ = {frame + kLengthPrefixSize + kPieceFixedLength, payload_size - 8};
-            item = Message{Piece{PieceIndex{u32(0)}, u32(4), block_}};
+            item = Message{Piece{PieceIndex{u32(0)}, u32(4), {p + 8, payload_size - 8}}};
             break;
         case MessageId::port:
             item = Message{Port{load_u16(p)}};

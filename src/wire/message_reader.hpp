@@ -36,10 +36,10 @@
 // Errors are sticky: after one, next() keeps returning it and further input is dropped.
 //
 // Encrypted streams (MSE RC4): with a decryptor set, bytes given through prepare()/commit() are ciphertext
-// and are decrypted in place as next() reaches them, except the block of a PIECE: it is left encrypted and
-// take_block() decrypts it straight into its destination, so a block costs one pass over its bytes, not a
-// decryption and then a copy. A block the caller does not take is decrypted in place (and dropped) at the
-// next non-const call, so the keystream never loses its place.
+// and are decrypted in place, a whole frame at a time, as next() reaches them: PIECE blocks too. Those bytes
+// are still in cache from the socket read; decrypting straight into a cold piece buffer instead stalls RC4
+// on every store miss, which costs far more than the caller's copy of the plaintext block (measured in
+// bench/RESULTS.md, session 11).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -78,9 +78,8 @@ struct Unknown {
 
 using ReadItem = std::variant<NeedMore, Message, Unknown>;
 
-// Decrypts `in` into `out` (same size; the two are either the same bytes or disjoint), continuing one
-// keystream.
-using StreamDecryptor = std::function<void(std::span<const std::uint8_t> in, std::span<std::uint8_t> out)>;
+// Decrypts the bytes in place, continuing one keystream.
+using StreamDecryptor = std::function<void(std::span<std::uint8_t>)>;
 
 class MessageReader {
   public:
@@ -103,12 +102,8 @@ class MessageReader {
     std::span<std::uint8_t> prepare(std::size_t n);
     void commit(std::size_t n);  // n <= the size of the last prepare()
 
-    // The next message, Unknown, NeedMore, or the (sticky) error. With a decryptor set, a Piece's block
-    // holds ciphertext: read it only through take_block().
+    // The next message, Unknown, NeedMore, or the (sticky) error.
     Result<ReadItem> next();
-    // Writes the block of the Piece the last next() returned into `out` (its size), decrypted when a
-    // decryptor is set. At most once per Piece; afterwards the block's bytes are undefined.
-    void take_block(std::span<std::uint8_t> out);
 
     // The whole frame (length prefix included) of the item the last next() returned; empty after NeedMore.
     std::span<const std::uint8_t> last_frame() const noexcept { return last_frame_; }
@@ -126,17 +121,13 @@ class MessageReader {
     std::error_code check_index(std::uint32_t index) const noexcept;
     Result<ReadItem> fail_with(std::error_code ec);
     void decrypt_to(std::size_t end);  // decrypts buffered ciphertext in place up to buffer offset `end`
-    void settle_block();               // decrypts an untaken block in place
 
     std::unique_ptr<std::uint8_t[]> buffer_;
     std::size_t capacity_ = 0;
-    std::size_t begin_ = 0;          // first byte not yet returned
-    std::size_t end_ = 0;            // one past the last byte fed
-    std::size_t prepared_ = 0;       // bytes handed out by prepare() and not yet committed
-    std::size_t clear_end_ = 0;      // bytes before this offset are plaintext (or an encrypted block, below)
-    std::span<std::uint8_t> block_;  // the last Piece's block
-    bool block_encrypted_ = false;   // block_ still holds ciphertext that has not been decrypted
-    std::size_t block_clear_ = 0;    // its first bytes that arrived in plaintext
+    std::size_t begin_ = 0;      // first byte not yet returned
+    std::size_t end_ = 0;        // one past the last byte fed
+    std::size_t prepared_ = 0;   // bytes handed out by prepare() and not yet committed
+    std::size_t clear_end_ = 0;  // bytes before this offset are plaintext
     StreamDecryptor decryptor_;
     std::span<const std::uint8_t> last_frame_;
     std::optional<std::uint32_t> num_pieces_;

@@ -225,53 +225,27 @@ TEST(MessageReader, PieceBlockIsAViewIntoTheFrame) {
 // wrong, so the messages after it do not decode.
 struct ToyKeystream {
     std::uint64_t position = 0;
-    void apply(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) {
-        for (std::size_t i = 0; i < in.size(); ++i, ++position) {
-            out[i] = static_cast<std::uint8_t>(in[i] ^ (position * 167 + (position >> 8) * 13 + 91));
+    void apply(std::span<std::uint8_t> bytes) {
+        for (auto& b : bytes) {
+            b ^= static_cast<std::uint8_t>(position * 167 + (position >> 8) * 13 + 91);
+            ++position;
         }
     }
 };
 
-// Every `take_every`-th PIECE block is taken (0: none); the others are left to the reader.
-void drain_taking(MessageReader& reader, Outcome& out, std::size_t take_every, std::size_t& pieces_seen) {
-    for (;;) {
-        auto item = reader.next();
-        if (!item) {
-            out.error = item.error();
-            return;
-        }
-        if (std::holds_alternative<NeedMore>(*item)) break;
-        const auto* m = std::get_if<Message>(&*item);
-        const auto* piece = m != nullptr ? std::get_if<Piece>(m) : nullptr;
-        if (piece == nullptr) {
-            const auto f = reader.last_frame();
-            out.frames.emplace_back(f.begin(), f.end());
-            continue;
-        }
-        Bytes block(piece->block.size(), 0);  // left as zeros when not taken
-        if (take_every != 0 && pieces_seen++ % take_every == 0) reader.take_block(block);
-        out.frames.push_back(to_bytes(Piece{piece->index, piece->begin, block}));
-    }
-    out.buffered = reader.buffered();
-}
-
 // The stream's first `plain_prefix` bytes arrive in plaintext (feed), the rest encrypted (prepare/commit) in
 // chunks of the given sizes (cycled).
-Outcome run_encrypted(const Bytes& stream, std::size_t plain_prefix, const std::vector<std::size_t>& chunks,
-                      std::size_t take_every) {
+Outcome run_encrypted(const Bytes& stream, std::size_t plain_prefix, const std::vector<std::size_t>& chunks) {
     Bytes wire = stream;
     ToyKeystream sender;
-    const std::span<std::uint8_t> encrypted(wire.data() + plain_prefix, wire.size() - plain_prefix);
-    sender.apply(encrypted, encrypted);
+    sender.apply(std::span(wire).subspan(plain_prefix));
 
     MessageReader reader(kPieces);
     ToyKeystream receiver;
     Outcome out;
-    std::size_t pieces_seen = 0;
     reader.feed(std::span(wire.data(), plain_prefix));
-    drain_taking(reader, out, take_every, pieces_seen);
-    reader.set_decryptor(
-        [&](std::span<const std::uint8_t> in, std::span<std::uint8_t> to) { receiver.apply(in, to); });
+    drain(reader, out);
+    reader.set_decryptor([&](std::span<std::uint8_t> bytes) { receiver.apply(bytes); });
     std::size_t from = plain_prefix;
     for (std::size_t i = 0; from < wire.size(); ++i) {
         const std::size_t n = std::min(chunks[i % chunks.size()], wire.size() - from);
@@ -279,18 +253,8 @@ Outcome run_encrypted(const Bytes& stream, std::size_t plain_prefix, const std::
         std::memcpy(dst.data(), wire.data() + from, n);
         reader.commit(n);
         from += n;
-        drain_taking(reader, out, take_every, pieces_seen);
+        drain(reader, out);
     }
-    return out;
-}
-
-// The same stream in plaintext, blocks taken the same way.
-Outcome run_plain_taking(const Bytes& stream, std::size_t take_every) {
-    MessageReader reader(kPieces);
-    Outcome out;
-    std::size_t pieces_seen = 0;
-    reader.feed(stream);
-    drain_taking(reader, out, take_every, pieces_seen);
     return out;
 }
 
@@ -304,33 +268,28 @@ Bytes block_heavy_stream() {
     return stream;
 }
 
-TEST(MessageReader, DecryptsAsItParsesAndTakenBlocksComeOutInPlaintext) {
+TEST(MessageReader, DecryptsAsItParsesPieceBlocksIncluded) {
     const Bytes stream = block_heavy_stream();
-    for (const std::size_t take_every : {1, 2, 3, 0}) {
-        const Outcome expected = run_plain_taking(stream, take_every);
-        ASSERT_FALSE(expected.error);
-        EXPECT_EQ(run_encrypted(stream, 0, {stream.size()}, take_every), expected)
-            << "whole, take " << take_every;
-        EXPECT_EQ(run_encrypted(stream, 0, {1}, take_every), expected) << "byte by byte, take " << take_every;
-        EXPECT_EQ(run_encrypted(stream, 0, {65536}, take_every), expected)
-            << "64 KiB reads, take " << take_every;
-        std::mt19937 random(take_every);
-        for (int round = 0; round < 20; ++round) {
-            std::vector<std::size_t> chunks;
-            for (int i = 0; i < 16; ++i) chunks.push_back(1 + random() % 20000);
-            EXPECT_EQ(run_encrypted(stream, 0, chunks, take_every), expected)
-                << "random chunks, round " << round << ", take " << take_every;
-        }
+    const Outcome expected = run(stream, {});
+    ASSERT_FALSE(expected.error);
+    EXPECT_EQ(run_encrypted(stream, 0, {stream.size()}), expected) << "whole";
+    EXPECT_EQ(run_encrypted(stream, 0, {1}), expected) << "byte by byte";
+    EXPECT_EQ(run_encrypted(stream, 0, {65536}), expected) << "64 KiB reads";
+    std::mt19937 random(7);
+    for (int round = 0; round < 20; ++round) {
+        std::vector<std::size_t> chunks;
+        for (int i = 0; i < 16; ++i) chunks.push_back(1 + random() % 20000);
+        EXPECT_EQ(run_encrypted(stream, 0, chunks), expected) << "random chunks, round " << round;
     }
 }
 
 TEST(MessageReader, PlaintextFedBeforeTheDecryptorIsNotDecrypted) {
     // Bytes the handshake already decrypted arrive through feed(), the rest through the socket.
     const Bytes stream = block_heavy_stream();
-    const Outcome expected = run_plain_taking(stream, 1);
+    const Outcome expected = run(stream, {});
     for (const std::size_t prefix :
          {std::size_t{0}, std::size_t{1}, std::size_t{5}, std::size_t{100}, std::size_t{16400}}) {
-        EXPECT_EQ(run_encrypted(stream, prefix, {4096, 333}, 1), expected) << "prefix " << prefix;
+        EXPECT_EQ(run_encrypted(stream, prefix, {4096, 333}), expected) << "prefix " << prefix;
     }
 }
 
