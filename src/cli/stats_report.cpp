@@ -65,6 +65,8 @@ void write_status_fields(JsonWriter& j, const session::TorrentStatus& s, std::st
     j.integer(s.stats.peers_connected_out);
     j.key("peers_banned");
     j.integer(s.stats.peers_banned);
+    j.key("peers_known");
+    j.integer(s.peers_known);
     write_counts(j, "connections_by_kind", s.stats.connections_by_kind);
     write_counts(j, "connections_closed", s.stats.closed_by_reason);
     if (!s.error.empty()) {

@@ -14,6 +14,10 @@ struct Settings {
     std::string listen_address = "0.0.0.0";
     std::uint32_t max_peers = 50;      // connected peers per torrent
     std::uint32_t max_half_open = 16;  // outgoing connection attempts in flight per torrent
+    // Peer addresses remembered per torrent (from trackers and --peer). Past it, a new address from a
+    // tracker replaces the idle one that failed most often, or is dropped when none has failed yet: no
+    // tracker can grow the list without bound, and dead addresses make room for fresh ones.
+    std::uint32_t max_known_peers = 3000;
     std::chrono::seconds connect_timeout{10};
     // Whole opening exchange (MSE and BitTorrent handshakes): a peer that has not finished by then is
     // closed, whether it stalled before its MSE key or at any later step.

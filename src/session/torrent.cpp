@@ -277,10 +277,25 @@ bool Torrent::accepts_connections() const noexcept {
 void Torrent::add_peers(const std::vector<Endpoint>& endpoints, bool given) {
     for (const auto& e : endpoints) {
         if (e.port == 0) continue;
+        if (!given && known_.size() >= settings().max_known_peers && !known_.contains(e) &&
+            !forget_a_failed_peer())
+            continue;
         auto& known = known_[e];
         known.given = known.given || given;
     }
     connect_more();
+}
+
+bool Torrent::forget_a_failed_peer() {
+    auto worst = known_.end();
+    for (auto it = known_.begin(); it != known_.end(); ++it) {
+        const auto& p = it->second;
+        if (p.failures == 0 || p.connected || p.connecting || p.banned || p.is_self || p.given) continue;
+        if (worst == known_.end() || p.failures > worst->second.failures) worst = it;
+    }
+    if (worst == known_.end()) return false;
+    known_.erase(worst);
+    return true;
 }
 
 bool Torrent::is_banned(const Endpoint& endpoint) const {

@@ -112,9 +112,12 @@ class Torrent {
         bool connecting = false;
         bool banned = false;
         bool is_self = false;
-        bool plaintext_works = false;
-        bool given = false;  // from --peer  // prefer: a plaintext handshake worked after MSE failed
+        bool plaintext_works = false;  // prefer: a plaintext handshake worked after MSE failed
+        bool given = false;            // from --peer: never forgotten
     };
+    // Makes room in known_ for one more address: forgets the idle address (not connected or connecting,
+    // not banned, ourselves or given) with the most failures; false when none has failed.
+    bool forget_a_failed_peer();
 
     asio::awaitable<void> check_and_run();
     asio::awaitable<void> connect_to(Endpoint endpoint);

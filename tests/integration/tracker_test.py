@@ -44,6 +44,9 @@ UDP_CASES = [
 MAX_HWM_KIB = 48 * 1024
 
 
+MAX_KNOWN_PEERS = 3000  # bitveil's default (src/session/settings.hpp)
+
+
 def small_payload(lab, name="payload"):
     return Payload(lab.path("src"), name, [("a.bin", 3 * MiB + 123), ("sub/b.bin", 1 * MiB + 7)])
 
@@ -140,6 +143,10 @@ def run_hostile(lab, http_modes, udp_modes, expected):
     lab.log(f"bitveil stopped in {lab.elapsed() - t0:.1f} s with exit status {rc}")
     check(rc in (0, 143), f"bitveil exited with {rc} after SIGTERM")
     pl.check_copy(dl, "bitveil")
+    # 10,000 tracker peers against a cap of 3,000 addresses per torrent (Settings::max_known_peers): the list
+    # fills up to the cap; later announces can only replace addresses that failed (nothing listens on them).
+    known = bv.stats()["peers_known"]
+    check(known == MAX_KNOWN_PEERS, f"peers_known {known}, expected the cap of {MAX_KNOWN_PEERS}")
     text = bv.text()
     check("\x1b" not in text, "a terminal escape sequence from a tracker reached bitveil's output")
     for ln in tracker_lines(bv):
