@@ -275,11 +275,15 @@ bool Torrent::accepts_connections() const noexcept {
 }
 
 void Torrent::add_peers(const std::vector<Endpoint>& endpoints, bool given) {
+    // Once the list is full and no failed address is left, the rest of the batch is dropped without looking
+    // again: each look is a scan of the whole list.
+    bool failed_left = true;
     for (const auto& e : endpoints) {
         if (e.port == 0) continue;
-        if (!given && known_.size() >= settings().max_known_peers && !known_.contains(e) &&
-            !forget_a_failed_peer())
-            continue;
+        if (!given && known_.size() >= settings().max_known_peers && !known_.contains(e)) {
+            failed_left = failed_left && forget_a_failed_peer();
+            if (!failed_left) continue;
+        }
         auto& known = known_[e];
         known.given = known.given || given;
     }
