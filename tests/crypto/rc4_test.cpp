@@ -1,6 +1,8 @@
 #include "crypto/rc4.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/provider.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -23,9 +25,9 @@ Bytes hex(std::string_view text) {
     return from_hex(text).value();
 }
 
-Bytes keystream(std::string_view key_hex, std::size_t n, Rc4::Engine engine) {
+Bytes keystream(std::string_view key_hex, std::size_t n) {
     const Bytes key = hex(key_hex);
-    Rc4 rc4(key, engine);
+    Rc4 rc4(key);
     Bytes out(n);
     rc4.keystream(out);
     return out;
@@ -186,16 +188,13 @@ constexpr Rfc6229Row kRfc6229[] = {
      "f3e4c0a2e02d1d01f7f0a74618af2b48"},
 };
 
-// Every test runs on both engines: OpenSSL's RC4 (when its legacy provider loads) and the portable one.
-class Rc4Engines : public ::testing::TestWithParam<Rc4::Engine> {};
-
-TEST_P(Rc4Engines, MatchesRfc6229KeystreamAtEveryListedOffset) {
+TEST(Rc4, MatchesRfc6229KeystreamAtEveryListedOffset) {
     std::string current_key;
     Bytes stream;
     for (const auto& row : kRfc6229) {
         if (row.key != current_key) {
             current_key = row.key;
-            stream = keystream(row.key, 4096 + 16, GetParam());
+            stream = keystream(row.key, 4096 + 16);
         }
         const Bytes got(stream.begin() + static_cast<std::ptrdiff_t>(row.offset),
                         stream.begin() + static_cast<std::ptrdiff_t>(row.offset + 16));
@@ -203,12 +202,12 @@ TEST_P(Rc4Engines, MatchesRfc6229KeystreamAtEveryListedOffset) {
     }
 }
 
-TEST_P(Rc4Engines, DiscardThenKeystreamMatchesRfc6229AfterDrop1024) {
+TEST(Rc4, DiscardThenKeystreamMatchesRfc6229AfterDrop1024) {
     // The MSE layer drops 1024 bytes: the next 16 must be the RFC's offset-1024 row.
     for (const auto& row : kRfc6229) {
         if (row.offset != 1024) continue;
         const Bytes key = hex(row.key);
-        Rc4 rc4(key, GetParam());
+        Rc4 rc4(key);
         rc4.discard(1024);
         Bytes out(16);
         rc4.keystream(out);
@@ -216,7 +215,7 @@ TEST_P(Rc4Engines, DiscardThenKeystreamMatchesRfc6229AfterDrop1024) {
     }
 }
 
-TEST_P(Rc4Engines, EncryptsClassicTextVectors) {
+TEST(Rc4, EncryptsClassicTextVectors) {
     struct Case {
         const char* key;
         const char* plain;
@@ -229,34 +228,34 @@ TEST_P(Rc4Engines, EncryptsClassicTextVectors) {
     };
     for (const auto& c : cases) {
         const Bytes key = bytes_of(c.key);
-        Rc4 rc4(key, GetParam());
+        Rc4 rc4(key);
         Bytes data = bytes_of(c.plain);
         rc4.process(data);
         EXPECT_EQ(to_hex(data), c.cipher) << c.key;
     }
 }
 
-TEST_P(Rc4Engines, DecryptingWithAFreshStateRestoresThePlaintext) {
+TEST(Rc4, DecryptingWithAFreshStateRestoresThePlaintext) {
     const Bytes key = hex("e1b1817be0f05519c2a22c106a850cbaff80a8ab");
     Bytes data(3000);
     std::iota(data.begin(), data.end(), std::uint8_t{7});
     const Bytes original = data;
-    Rc4 enc(key, GetParam());
+    Rc4 enc(key);
     enc.process(data);
     EXPECT_NE(data, original);
-    Rc4 dec(key, GetParam());
+    Rc4 dec(key);
     dec.process(data);
     EXPECT_EQ(data, original);
 }
 
-TEST_P(Rc4Engines, ChunkedProcessingEqualsOneShotForEverySplit) {
+TEST(Rc4, ChunkedProcessingEqualsOneShotForEverySplit) {
     const Bytes key = hex("0102030405");
     Bytes plain(600);
     std::iota(plain.begin(), plain.end(), std::uint8_t{0});
     Bytes whole = plain;
-    Rc4(key, GetParam()).process(whole);
+    Rc4(key).process(whole);
     for (std::size_t cut = 0; cut <= plain.size(); cut += 13) {
-        Rc4 rc4(key, GetParam());
+        Rc4 rc4(key);
         Bytes data = plain;
         rc4.process(std::span<std::uint8_t>(data).first(cut));
         rc4.process(std::span<std::uint8_t>(data).subspan(cut));
@@ -264,24 +263,11 @@ TEST_P(Rc4Engines, ChunkedProcessingEqualsOneShotForEverySplit) {
     }
 }
 
-TEST_P(Rc4Engines, OutOfPlaceProcessingLeavesInputAndMatchesInPlace) {
-    const Bytes key = hex("0102030405060708");
-    const Bytes plain = bytes_of("the quick brown fox jumps over the lazy dog");
-    Bytes out(plain.size());
-    Rc4 a(key, GetParam());
-    a.process(plain, out);
-    Bytes in_place = plain;
-    Rc4 b(key, GetParam());
-    b.process(in_place);
-    EXPECT_EQ(out, in_place);
-    EXPECT_EQ(plain, bytes_of("the quick brown fox jumps over the lazy dog"));
-}
-
-TEST_P(Rc4Engines, DiscardAdvancesExactlyLikeGeneratingKeystream) {
+TEST(Rc4, DiscardAdvancesExactlyLikeGeneratingKeystream) {
     const Bytes key = hex("833222772a");
-    const Bytes full = keystream("833222772a", 2100, GetParam());
+    const Bytes full = keystream("833222772a", 2100);
     for (std::size_t skip : {0U, 1U, 255U, 256U, 1024U, 2000U}) {
-        Rc4 rc4(key, GetParam());
+        Rc4 rc4(key);
         rc4.discard(skip);
         Bytes next(100);
         rc4.keystream(next);
@@ -291,9 +277,9 @@ TEST_P(Rc4Engines, DiscardAdvancesExactlyLikeGeneratingKeystream) {
     }
 }
 
-TEST_P(Rc4Engines, CopiesContinueIndependently) {
+TEST(Rc4, CopiesContinueIndependently) {
     const Bytes key = hex("0102030405");
-    Rc4 a(key, GetParam());
+    Rc4 a(key);
     a.discard(10);
     Rc4 b = a;
     Bytes x(32);
@@ -307,38 +293,51 @@ TEST_P(Rc4Engines, CopiesContinueIndependently) {
     EXPECT_NE(x, y);
 }
 
-TEST_P(Rc4Engines, OnlyTheFirst256KeyBytesMatter) {
+TEST(Rc4, OnlyTheFirst256KeyBytesMatter) {
     Bytes long_key(300, 0x5a);
     for (std::size_t i = 0; i < long_key.size(); ++i) long_key[i] = static_cast<std::uint8_t>(i * 7);
     Bytes truncated(long_key.begin(), long_key.begin() + 256);
     Bytes a(64);
     Bytes b(64);
-    Rc4(long_key, GetParam()).keystream(a);
-    Rc4(truncated, GetParam()).keystream(b);
+    Rc4(long_key).keystream(a);
+    Rc4(truncated).keystream(b);
     EXPECT_EQ(a, b);
 }
 
-TEST(Rc4, BestEngineIsOpenSslWhereTheLegacyProviderExists) {
-    const Bytes key = hex("0102030405");
-    if (!Rc4(key).uses_openssl()) GTEST_SKIP() << "OpenSSL's legacy provider (RC4) cannot be loaded here";
-    EXPECT_FALSE(Rc4(key, Rc4::Engine::portable).uses_openssl());
-}
-
-TEST(Rc4, EnginesAgreeOverLongStreamsInOddChunks) {
+// OpenSSL's RC4 as an independent reference, where its legacy provider can be loaded.
+TEST(Rc4, MatchesOpenSslOverLongStreamsInOddChunks) {
+    OSSL_LIB_CTX* lib = OSSL_LIB_CTX_new();
+    ASSERT_NE(lib, nullptr);
+    OSSL_PROVIDER* legacy = OSSL_PROVIDER_load(lib, "legacy");
+    EVP_CIPHER* cipher = legacy != nullptr ? EVP_CIPHER_fetch(lib, "RC4", nullptr) : nullptr;
+    if (cipher == nullptr) {
+        if (legacy != nullptr) OSSL_PROVIDER_unload(legacy);
+        OSSL_LIB_CTX_free(lib);
+        GTEST_SKIP() << "OpenSSL's legacy provider (RC4) cannot be loaded here";
+    }
     const Bytes key = hex("e1b1817be0f05519c2a22c106a850cbaff80a8ab");
-    Rc4 best(key);
-    Rc4 portable(key, Rc4::Engine::portable);
+    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+    ASSERT_NE(ctx, nullptr);
+    ASSERT_EQ(EVP_EncryptInit_ex2(ctx, cipher, nullptr, nullptr, nullptr), 1);
+    ASSERT_EQ(EVP_CIPHER_CTX_set_key_length(ctx, static_cast<int>(key.size())), 1);
+    ASSERT_EQ(EVP_EncryptInit_ex2(ctx, nullptr, key.data(), nullptr, nullptr), 1);
+    Rc4 ours(key);
     Bytes a(70001);
     std::iota(a.begin(), a.end(), std::uint8_t{3});
     Bytes b = a;
     std::size_t pos = 0;
     for (std::size_t chunk = 1; pos < a.size(); chunk = chunk * 3 % 4099 + 1) {
         const std::size_t n = std::min(chunk, a.size() - pos);
-        best.process(std::span(a).subspan(pos, n));
-        portable.process(std::span(b).subspan(pos, n));
+        ours.process(std::span(a).subspan(pos, n));
+        int written = 0;
+        ASSERT_EQ(EVP_EncryptUpdate(ctx, b.data() + pos, &written, b.data() + pos, static_cast<int>(n)), 1);
         pos += n;
     }
     EXPECT_EQ(a, b);
+    EVP_CIPHER_CTX_free(ctx);
+    EVP_CIPHER_free(cipher);
+    OSSL_PROVIDER_unload(legacy);
+    OSSL_LIB_CTX_free(lib);
 }
 
 TEST(Rc4, MovedFromStateContinuesInTheTarget) {
@@ -354,12 +353,6 @@ TEST(Rc4, MovedFromStateContinuesInTheTarget) {
     reference.keystream(y);
     EXPECT_EQ(x, y);
 }
-
-INSTANTIATE_TEST_SUITE_P(BothEngines, Rc4Engines, ::testing::Values(Rc4::Engine::best, Rc4::Engine::portable),
-                         [](const auto& param_info) {
-                             return param_info.param == Rc4::Engine::best ? std::string("best")
-                                                                          : std::string("portable");
-                         });
 
 }  // namespace
 }  // namespace bt::crypto
