@@ -34,7 +34,8 @@ Rc4::~Rc4() {
 void Rc4::process(std::span<std::uint8_t> data) noexcept {
     std::uint8_t i = i_;
     std::uint8_t j = j_;
-    // One RC4 step: advances i and j and returns the next keystream byte.
+    // One RC4 step: advances i and j and returns the next keystream byte. It indexes the member table
+    // directly: through a local pointer, g++ 12 computed each address separately, about 8% slower.
     const auto next_byte = [this, &i, &j]() noexcept -> std::uint64_t {
         ++i;
         const std::uint8_t si = s_[i];
