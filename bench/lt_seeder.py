@@ -12,9 +12,9 @@ Prints (flushed): `LISTENING port N`, `SEEDING` (data checked), `ANNOUNCED` (fir
 Reads commands, one per line:
   DIAL HOST:PORT   connect to that peer now and every second until connected (transmission needs this)
   REPORT           print `REPORT up=BYTES peers=N enc=E1,E2 first=S last=S` for the time since the previous REPORT
-                   (payload bytes uploaded; peers that got payload; their encryption as libtorrent's peer_info flags
-                   say: rc4, mse-plain or none; seconds of the first and last upload seen, monotonic clock), then
-                   forget the dial targets
+                   (payload bytes uploaded; peers that got payload; the encryption of every peer seen past the
+                   handshake, as libtorrent's peer_info flags say: rc4, mse-plain or none; seconds of the first and
+                   last upload seen, monotonic clock), then forget the dial targets
   QUIT             exit 0 (so does SIGTERM or the end of stdin)
 """
 import argparse
@@ -86,7 +86,9 @@ def command(line):
     elif words[0] == "REPORT":
         up = h.status().total_payload_upload
         used = {k: v for k, v in peers.items() if v["up"] > 0}
-        encs = sorted({v["enc"] for v in used.values()})
+        # Every peer seen past the handshake, not only those with upload counted yet: libtorrent's per-peer
+        # totals can lag a download that lasts a few milliseconds.
+        encs = sorted({v["enc"] for v in peers.values()})
         out(f"REPORT up={up - base_up} peers={len(used)} enc={','.join(encs) or '-'} "
             f"first={first_up or 0:.3f} last={last_up or 0:.3f}")
         base_up, first_up, last_up = up, None, None
@@ -137,7 +139,9 @@ while not stopping:
         if now >= when and "seeding" in said:
             h.connect_peer(ep)
             dial[ep] = now + 1.0
-    if select.select([0], [], [], 0.05)[0]:
+    # Poll fast until this period's first peer is seen: a small download can come and go within one slow poll,
+    # and then its encryption would be unknown. Once a peer is seen, slow polling spares the cores it shares.
+    if select.select([0], [], [], 0.05 if peers else 0.002)[0]:
         chunk = os.read(0, 4096)
         if not chunk:
             break
