@@ -85,11 +85,11 @@ def command(line):
         dial[(host, int(port))] = 0.0
     elif words[0] == "REPORT":
         up = h.status().total_payload_upload
-        used = {k: v for k, v in peers.items() if v["up"] > 0}
+        uploaded_to = sum(1 for v in peers.values() if v["up"] > 0)
         # Every peer seen past the handshake, not only those with upload counted yet: libtorrent's per-peer
         # totals can lag a download that lasts a few milliseconds.
         encs = sorted({v["enc"] for v in peers.values()})
-        out(f"REPORT up={up - base_up} peers={len(used)} enc={','.join(encs) or '-'} "
+        out(f"REPORT up={up - base_up} peers={uploaded_to} enc={','.join(encs) or '-'} "
             f"first={first_up or 0:.3f} last={last_up or 0:.3f}")
         base_up, first_up, last_up = up, None, None
         peers.clear()
