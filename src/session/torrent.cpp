@@ -56,6 +56,23 @@ std::size_t piece_buffers_to_keep(const Settings& settings, const metainfo::Meta
            2 * settings.max_disk_backlog + static_cast<std::size_t>(metainfo.piece_length);
 }
 
+swarm::SwarmSettings swarm_settings(Session& session) {
+    const auto& settings = session.settings();
+    swarm::SwarmSettings s;
+    s.peer.max_incoming_requests = settings.max_incoming_requests;
+    s.peer.peer_idle_timeout = settings.peer_idle_timeout;
+    s.peer.keep_alive_interval = settings.keep_alive_interval;
+    s.peer.request_timeout = settings.request_timeout;
+    s.choke_interval = settings.choke_interval;
+    s.max_requests_in_flight = settings.max_requests_in_flight;
+    s.hash_failures_before_ban = settings.hash_failures_before_ban;
+    s.max_ban_records = settings.max_ban_records;
+    s.reserved = session.reserved_bits();
+    s.client_name = "bitveil " BT_VERSION;
+    s.listen_port = session.listen_port();
+    return s;
+}
+
 }  // namespace
 
 const char* state_name(TorrentState state) noexcept {
@@ -82,11 +99,8 @@ Torrent::Torrent(Session& session, metainfo::Metainfo metainfo, std::string down
                                                       storage_settings(session.settings()))),
       resume_path_(storage::resume_path(download_dir_, metainfo_.info_hash.bytes)),
       boot_id_(storage::current_boot_id()),
-      choker_(swarm::ChokerSettings{}, session.random_seed()),
       piece_buffers_(static_cast<std::size_t>(metainfo_.piece_length),
                      piece_buffers_to_keep(session.settings(), metainfo_)),
-      strikes_(session.settings().max_ban_records),
-      banned_peer_ids_(session.settings().max_ban_records),
       announce_timer_(session.io()),
       tiers_(metainfo_.trackers) {
     swarm::PickerConfig config;
@@ -96,7 +110,8 @@ Torrent::Torrent(Session& session, metainfo::Metainfo metainfo, std::string down
     config.seed = session.random_seed();
     auto picker = swarm::PiecePicker::create(config);
     if (!picker) throw std::runtime_error("piece picker: " + picker.error().message());
-    picker_ = std::make_unique<swarm::PiecePicker>(std::move(*picker));
+    swarm_ = std::make_unique<swarm::Swarm>(static_cast<swarm::SwarmHost&>(*this), std::move(*picker),
+                                            swarm_settings(session), session.random_seed());
 }
 
 Torrent::~Torrent() = default;
@@ -110,7 +125,7 @@ TorrentStatus Torrent::status() const {
     s.state = state_;
     s.error = error_;
     s.num_pieces = metainfo_.num_pieces();
-    s.pieces_have = picker_->num_have();
+    s.pieces_have = swarm_->picker().num_have();
     s.total_size = metainfo_.total_size;
     s.bytes_have = metainfo_.total_size - static_cast<std::int64_t>(bytes_left());
     s.check_bytes_done = check_bytes_done_->load();
@@ -118,7 +133,7 @@ TorrentStatus Torrent::status() const {
     s.upload_rate = rate_up_;
     for (const auto& p : peers_) {
         ++s.peers_connected;
-        if (p->is_seed()) ++s.seeds_connected;
+        if (p->session().is_seed()) ++s.seeds_connected;
         switch (p->kind()) {
             case net::ConnectionKind::plaintext:
                 ++s.peers_plaintext;
@@ -132,18 +147,11 @@ TorrentStatus Torrent::status() const {
         }
     }
     s.peers_known = static_cast<std::uint32_t>(known_.size());
-    s.stats = stats_;
+    s.stats = swarm_->stats();
     return s;
 }
 
-std::uint32_t Torrent::request_budget() const noexcept {
-    std::uint32_t in_flight = 0;
-    for (const auto& p : peers_) in_flight += p->requests_in_flight();
-    const auto limit = settings().max_requests_in_flight;
-    return in_flight >= limit ? 0 : limit - in_flight;
-}
-
-bool Torrent::disk_backlogged() const noexcept {
+bool Torrent::disk_backlogged() const {
     return writes_in_flight_ > 0 && bytes_to_disk_ >= settings().max_disk_backlog;
 }
 
@@ -151,10 +159,11 @@ std::uint64_t Torrent::bytes_left() const {
     const auto pieces = metainfo_.num_pieces();
     if (pieces == 0) return 0;
     const PieceIndex last{pieces - 1};
+    const auto& picker = swarm_->picker();
     std::uint64_t have =
-        static_cast<std::uint64_t>(picker_->num_have()) * static_cast<std::uint64_t>(metainfo_.piece_length);
-    if (picker_->has_piece(last)) {
-        have -= static_cast<std::uint64_t>(metainfo_.piece_length) - picker_->piece_size(last);
+        static_cast<std::uint64_t>(picker.num_have()) * static_cast<std::uint64_t>(metainfo_.piece_length);
+    if (picker.has_piece(last)) {
+        have -= static_cast<std::uint64_t>(metainfo_.piece_length) - picker.piece_size(last);
     }
     return static_cast<std::uint64_t>(metainfo_.total_size) - have;
 }
@@ -169,7 +178,7 @@ void Torrent::stop_with_error(const std::string& message) {
     if (state_ == TorrentState::error) return;
     BT_LOG(error, "torrent", "{}: {}", metainfo_.name, message);
     error_ = message;
-    for (auto& peer : std::vector(peers_)) peer->close("torrent stopped: " + message);
+    swarm_->close_all("torrent stopped: " + message);
     set_state(TorrentState::error);
 }
 
@@ -227,24 +236,25 @@ asio::awaitable<void> Torrent::check_and_run() {
                storage::resume_use_name(plan.use));
     }
     std::uint32_t rechecked_ok = 0;
+    auto& stats = swarm_->stats();
     for (std::uint32_t i = 0; i < metainfo_.num_pieces(); ++i) {
         const PieceIndex piece{i};
         bool ok = plan.trusted.test(piece);
         if (ok) {
-            ++stats_.pieces_from_resume;
+            ++stats.pieces_from_resume;
         } else if (i < check.report->pieces.size() && check.report->pieces[i] &&
                    *check.report->pieces[i] == metainfo_.piece_hashes[i]) {
             ok = true;
             ++rechecked_ok;
         }
         if (!ok) continue;
-        picker_->on_piece_verified(piece);
-        ++stats_.pieces_from_disk;
+        swarm_->picker().on_piece_verified(piece);
+        ++stats.pieces_from_disk;
     }
-    stats_.pieces_rechecked = plan.recheck.count();
-    stats_.files_rechecked = static_cast<std::uint32_t>(plan.changed_files.size());
+    stats.pieces_rechecked = plan.recheck.count();
+    stats.files_rechecked = static_cast<std::uint32_t>(plan.changed_files.size());
     BT_LOG(info, "torrent", "{}: resume: {} pieces trusted, {} files rechecked ({} pieces hashed, {} valid)",
-           metainfo_.name, stats_.pieces_from_resume, stats_.files_rechecked, stats_.pieces_rechecked,
+           metainfo_.name, stats.pieces_from_resume, stats.files_rechecked, stats.pieces_rechecked,
            rechecked_ok);
     // From here on the picker knows every piece on disk, so a save records the truth. Save soon when files
     // were hashed, so that the next start need not hash them again. A download that has nothing on disk
@@ -253,7 +263,7 @@ asio::awaitable<void> Torrent::check_and_run() {
     resume_dirty_ = plan.recheck.count() > 0 || plan.use == storage::ResumeUse::other_torrent ||
                     plan.use == storage::ResumeUse::other_layout;
     if (stopping_) co_return;
-    if (picker_->is_finished()) {
+    if (swarm_->is_complete()) {
         auto created = co_await net::run_on(session_.disk_pool().get_executor(),
                                             [this] { return storage_->create_empty_files(); });
         if (!created) {
@@ -362,8 +372,8 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
     auto& known = known_[endpoint];
     known.connecting = false;
     if (connected) {
-        stats_.protocol_downloaded += connected->bytes_received;
-        stats_.protocol_uploaded += connected->bytes_sent;
+        stats().protocol_downloaded += connected->bytes_received;
+        stats().protocol_uploaded += connected->bytes_sent;
         if (connected->remote.peer_id == session_.peer_id()) {
             known.is_self = true;
             connected.reset();
@@ -399,13 +409,13 @@ std::shared_ptr<PeerConnection> Torrent::add_connection(net::Transport transport
                                                         Direction direction, const wire::Handshake& remote,
                                                         std::vector<std::uint8_t> leftover) {
     std::string refusal;
-    if (banned_peer_ids_.contains(remote.peer_id) || is_banned(endpoint) ||
+    if (swarm_->is_banned(remote.peer_id) || is_banned(endpoint) ||
         session_.is_banned(remote.peer_id, endpoint)) {
         refusal = "banned";
     } else if (peers_.size() >= settings().max_peers) {
         refusal = "too many peers";
     } else if (std::any_of(peers_.begin(), peers_.end(),
-                           [&](const auto& p) { return p->peer_id() == remote.peer_id; })) {
+                           [&](const auto& p) { return p->session().peer_id() == remote.peer_id; })) {
         refusal = "already connected to this peer";
     }
     if (!refusal.empty()) {
@@ -414,82 +424,62 @@ std::shared_ptr<PeerConnection> Torrent::add_connection(net::Transport transport
         count_closed(refusal);
         return nullptr;
     }
-    ++stats_.connections_by_kind[net::kind_name(transport.kind)];
+    auto& stats = swarm_->stats();
+    ++stats.connections_by_kind[net::kind_name(transport.kind)];
     const swarm::PeerId id{next_peer_id_++};
     auto peer = std::make_shared<PeerConnection>(*this, id, std::move(transport), endpoint, direction, remote,
                                                  std::move(leftover));
     peers_.push_back(peer);
-    peer_endpoints_[id.value] = {endpoint, remote.peer_id};
     if (direction == Direction::outgoing) {
-        ++stats_.peers_connected_out;
+        ++stats.peers_connected_out;
         known_[endpoint].connected = true;
     } else {
-        ++stats_.peers_connected_in;
+        ++stats.peers_connected_in;
     }
     BT_LOG(info, "peer", "{} {}: connected ({}, {})", endpoint.to_string(),
-           direction == Direction::incoming ? "in" : "out", peer->client_name(),
+           direction == Direction::incoming ? "in" : "out", peer->session().client_name(),
            net::kind_name(peer->kind()));
     peer->start();
     return peer;
 }
 
 void Torrent::count_closed(const std::string& reason) {
-    ++stats_.closed_by_reason[reason];
+    ++swarm_->stats().closed_by_reason[reason];
 }
 
-void Torrent::on_peer_closed(PeerConnection& peer, const std::string& reason) {
-    count_closed(reason);
-    auto it = std::find_if(peers_.begin(), peers_.end(), [&](const auto& p) { return p.get() == &peer; });
+void Torrent::on_peer_closed(swarm::PeerSession& session, const swarm::CloseReason& reason) {
+    auto it =
+        std::find_if(peers_.begin(), peers_.end(), [&](const auto& p) { return &p->session() == &session; });
     if (it == peers_.end()) return;
-    const bool was_unchoked = !peer.am_choking();
+    const auto peer = *it;  // alive until this returns
     peers_.erase(it);
-    if (picker_ && picker_->holds_blocks_from(peer.id())) {
-        departed_contributors_.push_back(peer.id());
-    } else {
-        peer_endpoints_.erase(peer.id().value);
+    if (reason.ban) {
+        const auto address = peer->direction() == Direction::outgoing
+                                 ? std::optional<Endpoint>(peer->endpoint())
+                                 : std::nullopt;
+        if (session_.ban(session.peer_id(), address)) ++stats().peers_banned;
     }
-    if (peer.direction() == Direction::outgoing) {
-        auto& known = known_[peer.endpoint()];
+    if (peer->direction() == Direction::outgoing) {
+        auto& known = known_[peer->endpoint()];
         known.connected = false;
         known.next_attempt = Clock::now() + reconnect_backoff(known.failures++);
     }
     if (stopping_) return;
-    if (was_unchoked) run_choker();
     connect_more();
 }
 
-PeerConnection* Torrent::find_peer(swarm::PeerId id) {
-    for (auto& p : peers_) {
-        if (p->id() == id) return p.get();
-    }
-    return nullptr;
+void Torrent::on_corrupt_peer_banned(const Endpoint& address) {
+    known_[address].banned = true;
+    BT_LOG(warning, "peer", "{}: banned after sending data that failed the hash check", address.to_string());
 }
 
-void Torrent::on_block(PeerConnection& peer, const swarm::Block& block, std::span<const std::uint8_t> data) {
-    const auto result = picker_->on_block_received(peer.id(), block);
-    switch (result.status) {
-        case swarm::BlockStatus::accepted: {
-            auto& buffer = partial_[block.piece.value];
-            if (buffer.empty()) {
-                const auto size = picker_->piece_size(block.piece);
-                buffer = piece_buffers_.take(size, storage_->direct_write_shift(block.piece, size));
-            }
-            std::memcpy(buffer.bytes().data() + block.begin, data.data(), block.length);
-            break;
-        }
-        case swarm::BlockStatus::invalid:
-            peer.close("block outside its piece");
-            return;
-        case swarm::BlockStatus::duplicate:
-        case swarm::BlockStatus::already_have:
-        case swarm::BlockStatus::unexpected:
-            stats_.wasted += block.length;
-            break;
+void Torrent::store_block(const swarm::Block& block, std::span<const std::uint8_t> data) {
+    auto& buffer = partial_[block.piece.value];
+    if (buffer.empty()) {
+        const auto size = swarm_->picker().piece_size(block.piece);
+        buffer = piece_buffers_.take(size, storage_->direct_write_shift(block.piece, size));
     }
-    for (const auto other : result.cancel) {
-        if (auto* p = find_peer(other)) p->send_cancel(block);
-    }
-    if (result.piece_complete) on_piece_complete(block.piece);
+    std::memcpy(buffer.bytes().data() + block.begin, data.data(), block.length);
 }
 
 void Torrent::on_piece_complete(PieceIndex piece) {
@@ -520,63 +510,26 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, storage::Piece
     const bool was_backlogged = disk_backlogged();
     --writes_in_flight_;
     bytes_to_disk_ -= data.size();
-    if (was_backlogged && !disk_backlogged()) {
-        for (auto& p : std::vector(peers_)) p->request_more();
-    }
+    if (was_backlogged && !disk_backlogged()) swarm_->on_disk_caught_up();
     if (state_ == TorrentState::error) co_return;
     if (outcome.write_error) {
         // Pieces verified before stay verified: stop() saves them in the resume data (if the disk has
         // room for it; otherwise the next start finds them by hashing the files that changed).
-        picker_->on_piece_failed(piece);
+        swarm_->on_write_failed(piece);
         stop_with_error(describe(*outcome.write_error));
         co_return;
     }
     if (!outcome.hash_ok) {
-        ++stats_.hash_failures;
-        stats_.wasted += data.size();
-        const auto contributors = picker_->on_piece_failed(piece);
-        BT_LOG(warning, "torrent", "piece {} failed the hash check ({} peer(s) contributed)", piece.value,
-               contributors.size());
-        for (const auto id : contributors) strike(id, contributors.size() == 1);
-        forget_departed_contributors();
-        for (auto& p : std::vector(peers_)) p->request_more();
+        BT_LOG(warning, "torrent", "piece {} failed the hash check", piece.value);
+        swarm_->on_piece_failed(piece);
         co_return;
     }
-    picker_->on_piece_verified(piece);
-    forget_departed_contributors();
-    ++stats_.pieces_verified;
+    swarm_->on_piece_verified(piece);
     resume_dirty_ = true;
-    for (auto& p : std::vector(peers_)) {
-        if (!p->pieces().test(piece)) p->send_have(piece);
-    }
-    if (picker_->is_finished()) {
+    if (swarm_->is_complete()) {
         data = {};  // back to the pool before on_finished empties it
         co_await on_finished();
     }
-}
-
-void Torrent::strike(swarm::PeerId id, bool sole_contributor) {
-    auto it = peer_endpoints_.find(id.value);
-    if (it == peer_endpoints_.end()) return;
-    const auto [endpoint, peer_id] = it->second;
-    auto& strikes = strikes_.try_emplace(peer_id).first;
-    strikes += sole_contributor ? settings().hash_failures_before_ban : 1;
-    if (strikes < settings().hash_failures_before_ban) return;
-    if (!banned_peer_ids_.try_emplace(peer_id).second) return;
-    ++stats_.peers_banned;
-    known_[endpoint].banned = true;
-    BT_LOG(warning, "peer", "{}: banned after sending data that failed the hash check", endpoint.to_string());
-    for (auto& p : std::vector(peers_)) {
-        if (p->peer_id() == peer_id) p->close("banned: sent corrupt data");
-    }
-}
-
-void Torrent::forget_departed_contributors() {
-    std::erase_if(departed_contributors_, [this](swarm::PeerId id) {
-        if (picker_->holds_blocks_from(id)) return false;
-        peer_endpoints_.erase(id.value);
-        return true;
-    });
 }
 
 asio::awaitable<void> Torrent::on_finished() {
@@ -594,37 +547,10 @@ asio::awaitable<void> Torrent::on_finished() {
     piece_buffers_.release_idle();  // seeding reads into buffers of its own
     // Record completion at once, so that a restart (even after kill -9) seeds without hashing anything.
     asio::co_spawn(session_.io(), save_resume_data(false), asio::detached);
-    for (auto& p : std::vector(peers_)) {
-        if (p->is_seed()) {
-            p->close("both seeds");
-        } else {
-            p->update_interest();
-        }
-    }
+    swarm_->on_download_complete();
     completed_pending_ = true;
     announce_timer_.cancel();
     set_state(TorrentState::seeding);
-}
-
-void Torrent::on_interest_changed() {
-    run_choker();
-}
-
-void Torrent::run_choker() {
-    if (stopping_) return;
-    std::vector<swarm::PeerStats> stats;
-    stats.reserve(peers_.size());
-    for (const auto& p : peers_) {
-        stats.push_back(swarm::PeerStats{p->id(), p->is_interested(), !p->am_choking(), p->is_snubbed(),
-                                         p->is_seed(), p->download_rate(), p->upload_rate()});
-    }
-    last_choke_ = Clock::now();
-    const auto decision = choker_.decide(stats, state_ == TorrentState::seeding, last_choke_);
-    for (auto& p : std::vector(peers_)) {
-        const bool unchoke =
-            std::find(decision.unchoke.begin(), decision.unchoke.end(), p->id()) != decision.unchoke.end();
-        p->set_choking(!unchoke);
-    }
 }
 
 asio::awaitable<void> Torrent::tick_loop() {
@@ -634,12 +560,12 @@ asio::awaitable<void> Torrent::tick_loop() {
         co_await timer.async_wait(use_nothrow);
         if (stopping_) break;
         const auto now = Clock::now();
-        for (auto& p : std::vector(peers_)) p->tick(now);
-        rate_down_ = (rate_down_ * 3 + (stats_.payload_downloaded - last_payload_down_)) / 4;
-        rate_up_ = (rate_up_ * 3 + (stats_.payload_uploaded - last_payload_up_)) / 4;
-        last_payload_down_ = stats_.payload_downloaded;
-        last_payload_up_ = stats_.payload_uploaded;
-        if (now - last_choke_ >= settings().choke_interval) run_choker();
+        swarm_->tick(now);
+        const auto& stats = swarm_->stats();
+        rate_down_ = (rate_down_ * 3 + (stats.payload_downloaded - last_payload_down_)) / 4;
+        rate_up_ = (rate_up_ * 3 + (stats.payload_uploaded - last_payload_up_)) / 4;
+        last_payload_down_ = stats.payload_downloaded;
+        last_payload_up_ = stats.payload_uploaded;
         connect_more();
         maybe_save_resume(now);
     }
@@ -665,7 +591,7 @@ asio::awaitable<void> Torrent::save_resume_data(bool flush_data) {
     // after its write returned, so every piece in it is at least in the page cache now.
     storage::ResumeData data;
     data.info_hash = info_hash();
-    data.verified = picker_->have();
+    data.verified = swarm_->picker().have();
     if (!flush) data.unflushed_boot = boot_id_;
     // Captures `this` and pointers into this frame only (see check_and_run).
     auto saved = co_await net::run_on(
@@ -734,8 +660,8 @@ asio::awaitable<bool> Torrent::announce(tracker::Event event, std::chrono::secon
     request.info_hash = info_hash();
     request.peer_id = session_.peer_id();
     request.port = session_.listen_port();
-    request.uploaded = stats_.payload_uploaded;
-    request.downloaded = stats_.payload_downloaded;
+    request.uploaded = stats().payload_uploaded;
+    request.downloaded = stats().payload_downloaded;
     request.left = bytes_left();
     request.event = event;
     request.numwant = event == tracker::Event::stopped ? 0u : 50u;
@@ -792,7 +718,7 @@ asio::awaitable<void> Torrent::stop() {
     if (stopping_) co_return;
     stopping_ = true;
     announce_timer_.cancel();
-    for (auto& p : std::vector(peers_)) p->close("shutting down");
+    swarm_->close_all("shutting down");
     if (announced_started_) co_await announce(tracker::Event::stopped, settings().stop_announce_timeout);
     // The final resume save, after the one in flight if any; unflushed, like on_finished's. Also after an
     // error such as a full disk: the pieces verified so far are recorded if the disk still has room for it.

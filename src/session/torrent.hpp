@@ -21,16 +21,15 @@
 #include "metainfo/metainfo.hpp"
 #include "session/peer_connection.hpp"
 #include "session/settings.hpp"
-#include "session/stats.hpp"
 #include "storage/file_storage.hpp"
 #include "storage/piece_buffer.hpp"
-#include "swarm/choker.hpp"
-#include "swarm/piece_picker.hpp"
+#include "swarm/swarm.hpp"
 #include "tracker/types.hpp"
 
 namespace bt::session {
 
 class Session;
+using TransferStats = swarm::TransferStats;
 
 enum class TorrentState : std::uint8_t { checking, downloading, seeding, stopped, error };
 const char* state_name(TorrentState state) noexcept;
@@ -55,7 +54,7 @@ struct TorrentStatus {
     TransferStats stats;
 };
 
-class Torrent {
+class Torrent : private swarm::SwarmHost {
   public:
     using Clock = std::chrono::steady_clock;
 
@@ -65,11 +64,7 @@ class Torrent {
     const metainfo::Metainfo& metainfo() const noexcept { return metainfo_; }
     const wire::InfoHashBytes& info_hash() const noexcept { return metainfo_.info_hash.bytes; }
     TorrentStatus status() const;
-    bool is_complete() const noexcept { return picker_->is_finished(); }
-    // Too many completed pieces wait for the disk: peers hold back new requests (Settings::max_disk_backlog).
-    bool disk_backlogged() const noexcept;
-    // Requests peers may still send (Settings::max_requests_in_flight less those outstanding).
-    std::uint32_t request_budget() const noexcept;
+    bool is_complete() const noexcept { return swarm_->is_complete(); }
     // Called with the new state whenever it changes (checking -> downloading -> seeding, error).
     void on_state_change(std::function<void(TorrentState)> callback) {
         state_callback_ = std::move(callback);
@@ -91,16 +86,10 @@ class Torrent {
 
     // From peer connections.
     Session& session() noexcept { return session_; }
-    swarm::PiecePicker& picker() noexcept { return *picker_; }
+    swarm::Swarm& swarm() noexcept { return *swarm_; }
     const Settings& settings() const noexcept;
-    TransferStats& stats() noexcept { return stats_; }
-    std::uint32_t piece_size(PieceIndex piece) const noexcept { return picker_->piece_size(piece); }
+    TransferStats& stats() noexcept { return swarm_->stats(); }
     bool is_banned(const Endpoint& endpoint) const;
-    void on_peer_closed(PeerConnection& peer, const std::string& reason);
-    // A received block and its bytes (block.length of them, plaintext).
-    void on_block(PeerConnection& peer, const swarm::Block& block, std::span<const std::uint8_t> data);
-    void on_interest_changed();
-    void on_piece_complete(PieceIndex piece);
     asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> read_block(swarm::Block block);
     void count_closed(const std::string& reason);
 
@@ -133,16 +122,17 @@ class Torrent {
     asio::awaitable<bool> announce(tracker::Event event, std::chrono::seconds timeout);
     asio::awaitable<void> tick_loop();
     void connect_more();
-    void run_choker();
     void set_state(TorrentState state);
     // Stops the torrent: closes its peers and reports TorrentState::error with `message`.
     void stop_with_error(const std::string& message);
     asio::awaitable<void> on_finished();
-    // A peer delivered part of a piece that failed its hash check.
-    void strike(swarm::PeerId id, bool sole_contributor);
-    // Forgets departed peers whose blocks have all been verified or failed.
-    void forget_departed_contributors();
-    PeerConnection* find_peer(swarm::PeerId id);
+    // swarm::SwarmHost
+    void store_block(const swarm::Block& block, std::span<const std::uint8_t> data) override;
+    void on_piece_complete(PieceIndex piece) override;
+    // Too many completed pieces wait for the disk (Settings::max_disk_backlog).
+    bool disk_backlogged() const override;
+    void on_peer_closed(swarm::PeerSession& peer, const swarm::CloseReason& reason) override;
+    void on_corrupt_peer_banned(const Endpoint& address) override;
     std::shared_ptr<PeerConnection> add_connection(net::Transport transport, Endpoint endpoint,
                                                    Direction direction, const wire::Handshake& remote,
                                                    std::vector<std::uint8_t> leftover);
@@ -161,8 +151,7 @@ class Torrent {
     std::uint32_t writes_in_flight_ = 0;  // verify_and_write jobs on the disk pool; stop() waits for them
     std::uint64_t bytes_to_disk_ = 0;     // the pieces those jobs hold
     Clock::time_point last_resume_save_{};
-    std::unique_ptr<swarm::PiecePicker> picker_;
-    swarm::Choker choker_;
+    std::unique_ptr<swarm::Swarm> swarm_;
 
     TorrentState state_ = TorrentState::checking;
     std::string error_;
@@ -179,13 +168,6 @@ class Torrent {
     // Keeps as many idle buffers as the disk backlog may hold, so a download reuses the same memory.
     storage::PieceBufferPool piece_buffers_;
     std::unordered_map<std::uint32_t, storage::PieceBuffer> partial_;  // piece -> its bytes so far
-    // Connected peers (by swarm id), and departed ones whose blocks wait in unverified pieces: a bad piece
-    // blames them after they left. Departed peers are dropped once the picker holds none of their blocks,
-    // so connection churn does not grow this.
-    std::unordered_map<std::uint32_t, std::pair<Endpoint, wire::PeerId>> peer_endpoints_;
-    std::vector<swarm::PeerId> departed_contributors_;
-    BoundedMap<wire::PeerId, std::uint32_t> strikes_;
-    BoundedMap<wire::PeerId> banned_peer_ids_;
 
     // Piece writes take turns (hashing still runs on every disk thread): two threads writing one file
     // contend on its inode lock in the kernel, which spins (perf: ~9% of a download's CPU).
@@ -197,12 +179,10 @@ class Torrent {
     std::chrono::seconds announce_interval_{1800};
     std::vector<std::vector<std::string>> tiers_;
 
-    TransferStats stats_;
     std::uint64_t rate_down_ = 0;
     std::uint64_t rate_up_ = 0;
     std::uint64_t last_payload_down_ = 0;
     std::uint64_t last_payload_up_ = 0;
-    Clock::time_point last_choke_{};
 };
 
 }  // namespace bt::session

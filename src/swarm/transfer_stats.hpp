@@ -3,7 +3,7 @@
 #include <map>
 #include <string>
 
-namespace bt::session {
+namespace bt::swarm {
 
 // Counters a torrent keeps for the progress line, the tracker and --stats-json.
 struct TransferStats {
@@ -48,4 +48,4 @@ struct TransferStats {
     }
 };
 
-}  // namespace bt::session
+}  // namespace bt::swarm

@@ -1,0 +1,448 @@
+#include "swarm/peer_session.hpp"
+
+#include <algorithm>
+
+#include "swarm/request_queue.hpp"
+#include "swarm/swarm.hpp"
+
+namespace bt::swarm {
+
+namespace {
+
+// True when `peer` has a piece `have` lacks (spare bits are zero in both).
+bool has_piece_we_lack(const Bitfield& peer, const Bitfield& have) {
+    const auto p = peer.bytes();
+    const auto h = have.bytes();
+    for (std::size_t i = 0; i < p.size() && i < h.size(); ++i) {
+        if ((p[i] & ~h[i]) != 0) return true;
+    }
+    return false;
+}
+
+template <class Container>
+bool erase_block(Container& blocks, const Block& block) {
+    auto it = std::find(blocks.begin(), blocks.end(), block);
+    if (it == blocks.end()) return false;
+    blocks.erase(it);
+    return true;
+}
+
+}  // namespace
+
+PeerSession::PeerSession(Swarm& swarm, PeerId id, PeerIo& io, const Endpoint& address,
+                         const wire::Handshake& remote, TimePoint now)
+    : swarm_(swarm),
+      id_(id),
+      io_(io),
+      address_(address),
+      remote_(remote),
+      fast_(wire::has_fast_extension(swarm.settings().reserved) && wire::has_fast_extension(remote.reserved)),
+      peer_has_(swarm.picker().num_pieces()),
+      request_waste_budget_(kRequestFloodBurst * swarm.settings().peer.max_incoming_requests),
+      last_receive_(now),
+      last_send_(now),
+      last_block_(now),
+      now_(now) {
+    swarm_.join(*this, address_);
+}
+
+PeerSession::~PeerSession() {
+    if (!closed_) swarm_.forget(*this);
+}
+
+std::string PeerSession::client_name() const {
+    if (!extensions_.client().empty()) return wire::printable_client_name(extensions_.client());
+    // Azureus style "-XX1234-": enough to tell clients apart in logs.
+    const auto& p = remote_.peer_id;
+    if (p[0] == '-' && p[7] == '-')
+        return wire::printable_client_name(std::string_view(reinterpret_cast<const char*>(p.data()) + 1, 6));
+    return "unknown";
+}
+
+void PeerSession::start() {
+    const auto& have = swarm_.picker().have();
+    if (fast_ && have.all()) {
+        queue(wire::HaveAll{});
+    } else if (fast_ && have.none()) {
+        queue(wire::HaveNone{});
+    } else if (!have.none()) {
+        queue(wire::Bitfield{have.bytes()});
+    }
+    if (wire::has_extension_protocol(swarm_.settings().reserved) &&
+        wire::has_extension_protocol(remote_.reserved)) {
+        send_extension_handshake();
+    }
+}
+
+void PeerSession::close(const CloseReason& reason) {
+    if (closed_) return;
+    closed_ = true;
+    release_requests();
+    count_availability(false);
+    incoming_requests_.clear();
+    reading_.clear();
+    io_.on_closed(reason);
+    swarm_.leave(*this, reason, now_);  // last: the host may drop the connection that owns this session
+}
+
+void PeerSession::count_availability(bool add) {
+    auto& picker = swarm_.picker();
+    if (counted_as_seed_) {
+        if (add) {
+            picker.add_peer_have_all();
+        } else {
+            picker.remove_peer_have_all();
+        }
+    } else if (!peer_has_.none()) {
+        if (add) {
+            (void)picker.add_peer_bitfield(peer_has_);
+        } else {
+            (void)picker.remove_peer_bitfield(peer_has_);
+        }
+    }
+}
+
+void PeerSession::remember_released(const Block& block) {
+    if (released_.size() >= kMaxReleasedRemembered) released_.pop_front();
+    released_.push_back(block);
+}
+
+void PeerSession::waste_request() {
+    if (request_waste_budget_ > 0) {
+        --request_waste_budget_;
+        return;
+    }
+    close({"request flood", false});
+}
+
+void PeerSession::release_requests() {
+    swarm_.picker().on_peer_gone(id_);
+    swarm_.on_requests_done(static_cast<std::uint32_t>(outstanding_.size()));
+    for (const auto& block : outstanding_) remember_released(block);
+    outstanding_.clear();
+}
+
+void PeerSession::queue(const wire::Message& message) {
+    if (closed_) return;
+    wire::encode(message, out_);
+    swarm_.stats().protocol_uploaded += wire::encoded_size(message);
+    io_.on_output();
+}
+
+void PeerSession::take_output(std::vector<std::uint8_t>& into) {
+    into.clear();
+    std::swap(into, out_);
+}
+
+void PeerSession::send_have(PieceIndex piece) {
+    queue(wire::Have{piece});
+    update_interest();
+}
+
+void PeerSession::set_choking(bool choke) {
+    if (choke == am_choking_ || closed_) return;
+    am_choking_ = choke;
+    if (choke) {
+        queue(wire::Choke{});
+        // BEP 3: a choke discards the peer's pending requests (those being read are dropped when they are).
+        // BEP 6: "If a peer has the fast extension enabled, a peer must reject all pending requests when it
+        // chokes": the peer learns of each one it lost.
+        if (fast_) {
+            for (const auto& r : incoming_requests_) queue(wire::RejectRequest{r.piece, r.begin, r.length});
+            for (const auto& r : reading_) queue(wire::RejectRequest{r.piece, r.begin, r.length});
+        }
+        incoming_requests_.clear();
+        reading_.clear();
+    } else {
+        queue(wire::Unchoke{});
+    }
+}
+
+void PeerSession::send_cancel(const Block& block) {
+    if (erase_block(outstanding_, block)) {
+        swarm_.on_requests_done(1);
+        queue(wire::Cancel{block.piece, block.begin, block.length});
+        remember_released(block);
+    }
+}
+
+void PeerSession::update_interest() {
+    if (closed_) return;
+    const bool want = !swarm_.is_complete() && has_piece_we_lack(peer_has_, swarm_.picker().have());
+    if (want == am_interested_) return;
+    am_interested_ = want;
+    queue(want ? wire::Message{wire::Interested{}} : wire::Message{wire::NotInterested{}});
+}
+
+void PeerSession::request_more() {
+    if (closed_ || peer_choking_ || !am_interested_ || swarm_.disk_backlogged()) return;
+    // The swarm's budget (max_requests_in_flight) bounds the memory of pieces in progress however many
+    // peers there are; a peer that finds it spent asks again when its next block arrives.
+    const auto target =
+        request_queue_target(download_rate_, downloaded_this_tick_, extensions_.request_queue());
+    const auto wanted =
+        requests_to_send(target, static_cast<std::uint32_t>(outstanding_.size()), swarm_.request_budget());
+    if (wanted == 0) return;
+    if (outstanding_.empty()) last_block_ = now_;
+    const auto blocks = swarm_.picker().pick(id_, peer_has_, wanted);
+    swarm_.on_requests_sent(static_cast<std::uint32_t>(blocks.size()));
+    for (const auto& block : blocks) {
+        outstanding_.push_back(block);
+        queue(wire::Request{block.piece, block.begin, block.length});
+    }
+    if (outstanding_.empty()) update_interest();
+}
+
+void PeerSession::tick(TimePoint now) {
+    if (closed_) return;
+    now_ = now;
+    // Smoothed rates, bytes per second: new = 3/4 old + 1/4 this second.
+    download_rate_ = (download_rate_ * 3 + downloaded_this_tick_) / 4;
+    upload_rate_ = (upload_rate_ * 3 + uploaded_this_tick_) / 4;
+    downloaded_this_tick_ = uploaded_this_tick_ = 0;
+    const auto& s = swarm_.settings().peer;
+    request_waste_budget_ =
+        std::min(request_waste_budget_ + s.max_incoming_requests / kRequestFloodRefillDivisor,
+                 kRequestFloodBurst * s.max_incoming_requests);
+    if (now - last_receive_ > s.peer_idle_timeout) {
+        close({"idle timeout", false});
+        return;
+    }
+    if (!outstanding_.empty() && now - last_block_ > s.request_timeout) {
+        // Snubbed: its requests go back to the pool for other peers.
+        snubbed_ = true;
+        release_requests();
+    }
+    if (now - last_send_ > s.keep_alive_interval) queue(wire::KeepAlive{});
+    request_more();
+}
+
+std::optional<Block> PeerSession::next_upload() {
+    if (closed_ || am_choking_ || incoming_requests_.empty()) return std::nullopt;
+    const Block block = incoming_requests_.front();
+    incoming_requests_.pop_front();
+    reading_.push_back(block);
+    return block;
+}
+
+void PeerSession::on_block_read(const Block& block, std::span<const std::uint8_t> data) {
+    // Gone from reading_ when the peer cancelled it or we choked it meanwhile.
+    if (closed_ || !erase_block(reading_, block)) return;
+    const auto header = wire::encode_piece_header(block.piece, block.begin, block.length);
+    out_.insert(out_.end(), header.begin(), header.end());
+    out_.insert(out_.end(), data.begin(), data.end());
+    auto& stats = swarm_.stats();
+    stats.protocol_uploaded += header.size();
+    stats.payload_uploaded += block.length;
+    uploaded_this_tick_ += block.length;
+    io_.on_output();
+}
+
+void PeerSession::on_read_failed(const std::string& what) {
+    close({"cannot serve a request: " + what, false});
+}
+
+void PeerSession::on_protocol_error(const std::string& what) {
+    ban("protocol error: " + what);
+}
+
+void PeerSession::on_unknown_message(std::size_t frame_size, TimePoint now) {
+    swarm_.stats().protocol_downloaded += frame_size;
+    last_receive_ = now_ = now;
+    got_first_message_ = true;
+}
+
+void PeerSession::on_message(const wire::Message& message, std::size_t frame_size, TimePoint now) {
+    if (closed_) return;
+    last_receive_ = now_ = now;
+    const auto* piece = std::get_if<wire::Piece>(&message);
+    swarm_.stats().protocol_downloaded += frame_size - (piece != nullptr ? piece->block.size() : 0);
+    handle(message);
+    got_first_message_ = true;
+}
+
+void PeerSession::handle(const wire::Message& message) {
+    std::visit(
+        [this](const auto& m) {
+            using T = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same_v<T, wire::Bitfield>) {
+                on_bitfield(m);
+            } else if constexpr (std::is_same_v<T, wire::Have>) {
+                on_have(m.index);
+            } else if constexpr (std::is_same_v<T, wire::HaveAll>) {
+                on_have_all();
+            } else if constexpr (std::is_same_v<T, wire::HaveNone>) {
+                on_have_none();
+            } else if constexpr (std::is_same_v<T, wire::Choke>) {
+                on_choked();
+            } else if constexpr (std::is_same_v<T, wire::Unchoke>) {
+                peer_choking_ = false;
+                request_more();
+            } else if constexpr (std::is_same_v<T, wire::Interested>) {
+                peer_interested_ = true;
+                swarm_.on_interest_changed(now_);
+            } else if constexpr (std::is_same_v<T, wire::NotInterested>) {
+                peer_interested_ = false;
+                swarm_.on_interest_changed(now_);
+            } else if constexpr (std::is_same_v<T, wire::Request>) {
+                on_request(m);
+            } else if constexpr (std::is_same_v<T, wire::Cancel>) {
+                on_cancel(m);
+            } else if constexpr (std::is_same_v<T, wire::Piece>) {
+                on_piece(m, now_);
+            } else if constexpr (std::is_same_v<T, wire::RejectRequest>) {
+                on_reject(m);
+            } else if constexpr (std::is_same_v<T, wire::Extended>) {
+                on_extended(m);
+            }
+            // KeepAlive, Port, SuggestPiece, AllowedFast: nothing to do yet.
+        },
+        message);
+}
+
+void PeerSession::on_bitfield(const wire::Bitfield& message) {
+    auto field = Bitfield::from_bytes(message.bytes, swarm_.picker().num_pieces());
+    if (!field) {
+        ban("invalid bitfield (spare bits set)");
+        return;
+    }
+    // BEP 3 sends BITFIELD only first, but aria2 sends a fresh one later instead of several HAVEs: accept it
+    // and replace what we counted for this peer.
+    count_availability(false);
+    peer_has_ = std::move(*field);
+    counted_as_seed_ = peer_has_.all();
+    count_availability(true);
+    if (swarm_.is_complete() && peer_has_.all()) {
+        close({"both seeds", false});
+        return;
+    }
+    update_interest();
+    request_more();
+}
+
+void PeerSession::on_have_all() {
+    if (got_first_message_) {
+        close({"have-all after the first message", false});
+        return;
+    }
+    peer_has_.set_all();
+    counted_as_seed_ = true;
+    count_availability(true);
+    if (swarm_.is_complete()) {
+        close({"both seeds", false});
+        return;
+    }
+    update_interest();
+    request_more();
+}
+
+void PeerSession::on_have_none() {
+    if (got_first_message_) close({"have-none after the first message", false});
+}
+
+void PeerSession::on_have(PieceIndex piece) {
+    if (peer_has_.test(piece)) return;
+    peer_has_.set(piece);
+    if (!counted_as_seed_) (void)swarm_.picker().on_peer_have(piece);
+    if (swarm_.is_complete() && peer_has_.all()) {
+        close({"both seeds", false});
+        return;
+    }
+    if (!am_interested_ && !swarm_.picker().has_piece(piece)) update_interest();
+    request_more();
+}
+
+void PeerSession::on_choked() {
+    peer_choking_ = true;
+    // Without the fast extension a choke discards our pending requests (BEP 3); with it, the peer rejects
+    // each one it drops (BEP 6).
+    if (!fast_) release_requests();
+}
+
+void PeerSession::on_request(const wire::Request& request) {
+    const std::uint32_t size = swarm_.picker().piece_size(request.index);
+    if (request.begin > size || request.length > size - request.begin) {
+        ban("request beyond the end of its piece");
+        return;
+    }
+    if (!swarm_.picker().has_piece(request.index)) {
+        close({"request for a piece we do not have", false});
+        return;
+    }
+    // Choked: it may have crossed our choke on the wire. Full queue: dropped. Either way it costs a token.
+    if (am_choking_ || incoming_requests_.size() >= swarm_.settings().peer.max_incoming_requests) {
+        if (fast_) queue(wire::RejectRequest{request.index, request.begin, request.length});
+        waste_request();
+        return;
+    }
+    incoming_requests_.push_back(Block{request.index, request.begin, request.length});
+    io_.on_output();
+}
+
+void PeerSession::on_cancel(const wire::Cancel& cancel) {
+    const Block block{cancel.index, cancel.begin, cancel.length};
+    // Still queued, or being read from the disk: either way it is not sent.
+    if (!erase_block(incoming_requests_, block)) erase_block(reading_, block);
+    waste_request();
+}
+
+void PeerSession::on_reject(const wire::RejectRequest& reject) {
+    const Block block{reject.index, reject.begin, reject.length};
+    if (erase_block(outstanding_, block)) {
+        swarm_.on_requests_done(1);
+        swarm_.picker().on_request_rejected(id_, block);
+        remember_released(block);
+    }
+    request_more();
+}
+
+void PeerSession::on_piece(const wire::Piece& piece, TimePoint now) {
+    const Block block{piece.index, piece.begin, static_cast<std::uint32_t>(piece.block.size())};
+    swarm_.stats().payload_downloaded += block.length;
+    downloaded_this_tick_ += block.length;
+    const bool was_requested = erase_block(outstanding_, block);
+    if (!was_requested && !erase_block(released_, block)) {
+        ban("sent a block we did not request");
+        return;
+    }
+    if (was_requested) {
+        swarm_.on_requests_done(1);
+        last_block_ = now;
+        snubbed_ = false;
+    }
+    swarm_.on_block(*this, block, piece.block);
+    request_more();
+}
+
+void PeerSession::send_extension_handshake() {
+    const auto& s = swarm_.settings();
+    wire::ExtensionHandshake ours;
+    ours.messages = swarm_.extensions().message_ids();
+    if (!s.client_name.empty()) ours.client = s.client_name;
+    if (s.listen_port != 0) ours.listen_port = s.listen_port;
+    if (const auto reqq = s.peer.max_incoming_requests; reqq > 0) ours.request_queue = reqq;
+    ours.your_ip = address_;
+    ours.your_ip->port = 0;
+    const std::string payload = wire::encode_extension_handshake(ours);
+    queue(wire::Extended{wire::kExtendedHandshakeId,
+                         {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}});
+}
+
+void PeerSession::on_extended(const wire::Extended& message) {
+    if (message.id != wire::kExtendedHandshakeId) {
+        // An id we assigned goes to its handler; others the peer had no business sending: skipped.
+        if (const auto* handler = swarm_.extensions().find(message.id)) (*handler)(*this, message.payload);
+        return;
+    }
+    auto handshake = wire::decode_extension_handshake(message.payload);
+    if (!handshake) {
+        close({"invalid extended handshake", false});
+        return;
+    }
+    const bool first = !extensions_.has_handshake();
+    extensions_.apply(*handshake);
+    io_.on_extension_handshake(first);
+    request_more();  // a larger reqq may let more requests out
+}
+
+}  // namespace bt::swarm

@@ -1,0 +1,220 @@
+#pragma once
+// The peer wire protocol with one connected peer, as pure code: decoded messages and the time go in; bytes
+// to send, blocks to read for upload and the decision to close (or ban) come out. No socket, no clock, no
+// log: the I/O around it (session::PeerConnection, or the swarm harness in tests) reads and decrypts
+// frames, calls on_message(), writes what outbox() holds, serves next_upload() from the disk and stops when
+// the session closes.
+//
+// It keeps choke and interest both ways, the request pipeline (its size follows the peer's rate, see
+// request_queue.hpp), snubbing, the peer's queued requests for upload with a flood bucket, what the peer
+// has, and the extension handshake (BEP 10). What concerns the whole torrent (the piece picker, the choker,
+// piece assembly, strikes) is the Swarm's; a session reaches the other peers only through it.
+//
+// What a misbehaving peer gets (ban: closed, and refused by the whole session from then on):
+//   Banned, for violations an honest client cannot make by mistake once the info-hash matched:
+//   - any framing or bounds error from wire::MessageReader (on_protocol_error): a length prefix above the
+//     largest legal frame, a fixed-size message of the wrong size, a BITFIELD of the wrong size, a piece
+//     index out of range, a block length of 0 or above 16 KiB;
+//   - a BITFIELD with spare bits set; a REQUEST reaching past the end of its piece;
+//   - a PIECE we never asked for (neither outstanding nor among the last kMaxReleasedRemembered requests
+//     we cancelled or dropped, which may still cross on the wire);
+//   - (Swarm) data that fails the hash check, at once when the peer sent the whole piece.
+//   Closed, not banned:
+//   - a flood of REQUEST / CANCEL messages (kRequestFloodBurst): abuse, but a client with a huge pipeline
+//     can get there honestly, and reconnecting costs it a handshake;
+//   - a REQUEST for a piece we do not have, HAVE_ALL or HAVE_NONE after the first message, an invalid
+//     extended handshake, idle timeout.
+//   Whatever a peer sends, what a session holds for it stays bounded: max_incoming_requests queued
+//   requests, kMaxReleasedRemembered released blocks, and what the I/O layer lets the outbox grow to.
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/bitfield.hpp"
+#include "core/endpoint.hpp"
+#include "swarm/block.hpp"
+#include "swarm/extension_registry.hpp"
+#include "wire/extension.hpp"
+#include "wire/handshake.hpp"
+#include "wire/message.hpp"
+
+namespace bt::swarm {
+
+class Swarm;
+
+// Why a session ended. `ban`: the peer broke the protocol on purpose (see the list above); `text` then
+// starts with kBannedPrefix.
+inline constexpr std::string_view kBannedPrefix = "banned: ";
+struct CloseReason {
+    std::string text;
+    bool ban = false;
+    // What the peer did, without kBannedPrefix.
+    std::string_view offence() const noexcept {
+        return ban && text.starts_with(kBannedPrefix) ? std::string_view(text).substr(kBannedPrefix.size())
+                                                      : text;
+    }
+};
+
+struct PeerSettings {
+    std::uint32_t max_incoming_requests = 500;  // the peer's queued requests; more are dropped (and counted)
+    std::chrono::seconds peer_idle_timeout{180};   // nothing received: close
+    std::chrono::seconds keep_alive_interval{90};  // nothing sent: send a keep-alive
+    std::chrono::seconds request_timeout{60};      // requests outstanding and no block: snubbed
+};
+
+// Requests given up on (cancelled, choked, snubbed) that are remembered, so a late PIECE for one of them is
+// not taken for an unrequested block.
+inline constexpr std::size_t kMaxReleasedRemembered = 2048;
+// Requests that come to nothing cost the peer a token: a REQUEST we drop (we choke the peer, or its queue
+// is full) and every CANCEL. An honest peer loses at most one pipeline of requests per choke (choke rounds
+// are 10 s apart) and cancels about one pipeline in its endgame; a flood costs thousands a second. Bucket
+// size, as a multiple of max_incoming_requests, and the refill per second as a divisor of it:
+inline constexpr std::uint32_t kRequestFloodBurst = 4;
+inline constexpr std::uint32_t kRequestFloodRefillDivisor = 5;
+
+// What the I/O layer around a session is told. Calls come from inside the session's own methods or from the
+// Swarm acting on other peers' messages (a CANCEL in end-game, a HAVE, a choke round).
+class PeerIo {
+  public:
+    // The outbox grew, or an upload may be served: wake the writer and the uploader.
+    virtual void on_output() = 0;
+    // The session closed (once): stop reading and writing. Nothing more will be fed to it.
+    virtual void on_closed(const CloseReason& reason) = 0;
+    // The peer's extended handshake arrived (BEP 10); `first`: its first one. For logs.
+    virtual void on_extension_handshake(bool first) = 0;
+
+  protected:
+    virtual ~PeerIo() = default;
+};
+
+class PeerSession {
+  public:
+    using Clock = std::chrono::steady_clock;
+    using TimePoint = Clock::time_point;
+
+    // Joins `swarm` (which must outlive it). `address`: where the peer is (its listening address when we
+    // dialled it); `remote`: its BitTorrent handshake.
+    PeerSession(Swarm& swarm, PeerId id, PeerIo& io, const Endpoint& address, const wire::Handshake& remote,
+                TimePoint now);
+    ~PeerSession();
+    PeerSession(const PeerSession&) = delete;
+    PeerSession& operator=(const PeerSession&) = delete;
+
+    // Queues our opening messages (BITFIELD or nothing, our extended handshake).
+    void start();
+
+    // A decoded message; `frame_size` is its size on the wire, length prefix included.
+    void on_message(const wire::Message& message, std::size_t frame_size, TimePoint now);
+    // A frame with an unknown id, skipped (BEP 3).
+    void on_unknown_message(std::size_t frame_size, TimePoint now);
+    // The frame reader failed: the peer broke the framing (banned).
+    void on_protocol_error(const std::string& what);
+    // Once a second: rates, the flood bucket, timeouts, keep-alives.
+    void tick(TimePoint now);
+    // The I/O layer sent bytes (for the keep-alive timer).
+    void on_sent(TimePoint now) noexcept { last_send_ = now; }
+
+    // Uploads. next_upload() hands out the oldest queued request while the peer is unchoked; the I/O layer
+    // reads the block and calls on_block_read() (or on_read_failed()). A block cancelled or choked away while
+    // it was read is dropped then.
+    std::optional<Block> next_upload();
+    void on_block_read(const Block& block, std::span<const std::uint8_t> data);
+    void on_read_failed(const std::string& what);
+
+    // Bytes to write: the I/O layer swaps them out (take_output) and encrypts and sends them.
+    std::size_t output_size() const noexcept { return out_.size(); }
+    void take_output(std::vector<std::uint8_t>& into);
+
+    void close(const CloseReason& reason);
+    bool is_closed() const noexcept { return closed_; }
+
+    // From the Swarm.
+    void send_have(PieceIndex piece);
+    void set_choking(bool choke);
+    void send_cancel(const Block& block);
+    void request_more();
+    void update_interest();
+
+    PeerId id() const noexcept { return id_; }
+    const wire::PeerId& peer_id() const noexcept { return remote_.peer_id; }
+    // The peer's 'v' from its extended handshake (BEP 10, made printable), else its peer id's client code.
+    std::string client_name() const;
+    const wire::PeerExtensions& extensions() const noexcept { return extensions_; }
+    bool supports_fast() const noexcept { return fast_; }
+    const Bitfield& pieces() const noexcept { return peer_has_; }
+    bool is_seed() const noexcept { return peer_has_.all(); }
+    bool is_interested() const noexcept { return peer_interested_; }
+    bool is_interesting() const noexcept { return am_interested_; }
+    bool am_choking() const noexcept { return am_choking_; }
+    bool is_choking_us() const noexcept { return peer_choking_; }
+    bool is_snubbed() const noexcept { return snubbed_; }
+    std::uint64_t download_rate() const noexcept { return download_rate_; }
+    std::uint64_t upload_rate() const noexcept { return upload_rate_; }
+    std::uint32_t requests_in_flight() const noexcept {
+        return static_cast<std::uint32_t>(outstanding_.size());
+    }
+    std::size_t queued_uploads() const noexcept { return incoming_requests_.size(); }
+
+  private:
+    void handle(const wire::Message& message);
+    void on_bitfield(const wire::Bitfield& message);
+    void on_have(PieceIndex piece);
+    void on_have_all();
+    void on_have_none();
+    void on_choked();
+    void on_request(const wire::Request& request);
+    void on_cancel(const wire::Cancel& cancel);
+    void on_piece(const wire::Piece& piece, TimePoint now);
+    void on_reject(const wire::RejectRequest& reject);
+    void on_extended(const wire::Extended& message);
+    void send_extension_handshake();
+    // A request that came to nothing (see kRequestFloodBurst); closes the session when the bucket is empty.
+    void waste_request();
+    void ban(const std::string& reason) { close({std::string(kBannedPrefix) + reason, true}); }
+    void remember_released(const Block& block);
+    void release_requests();
+    void queue(const wire::Message& message);
+    void count_availability(bool add);
+
+    Swarm& swarm_;
+    PeerId id_;
+    PeerIo& io_;
+    Endpoint address_;
+    wire::Handshake remote_;
+    bool fast_ = false;  // both sides set the fast extension bit (BEP 6)
+    bool closed_ = false;
+
+    Bitfield peer_has_;
+    bool counted_as_seed_ = false;  // availability counted through add_peer_have_all
+    bool got_first_message_ = false;
+    bool am_choking_ = true;
+    bool am_interested_ = false;
+    bool peer_choking_ = true;
+    bool peer_interested_ = false;
+    bool snubbed_ = false;
+    wire::PeerExtensions extensions_;
+
+    std::vector<Block> outstanding_;  // our requests to the peer, oldest first
+    std::deque<Block> released_;      // newest last, at most kMaxReleasedRemembered
+    std::deque<Block> incoming_requests_;
+    std::vector<Block> reading_;  // handed out by next_upload(), not yet read
+    std::uint32_t request_waste_budget_ = 0;
+
+    std::vector<std::uint8_t> out_;
+
+    TimePoint last_receive_;
+    TimePoint last_send_;
+    TimePoint last_block_;  // last requested block received (or first request sent)
+    TimePoint now_;         // the time of the last input, for requests sent from Swarm calls
+    std::uint64_t downloaded_this_tick_ = 0;
+    std::uint64_t uploaded_this_tick_ = 0;
+    std::uint64_t download_rate_ = 0;
+    std::uint64_t upload_rate_ = 0;
+};
+
+}  // namespace bt::swarm
