@@ -178,8 +178,11 @@ void PeerSession::request_more() {
     if (closed_ || peer_choking_ || !am_interested_ || swarm_.disk_backlogged()) return;
     // The swarm's budget (max_requests_in_flight) bounds the memory of pieces in progress however many
     // peers there are; a peer that finds it spent asks again when its next block arrives.
+    // A snubbed peer gets one request at a time until a block comes back: the requests it held went back to
+    // the pool for the other peers, and the picker would otherwise hand them straight back to it.
     const auto target =
-        request_queue_target(download_rate_, downloaded_this_tick_, extensions_.request_queue());
+        snubbed_ ? 1u
+                 : request_queue_target(download_rate_, downloaded_this_tick_, extensions_.request_queue());
     const auto wanted =
         requests_to_send(target, static_cast<std::uint32_t>(outstanding_.size()), swarm_.request_budget());
     if (wanted == 0) return;

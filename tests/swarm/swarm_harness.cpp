@@ -120,7 +120,9 @@ Link::~Link() = default;
 void Link::serve_uploads(Side& from) {
     if (!from.node->options().serves_uploads) return;
     std::vector<std::uint8_t> data;
-    while (!from.session->is_closed() && from.session->output_size() <= kMaxSendBuffer) {
+    // Like a socket's send buffer: what was sent but not delivered yet counts too.
+    while (!from.session->is_closed() &&
+           from.session->output_size() + from.in_transit.size() - from.in_transit_offset <= kMaxSendBuffer) {
         const auto block = from.session->next_upload();
         if (!block) break;
         from.node->read_block(*block, data);
