@@ -1,0 +1,374 @@
+// PeerSession alone: messages in, bytes and decisions out, no socket and no clock.
+#include "swarm/peer_session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "swarm/request_queue.hpp"
+#include "swarm/swarm.hpp"
+#include "wire/message_reader.hpp"
+
+namespace bt::swarm {
+namespace {
+
+using namespace std::chrono_literals;
+using TimePoint = PeerSession::TimePoint;
+
+constexpr std::uint32_t kPieces = 9;               // a BITFIELD has 7 spare bits
+constexpr std::uint32_t kPieceLength = 64 * 1024;  // 4 blocks
+
+struct FakeHost final : SwarmHost {
+    std::vector<Block> stored;
+    std::vector<PieceIndex> completed;
+    std::vector<CloseReason> closed;
+    void store_block(const Block& block, std::span<const std::uint8_t>) override { stored.push_back(block); }
+    void on_piece_complete(PieceIndex piece) override { completed.push_back(piece); }
+    bool disk_backlogged() const override { return false; }
+    void on_peer_closed(PeerSession&, const CloseReason& reason) override { closed.push_back(reason); }
+    void on_corrupt_peer_banned(const Endpoint&) override {}
+};
+
+struct FakeIo final : PeerIo {
+    std::optional<CloseReason> closed;
+    std::uint32_t outputs = 0;
+    std::uint32_t extension_handshakes = 0;
+    void on_output() override { ++outputs; }
+    void on_closed(const CloseReason& reason) override { closed = reason; }
+    void on_extension_handshake(bool) override { ++extension_handshakes; }
+};
+
+PiecePicker picker() {
+    PickerConfig c;
+    c.num_pieces = kPieces;
+    c.piece_length = kPieceLength;
+    c.total_size = std::uint64_t{kPieces} * kPieceLength;
+    c.seed = 3;
+    return std::move(*PiecePicker::create(c));
+}
+
+wire::Handshake remote_handshake(bool extensions, bool fast) {
+    wire::Handshake h{};
+    wire::set_extension_protocol(h.reserved, extensions);
+    wire::set_fast_extension(h.reserved, fast);
+    h.peer_id.fill('r');
+    return h;
+}
+
+class PeerSessionTest : public ::testing::Test {
+  protected:
+    void make(bool we_have_all = false, bool fast = false, bool remote_extensions = true) {
+        SwarmSettings s;
+        wire::set_extension_protocol(s.reserved);
+        wire::set_fast_extension(s.reserved, fast);
+        s.client_name = "test";
+        s.peer.max_incoming_requests = 10;
+        swarm_ = std::make_unique<Swarm>(host_, picker(), s, 1);
+        if (we_have_all) {
+            for (std::uint32_t i = 0; i < kPieces; ++i) swarm_->picker().on_piece_verified(PieceIndex{i});
+        }
+        session_ = std::make_unique<PeerSession>(*swarm_, PeerId{1}, io_, Endpoint::v4({127, 0, 0, 2}, 6881),
+                                                 remote_handshake(remote_extensions, fast), now_);
+        session_->start();
+    }
+    // Everything the session queued since the last call, decoded, by name; the messages in order.
+    std::vector<std::string> sent() {
+        std::vector<std::uint8_t> bytes;
+        session_->take_output(bytes);
+        wire::MessageReader reader(kPieces);
+        reader.feed(bytes);
+        std::vector<std::string> names;
+        for (;;) {
+            auto item = reader.next();
+            EXPECT_TRUE(item);
+            if (!item || std::holds_alternative<wire::NeedMore>(*item)) break;
+            const auto& m = std::get<wire::Message>(*item);
+            names.emplace_back(wire::name_of(m));
+            if (const auto* r = std::get_if<wire::Request>(&m))
+                requests_.push_back({r->index, r->begin, r->length});
+        }
+        return names;
+    }
+    std::size_t count(const std::vector<std::string>& names, const std::string& name) {
+        return static_cast<std::size_t>(std::count(names.begin(), names.end(), name));
+    }
+    void feed(const wire::Message& m) { session_->on_message(m, wire::encoded_size(m), now_); }
+    void feed_bitfield_all() {
+        Bitfield all(kPieces, true);
+        feed(wire::Bitfield{all.bytes()});
+    }
+    // Unchoked by a seed: the session sends its requests.
+    void download_from_seed() {
+        feed_bitfield_all();
+        feed(wire::Unchoke{});
+    }
+    void feed_piece(const Block& b) {
+        std::vector<std::uint8_t> data(b.length, 0xab);
+        feed(wire::Piece{b.piece, b.begin, data});
+    }
+
+    FakeHost host_;
+    FakeIo io_;
+    TimePoint now_{std::chrono::hours(1)};
+    std::unique_ptr<Swarm> swarm_;
+    std::unique_ptr<PeerSession> session_;
+    std::vector<Block> requests_;
+};
+
+TEST_F(PeerSessionTest, OpensWithBitfieldAndExtensionHandshake) {
+    make(/*we_have_all=*/true);
+    EXPECT_EQ(sent(), (std::vector<std::string>{"bitfield", "extended"}));
+}
+
+TEST_F(PeerSessionTest, SendsNoBitfieldWhenWeHaveNothingAndNoHandshakeWithoutTheBit) {
+    make(false, false, /*remote_extensions=*/false);
+    EXPECT_TRUE(sent().empty());
+}
+
+TEST_F(PeerSessionTest, FastExtensionOpensWithHaveAllOrHaveNone) {
+    make(/*we_have_all=*/true, /*fast=*/true);
+    EXPECT_EQ(sent(), (std::vector<std::string>{"have-all", "extended"}));
+    make(/*we_have_all=*/false, /*fast=*/true);
+    EXPECT_EQ(sent(), (std::vector<std::string>{"have-none", "extended"}));
+}
+
+TEST_F(PeerSessionTest, InterestedInASeedThenRequestsWhenUnchoked) {
+    make();
+    (void)sent();
+    feed_bitfield_all();
+    EXPECT_EQ(sent(), (std::vector<std::string>{"interested"}));
+    EXPECT_TRUE(session_->is_interesting());
+    feed(wire::Unchoke{});
+    const auto names = sent();
+    EXPECT_EQ(count(names, "request"), kMinRequestQueue);
+    EXPECT_EQ(session_->requests_in_flight(), kMinRequestQueue);
+    EXPECT_EQ(swarm_->request_budget(), swarm_->settings().max_requests_in_flight - kMinRequestQueue);
+}
+
+TEST_F(PeerSessionTest, ReceivedBlockIsStoredAndCompletesItsPiece) {
+    make();
+    download_from_seed();
+    (void)sent();
+    const PieceIndex first = requests_.front().piece;
+    for (const auto& b : std::vector(requests_)) {
+        if (b.piece == first) feed_piece(b);
+    }
+    EXPECT_EQ(host_.stored.size(), 4u);
+    ASSERT_EQ(host_.completed.size(), 1u);
+    EXPECT_EQ(host_.completed[0], first);
+    EXPECT_FALSE(io_.closed);
+}
+
+TEST_F(PeerSessionTest, UnrequestedBlockIsABan) {
+    make();
+    download_from_seed();
+    feed_piece(Block{PieceIndex{7}, 16 * 1024, 16 * 1024});
+    ASSERT_TRUE(io_.closed);
+    EXPECT_TRUE(io_.closed->ban);
+    EXPECT_EQ(io_.closed->text, "banned: sent a block we did not request");
+    EXPECT_EQ(io_.closed->offence(), "sent a block we did not request");
+    ASSERT_EQ(host_.closed.size(), 1u);
+    EXPECT_TRUE(swarm_->peers().empty());
+    EXPECT_EQ(swarm_->request_budget(), swarm_->settings().max_requests_in_flight);
+}
+
+TEST_F(PeerSessionTest, LateBlockOfACancelledRequestIsNoOffence) {
+    make();
+    download_from_seed();
+    (void)sent();
+    const auto block = requests_.front();
+    session_->send_cancel(block);
+    EXPECT_EQ(sent(), (std::vector<std::string>{"cancel"}));
+    feed_piece(block);
+    EXPECT_FALSE(io_.closed);
+}
+
+TEST_F(PeerSessionTest, ChokeWithoutFastExtensionReleasesOurRequests) {
+    make();
+    download_from_seed();
+    feed(wire::Choke{});
+    EXPECT_EQ(session_->requests_in_flight(), 0u);
+    EXPECT_TRUE(session_->is_choking_us());
+    EXPECT_EQ(swarm_->request_budget(), swarm_->settings().max_requests_in_flight);
+}
+
+TEST_F(PeerSessionTest, RejectReleasesTheBlock) {
+    make(false, /*fast=*/true);
+    download_from_seed();
+    (void)sent();
+    const auto block = requests_.front();
+    feed(wire::Choke{});  // fast: the requests stand until rejected
+    EXPECT_EQ(session_->requests_in_flight(), kMinRequestQueue);
+    feed(wire::RejectRequest{block.piece, block.begin, block.length});
+    EXPECT_EQ(session_->requests_in_flight(), kMinRequestQueue - 1);
+    feed_piece(block);  // crossed the reject: not an offence
+    EXPECT_FALSE(io_.closed);
+}
+
+TEST_F(PeerSessionTest, SnubbedAfterRequestTimeoutKeepsOneRequest) {
+    make();
+    download_from_seed();
+    now_ += swarm_->settings().peer.request_timeout + 1s;
+    session_->tick(now_);
+    EXPECT_TRUE(session_->is_snubbed());
+    EXPECT_EQ(session_->requests_in_flight(), 1u);
+    (void)sent();
+    feed_piece(requests_.back());
+    EXPECT_FALSE(session_->is_snubbed());
+    EXPECT_GT(session_->requests_in_flight(), 1u);
+}
+
+TEST_F(PeerSessionTest, ServesRequestsWhileUnchoked) {
+    make(/*we_have_all=*/true);
+    feed(wire::Interested{});
+    session_->set_choking(false);
+    (void)sent();
+    feed(wire::Request{PieceIndex{2}, 0, 16 * 1024});
+    const auto block = session_->next_upload();
+    ASSERT_TRUE(block);
+    EXPECT_EQ(block->piece, PieceIndex{2});
+    std::vector<std::uint8_t> data(16 * 1024, 7);
+    session_->on_block_read(*block, data);
+    EXPECT_EQ(sent(), (std::vector<std::string>{"piece"}));
+    EXPECT_EQ(swarm_->stats().payload_uploaded, 16u * 1024);
+}
+
+TEST_F(PeerSessionTest, CancelWhileTheBlockIsReadIsHonoured) {
+    make(true);
+    session_->set_choking(false);
+    (void)sent();
+    feed(wire::Request{PieceIndex{2}, 0, 16 * 1024});
+    const auto block = session_->next_upload();
+    ASSERT_TRUE(block);
+    feed(wire::Cancel{PieceIndex{2}, 0, 16 * 1024});
+    std::vector<std::uint8_t> data(16 * 1024, 7);
+    session_->on_block_read(*block, data);
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(swarm_->stats().payload_uploaded, 0u);
+}
+
+TEST_F(PeerSessionTest, ChokeWhileTheBlockIsReadDropsIt) {
+    make(true);
+    session_->set_choking(false);
+    feed(wire::Request{PieceIndex{2}, 0, 16 * 1024});
+    const auto block = session_->next_upload();
+    ASSERT_TRUE(block);
+    session_->set_choking(true);
+    (void)sent();
+    std::vector<std::uint8_t> data(16 * 1024, 7);
+    session_->on_block_read(*block, data);
+    EXPECT_TRUE(sent().empty());
+}
+
+TEST_F(PeerSessionTest, RequestFloodWhileChokedCloses) {
+    make(true);
+    // The bucket holds kRequestFloodBurst * max_incoming_requests tokens.
+    for (std::uint32_t i = 0; i < kRequestFloodBurst * 10; ++i)
+        feed(wire::Request{PieceIndex{1}, 0, 16 * 1024});
+    EXPECT_FALSE(io_.closed);
+    feed(wire::Request{PieceIndex{1}, 0, 16 * 1024});
+    ASSERT_TRUE(io_.closed);
+    EXPECT_EQ(io_.closed->text, "request flood");
+    EXPECT_FALSE(io_.closed->ban);
+}
+
+TEST_F(PeerSessionTest, QueuedRequestsAreBounded) {
+    make(true);
+    session_->set_choking(false);
+    for (int i = 0; i < 30; ++i) feed(wire::Request{PieceIndex{1}, 0, 16 * 1024});
+    EXPECT_EQ(session_->queued_uploads(), 10u);
+    EXPECT_FALSE(io_.closed);
+}
+
+TEST_F(PeerSessionTest, RequestPastThePieceEndIsABan) {
+    make(true);
+    feed(wire::Request{PieceIndex{1}, kPieceLength - 100, 16 * 1024});
+    ASSERT_TRUE(io_.closed);
+    EXPECT_TRUE(io_.closed->ban);
+}
+
+TEST_F(PeerSessionTest, RequestForAPieceWeLackClosesWithoutBan) {
+    make(false);
+    feed(wire::Request{PieceIndex{1}, 0, 16 * 1024});
+    ASSERT_TRUE(io_.closed);
+    EXPECT_FALSE(io_.closed->ban);
+    EXPECT_EQ(io_.closed->text, "request for a piece we do not have");
+}
+
+TEST_F(PeerSessionTest, BitfieldWithSpareBitsIsABan) {
+    make();
+    const std::uint8_t valid[] = {0xff, 0x80};
+    feed(wire::Bitfield{valid});
+    EXPECT_FALSE(io_.closed);
+    EXPECT_TRUE(session_->is_seed());
+    const std::uint8_t spare[] = {0xff, 0x81};
+    feed(wire::Bitfield{spare});
+    ASSERT_TRUE(io_.closed);
+    EXPECT_TRUE(io_.closed->ban);
+}
+
+TEST_F(PeerSessionTest, HaveAllAfterTheFirstMessageCloses) {
+    make();
+    feed(wire::Have{PieceIndex{1}});
+    feed(wire::HaveAll{});
+    ASSERT_TRUE(io_.closed);
+    EXPECT_EQ(io_.closed->text, "have-all after the first message");
+}
+
+TEST_F(PeerSessionTest, IdlePeerIsClosedAndQuietLinkGetsKeepAlives) {
+    make();
+    (void)sent();
+    now_ += swarm_->settings().peer.keep_alive_interval + 1s;
+    session_->tick(now_);
+    EXPECT_EQ(sent(), (std::vector<std::string>{"keep-alive"}));
+    now_ += swarm_->settings().peer.peer_idle_timeout;
+    session_->tick(now_);
+    ASSERT_TRUE(io_.closed);
+    EXPECT_EQ(io_.closed->text, "idle timeout");
+}
+
+TEST_F(PeerSessionTest, ExtensionMessagesGoToTheirHandler) {
+    make();
+    std::vector<std::uint8_t> got;
+    const auto id =
+        swarm_->extensions().add("ut_test", [&](PeerSession&, std::span<const std::uint8_t> payload) {
+            got.assign(payload.begin(), payload.end());
+        });
+    EXPECT_EQ(id, 1u);
+    const std::uint8_t payload[] = {1, 2, 3};
+    feed(wire::Extended{id, payload});
+    EXPECT_EQ(got, (std::vector<std::uint8_t>{1, 2, 3}));
+    feed(wire::Extended{9, payload});  // an id we never assigned: skipped
+    EXPECT_FALSE(io_.closed);
+}
+
+TEST_F(PeerSessionTest, ExtendedHandshakeIsAppliedAndReported) {
+    make();
+    wire::ExtensionHandshake theirs;
+    theirs.client = "other 1.0";
+    theirs.request_queue = 3;
+    const auto payload = wire::encode_extension_handshake(theirs);
+    feed(wire::Extended{0, {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}});
+    EXPECT_EQ(io_.extension_handshakes, 1u);
+    EXPECT_EQ(session_->client_name(), "other 1.0");
+    EXPECT_EQ(session_->extensions().request_queue(), 3u);
+    const std::uint8_t junk[] = {'x'};
+    feed(wire::Extended{0, junk});
+    ASSERT_TRUE(io_.closed);
+    EXPECT_EQ(io_.closed->text, "invalid extended handshake");
+}
+
+TEST(ExtensionRegistry, AssignsIdsInOrderAndListsThemForTheHandshake) {
+    ExtensionRegistry registry;
+    EXPECT_EQ(registry.add("ut_metadata", [](PeerSession&, std::span<const std::uint8_t>) {}), 1u);
+    EXPECT_EQ(registry.add("ut_pex", [](PeerSession&, std::span<const std::uint8_t>) {}), 2u);
+    const auto ids = registry.message_ids();
+    EXPECT_EQ(ids.at("ut_metadata"), 1u);
+    EXPECT_EQ(ids.at("ut_pex"), 2u);
+    EXPECT_NE(registry.find(2), nullptr);
+    EXPECT_EQ(registry.find(0), nullptr);
+    EXPECT_EQ(registry.find(3), nullptr);
+}
+
+}  // namespace
+}  // namespace bt::swarm
