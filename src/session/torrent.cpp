@@ -32,30 +32,6 @@ std::chrono::seconds reconnect_backoff(std::uint32_t failures) {
     return std::chrono::seconds(std::min<std::uint32_t>(5u << std::min<std::uint32_t>(failures, 6), 300));
 }
 
-// The message a storage error stops the torrent with. A full disk (or quota) says so and names the file,
-// so the user knows which folder needs room: "disk full while writing /dl/a.bin: No space left on device".
-std::string describe(const storage::StorageError& e) {
-    if (e.is_disk_full()) return "disk full while writing " + e.file + ": " + e.ec.message();
-    return e.message();
-}
-
-storage::Settings storage_settings(const Settings& settings) {
-    storage::Settings s;
-    s.direct_writes = settings.direct_writes;
-    // 64 descriptors per torrent either way: a file open for direct writes holds two.
-    s.max_open_files = settings.direct_writes ? 32 : 64;
-    return s;
-}
-
-// Idle piece buffers a torrent keeps for reuse: as many as it may have in use at once when downloading at
-// full speed. That is the blocks requested, the disk backlog (which the requests already sent can overfill
-// by their own size once the backlog stops new ones) and the one piece always let through. More in use
-// than that (pieces left partial by peers that went away) are freed when they come back.
-std::size_t piece_buffers_to_keep(const Settings& settings, const metainfo::Metainfo& metainfo) {
-    return std::size_t{settings.max_requests_in_flight} * swarm::kDefaultBlockSize +
-           2 * settings.max_disk_backlog + static_cast<std::size_t>(metainfo.piece_length);
-}
-
 swarm::SwarmSettings swarm_settings(Session& session) {
     const auto& settings = session.settings();
     swarm::SwarmSettings s;
@@ -95,12 +71,7 @@ Torrent::Torrent(Session& session, metainfo::Metainfo metainfo, std::string down
     : session_(session),
       metainfo_(std::move(metainfo)),
       download_dir_(std::move(download_dir)),
-      storage_(std::make_unique<storage::FileStorage>(storage::Layout::from(metainfo_), download_dir_,
-                                                      storage_settings(session.settings()))),
-      resume_path_(storage::resume_path(download_dir_, metainfo_.info_hash.bytes)),
-      boot_id_(storage::current_boot_id()),
-      piece_buffers_(static_cast<std::size_t>(metainfo_.piece_length),
-                     piece_buffers_to_keep(session.settings(), metainfo_)),
+      disk_(session.io(), session.disk_pool(), metainfo_, download_dir_, session.settings()),
       announce_timer_(session.io()),
       tiers_(metainfo_.trackers) {
     swarm::PickerConfig config;
@@ -128,7 +99,7 @@ TorrentStatus Torrent::status() const {
     s.pieces_have = swarm_->picker().num_have();
     s.total_size = metainfo_.total_size;
     s.bytes_have = metainfo_.total_size - static_cast<std::int64_t>(bytes_left());
-    s.check_bytes_done = check_bytes_done_->load();
+    s.check_bytes_done = disk_.check_bytes_done();
     s.download_rate = rate_down_;
     s.upload_rate = rate_up_;
     for (const auto& p : peers_) {
@@ -152,7 +123,7 @@ TorrentStatus Torrent::status() const {
 }
 
 bool Torrent::disk_backlogged() const {
-    return writes_in_flight_ > 0 && bytes_to_disk_ >= settings().max_disk_backlog;
+    return disk_.backlogged();
 }
 
 std::uint64_t Torrent::bytes_left() const {
@@ -187,87 +158,16 @@ void Torrent::start() {
 }
 
 asio::awaitable<void> Torrent::check_and_run() {
-    // Data already on disk is found in two ways (storage/resume_data.hpp has the rule): pieces the resume
-    // data lists, in files unchanged since it was saved, are trusted without reading them; every piece
-    // touching a file that changed since (all files when there is no usable resume data) is hashed. So an
-    // interrupted download continues where it was, also after kill -9 (pieces verified after the last
-    // save are in files whose mtime changed, and hashing finds them again), and `seed` serves data that
-    // is already complete.
-    struct Check {
-        storage::ResumePlan plan;
-        std::string resume_problem;  // why an existing resume file was not usable
-        Result<storage::HashReport, storage::StorageError> report;
-    };
-    // The job captures only `this` and a pointer into this frame (suspended until the job is done): g++ 12
-    // destroys a lambda temporary with non-trivial captures (a string, a shared_ptr) twice when it is
-    // created inside a co_await expression. The members it reads do not change after construction.
-    const storage::ResumeTarget target{info_hash(), metainfo_.piece_length, metainfo_.num_pieces(),
-                                       storage_->layout().files};
-    const unsigned threads = std::max(1u, settings().disk_threads);
-    auto check = co_await net::run_on(session_.disk_pool().get_executor(), [this, &target, threads] {
-        Check c;
-        auto loaded = storage::load_resume(resume_path_, target.num_pieces, target.files.size());
-        c.resume_problem = std::move(loaded.problem);
-        const auto on_disk = storage::to_stamps(storage_->file_status());
-        c.plan = storage::plan_resume(loaded.data ? &*loaded.data : nullptr, target, on_disk, boot_id_);
-        std::vector<storage::HashSource> sources;
-        for (std::uint32_t i = 0; i < target.files.size(); ++i) {
-            sources.push_back(
-                {storage_->file_path(FileIndex{i}), target.files[i].length, target.files[i].pad});
-        }
-        storage::HashOptions options;
-        options.threads = threads;
-        options.on_progress = [counter = check_bytes_done_](std::int64_t done) { counter->store(done); };
-        options.only = &c.plan.recheck;
-        c.report = storage::hash_pieces(sources, target.piece_length, options);
-        return c;
-    });
-    if (!check.report) {
-        stop_with_error("checking files: " + check.report.error().message());
+    auto checked = co_await disk_.check(swarm_->picker(), swarm_->stats());
+    if (!checked) {
+        stop_with_error(checked.error());
         co_return;
     }
-    const auto& plan = check.plan;
-    if (!check.resume_problem.empty()) {
-        BT_LOG(warning, "torrent", "{}: resume data ignored, checking the files: {}", metainfo_.name,
-               check.resume_problem);
-    } else if (plan.use == storage::ResumeUse::other_torrent ||
-               plan.use == storage::ResumeUse::other_layout) {
-        BT_LOG(info, "torrent", "{}: resume data ignored ({}), checking the files", metainfo_.name,
-               storage::resume_use_name(plan.use));
-    }
-    std::uint32_t rechecked_ok = 0;
-    auto& stats = swarm_->stats();
-    for (std::uint32_t i = 0; i < metainfo_.num_pieces(); ++i) {
-        const PieceIndex piece{i};
-        bool ok = plan.trusted.test(piece);
-        if (ok) {
-            ++stats.pieces_from_resume;
-        } else if (i < check.report->pieces.size() && check.report->pieces[i] &&
-                   *check.report->pieces[i] == metainfo_.piece_hashes[i]) {
-            ok = true;
-            ++rechecked_ok;
-        }
-        if (!ok) continue;
-        swarm_->picker().on_piece_verified(piece);
-        ++stats.pieces_from_disk;
-    }
-    stats.pieces_rechecked = plan.recheck.count();
-    stats.files_rechecked = static_cast<std::uint32_t>(plan.changed_files.size());
-    BT_LOG(info, "torrent", "{}: resume: {} pieces trusted, {} files rechecked ({} pieces hashed, {} valid)",
-           metainfo_.name, stats.pieces_from_resume, stats.files_rechecked, stats.pieces_rechecked,
-           rechecked_ok);
-    // From here on the picker knows every piece on disk, so a save records the truth. Save soon when files
-    // were hashed, so that the next start need not hash them again. A download that has nothing on disk
-    // yet writes nothing, not even resume data, until its first piece arrives.
-    resume_ready_ = true;
-    resume_dirty_ = plan.recheck.count() > 0 || plan.use == storage::ResumeUse::other_torrent ||
-                    plan.use == storage::ResumeUse::other_layout;
     if (stopping_) co_return;
     if (swarm_->is_complete()) {
-        auto created = co_await net::run_on(session_.disk_pool().get_executor(),
-                                            [this] { return storage_->create_empty_files(); });
+        auto created = co_await disk_.finish_download();
         if (!created) {
-            stop_with_error(describe(created.error()));
+            stop_with_error(created.error());
             co_return;
         }
         set_state(TorrentState::seeding);
@@ -474,61 +374,33 @@ void Torrent::on_corrupt_peer_banned(const Endpoint& address) {
 }
 
 void Torrent::store_block(const swarm::Block& block, std::span<const std::uint8_t> data) {
-    auto& buffer = partial_[block.piece.value];
-    if (buffer.empty()) {
-        const auto size = swarm_->picker().piece_size(block.piece);
-        buffer = piece_buffers_.take(size, storage_->direct_write_shift(block.piece, size));
-    }
-    std::memcpy(buffer.bytes().data() + block.begin, data.data(), block.length);
+    disk_.store_block(block, data, swarm_->picker().piece_size(block.piece));
 }
 
 void Torrent::on_piece_complete(PieceIndex piece) {
-    auto node = partial_.extract(piece.value);
-    if (node.empty()) return;
-    asio::co_spawn(session_.io(), verify_and_write(piece, std::move(node.mapped())), asio::detached);
+    asio::co_spawn(session_.io(), verify_and_write(piece), asio::detached);
 }
 
-asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece, storage::PieceBuffer data) {
-    struct Outcome {
-        bool hash_ok = false;
-        std::optional<storage::StorageError> write_error;
-    };
-    const auto expected = metainfo_.piece_hashes[piece.value];
-    // Hashing and writing run on the disk pool; the piece is marked verified only after it is written.
-    ++writes_in_flight_;
-    bytes_to_disk_ += data.size();
-    auto outcome = co_await net::run_on(session_.disk_pool().get_executor(), [&] {
-        Outcome o;
-        o.hash_ok = crypto::sha1(std::as_const(data).bytes()) == expected;
-        if (o.hash_ok) {
-            const std::lock_guard lock(write_mutex_);
-            auto written = storage_->write(piece, 0, std::as_const(data).bytes());
-            if (!written) o.write_error = written.error();
-        }
-        return o;
-    });
-    const bool was_backlogged = disk_backlogged();
-    --writes_in_flight_;
-    bytes_to_disk_ -= data.size();
-    if (was_backlogged && !disk_backlogged()) swarm_->on_disk_caught_up();
+asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece) {
+    const bool was_backlogged = disk_.backlogged();
+    const auto result = co_await disk_.verify_and_write(piece, metainfo_.piece_hashes[piece.value]);
+    if (was_backlogged && !disk_.backlogged()) swarm_->on_disk_caught_up();
     if (state_ == TorrentState::error) co_return;
-    if (outcome.write_error) {
-        // Pieces verified before stay verified: stop() saves them in the resume data (if the disk has
-        // room for it; otherwise the next start finds them by hashing the files that changed).
-        swarm_->on_write_failed(piece);
-        stop_with_error(describe(*outcome.write_error));
-        co_return;
-    }
-    if (!outcome.hash_ok) {
-        BT_LOG(warning, "torrent", "piece {} failed the hash check", piece.value);
-        swarm_->on_piece_failed(piece);
-        co_return;
-    }
-    swarm_->on_piece_verified(piece);
-    resume_dirty_ = true;
-    if (swarm_->is_complete()) {
-        data = {};  // back to the pool before on_finished empties it
-        co_await on_finished();
+    switch (result.outcome) {
+        case TorrentDisk::PieceOutcome::write_failed:
+            // Pieces verified before stay verified: stop() saves them in the resume data (if the disk has
+            // room for it; otherwise the next start finds them by hashing the files that changed).
+            swarm_->on_write_failed(piece);
+            stop_with_error(result.error);
+            co_return;
+        case TorrentDisk::PieceOutcome::hash_failed:
+            BT_LOG(warning, "torrent", "piece {} failed the hash check", piece.value);
+            swarm_->on_piece_failed(piece);
+            co_return;
+        case TorrentDisk::PieceOutcome::verified:
+            swarm_->on_piece_verified(piece);
+            if (swarm_->is_complete()) co_await on_finished();
+            co_return;
     }
 }
 
@@ -537,16 +409,14 @@ asio::awaitable<void> Torrent::on_finished() {
     // complete as far as any reader of the files can tell. It is not flushed here: waiting for the disk
     // would add a second per GiB to the download, and a crash before the data is on disk is caught at the
     // next start (the resume record names this boot, resume_data.hpp). Seeding flushes it later.
-    auto created = co_await net::run_on(session_.disk_pool().get_executor(),
-                                        [&] { return storage_->create_empty_files(); });
+    auto created = co_await disk_.finish_download();
     if (!created) {
-        stop_with_error(describe(created.error()));
+        stop_with_error(created.error());
         co_return;
     }
     BT_LOG(info, "torrent", "{}: download complete", metainfo_.name);
-    piece_buffers_.release_idle();  // seeding reads into buffers of its own
     // Record completion at once, so that a restart (even after kill -9) seeds without hashing anything.
-    asio::co_spawn(session_.io(), save_resume_data(false), asio::detached);
+    disk_.save_soon(swarm_->picker().have());
     swarm_->on_download_complete();
     completed_pending_ = true;
     announce_timer_.cancel();
@@ -567,68 +437,8 @@ asio::awaitable<void> Torrent::tick_loop() {
         last_payload_down_ = stats.payload_downloaded;
         last_payload_up_ = stats.payload_uploaded;
         connect_more();
-        maybe_save_resume(now);
+        disk_.maybe_save(now, state_ == TorrentState::seeding, swarm_->picker().have());
     }
-}
-
-void Torrent::maybe_save_resume(Clock::time_point now) {
-    if (resume_saving_ || now - last_resume_save_ < settings().resume_save_interval) return;
-    // While downloading, records name this boot instead of flushing: a flush stalls the disk writes behind
-    // it. Once seeding, nothing more is written, so the data is flushed and the record made durable.
-    const bool seeding = state_ == TorrentState::seeding;
-    if (resume_dirty_ || (seeding && !resume_durable_)) {
-        asio::co_spawn(session_.io(), save_resume_data(seeding), asio::detached);
-    }
-}
-
-asio::awaitable<void> Torrent::save_resume_data(bool flush_data) {
-    if (!resume_ready_ || resume_saving_) co_return;  // the caller's resume_dirty_ keeps it for later
-    resume_saving_ = true;
-    resume_dirty_ = false;
-    // Without a boot id, a record of unflushed data could outlive a power loss unnoticed.
-    const bool flush = flush_data || boot_id_.empty();
-    // The snapshot of verified pieces is taken here, on the network thread. A piece is marked verified only
-    // after its write returned, so every piece in it is at least in the page cache now.
-    storage::ResumeData data;
-    data.info_hash = info_hash();
-    data.verified = swarm_->picker().have();
-    if (!flush) data.unflushed_boot = boot_id_;
-    // Captures `this` and pointers into this frame only (see check_and_run).
-    auto saved = co_await net::run_on(
-        session_.disk_pool().get_executor(), [this, &data, &flush]() -> Result<void, std::string> {
-            // 1. Stat the files first. Every write of a snapshotted piece is done, so these mtimes cover
-            //    them; any write that finishes later (pieces still in flight, or the user) changes size or
-            //    mtime and makes the next start hash that file instead of trusting it. Stat'ing after the
-            //    flush would widen that window by the flush's duration: a piece written meanwhile would be
-            //    in neither the snapshot nor a changed file, and be downloaded again after a crash.
-            data.files = storage::to_stamps(storage_->file_status());
-            // 2. fdatasync the data, so the resume file never claims a piece that a power loss could take
-            //    back (writeback does not change mtimes). Unflushed, the record names this boot instead.
-            if (flush) {
-                if (auto flushed = storage_->flush(); !flushed) return fail(describe(flushed.error()));
-            }
-            // 3. Replace the resume file atomically (temporary file, rename; fsync'ed only after a flush).
-            if (auto written = storage::save_resume(resume_path_, data); !written)
-                return fail(describe(written.error()));
-            return {};
-        });
-    resume_saving_ = false;
-    last_resume_save_ = Clock::now();
-    if (saved) resume_durable_ = flush;
-    if (!saved) {
-        resume_dirty_ = true;  // try again at the next interval
-        BT_LOG(warning, "torrent", "{}: could not save resume data: {}", metainfo_.name, saved.error());
-    }
-}
-
-asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> Torrent::read_block(swarm::Block block) {
-    co_return co_await net::run_on(session_.disk_pool().get_executor(),
-                                   [this, block]() -> Result<std::vector<std::uint8_t>, std::string> {
-                                       std::vector<std::uint8_t> data(block.length);
-                                       auto r = storage_->read(block.piece, block.begin, data);
-                                       if (!r) return bt::fail(r.error().message());
-                                       return data;
-                                   });
 }
 
 asio::awaitable<void> Torrent::announce_loop() {
@@ -720,18 +530,7 @@ asio::awaitable<void> Torrent::stop() {
     announce_timer_.cancel();
     swarm_->close_all("shutting down");
     if (announced_started_) co_await announce(tracker::Event::stopped, settings().stop_announce_timeout);
-    // The final resume save, after the one in flight if any; unflushed, like on_finished's. Also after an
-    // error such as a full disk: the pieces verified so far are recorded if the disk still has room for it.
-    // Pieces still being hashed and written are waited for (they take milliseconds), so that a clean stop
-    // records every piece whose data reached the disk and the next start has nothing to hash.
-    asio::steady_timer wait(session_.io());
-    while (resume_saving_ || writes_in_flight_ > 0) {
-        wait.expires_after(std::chrono::milliseconds(10));
-        co_await wait.async_wait(use_nothrow);
-    }
-    // Nothing to record when nothing changed since the last save (or since a start with nothing on disk).
-    if (resume_ready_ && resume_dirty_) co_await save_resume_data(false);
-    co_await net::run_on(session_.disk_pool().get_executor(), [this] { storage_->close_all(); });
+    co_await disk_.stop(swarm_->picker().have());
     if (state_ != TorrentState::error) set_state(TorrentState::stopped);
 }
 

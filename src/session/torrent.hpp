@@ -21,8 +21,7 @@
 #include "metainfo/metainfo.hpp"
 #include "session/peer_connection.hpp"
 #include "session/settings.hpp"
-#include "storage/file_storage.hpp"
-#include "storage/piece_buffer.hpp"
+#include "session/torrent_disk.hpp"
 #include "swarm/swarm.hpp"
 #include "tracker/types.hpp"
 
@@ -90,7 +89,9 @@ class Torrent : private swarm::SwarmHost {
     const Settings& settings() const noexcept;
     TransferStats& stats() noexcept { return swarm_->stats(); }
     bool is_banned(const Endpoint& endpoint) const;
-    asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> read_block(swarm::Block block);
+    asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> read_block(swarm::Block block) {
+        return disk_.read_block(block);
+    }
     void count_closed(const std::string& reason);
 
   private:
@@ -110,14 +111,7 @@ class Torrent : private swarm::SwarmHost {
 
     asio::awaitable<void> check_and_run();
     asio::awaitable<void> connect_to(Endpoint endpoint);
-    asio::awaitable<void> verify_and_write(PieceIndex piece, storage::PieceBuffer data);
-    // Records the verified pieces and the files' sizes and mtimes in the resume file, on the disk pool
-    // (see the definition for the order of steps); one save at a time, failures are logged warnings.
-    // flush_data: fdatasync the files first and save a record valid after a restart of the machine;
-    // otherwise the record names this boot (storage/resume_data.hpp).
-    asio::awaitable<void> save_resume_data(bool flush_data);
-    // From the tick loop: saves when pieces were verified and settings.resume_save_interval has passed.
-    void maybe_save_resume(Clock::time_point now);
+    asio::awaitable<void> verify_and_write(PieceIndex piece);
     asio::awaitable<void> announce_loop();
     asio::awaitable<bool> announce(tracker::Event event, std::chrono::seconds timeout);
     asio::awaitable<void> tick_loop();
@@ -141,37 +135,18 @@ class Torrent : private swarm::SwarmHost {
     Session& session_;
     metainfo::Metainfo metainfo_;
     std::string download_dir_;
-    std::unique_ptr<storage::FileStorage> storage_;
-    std::string resume_path_;             // <download dir>/.bitveil/<info-hash hex>.resume
-    std::string boot_id_;                 // storage::current_boot_id(), empty when unknown
-    bool resume_ready_ = false;           // the start check is done: the picker knows every piece on disk
-    bool resume_dirty_ = false;           // pieces verified (or the check found changes) since the last save
-    bool resume_saving_ = false;          // a save is running on the disk pool
-    bool resume_durable_ = false;         // the last save flushed the data first
-    std::uint32_t writes_in_flight_ = 0;  // verify_and_write jobs on the disk pool; stop() waits for them
-    std::uint64_t bytes_to_disk_ = 0;     // the pieces those jobs hold
-    Clock::time_point last_resume_save_{};
+    TorrentDisk disk_;
     std::unique_ptr<swarm::Swarm> swarm_;
 
     TorrentState state_ = TorrentState::checking;
     std::string error_;
     std::function<void(TorrentState)> state_callback_;
-    // Written by the checking thread, read by status().
-    std::shared_ptr<std::atomic<std::int64_t>> check_bytes_done_ =
-        std::make_shared<std::atomic<std::int64_t>>(0);
     bool stopping_ = false;
 
     std::vector<std::shared_ptr<PeerConnection>> peers_;
     std::uint32_t next_peer_id_ = 1;
     std::map<Endpoint, KnownPeer> known_;
     std::uint32_t half_open_ = 0;
-    // Keeps as many idle buffers as the disk backlog may hold, so a download reuses the same memory.
-    storage::PieceBufferPool piece_buffers_;
-    std::unordered_map<std::uint32_t, storage::PieceBuffer> partial_;  // piece -> its bytes so far
-
-    // Piece writes take turns (hashing still runs on every disk thread): two threads writing one file
-    // contend on its inode lock in the kernel, which spins (perf: ~9% of a download's CPU).
-    std::mutex write_mutex_;
     asio::steady_timer announce_timer_;
     bool announced_started_ = false;
     bool completed_pending_ = false;  // a 'completed' event must be sent

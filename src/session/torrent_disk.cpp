@@ -1,0 +1,271 @@
+#include "session/torrent_disk.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <cstring>
+
+#include "core/log.hpp"
+#include "crypto/sha1.hpp"
+#include "net/offload.hpp"
+#include "storage/piece_hasher.hpp"
+#include "storage/resume_store.hpp"
+
+namespace bt::session {
+
+namespace {
+
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+storage::Settings storage_settings(const Settings& settings) {
+    storage::Settings s;
+    s.direct_writes = settings.direct_writes;
+    // 64 descriptors per torrent either way: a file open for direct writes holds two.
+    s.max_open_files = settings.direct_writes ? 32 : 64;
+    return s;
+}
+
+// Idle piece buffers a torrent keeps for reuse: as many as it may have in use at once when downloading at
+// full speed. That is the blocks requested, the disk backlog (which the requests already sent can overfill
+// by their own size once the backlog stops new ones) and the one piece always let through. More in use
+// than that (pieces left partial by peers that went away) are freed when they come back.
+std::size_t piece_buffers_to_keep(const Settings& settings, const metainfo::Metainfo& metainfo) {
+    return std::size_t{settings.max_requests_in_flight} * swarm::kDefaultBlockSize +
+           2 * settings.max_disk_backlog + static_cast<std::size_t>(metainfo.piece_length);
+}
+
+}  // namespace
+
+std::string describe(const storage::StorageError& e) {
+    if (e.is_disk_full()) return "disk full while writing " + e.file + ": " + e.ec.message();
+    return e.message();
+}
+
+TorrentDisk::TorrentDisk(asio::io_context& io, asio::thread_pool& pool, const metainfo::Metainfo& metainfo,
+                         const std::string& download_dir, const Settings& settings)
+    : io_(io),
+      pool_(pool),
+      metainfo_(metainfo),
+      settings_(settings),
+      storage_(std::make_unique<storage::FileStorage>(storage::Layout::from(metainfo), download_dir,
+                                                      storage_settings(settings))),
+      resume_path_(storage::resume_path(download_dir, metainfo.info_hash.bytes)),
+      boot_id_(storage::current_boot_id()),
+      piece_buffers_(static_cast<std::size_t>(metainfo.piece_length),
+                     piece_buffers_to_keep(settings, metainfo)) {}
+
+TorrentDisk::~TorrentDisk() = default;
+
+asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker& picker,
+                                                              swarm::TransferStats& stats) {
+    // Data already on disk is found in two ways (storage/resume_data.hpp has the rule): pieces the resume
+    // data lists, in files unchanged since it was saved, are trusted without reading them; every piece
+    // touching a file that changed since (all files when there is no usable resume data) is hashed. So an
+    // interrupted download continues where it was, also after kill -9 (pieces verified after the last
+    // save are in files whose mtime changed, and hashing finds them again), and `seed` serves data that
+    // is already complete.
+    struct Check {
+        storage::ResumePlan plan;
+        std::string resume_problem;  // why an existing resume file was not usable
+        Result<storage::HashReport, storage::StorageError> report;
+    };
+    // The job captures only `this` and a pointer into this frame (suspended until the job is done): g++ 12
+    // destroys a lambda temporary with non-trivial captures (a string, a shared_ptr) twice when it is
+    // created inside a co_await expression. The members it reads do not change after construction.
+    const storage::ResumeTarget target{metainfo_.info_hash.bytes, metainfo_.piece_length,
+                                       metainfo_.num_pieces(), storage_->layout().files};
+    const unsigned threads = std::max(1u, settings_.disk_threads);
+    auto check = co_await net::run_on(pool_.get_executor(), [this, &target, threads] {
+        Check c;
+        auto loaded = storage::load_resume(resume_path_, target.num_pieces, target.files.size());
+        c.resume_problem = std::move(loaded.problem);
+        const auto on_disk = storage::to_stamps(storage_->file_status());
+        c.plan = storage::plan_resume(loaded.data ? &*loaded.data : nullptr, target, on_disk, boot_id_);
+        std::vector<storage::HashSource> sources;
+        for (std::uint32_t i = 0; i < target.files.size(); ++i) {
+            sources.push_back(
+                {storage_->file_path(FileIndex{i}), target.files[i].length, target.files[i].pad});
+        }
+        storage::HashOptions options;
+        options.threads = threads;
+        options.on_progress = [counter = check_bytes_done_](std::int64_t done) { counter->store(done); };
+        options.only = &c.plan.recheck;
+        c.report = storage::hash_pieces(sources, target.piece_length, options);
+        return c;
+    });
+    if (!check.report) {
+        co_return fail("checking files: " + check.report.error().message());
+    }
+    const auto& plan = check.plan;
+    if (!check.resume_problem.empty()) {
+        BT_LOG(warning, "torrent", "{}: resume data ignored, checking the files: {}", metainfo_.name,
+               check.resume_problem);
+    } else if (plan.use == storage::ResumeUse::other_torrent ||
+               plan.use == storage::ResumeUse::other_layout) {
+        BT_LOG(info, "torrent", "{}: resume data ignored ({}), checking the files", metainfo_.name,
+               storage::resume_use_name(plan.use));
+    }
+    std::uint32_t rechecked_ok = 0;
+    for (std::uint32_t i = 0; i < metainfo_.num_pieces(); ++i) {
+        const PieceIndex piece{i};
+        bool ok = plan.trusted.test(piece);
+        if (ok) {
+            ++stats.pieces_from_resume;
+        } else if (i < check.report->pieces.size() && check.report->pieces[i] &&
+                   *check.report->pieces[i] == metainfo_.piece_hashes[i]) {
+            ok = true;
+            ++rechecked_ok;
+        }
+        if (!ok) continue;
+        picker.on_piece_verified(piece);
+        ++stats.pieces_from_disk;
+    }
+    stats.pieces_rechecked = plan.recheck.count();
+    stats.files_rechecked = static_cast<std::uint32_t>(plan.changed_files.size());
+    BT_LOG(info, "torrent", "{}: resume: {} pieces trusted, {} files rechecked ({} pieces hashed, {} valid)",
+           metainfo_.name, stats.pieces_from_resume, stats.files_rechecked, stats.pieces_rechecked,
+           rechecked_ok);
+    // From here on the picker knows every piece on disk, so a save records the truth. Save soon when files
+    // were hashed, so that the next start need not hash them again. A download that has nothing on disk
+    // yet writes nothing, not even resume data, until its first piece arrives.
+    resume_ready_ = true;
+    resume_dirty_ = plan.recheck.count() > 0 || plan.use == storage::ResumeUse::other_torrent ||
+                    plan.use == storage::ResumeUse::other_layout;
+    co_return Result<void, std::string>{};
+}
+
+void TorrentDisk::store_block(const swarm::Block& block, std::span<const std::uint8_t> data,
+                              std::uint32_t piece_size) {
+    auto& buffer = partial_[block.piece.value];
+    if (buffer.empty())
+        buffer = piece_buffers_.take(piece_size, storage_->direct_write_shift(block.piece, piece_size));
+    std::memcpy(buffer.bytes().data() + block.begin, data.data(), block.length);
+}
+
+bool TorrentDisk::backlogged() const noexcept {
+    return writes_in_flight_ > 0 && bytes_to_disk_ >= settings_.max_disk_backlog;
+}
+
+asio::awaitable<TorrentDisk::PieceResult> TorrentDisk::verify_and_write(PieceIndex piece,
+                                                                        const crypto::Sha1Digest& expected) {
+    auto node = partial_.extract(piece.value);
+    if (node.empty()) co_return PieceResult{PieceOutcome::hash_failed, {}};
+    storage::PieceBuffer data = std::move(node.mapped());
+    struct Outcome {
+        bool hash_ok = false;
+        std::optional<storage::StorageError> write_error;
+    };
+    // Hashing and writing run on the disk pool; the piece counts as verified only after it is written.
+    ++writes_in_flight_;
+    bytes_to_disk_ += data.size();
+    auto outcome = co_await net::run_on(pool_.get_executor(), [&] {
+        Outcome o;
+        o.hash_ok = crypto::sha1(std::as_const(data).bytes()) == expected;
+        if (o.hash_ok) {
+            const std::lock_guard lock(write_mutex_);
+            auto written = storage_->write(piece, 0, std::as_const(data).bytes());
+            if (!written) o.write_error = written.error();
+        }
+        return o;
+    });
+    --writes_in_flight_;
+    bytes_to_disk_ -= data.size();
+    if (outcome.write_error)
+        co_return PieceResult{PieceOutcome::write_failed, describe(*outcome.write_error)};
+    if (!outcome.hash_ok) co_return PieceResult{PieceOutcome::hash_failed, {}};
+    resume_dirty_ = true;
+    co_return PieceResult{PieceOutcome::verified, {}};
+}
+
+asio::awaitable<Result<void, std::string>> TorrentDisk::finish_download() {
+    // Every piece is written (to the disk, or to the page cache for unaligned edges), so the download is
+    // complete as far as any reader of the files can tell. It is not flushed here: waiting for the disk
+    // would add a second per GiB to the download, and a crash before the data is on disk is caught at the
+    // next start (the resume record names this boot, resume_data.hpp). Seeding flushes it later.
+    auto created =
+        co_await net::run_on(pool_.get_executor(), [this] { return storage_->create_empty_files(); });
+    if (!created) co_return fail(describe(created.error()));
+    piece_buffers_.release_idle();  // seeding reads into buffers of its own
+    co_return Result<void, std::string>{};
+}
+
+void TorrentDisk::maybe_save(Clock::time_point now, bool seeding, const Bitfield& verified) {
+    if (resume_saving_ || now - last_resume_save_ < settings_.resume_save_interval) return;
+    if (resume_dirty_ || (seeding && !resume_durable_))
+        asio::co_spawn(io_, save(seeding, verified), asio::detached);
+}
+
+void TorrentDisk::save_soon(const Bitfield& verified) {
+    asio::co_spawn(io_, save(false, verified), asio::detached);
+}
+
+asio::awaitable<void> TorrentDisk::save(bool flush_data, Bitfield verified) {
+    if (!resume_ready_ || resume_saving_) co_return;  // the caller's resume_dirty_ keeps it for later
+    resume_saving_ = true;
+    resume_dirty_ = false;
+    // Without a boot id, a record of unflushed data could outlive a power loss unnoticed.
+    const bool flush = flush_data || boot_id_.empty();
+    // The snapshot of verified pieces was taken on the network thread. A piece is marked verified only after
+    // its write returned, so every piece in it is at least in the page cache now.
+    storage::ResumeData data;
+    data.info_hash = metainfo_.info_hash.bytes;
+    data.verified = std::move(verified);
+    if (!flush) data.unflushed_boot = boot_id_;
+    // Captures `this` and pointers into this frame only (see check).
+    auto saved =
+        co_await net::run_on(pool_.get_executor(), [this, &data, &flush]() -> Result<void, std::string> {
+            // 1. Stat the files first. Every write of a snapshotted piece is done, so these mtimes cover
+            // them; any
+            //    write that finishes later (pieces still in flight, or the user) changes size or mtime and
+            //    makes the next start hash that file instead of trusting it. Stat'ing after the flush would
+            //    widen that window by the flush's duration: a piece written meanwhile would be in neither the
+            //    snapshot nor a changed file, and be downloaded again after a crash.
+            data.files = storage::to_stamps(storage_->file_status());
+            // 2. fdatasync the data, so the resume file never claims a piece that a power loss could take
+            // back
+            //    (writeback does not change mtimes). Unflushed, the record names this boot instead.
+            if (flush) {
+                if (auto flushed = storage_->flush(); !flushed) return fail(describe(flushed.error()));
+            }
+            // 3. Replace the resume file atomically (temporary file, rename; fsync'ed only after a flush).
+            if (auto written = storage::save_resume(resume_path_, data); !written)
+                return fail(describe(written.error()));
+            return {};
+        });
+    resume_saving_ = false;
+    last_resume_save_ = Clock::now();
+    if (saved) resume_durable_ = flush;
+    if (!saved) {
+        resume_dirty_ = true;  // try again at the next interval
+        BT_LOG(warning, "torrent", "{}: could not save resume data: {}", metainfo_.name, saved.error());
+    }
+}
+
+asio::awaitable<void> TorrentDisk::stop(const Bitfield& verified) {
+    // The final resume save, after the one in flight if any; unflushed, like the one at completion. Also
+    // after an error such as a full disk: the pieces verified so far are recorded if the disk still has room
+    // for it. Pieces still being hashed and written are waited for (they take milliseconds), so that a clean
+    // stop records every piece whose data reached the disk and the next start has nothing to hash.
+    asio::steady_timer wait(io_);
+    while (resume_saving_ || writes_in_flight_ > 0) {
+        wait.expires_after(std::chrono::milliseconds(10));
+        co_await wait.async_wait(use_nothrow);
+    }
+    // Nothing to record when nothing changed since the last save (or since a start with nothing on disk).
+    if (resume_ready_ && resume_dirty_) co_await save(false, verified);
+    co_await net::run_on(pool_.get_executor(), [this] { storage_->close_all(); });
+}
+
+asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> TorrentDisk::read_block(swarm::Block block) {
+    co_return co_await net::run_on(pool_.get_executor(),
+                                   [this, block]() -> Result<std::vector<std::uint8_t>, std::string> {
+                                       std::vector<std::uint8_t> data(block.length);
+                                       auto r = storage_->read(block.piece, block.begin, data);
+                                       if (!r) return bt::fail(r.error().message());
+                                       return data;
+                                   });
+}
+
+}  // namespace bt::session

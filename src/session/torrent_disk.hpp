@@ -1,0 +1,106 @@
+#pragma once
+// The disk side of one torrent: the start-up check, piece assembly (received blocks into piece buffers),
+// hashing and writing complete pieces, reads for upload and the resume record. Runs on the session's
+// network thread; hashing, file I/O and resume saves run on the disk pool.
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+#include <asio/thread_pool.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/result.hpp"
+#include "crypto/sha1.hpp"
+#include "metainfo/metainfo.hpp"
+#include "session/settings.hpp"
+#include "storage/file_storage.hpp"
+#include "storage/piece_buffer.hpp"
+#include "swarm/block.hpp"
+#include "swarm/piece_picker.hpp"
+#include "swarm/transfer_stats.hpp"
+
+namespace bt::session {
+
+// The message a storage error stops the torrent with. A full disk (or quota) says so and names the file, so
+// the user knows which folder needs room: "disk full while writing /dl/a.bin: No space left on device".
+std::string describe(const storage::StorageError& e);
+
+class TorrentDisk {
+  public:
+    using Clock = std::chrono::steady_clock;
+
+    enum class PieceOutcome : std::uint8_t { verified, hash_failed, write_failed };
+    struct PieceResult {
+        PieceOutcome outcome = PieceOutcome::hash_failed;
+        std::string error;  // write_failed: describe()'s message
+    };
+
+    TorrentDisk(asio::io_context& io, asio::thread_pool& pool, const metainfo::Metainfo& metainfo,
+                const std::string& download_dir, const Settings& settings);
+    ~TorrentDisk();
+
+    // Finds the pieces already on disk (resume record, then hashing what changed) and marks them verified in
+    // `picker`, with the counts in `stats`. The error is one line.
+    asio::awaitable<Result<void, std::string>> check(swarm::PiecePicker& picker, swarm::TransferStats& stats);
+    std::int64_t check_bytes_done() const noexcept { return check_bytes_done_->load(); }
+
+    // Piece assembly: a received block (block.length plaintext bytes) into its piece's buffer.
+    void store_block(const swarm::Block& block, std::span<const std::uint8_t> data, std::uint32_t piece_size);
+    // Hashes the assembled piece against `expected` and writes it when it matches. The piece's buffer is
+    // released either way.
+    asio::awaitable<PieceResult> verify_and_write(PieceIndex piece, const crypto::Sha1Digest& expected);
+    // Too many completed pieces wait for the disk (Settings::max_disk_backlog).
+    bool backlogged() const noexcept;
+    asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> read_block(swarm::Block block);
+
+    // Every piece is in: creates the empty files and frees the download's idle buffers.
+    asio::awaitable<Result<void, std::string>> finish_download();
+
+    // The resume record (storage/resume_data.hpp). mark_dirty: pieces were verified since the last save.
+    void mark_dirty() noexcept { resume_dirty_ = true; }
+    // Saves in the background when there is something new and settings.resume_save_interval has passed.
+    // While downloading, records name this boot instead of flushing (a flush stalls the disk writes behind
+    // it); once seeding, the data is flushed and the record made durable.
+    void maybe_save(Clock::time_point now, bool seeding, const Bitfield& verified);
+    // Saves now, in the background (download complete: a restart, even after kill -9, seeds at once).
+    void save_soon(const Bitfield& verified);
+    // At stop: waits for the pieces being written and the save in flight, saves if anything changed, closes
+    // the files.
+    asio::awaitable<void> stop(const Bitfield& verified);
+
+  private:
+    asio::awaitable<void> save(bool flush_data, Bitfield verified);
+
+    asio::io_context& io_;
+    asio::thread_pool& pool_;
+    const metainfo::Metainfo& metainfo_;
+    const Settings& settings_;
+    std::unique_ptr<storage::FileStorage> storage_;
+    std::string resume_path_;             // <download dir>/.bitveil/<info-hash hex>.resume
+    std::string boot_id_;                 // storage::current_boot_id(), empty when unknown
+    bool resume_ready_ = false;           // the start check is done: the picker knows every piece on disk
+    bool resume_dirty_ = false;           // pieces verified (or the check found changes) since the last save
+    bool resume_saving_ = false;          // a save is running on the disk pool
+    bool resume_durable_ = false;         // the last save flushed the data first
+    std::uint32_t writes_in_flight_ = 0;  // verify_and_write jobs on the disk pool; stop() waits for them
+    std::uint64_t bytes_to_disk_ = 0;     // the pieces those jobs hold
+    Clock::time_point last_resume_save_{};
+    // Written by the checking thread, read by the progress line.
+    std::shared_ptr<std::atomic<std::int64_t>> check_bytes_done_ =
+        std::make_shared<std::atomic<std::int64_t>>(0);
+    // Keeps as many idle buffers as the disk backlog may hold, so a download reuses the same memory.
+    storage::PieceBufferPool piece_buffers_;
+    std::unordered_map<std::uint32_t, storage::PieceBuffer> partial_;  // piece -> its bytes so far
+    // Piece writes take turns (hashing still runs on every disk thread): two threads writing one file
+    // contend on its inode lock in the kernel, which spins (perf: ~9% of a download's CPU).
+    std::mutex write_mutex_;
+};
+
+}  // namespace bt::session
