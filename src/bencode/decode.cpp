@@ -3,32 +3,43 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/error_category.hpp"
+
 namespace bt::bencode {
 
 namespace {
 
-class Category final : public std::error_category {
-public:
-    const char* name() const noexcept override { return "bencode"; }
-    std::string message(int code) const override {
-        switch (static_cast<Errc>(code)) {
-            case Errc::unexpected_end: return "unexpected end of input";
-            case Errc::invalid_character: return "invalid character";
-            case Errc::leading_zero: return "leading zero in number";
-            case Errc::negative_zero: return "negative zero";
-            case Errc::empty_integer: return "integer without digits";
-            case Errc::integer_overflow: return "integer out of 64-bit range";
-            case Errc::string_too_long: return "string length exceeds the input";
-            case Errc::depth_exceeded: return "nesting too deep";
-            case Errc::too_many_values: return "too many values";
-            case Errc::non_string_key: return "dictionary key is not a string";
-            case Errc::unsorted_keys: return "dictionary keys not sorted";
-            case Errc::duplicate_key: return "duplicate dictionary key";
-            case Errc::trailing_data: return "trailing data after the value";
-        }
-        return "unknown bencode error";
+const char* describe(Errc e) noexcept {
+    switch (e) {
+        case Errc::unexpected_end:
+            return "unexpected end of input";
+        case Errc::invalid_character:
+            return "invalid character";
+        case Errc::leading_zero:
+            return "leading zero in number";
+        case Errc::negative_zero:
+            return "negative zero";
+        case Errc::empty_integer:
+            return "integer without digits";
+        case Errc::integer_overflow:
+            return "integer out of 64-bit range";
+        case Errc::string_too_long:
+            return "string length exceeds the input";
+        case Errc::depth_exceeded:
+            return "nesting too deep";
+        case Errc::too_many_values:
+            return "too many values";
+        case Errc::non_string_key:
+            return "dictionary key is not a string";
+        case Errc::unsorted_keys:
+            return "dictionary keys not sorted";
+        case Errc::duplicate_key:
+            return "duplicate dictionary key";
+        case Errc::trailing_data:
+            return "trailing data after the value";
     }
-};
+    return nullptr;
+}
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -181,7 +192,7 @@ private:
 }  // namespace
 
 const std::error_category& error_category() noexcept {
-    static const Category category;
+    static const ErrorCategory<Errc> category("bencode", describe, "unknown bencode error");
     return category;
 }
 

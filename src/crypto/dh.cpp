@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/error_category.hpp"
 #include "crypto/random.hpp"
 
 namespace bt::crypto {
@@ -22,19 +23,15 @@ constexpr DhKey kPrime = {
     0xF4, 0x4C, 0x42, 0xE9, 0xA6, 0x3A, 0x36, 0x21, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09, 0x05, 0x63,
 };
 
-class Category final : public std::error_category {
-  public:
-    const char* name() const noexcept override { return "bt.crypto"; }
-    std::string message(int ev) const override {
-        switch (static_cast<Errc>(ev)) {
-            case Errc::invalid_public_key:
-                return "Diffie-Hellman public key outside [2, P-2]";
-            case Errc::invalid_private_key:
-                return "unusable Diffie-Hellman private exponent";
-        }
-        return "unknown crypto error";
+const char* describe(Errc e) noexcept {
+    switch (e) {
+        case Errc::invalid_public_key:
+            return "Diffie-Hellman public key outside [2, P-2]";
+        case Errc::invalid_private_key:
+            return "unusable Diffie-Hellman private exponent";
     }
-};
+    return nullptr;
+}
 
 // Allocation failures and internal OpenSSL errors are not input errors: they throw, as in sha1.cpp.
 void check(int ok) {
@@ -113,7 +110,7 @@ const DhKey& mse_prime() noexcept {
 }
 
 const std::error_category& error_category() noexcept {
-    static const Category category;
+    static const ErrorCategory<Errc> category("bt.crypto", describe, "unknown crypto error");
     return category;
 }
 

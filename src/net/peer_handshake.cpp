@@ -16,42 +16,75 @@ namespace {
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 using Failure = HandshakeFailure;
 
-std::string read_failure(const std::error_code& ec) {
-    if (ec == asio::error::eof || ec == asio::error::connection_reset) return "closed during handshake";
-    if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return "handshake timeout";
-    return "handshake: " + ec.message();
+bool is_closed(const std::error_code& ec) {
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
 }
 
-// Short, stable names for the counters ("failed handshakes by reason").
-std::string mse_failure(const std::error_code& ec) {
-    switch (static_cast<mse::Errc>(ec.value())) {
-        case mse::Errc::peer_key_invalid:
-            return "mse: invalid public key";
-        case mse::Errc::plaintext_reply:
-            return "mse: peer answered in plaintext";
-        case mse::Errc::req1_not_found:
-            return "mse: no sync within bound";
-        case mse::Errc::vc_not_found:
-            return "mse: no sync within bound";
-        case mse::Errc::unknown_skey:
-            return "mse: unknown torrent";
-        case mse::Errc::bad_vc:
-            return "mse: bad VC";
-        case mse::Errc::no_common_method:
-            return "mse: no common method";
-        case mse::Errc::invalid_select:
-            return "mse: invalid crypto_select";
-        case mse::Errc::pad_too_long:
-            return "mse: pad too long";
-        case mse::Errc::ia_too_long:
-            return "mse: initial payload too long";
-        default:
-            return "mse: " + ec.message();
+// The handshake deadline closes the socket under the pending operation.
+bool is_deadline(const std::error_code& ec) {
+    return ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor;
+}
+
+// A socket read or write that failed.
+Failure read_failure(const std::error_code& ec) {
+    if (is_closed(ec)) return {Errc::closed_during_handshake, ec};
+    if (is_deadline(ec)) return {Errc::handshake_timeout, ec};
+    return {Errc::handshake_error, ec};
+}
+
+// A socket read of the peer's MSE bytes that failed.
+Failure mse_read_failure(const std::error_code& ec) {
+    if (is_closed(ec)) return {Errc::mse_closed_during_handshake, ec, true};
+    if (is_deadline(ec)) return {Errc::mse_handshake_timeout, ec, true};
+    return {Errc::mse_handshake_error, ec, true};
+}
+
+// An error of mse::Handshake.
+Failure mse_failure(const std::error_code& ec) {
+    Errc code = Errc::mse_error;
+    if (ec.category() == mse::error_category()) {
+        switch (static_cast<mse::Errc>(ec.value())) {
+            case mse::Errc::peer_key_invalid:
+                code = Errc::mse_invalid_public_key;
+                break;
+            case mse::Errc::plaintext_reply:
+                code = Errc::mse_plaintext_reply;
+                break;
+            case mse::Errc::req1_not_found:
+            case mse::Errc::vc_not_found:
+                code = Errc::mse_no_sync;
+                break;
+            case mse::Errc::unknown_skey:
+                code = Errc::mse_unknown_torrent;
+                break;
+            case mse::Errc::bad_vc:
+                code = Errc::mse_bad_vc;
+                break;
+            case mse::Errc::no_common_method:
+                code = Errc::mse_no_common_method;
+                break;
+            case mse::Errc::invalid_select:
+                code = Errc::mse_invalid_select;
+                break;
+            case mse::Errc::pad_too_long:
+                code = Errc::mse_pad_too_long;
+                break;
+            case mse::Errc::ia_too_long:
+                code = Errc::mse_ia_too_long;
+                break;
+            default:
+                break;
+        }
     }
+    return {code, ec, true};
 }
 
-Result<Handshaken, Failure> failure(std::string reason, bool mse_failed = false) {
-    return fail(Failure{std::move(reason), mse_failed});
+Result<Handshaken, Failure> failure(Failure f) {
+    return fail(std::move(f));
+}
+
+Result<Handshaken, Failure> failure(Errc code) {
+    return fail(Failure{code});
 }
 
 // Reads the peer's BitTorrent handshake from `pending` (decrypted) and then the socket; whatever follows
@@ -64,11 +97,12 @@ asio::awaitable<Result<wire::Handshake, Failure>> read_bt_handshake(asio::ip::tc
     std::array<std::uint8_t, 4096> buffer;
     for (;;) {
         auto used = parser.feed(pending);
-        if (!used) co_return Result<wire::Handshake, Failure>(fail(Failure{"not a BitTorrent handshake"}));
+        if (!used)
+            co_return Result<wire::Handshake, Failure>(fail(Failure{Errc::not_bittorrent, used.error()}));
         pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(*used));
         if (parser.is_complete()) co_return *parser.handshake();
         auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), use_nothrow);
-        if (ec) co_return Result<wire::Handshake, Failure>(fail(Failure{read_failure(ec)}));
+        if (ec) co_return Result<wire::Handshake, Failure>(fail(read_failure(ec)));
         received += n;
         cipher.decrypt(std::span<std::uint8_t>(buffer.data(), n));
         pending.insert(pending.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
@@ -88,23 +122,25 @@ asio::awaitable<Result<mse::Outcome, Failure>> run_mse(asio::ip::tcp::socket& so
     for (;;) {
         if (!pending.empty()) {
             auto used = hs.feed(pending);
-            if (!used)
-                co_return Result<mse::Outcome, Failure>(fail(Failure{mse_failure(used.error()), true}));
+            if (!used) co_return Result<mse::Outcome, Failure>(fail(mse_failure(used.error())));
             pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(*used));
         }
         if (auto out = hs.take_output(); !out.empty()) {
             auto [ec, n] = co_await asio::async_write(socket, asio::buffer(out), use_nothrow);
             sent += n;
-            if (ec) co_return Result<mse::Outcome, Failure>(fail(Failure{read_failure(ec), true}));
+            if (ec) {
+                auto f = read_failure(ec);
+                f.mse_failed = true;
+                co_return Result<mse::Outcome, Failure>(fail(std::move(f)));
+            }
         }
         if (hs.done()) {
             auto outcome = std::move(hs).finish();
-            if (!outcome)
-                co_return Result<mse::Outcome, Failure>(fail(Failure{mse_failure(outcome.error()), true}));
+            if (!outcome) co_return Result<mse::Outcome, Failure>(fail(mse_failure(outcome.error())));
             co_return std::move(*outcome);
         }
         auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), use_nothrow);
-        if (ec) co_return Result<mse::Outcome, Failure>(fail(Failure{"mse: " + read_failure(ec), true}));
+        if (ec) co_return Result<mse::Outcome, Failure>(fail(mse_read_failure(ec)));
         received += n;
         pending.assign(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
     }
@@ -122,6 +158,15 @@ mse::CryptoMask crypto_mask(EncryptionLevel level) noexcept {
             return mse::CryptoMask::both();
     }
     return mse::CryptoMask::only(mse::CryptoMethod::rc4);
+}
+
+std::string HandshakeFailure::reason() const {
+    std::string out = ec.message();
+    if (ec == Errc::handshake_error || ec == Errc::mse_handshake_error || ec == Errc::mse_error) {
+        out += ": ";
+        out += cause.message();
+    }
+    return out;
 }
 
 const char* kind_name(ConnectionKind kind) noexcept {
@@ -154,7 +199,7 @@ asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_outgoing(asio::i
         mp.skey = params.ours.info_hash;
         mp.initial_payload.assign(ours.begin(), ours.end());
         auto hs = mse::Handshake::create(std::move(mp));
-        if (!hs) co_return failure(mse_failure(hs.error()), true);
+        if (!hs) co_return failure(mse_failure(hs.error()));
         auto outcome = co_await run_mse(socket, *hs, pending, received, sent);
         if (!outcome) co_return Result<Handshaken, Failure>(fail(std::move(outcome).error()));
         kind = kind_of(*outcome);
@@ -167,7 +212,7 @@ asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_outgoing(asio::i
     }
     auto remote = co_await read_bt_handshake(socket, cipher, pending, received);
     if (!remote) co_return Result<Handshaken, Failure>(fail(std::move(remote).error()));
-    if (remote->info_hash != params.ours.info_hash) co_return failure("handshake for another torrent");
+    if (remote->info_hash != params.ours.info_hash) co_return failure(Errc::wrong_info_hash);
     co_return Handshaken{Transport{std::move(socket), std::move(cipher), kind}, *remote, std::move(pending),
                          received, sent};
 }
@@ -182,9 +227,12 @@ asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_incoming(asio::i
     auto kind = mse::IncomingKind::need_more;
     while (kind == mse::IncomingKind::need_more) {
         auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), use_nothrow);
-        if (ec)
-            co_return failure(pending.size() < 96 && !pending.empty() ? "handshake timeout before key"
-                                                                      : read_failure(ec));
+        if (ec) {
+            // Some bytes, all of them the plain header's so far, then nothing: neither a key nor a handshake.
+            if (pending.size() < 96 && !pending.empty())
+                co_return failure(Failure{Errc::handshake_timeout_before_key, ec});
+            co_return failure(read_failure(ec));
+        }
         received += n;
         pending.insert(pending.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
         kind = mse::classify_incoming(pending);
@@ -192,11 +240,9 @@ asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_incoming(asio::i
     mse::StreamCipher cipher;
     ConnectionKind connection_kind = ConnectionKind::plaintext;
     if (kind == mse::IncomingKind::plaintext) {
-        if (params.policy == EncryptionPolicy::require)
-            co_return failure("plaintext refused (encryption required)");
+        if (params.policy == EncryptionPolicy::require) co_return failure(Errc::plaintext_refused);
     } else {
-        if (params.policy == EncryptionPolicy::disable)
-            co_return failure("mse refused (encryption disabled)");
+        if (params.policy == EncryptionPolicy::disable) co_return failure(Errc::mse_refused);
         mse::Params mp;
         mp.role = mse::Role::receiver;
         crypto::SystemRandom rng;
@@ -205,13 +251,12 @@ asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_incoming(asio::i
         mp.prefer_rc4 = true;
         mp.find_skey = params.find_skey;
         auto hs = mse::Handshake::create(std::move(mp));
-        if (!hs) co_return failure(mse_failure(hs.error()), true);
+        if (!hs) co_return failure(mse_failure(hs.error()));
         auto outcome = co_await run_mse(socket, *hs, pending, received, sent);
         if (!outcome) {
             // Fewer than 96 bytes before the socket closed or timed out: the peer never sent its key.
             auto f = std::move(outcome).error();
-            if (received < 96 && f.reason.find("timeout") != std::string::npos)
-                f.reason = "mse: timeout before Ya";
+            if (received < 96 && is_timeout(f.ec)) f.ec = Errc::mse_timeout_before_ya;
             co_return Result<Handshaken, Failure>(fail(std::move(f)));
         }
         connection_kind = kind_of(*outcome);
@@ -223,7 +268,7 @@ asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_incoming(asio::i
     auto remote = co_await read_bt_handshake(socket, cipher, pending, received);
     if (!remote) co_return Result<Handshaken, Failure>(fail(std::move(remote).error()));
     auto reply = params.reply_for(remote->info_hash);
-    if (!reply) co_return failure("unknown torrent");
+    if (!reply) co_return failure(Errc::unknown_info_hash);
     auto ours = wire::encode_handshake(*reply);
     cipher.encrypt(ours);
     auto [ec, n] = co_await asio::async_write(socket, asio::buffer(ours), use_nothrow);

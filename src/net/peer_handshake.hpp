@@ -9,11 +9,13 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "core/result.hpp"
 #include "mse/keys.hpp"
 #include "mse/stream_cipher.hpp"
+#include "net/errors.hpp"
 #include "wire/handshake.hpp"
 
 namespace bt::net {
@@ -43,10 +45,14 @@ struct Handshaken {
     std::uint64_t bytes_sent = 0;
 };
 
-// Why a handshake failed, as a short stable reason for the counters and logs ("mse: bad VC", ...).
+// Why a handshake failed: a net::Errc code, the error underneath it, and whether it was MSE that failed.
 struct HandshakeFailure {
-    std::string reason;
+    std::error_code ec{};     // a net::Errc
+    std::error_code cause{};  // the socket or mse::Errc error behind ec, when there is one
     bool mse_failed = false;  // an MSE attempt failed (prefer: retry in plaintext)
+    // The short, stable reason for the counters and logs: ec's message ("mse: bad VC"), followed by the
+    // cause's for the codes that stand for some other error ("handshake: Broken pipe").
+    std::string reason() const;
 };
 
 struct OutgoingHandshake {

@@ -252,11 +252,12 @@ asio::awaitable<void> Session::handle_incoming(asio::ip::tcp::socket socket) {
     deadline.reset();
     std::string failure;
     if (!result) {
-        failure = result.error().reason;
         if (pending.evicted()) {
             failure = "evicted: too many pending handshakes";
-        } else if (expired && failure.find("timeout") == std::string::npos) {
-            failure = "handshake timeout";
+        } else {
+            auto error = result.error();
+            if (expired && !net::is_timeout(error.ec)) error.ec = net::Errc::handshake_timeout;
+            failure = error.reason();
         }
     } else if (result->remote.peer_id == peer_id_) {
         failure = "connected to ourselves";

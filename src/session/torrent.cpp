@@ -238,14 +238,16 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
     bool encrypt = policy == net::EncryptionPolicy::require ||
                    (policy == net::EncryptionPolicy::prefer && !known_[endpoint].plaintext_works);
     std::optional<net::Handshaken> connected;
-    std::string failure;
+    std::error_code failure;  // the last attempt's, a net::Errc
+    std::string reason;       // its text for the counters and the log
     for (int attempt = 0; attempt < 2 && !connected; ++attempt) {
         asio::ip::tcp::socket socket(session_.io());
         {
             Deadline connect_deadline(socket, settings().connect_timeout);
             auto [ec] = co_await socket.async_connect(to_asio(endpoint), use_nothrow);
             if (ec) {
-                failure = connect_deadline.expired() ? "connect timeout" : "connect failed";
+                failure = connect_deadline.expired() ? net::Errc::connect_timeout : net::Errc::connect_failed;
+                reason = failure.message();
                 break;
             }
         }
@@ -260,10 +262,12 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
             connected.emplace(std::move(*result));
             break;
         }
-        failure = result.error().reason;
-        if (handshake_deadline.expired() && failure.find("timeout") == std::string::npos)
-            failure = "handshake timeout";
-        count_closed(failure);
+        auto error = result.error();
+        if (handshake_deadline.expired() && !net::is_timeout(error.ec))
+            error.ec = net::Errc::handshake_timeout;
+        failure = error.ec;
+        reason = error.reason();
+        count_closed(reason);
         // prefer: a peer that fails MSE gets one plaintext try at once (never banned for it).
         if (!(encrypt && policy == net::EncryptionPolicy::prefer && result.error().mse_failed)) break;
         encrypt = false;
@@ -277,13 +281,13 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
         if (connected->remote.peer_id == session_.peer_id()) {
             known.is_self = true;
             connected.reset();
-            failure = "connected to ourselves";
-            count_closed(failure);
+            reason = "connected to ourselves";
+            count_closed(reason);
         } else if (connected->transport.kind == net::ConnectionKind::plaintext && !encrypt) {
             known.plaintext_works = true;
         }
-    } else if (failure.starts_with("connect")) {
-        count_closed(failure);
+    } else if (failure == net::Errc::connect_failed || failure == net::Errc::connect_timeout) {
+        count_closed(reason);
     }
     if (connected && (stopping_ || state_ == TorrentState::error)) {
         connected.reset();
@@ -292,7 +296,7 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
     if (!connected) {
         ++known.failures;
         known.next_attempt = Clock::now() + reconnect_backoff(known.failures);
-        BT_LOG(info, "peer", "{} out: {}", endpoint.to_string(), failure);
+        BT_LOG(info, "peer", "{} out: {}", endpoint.to_string(), reason);
         co_return;
     }
     auto peer = add_connection(std::move(connected->transport), endpoint, Direction::outgoing,

@@ -2,37 +2,35 @@
 
 #include <cerrno>
 
+#include "core/error_category.hpp"
+
 namespace bt::storage {
 namespace {
 
-class Category final : public std::error_category {
-  public:
-    const char* name() const noexcept override { return "bt.storage"; }
-    std::string message(int ev) const override {
-        switch (static_cast<Errc>(ev)) {
-            case Errc::unexpected_eof:
-                return "unexpected end of file";
-            case Errc::out_of_range:
-                return "range outside the torrent";
-            case Errc::invalid_layout:
-                return "inconsistent file layout";
-            case Errc::invalid_path:
-                return "unsafe path component";
-            case Errc::symlink_refused:
-                return "refusing to follow a symbolic link";
-            case Errc::not_a_regular_file:
-                return "not a regular file";
-            case Errc::file_too_large:
-                return "file too large";
-        }
-        return "unknown storage error";
+const char* describe(Errc e) noexcept {
+    switch (e) {
+        case Errc::unexpected_eof:
+            return "unexpected end of file";
+        case Errc::out_of_range:
+            return "range outside the torrent";
+        case Errc::invalid_layout:
+            return "inconsistent file layout";
+        case Errc::invalid_path:
+            return "unsafe path component";
+        case Errc::symlink_refused:
+            return "refusing to follow a symbolic link";
+        case Errc::not_a_regular_file:
+            return "not a regular file";
+        case Errc::file_too_large:
+            return "file too large";
     }
-};
+    return nullptr;
+}
 
 }  // namespace
 
 const std::error_category& error_category() noexcept {
-    static const Category category;
+    static const ErrorCategory<Errc> category("bt.storage", describe, "unknown storage error");
     return category;
 }
 

@@ -4,27 +4,25 @@
 #include <string>
 #include <utility>
 
+#include "core/error_category.hpp"
+
 namespace bt::swarm {
 
 namespace {
 
-class PickerCategory final : public std::error_category {
-  public:
-    const char* name() const noexcept override { return "bt.swarm.picker"; }
-    std::string message(int code) const override {
-        switch (static_cast<PickerErrc>(code)) {
-            case PickerErrc::invalid_geometry:
-                return "piece count, piece length and total size do not fit";
-            case PickerErrc::invalid_config:
-                return "picker setting out of range";
-            case PickerErrc::bitfield_size_mismatch:
-                return "bitfield size is not the piece count";
-            case PickerErrc::piece_out_of_range:
-                return "piece index out of range";
-        }
-        return "unknown picker error";
+const char* describe(PickerErrc e) noexcept {
+    switch (e) {
+        case PickerErrc::invalid_geometry:
+            return "piece count, piece length and total size do not fit";
+        case PickerErrc::invalid_config:
+            return "picker setting out of range";
+        case PickerErrc::bitfield_size_mismatch:
+            return "bitfield size is not the piece count";
+        case PickerErrc::piece_out_of_range:
+            return "piece index out of range";
     }
-};
+    return nullptr;
+}
 
 std::error_code error(PickerErrc e) {
     return make_error_code(e);
@@ -37,7 +35,7 @@ bool contains(const std::array<PeerId, kMaxRequestersPerBlock>& peers, std::uint
 }  // namespace
 
 const std::error_category& picker_category() noexcept {
-    static const PickerCategory category;
+    static const ErrorCategory<PickerErrc> category("bt.swarm.picker", describe, "unknown picker error");
     return category;
 }
 

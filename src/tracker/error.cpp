@@ -1,39 +1,37 @@
 #include "tracker/error.hpp"
 
+#include "core/error_category.hpp"
+
 namespace bt::tracker {
 
 namespace {
 
-class Category final : public std::error_category {
-  public:
-    const char* name() const noexcept override { return "tracker"; }
-    std::string message(int code) const override {
-        switch (static_cast<Errc>(code)) {
-            case Errc::malformed_bencode:
-                return "tracker response is not valid bencode";
-            case Errc::not_a_dictionary:
-                return "tracker response is not a dictionary";
-            case Errc::invalid_field:
-                return "invalid field in tracker response";
-            case Errc::invalid_peers:
-                return "invalid compact peer list";
-            case Errc::packet_too_short:
-                return "UDP tracker packet too short";
-            case Errc::invalid_packet:
-                return "invalid UDP tracker packet";
-            case Errc::invalid_request:
-                return "invalid tracker request";
-            case Errc::timed_out:
-                return "tracker did not answer";
-        }
-        return "unknown tracker error";
+const char* describe(Errc e) noexcept {
+    switch (e) {
+        case Errc::malformed_bencode:
+            return "tracker response is not valid bencode";
+        case Errc::not_a_dictionary:
+            return "tracker response is not a dictionary";
+        case Errc::invalid_field:
+            return "invalid field in tracker response";
+        case Errc::invalid_peers:
+            return "invalid compact peer list";
+        case Errc::packet_too_short:
+            return "UDP tracker packet too short";
+        case Errc::invalid_packet:
+            return "invalid UDP tracker packet";
+        case Errc::invalid_request:
+            return "invalid tracker request";
+        case Errc::timed_out:
+            return "tracker did not answer";
     }
-};
+    return nullptr;
+}
 
 }  // namespace
 
 const std::error_category& error_category() noexcept {
-    static const Category category;
+    static const ErrorCategory<Errc> category("tracker", describe, "unknown tracker error");
     return category;
 }
 
