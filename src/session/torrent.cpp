@@ -28,10 +28,6 @@ namespace {
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto kTick = std::chrono::seconds(1);
 
-std::chrono::seconds reconnect_backoff(std::uint32_t failures) {
-    return std::chrono::seconds(std::min<std::uint32_t>(5u << std::min<std::uint32_t>(failures, 6), 300));
-}
-
 // The message a storage error stops the torrent with. A full disk (or quota) says so and names the file,
 // so the user knows which folder needs room: "disk full while writing /dl/a.bin: No space left on device".
 std::string describe(const storage::StorageError& e) {
@@ -99,6 +95,7 @@ Torrent::Torrent(Session& session, metainfo::Metainfo metainfo, std::string down
                                                       storage_settings(session.settings()))),
       resume_path_(storage::resume_path(download_dir_, metainfo_.info_hash.bytes)),
       boot_id_(storage::current_boot_id()),
+      peer_list_(swarm::PeerListSettings{session.settings().max_known_peers, metainfo_.is_private}),
       piece_buffers_(static_cast<std::size_t>(metainfo_.piece_length),
                      piece_buffers_to_keep(session.settings(), metainfo_)),
       announce_timer_(session.io()),
@@ -146,7 +143,7 @@ TorrentStatus Torrent::status() const {
                 break;
         }
     }
-    s.peers_known = static_cast<std::uint32_t>(known_.size());
+    s.peers_known = static_cast<std::uint32_t>(peer_list_.size());
     s.stats = swarm_->stats();
     return s;
 }
@@ -285,58 +282,30 @@ bool Torrent::accepts_connections() const noexcept {
 }
 
 void Torrent::add_peers(const std::vector<Endpoint>& endpoints, bool given) {
-    // Once the list is full and no failed address is left, the rest of the batch is dropped without looking
-    // again: each look is a scan of the whole list.
-    bool failed_left = true;
-    for (const auto& e : endpoints) {
-        if (e.port == 0) continue;
-        if (!given && known_.size() >= settings().max_known_peers && !known_.contains(e)) {
-            failed_left = failed_left && forget_a_failed_peer();
-            if (!failed_left) continue;
-        }
-        auto& known = known_[e];
-        known.given = known.given || given;
-    }
+    peer_list_.add(endpoints, given ? swarm::PeerSource::given : swarm::PeerSource::tracker);
     connect_more();
 }
 
-bool Torrent::forget_a_failed_peer() {
-    auto worst = known_.end();
-    for (auto it = known_.begin(); it != known_.end(); ++it) {
-        const auto& p = it->second;
-        if (p.failures == 0 || p.connected || p.connecting || p.banned || p.is_self || p.given) continue;
-        if (worst == known_.end() || p.failures > worst->second.failures) worst = it;
-    }
-    if (worst == known_.end()) return false;
-    known_.erase(worst);
-    return true;
-}
-
 bool Torrent::is_banned(const Endpoint& endpoint) const {
-    auto it = known_.find(endpoint);
-    return it != known_.end() && it->second.banned;
+    return peer_list_.is_banned(endpoint);
 }
 
 void Torrent::connect_more() {
     if (stopping_ || (state_ != TorrentState::downloading && state_ != TorrentState::seeding)) return;
-    const auto now = Clock::now();
-    for (auto& [endpoint, peer] : known_) {
-        if (peers_.size() + half_open_ >= settings().max_peers || half_open_ >= settings().max_half_open)
-            break;
-        if (peer.connected || peer.connecting || peer.banned || peer.is_self || peer.next_attempt > now ||
-            session_.is_banned_address(endpoint))
-            continue;
-        if (state_ == TorrentState::seeding && !peer.given) continue;
-        peer.connecting = true;
-        ++half_open_;
-        asio::co_spawn(session_.io(), connect_to(endpoint), asio::detached);
-    }
+    swarm::DialLimits limits;
+    limits.connected = peers_.size();
+    limits.max_peers = settings().max_peers;
+    limits.max_half_open = settings().max_half_open;
+    limits.seeding = state_ == TorrentState::seeding;
+    const auto dial = peer_list_.pick_to_dial(
+        Clock::now(), limits, [this](const Endpoint& e) { return session_.is_banned_address(e); });
+    for (const auto& endpoint : dial) asio::co_spawn(session_.io(), connect_to(endpoint), asio::detached);
 }
 
 asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
     const auto policy = settings().encryption;
     bool encrypt = policy == net::EncryptionPolicy::require ||
-                   (policy == net::EncryptionPolicy::prefer && !known_[endpoint].plaintext_works);
+                   (policy == net::EncryptionPolicy::prefer && !peer_list_.plaintext_works(endpoint));
     std::optional<net::Handshaken> connected;
     std::string failure;
     for (int attempt = 0; attempt < 2 && !connected; ++attempt) {
@@ -368,19 +337,16 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
         if (!(encrypt && policy == net::EncryptionPolicy::prefer && result.error().mse_failed)) break;
         encrypt = false;
     }
-    --half_open_;
-    auto& known = known_[endpoint];
-    known.connecting = false;
     if (connected) {
         stats().protocol_downloaded += connected->bytes_received;
         stats().protocol_uploaded += connected->bytes_sent;
         if (connected->remote.peer_id == session_.peer_id()) {
-            known.is_self = true;
+            peer_list_.on_self(endpoint);
             connected.reset();
             failure = "connected to ourselves";
             count_closed(failure);
         } else if (connected->transport.kind == net::ConnectionKind::plaintext && !encrypt) {
-            known.plaintext_works = true;
+            peer_list_.on_plaintext_worked(endpoint);
         }
     } else if (failure.starts_with("connect")) {
         count_closed(failure);
@@ -390,14 +356,14 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
         count_closed("torrent stopping");
     }
     if (!connected) {
-        ++known.failures;
-        known.next_attempt = Clock::now() + reconnect_backoff(known.failures);
+        peer_list_.on_dial_failed(endpoint, Clock::now());
         BT_LOG(info, "peer", "{} out: {}", endpoint.to_string(), failure);
         co_return;
     }
+    // add_connection reports the connection to the peer list (before the peer starts and may close).
     auto peer = add_connection(std::move(connected->transport), endpoint, Direction::outgoing,
                                connected->remote, std::move(connected->leftover));
-    if (peer) known.failures = 0;
+    if (!peer) peer_list_.on_dial_refused(endpoint);
 }
 
 void Torrent::attach_incoming(net::Transport transport, Endpoint endpoint, const wire::Handshake& remote,
@@ -432,7 +398,7 @@ std::shared_ptr<PeerConnection> Torrent::add_connection(net::Transport transport
     peers_.push_back(peer);
     if (direction == Direction::outgoing) {
         ++stats.peers_connected_out;
-        known_[endpoint].connected = true;
+        peer_list_.on_connected(endpoint);
     } else {
         ++stats.peers_connected_in;
     }
@@ -460,16 +426,14 @@ void Torrent::on_peer_closed(swarm::PeerSession& session, const swarm::CloseReas
         if (session_.ban(session.peer_id(), address)) ++stats().peers_banned;
     }
     if (peer->direction() == Direction::outgoing) {
-        auto& known = known_[peer->endpoint()];
-        known.connected = false;
-        known.next_attempt = Clock::now() + reconnect_backoff(known.failures++);
+        peer_list_.on_disconnected(peer->endpoint(), Clock::now());
     }
     if (stopping_) return;
     connect_more();
 }
 
 void Torrent::on_corrupt_peer_banned(const Endpoint& address) {
-    known_[address].banned = true;
+    peer_list_.ban(address);
     BT_LOG(warning, "peer", "{}: banned after sending data that failed the hash check", address.to_string());
 }
 

@@ -23,6 +23,7 @@
 #include "session/settings.hpp"
 #include "storage/file_storage.hpp"
 #include "storage/piece_buffer.hpp"
+#include "swarm/peer_list.hpp"
 #include "swarm/swarm.hpp"
 #include "tracker/types.hpp"
 
@@ -94,20 +95,6 @@ class Torrent : private swarm::SwarmHost {
     void count_closed(const std::string& reason);
 
   private:
-    struct KnownPeer {
-        Clock::time_point next_attempt{};
-        std::uint32_t failures = 0;
-        bool connected = false;
-        bool connecting = false;
-        bool banned = false;
-        bool is_self = false;
-        bool plaintext_works = false;  // prefer: a plaintext handshake worked after MSE failed
-        bool given = false;            // from --peer: never forgotten
-    };
-    // Makes room in known_ for one more address: forgets the idle address (not connected or connecting,
-    // not banned, ourselves or given) with the most failures; false when none has failed.
-    bool forget_a_failed_peer();
-
     asio::awaitable<void> check_and_run();
     asio::awaitable<void> connect_to(Endpoint endpoint);
     asio::awaitable<void> verify_and_write(PieceIndex piece, storage::PieceBuffer data);
@@ -163,8 +150,8 @@ class Torrent : private swarm::SwarmHost {
 
     std::vector<std::shared_ptr<PeerConnection>> peers_;
     std::uint32_t next_peer_id_ = 1;
-    std::map<Endpoint, KnownPeer> known_;
-    std::uint32_t half_open_ = 0;
+    // Every known address: sources, failures and backoff, dials in flight, bans by address.
+    swarm::PeerList peer_list_;
     // Keeps as many idle buffers as the disk backlog may hold, so a download reuses the same memory.
     storage::PieceBufferPool piece_buffers_;
     std::unordered_map<std::uint32_t, storage::PieceBuffer> partial_;  // piece -> its bytes so far
