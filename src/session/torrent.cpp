@@ -99,7 +99,7 @@ Torrent::Torrent(Session& session, metainfo::Metainfo metainfo, std::string down
       piece_buffers_(static_cast<std::size_t>(metainfo_.piece_length),
                      piece_buffers_to_keep(session.settings(), metainfo_)),
       announce_timer_(session.io()),
-      tiers_(metainfo_.trackers) {
+      announcer_(metainfo_.trackers) {
     swarm::PickerConfig config;
     config.num_pieces = metainfo_.num_pieces();
     config.piece_length = static_cast<std::uint32_t>(metainfo_.piece_length);
@@ -512,7 +512,7 @@ asio::awaitable<void> Torrent::on_finished() {
     // Record completion at once, so that a restart (even after kill -9) seeds without hashing anything.
     asio::co_spawn(session_.io(), save_resume_data(false), asio::detached);
     swarm_->on_download_complete();
-    completed_pending_ = true;
+    announcer_.on_completed(Clock::now());
     announce_timer_.cancel();
     set_state(TorrentState::seeding);
 }
@@ -596,30 +596,22 @@ asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> Torrent::read_bl
 }
 
 asio::awaitable<void> Torrent::announce_loop() {
-    if (tiers_.empty()) co_return;
-    auto event = tracker::Event::started;
-    std::chrono::seconds retry{30};
+    // The announcer decides which tracker, which event and when; this loop sends and waits. on_finished
+    // and stop() cancel the timer.
     while (!stopping_ && state_ != TorrentState::error) {
-        if (completed_pending_ && announced_started_) event = tracker::Event::completed;
-        const bool ok = co_await announce(event, settings().tracker_timeout);
-        if (stopping_) break;
-        std::chrono::seconds wait = announce_interval_;
-        if (ok) {
-            if (event == tracker::Event::started) announced_started_ = true;
-            if (event == tracker::Event::completed) completed_pending_ = false;
-            event = tracker::Event::none;
-            retry = std::chrono::seconds(30);
-        } else {
-            wait = retry;
-            retry = std::min<std::chrono::seconds>(retry * 2, std::chrono::minutes(30));
+        const auto next = announcer_.next_deadline();
+        if (!next) break;
+        if (next->at > Clock::now()) {
+            announce_timer_.expires_at(next->at);
+            co_await announce_timer_.async_wait(use_nothrow);
+            continue;
         }
-        if (completed_pending_ && announced_started_) continue;
-        announce_timer_.expires_after(wait);
-        co_await announce_timer_.async_wait(use_nothrow);
+        co_await announce(*next, settings().tracker_timeout, false);
     }
 }
 
-asio::awaitable<bool> Torrent::announce(tracker::Event event, std::chrono::seconds timeout) {
+asio::awaitable<void> Torrent::announce(const tracker::NextAnnounce& next, std::chrono::milliseconds timeout,
+                                        bool stopping) {
     tracker::AnnounceRequest request;
     request.info_hash = info_hash();
     request.peer_id = session_.peer_id();
@@ -627,55 +619,35 @@ asio::awaitable<bool> Torrent::announce(tracker::Event event, std::chrono::secon
     request.uploaded = stats().payload_uploaded;
     request.downloaded = stats().payload_downloaded;
     request.left = bytes_left();
-    request.event = event;
-    request.numwant = event == tracker::Event::stopped ? 0u : 50u;
+    request.event = next.event;
+    request.numwant = next.event == tracker::Event::stopped ? 0u : 50u;
     request.key = session_.tracker_key();
-    request.tracker_id = tracker_id_;
+    request.tracker_id = announcer_.tracker_id();
     request.supportcrypto = settings().encryption != net::EncryptionPolicy::disable;
     request.requirecrypto = settings().encryption == net::EncryptionPolicy::require;
-    // 'stopped' is sent while shutting down: `timeout` bounds all its attempts together, and it is not
+    // http(s):// and udp:// alike; an error (network, timeout, malformed reply, the tracker's own failure
+    // text) is one line that already names the tracker. 'stopped' is sent while shutting down: it is not
     // cancelled with the announces that were in flight when the session stopped.
-    const bool stopping = event == tracker::Event::stopped;
-    const auto deadline = Clock::now() + timeout;
-    // BEP 12: trackers of a tier are tried in order, the first that answers moves to the front.
-    for (auto& tier : tiers_) {
-        for (std::size_t i = 0; i < tier.size(); ++i) {
-            const std::string url = tier[i];
-            // http(s):// and udp:// alike; an error (network, timeout, malformed reply, the tracker's own
-            // failure text) is one line that already names the tracker.
-            net::TrackerOptions options;
-            options.timeout = timeout;
-            if (stopping) {
-                const auto left =
-                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-                if (left <= std::chrono::milliseconds(0)) co_return false;
-                options.timeout = left;
-            } else {
-                options.cancel = &session_.http_cancel();
-            }
-            options.user_agent = settings().user_agent;
-            auto parsed = co_await net::announce(session_.http_pool().get_executor(), url, request, options);
-            if (!parsed) {
-                BT_LOG(warning, "tracker", "{}", parsed.error());
-                continue;
-            }
-            if (parsed->warning_message)
-                BT_LOG(warning, "tracker", "{}: warning: {}", url, *parsed->warning_message);
-            announce_interval_ = parsed->interval;
-            if (parsed->min_interval)
-                announce_interval_ = std::max(announce_interval_, *parsed->min_interval);
-            if (parsed->tracker_id) tracker_id_ = parsed->tracker_id;
-            std::rotate(tier.begin(), tier.begin() + static_cast<std::ptrdiff_t>(i),
-                        tier.begin() + static_cast<std::ptrdiff_t>(i) + 1);
-            std::vector<Endpoint> endpoints;
-            for (const auto& peer : parsed->peers) endpoints.push_back(peer.endpoint);
-            BT_LOG(info, "tracker", "{}: {} peer(s), next announce in {} s", url, endpoints.size(),
-                   announce_interval_.count());
-            if (event != tracker::Event::stopped) add_peers(endpoints);
-            co_return true;
-        }
+    net::TrackerOptions options;
+    options.timeout = timeout;
+    if (!stopping) options.cancel = &session_.http_cancel();
+    options.user_agent = settings().user_agent;
+    auto parsed = co_await net::announce(session_.http_pool().get_executor(), next.url, request, options);
+    // The 'stopped' round belongs to stop() now: a regular announce that was in flight reports nothing.
+    if (stopping_ != stopping) co_return;
+    if (!parsed) {
+        BT_LOG(warning, "tracker", "{}", parsed.error());
+        announcer_.on_failure(next, Clock::now());
+        co_return;
     }
-    co_return false;
+    if (parsed->warning_message)
+        BT_LOG(warning, "tracker", "{}: warning: {}", next.url, *parsed->warning_message);
+    announcer_.on_success(next, *parsed, Clock::now());
+    std::vector<Endpoint> endpoints;
+    for (const auto& peer : parsed->peers) endpoints.push_back(peer.endpoint);
+    BT_LOG(info, "tracker", "{}: {} peer(s), next announce in {} s", next.url, endpoints.size(),
+           announcer_.interval().count());
+    if (!stopping) add_peers(endpoints);
 }
 
 asio::awaitable<void> Torrent::stop() {
@@ -683,7 +655,16 @@ asio::awaitable<void> Torrent::stop() {
     stopping_ = true;
     announce_timer_.cancel();
     swarm_->close_all("shutting down");
-    if (announced_started_) co_await announce(tracker::Event::stopped, settings().stop_announce_timeout);
+    // 'stopped' (when 'started' was announced), one tracker after the other until one takes it;
+    // settings.stop_announce_timeout bounds all the attempts together.
+    if (announcer_.on_stop(Clock::now())) {
+        const auto deadline = Clock::now() + settings().stop_announce_timeout;
+        while (const auto next = announcer_.next_deadline()) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            if (left <= std::chrono::milliseconds(0)) break;
+            co_await announce(*next, left, true);
+        }
+    }
     // The final resume save, after the one in flight if any; unflushed, like on_finished's. Also after an
     // error such as a full disk: the pieces verified so far are recorded if the disk still has room for it.
     // Pieces still being hashed and written are waited for (they take milliseconds), so that a clean stop

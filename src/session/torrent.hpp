@@ -25,6 +25,7 @@
 #include "storage/piece_buffer.hpp"
 #include "swarm/peer_list.hpp"
 #include "swarm/swarm.hpp"
+#include "tracker/announcer.hpp"
 #include "tracker/types.hpp"
 
 namespace bt::session {
@@ -106,7 +107,9 @@ class Torrent : private swarm::SwarmHost {
     // From the tick loop: saves when pieces were verified and settings.resume_save_interval has passed.
     void maybe_save_resume(Clock::time_point now);
     asio::awaitable<void> announce_loop();
-    asio::awaitable<bool> announce(tracker::Event event, std::chrono::seconds timeout);
+    // Sends `next` and reports the outcome to announcer_. `stopping`: the 'stopped' round of stop().
+    asio::awaitable<void> announce(const tracker::NextAnnounce& next, std::chrono::milliseconds timeout,
+                                   bool stopping);
     asio::awaitable<void> tick_loop();
     void connect_more();
     void set_state(TorrentState state);
@@ -160,11 +163,7 @@ class Torrent : private swarm::SwarmHost {
     // contend on its inode lock in the kernel, which spins (perf: ~9% of a download's CPU).
     std::mutex write_mutex_;
     asio::steady_timer announce_timer_;
-    bool announced_started_ = false;
-    bool completed_pending_ = false;  // a 'completed' event must be sent
-    std::optional<std::string> tracker_id_;
-    std::chrono::seconds announce_interval_{1800};
-    std::vector<std::vector<std::string>> tiers_;
+    tracker::Announcer announcer_;  // tiers, events, intervals and retries
 
     std::uint64_t rate_down_ = 0;
     std::uint64_t rate_up_ = 0;
