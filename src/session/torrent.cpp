@@ -28,10 +28,6 @@ namespace {
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto kTick = std::chrono::seconds(1);
 
-std::chrono::seconds reconnect_backoff(std::uint32_t failures) {
-    return std::chrono::seconds(std::min<std::uint32_t>(5u << std::min<std::uint32_t>(failures, 6), 300));
-}
-
 swarm::SwarmSettings swarm_settings(Session& session) {
     const auto& settings = session.settings();
     swarm::SwarmSettings s;
@@ -72,8 +68,9 @@ Torrent::Torrent(Session& session, metainfo::Metainfo metainfo, std::string down
       metainfo_(std::move(metainfo)),
       download_dir_(std::move(download_dir)),
       disk_(session.io(), session.disk_pool(), metainfo_, download_dir_, session.settings()),
+      peer_list_(swarm::PeerListSettings{session.settings().max_known_peers, metainfo_.is_private}),
       announce_timer_(session.io()),
-      tiers_(metainfo_.trackers) {
+      announcer_(metainfo_.trackers) {
     swarm::PickerConfig config;
     config.num_pieces = metainfo_.num_pieces();
     config.piece_length = static_cast<std::uint32_t>(metainfo_.piece_length);
@@ -117,7 +114,7 @@ TorrentStatus Torrent::status() const {
                 break;
         }
     }
-    s.peers_known = static_cast<std::uint32_t>(known_.size());
+    s.peers_known = static_cast<std::uint32_t>(peer_list_.size());
     s.stats = swarm_->stats();
     return s;
 }
@@ -185,58 +182,30 @@ bool Torrent::accepts_connections() const noexcept {
 }
 
 void Torrent::add_peers(const std::vector<Endpoint>& endpoints, bool given) {
-    // Once the list is full and no failed address is left, the rest of the batch is dropped without looking
-    // again: each look is a scan of the whole list.
-    bool failed_left = true;
-    for (const auto& e : endpoints) {
-        if (e.port == 0) continue;
-        if (!given && known_.size() >= settings().max_known_peers && !known_.contains(e)) {
-            failed_left = failed_left && forget_a_failed_peer();
-            if (!failed_left) continue;
-        }
-        auto& known = known_[e];
-        known.given = known.given || given;
-    }
+    peer_list_.add(endpoints, given ? swarm::PeerSource::given : swarm::PeerSource::tracker);
     connect_more();
 }
 
-bool Torrent::forget_a_failed_peer() {
-    auto worst = known_.end();
-    for (auto it = known_.begin(); it != known_.end(); ++it) {
-        const auto& p = it->second;
-        if (p.failures == 0 || p.connected || p.connecting || p.banned || p.is_self || p.given) continue;
-        if (worst == known_.end() || p.failures > worst->second.failures) worst = it;
-    }
-    if (worst == known_.end()) return false;
-    known_.erase(worst);
-    return true;
-}
-
 bool Torrent::is_banned(const Endpoint& endpoint) const {
-    auto it = known_.find(endpoint);
-    return it != known_.end() && it->second.banned;
+    return peer_list_.is_banned(endpoint);
 }
 
 void Torrent::connect_more() {
     if (stopping_ || (state_ != TorrentState::downloading && state_ != TorrentState::seeding)) return;
-    const auto now = Clock::now();
-    for (auto& [endpoint, peer] : known_) {
-        if (peers_.size() + half_open_ >= settings().max_peers || half_open_ >= settings().max_half_open)
-            break;
-        if (peer.connected || peer.connecting || peer.banned || peer.is_self || peer.next_attempt > now ||
-            session_.is_banned_address(endpoint))
-            continue;
-        if (state_ == TorrentState::seeding && !peer.given) continue;
-        peer.connecting = true;
-        ++half_open_;
-        asio::co_spawn(session_.io(), connect_to(endpoint), asio::detached);
-    }
+    swarm::DialLimits limits;
+    limits.connected = peers_.size();
+    limits.max_peers = settings().max_peers;
+    limits.max_half_open = settings().max_half_open;
+    limits.seeding = state_ == TorrentState::seeding;
+    const auto dial = peer_list_.pick_to_dial(
+        Clock::now(), limits, [this](const Endpoint& e) { return session_.is_banned_address(e); });
+    for (const auto& endpoint : dial) asio::co_spawn(session_.io(), connect_to(endpoint), asio::detached);
 }
 
 asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
     const auto policy = settings().encryption;
     bool encrypt = policy == net::EncryptionPolicy::require ||
-                   (policy == net::EncryptionPolicy::prefer && !known_[endpoint].plaintext_works);
+                   (policy == net::EncryptionPolicy::prefer && !peer_list_.plaintext_works(endpoint));
     std::optional<net::Handshaken> connected;
     std::error_code failure;  // the last attempt's, a net::Errc
     std::string reason;       // its text for the counters and the log
@@ -272,19 +241,16 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
         if (!(encrypt && policy == net::EncryptionPolicy::prefer && result.error().mse_failed)) break;
         encrypt = false;
     }
-    --half_open_;
-    auto& known = known_[endpoint];
-    known.connecting = false;
     if (connected) {
         stats().protocol_downloaded += connected->bytes_received;
         stats().protocol_uploaded += connected->bytes_sent;
         if (connected->remote.peer_id == session_.peer_id()) {
-            known.is_self = true;
+            peer_list_.on_self(endpoint);
             connected.reset();
             reason = "connected to ourselves";
             count_closed(reason);
         } else if (connected->transport.kind == net::ConnectionKind::plaintext && !encrypt) {
-            known.plaintext_works = true;
+            peer_list_.on_plaintext_worked(endpoint);
         }
     } else if (failure == net::Errc::connect_failed || failure == net::Errc::connect_timeout) {
         count_closed(reason);
@@ -294,14 +260,14 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
         count_closed("torrent stopping");
     }
     if (!connected) {
-        ++known.failures;
-        known.next_attempt = Clock::now() + reconnect_backoff(known.failures);
+        peer_list_.on_dial_failed(endpoint, Clock::now());
         BT_LOG(info, "peer", "{} out: {}", endpoint.to_string(), reason);
         co_return;
     }
+    // add_connection reports the connection to the peer list (before the peer starts and may close).
     auto peer = add_connection(std::move(connected->transport), endpoint, Direction::outgoing,
                                connected->remote, std::move(connected->leftover));
-    if (peer) known.failures = 0;
+    if (!peer) peer_list_.on_dial_refused(endpoint);
 }
 
 void Torrent::attach_incoming(net::Transport transport, Endpoint endpoint, const wire::Handshake& remote,
@@ -336,7 +302,7 @@ std::shared_ptr<PeerConnection> Torrent::add_connection(net::Transport transport
     peers_.push_back(peer);
     if (direction == Direction::outgoing) {
         ++stats.peers_connected_out;
-        known_[endpoint].connected = true;
+        peer_list_.on_connected(endpoint);
     } else {
         ++stats.peers_connected_in;
     }
@@ -364,16 +330,14 @@ void Torrent::on_peer_closed(swarm::PeerSession& session, const swarm::CloseReas
         if (session_.ban(session.peer_id(), address)) ++stats().peers_banned;
     }
     if (peer->direction() == Direction::outgoing) {
-        auto& known = known_[peer->endpoint()];
-        known.connected = false;
-        known.next_attempt = Clock::now() + reconnect_backoff(known.failures++);
+        peer_list_.on_disconnected(peer->endpoint(), Clock::now());
     }
     if (stopping_) return;
     connect_more();
 }
 
 void Torrent::on_corrupt_peer_banned(const Endpoint& address) {
-    known_[address].banned = true;
+    peer_list_.ban(address);
     BT_LOG(warning, "peer", "{}: banned after sending data that failed the hash check", address.to_string());
 }
 
@@ -422,7 +386,7 @@ asio::awaitable<void> Torrent::on_finished() {
     // Record completion at once, so that a restart (even after kill -9) seeds without hashing anything.
     disk_.save_soon(swarm_->picker().have());
     swarm_->on_download_complete();
-    completed_pending_ = true;
+    announcer_.on_completed(Clock::now());
     announce_timer_.cancel();
     set_state(TorrentState::seeding);
 }
@@ -446,30 +410,22 @@ asio::awaitable<void> Torrent::tick_loop() {
 }
 
 asio::awaitable<void> Torrent::announce_loop() {
-    if (tiers_.empty()) co_return;
-    auto event = tracker::Event::started;
-    std::chrono::seconds retry{30};
+    // The announcer decides which tracker, which event and when; this loop sends and waits. on_finished
+    // and stop() cancel the timer.
     while (!stopping_ && state_ != TorrentState::error) {
-        if (completed_pending_ && announced_started_) event = tracker::Event::completed;
-        const bool ok = co_await announce(event, settings().tracker_timeout);
-        if (stopping_) break;
-        std::chrono::seconds wait = announce_interval_;
-        if (ok) {
-            if (event == tracker::Event::started) announced_started_ = true;
-            if (event == tracker::Event::completed) completed_pending_ = false;
-            event = tracker::Event::none;
-            retry = std::chrono::seconds(30);
-        } else {
-            wait = retry;
-            retry = std::min<std::chrono::seconds>(retry * 2, std::chrono::minutes(30));
+        const auto next = announcer_.next_deadline();
+        if (!next) break;
+        if (next->at > Clock::now()) {
+            announce_timer_.expires_at(next->at);
+            co_await announce_timer_.async_wait(use_nothrow);
+            continue;
         }
-        if (completed_pending_ && announced_started_) continue;
-        announce_timer_.expires_after(wait);
-        co_await announce_timer_.async_wait(use_nothrow);
+        co_await announce(*next, settings().tracker_timeout, false);
     }
 }
 
-asio::awaitable<bool> Torrent::announce(tracker::Event event, std::chrono::seconds timeout) {
+asio::awaitable<void> Torrent::announce(const tracker::NextAnnounce& next, std::chrono::milliseconds timeout,
+                                        bool stopping) {
     tracker::AnnounceRequest request;
     request.info_hash = info_hash();
     request.peer_id = session_.peer_id();
@@ -477,55 +433,35 @@ asio::awaitable<bool> Torrent::announce(tracker::Event event, std::chrono::secon
     request.uploaded = stats().payload_uploaded;
     request.downloaded = stats().payload_downloaded;
     request.left = bytes_left();
-    request.event = event;
-    request.numwant = event == tracker::Event::stopped ? 0u : 50u;
+    request.event = next.event;
+    request.numwant = next.event == tracker::Event::stopped ? 0u : 50u;
     request.key = session_.tracker_key();
-    request.tracker_id = tracker_id_;
+    request.tracker_id = announcer_.tracker_id();
     request.supportcrypto = settings().encryption != net::EncryptionPolicy::disable;
     request.requirecrypto = settings().encryption == net::EncryptionPolicy::require;
-    // 'stopped' is sent while shutting down: `timeout` bounds all its attempts together, and it is not
+    // http(s):// and udp:// alike; an error (network, timeout, malformed reply, the tracker's own failure
+    // text) is one line that already names the tracker. 'stopped' is sent while shutting down: it is not
     // cancelled with the announces that were in flight when the session stopped.
-    const bool stopping = event == tracker::Event::stopped;
-    const auto deadline = Clock::now() + timeout;
-    // BEP 12: trackers of a tier are tried in order, the first that answers moves to the front.
-    for (auto& tier : tiers_) {
-        for (std::size_t i = 0; i < tier.size(); ++i) {
-            const std::string url = tier[i];
-            // http(s):// and udp:// alike; an error (network, timeout, malformed reply, the tracker's own
-            // failure text) is one line that already names the tracker.
-            net::TrackerOptions options;
-            options.timeout = timeout;
-            if (stopping) {
-                const auto left =
-                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-                if (left <= std::chrono::milliseconds(0)) co_return false;
-                options.timeout = left;
-            } else {
-                options.cancel = &session_.http_cancel();
-            }
-            options.user_agent = settings().user_agent;
-            auto parsed = co_await net::announce(session_.http_pool().get_executor(), url, request, options);
-            if (!parsed) {
-                BT_LOG(warning, "tracker", "{}", parsed.error());
-                continue;
-            }
-            if (parsed->warning_message)
-                BT_LOG(warning, "tracker", "{}: warning: {}", url, *parsed->warning_message);
-            announce_interval_ = parsed->interval;
-            if (parsed->min_interval)
-                announce_interval_ = std::max(announce_interval_, *parsed->min_interval);
-            if (parsed->tracker_id) tracker_id_ = parsed->tracker_id;
-            std::rotate(tier.begin(), tier.begin() + static_cast<std::ptrdiff_t>(i),
-                        tier.begin() + static_cast<std::ptrdiff_t>(i) + 1);
-            std::vector<Endpoint> endpoints;
-            for (const auto& peer : parsed->peers) endpoints.push_back(peer.endpoint);
-            BT_LOG(info, "tracker", "{}: {} peer(s), next announce in {} s", url, endpoints.size(),
-                   announce_interval_.count());
-            if (event != tracker::Event::stopped) add_peers(endpoints);
-            co_return true;
-        }
+    net::TrackerOptions options;
+    options.timeout = timeout;
+    if (!stopping) options.cancel = &session_.http_cancel();
+    options.user_agent = settings().user_agent;
+    auto parsed = co_await net::announce(session_.http_pool().get_executor(), next.url, request, options);
+    // The 'stopped' round belongs to stop() now: a regular announce that was in flight reports nothing.
+    if (stopping_ != stopping) co_return;
+    if (!parsed) {
+        BT_LOG(warning, "tracker", "{}", parsed.error());
+        announcer_.on_failure(next, Clock::now());
+        co_return;
     }
-    co_return false;
+    if (parsed->warning_message)
+        BT_LOG(warning, "tracker", "{}: warning: {}", next.url, *parsed->warning_message);
+    announcer_.on_success(next, *parsed, Clock::now());
+    std::vector<Endpoint> endpoints;
+    for (const auto& peer : parsed->peers) endpoints.push_back(peer.endpoint);
+    BT_LOG(info, "tracker", "{}: {} peer(s), next announce in {} s", next.url, endpoints.size(),
+           announcer_.interval().count());
+    if (!stopping) add_peers(endpoints);
 }
 
 asio::awaitable<void> Torrent::stop() {
@@ -533,7 +469,16 @@ asio::awaitable<void> Torrent::stop() {
     stopping_ = true;
     announce_timer_.cancel();
     swarm_->close_all("shutting down");
-    if (announced_started_) co_await announce(tracker::Event::stopped, settings().stop_announce_timeout);
+    // 'stopped' (when 'started' was announced), one tracker after the other until one takes it;
+    // settings.stop_announce_timeout bounds all the attempts together.
+    if (announcer_.on_stop(Clock::now())) {
+        const auto deadline = Clock::now() + settings().stop_announce_timeout;
+        while (const auto next = announcer_.next_deadline()) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            if (left <= std::chrono::milliseconds(0)) break;
+            co_await announce(*next, left, true);
+        }
+    }
     co_await disk_.stop(swarm_->picker().have());
     if (state_ != TorrentState::error) set_state(TorrentState::stopped);
 }

@@ -22,7 +22,9 @@
 #include "session/peer_connection.hpp"
 #include "session/settings.hpp"
 #include "session/torrent_disk.hpp"
+#include "swarm/peer_list.hpp"
 #include "swarm/swarm.hpp"
+#include "tracker/announcer.hpp"
 #include "tracker/types.hpp"
 
 namespace bt::session {
@@ -95,25 +97,13 @@ class Torrent : private swarm::SwarmHost {
     void count_closed(const std::string& reason);
 
   private:
-    struct KnownPeer {
-        Clock::time_point next_attempt{};
-        std::uint32_t failures = 0;
-        bool connected = false;
-        bool connecting = false;
-        bool banned = false;
-        bool is_self = false;
-        bool plaintext_works = false;  // prefer: a plaintext handshake worked after MSE failed
-        bool given = false;            // from --peer: never forgotten
-    };
-    // Makes room in known_ for one more address: forgets the idle address (not connected or connecting,
-    // not banned, ourselves or given) with the most failures; false when none has failed.
-    bool forget_a_failed_peer();
-
     asio::awaitable<void> check_and_run();
     asio::awaitable<void> connect_to(Endpoint endpoint);
     asio::awaitable<void> verify_and_write(PieceIndex piece);
     asio::awaitable<void> announce_loop();
-    asio::awaitable<bool> announce(tracker::Event event, std::chrono::seconds timeout);
+    // Sends `next` and reports the outcome to announcer_. `stopping`: the 'stopped' round of stop().
+    asio::awaitable<void> announce(const tracker::NextAnnounce& next, std::chrono::milliseconds timeout,
+                                   bool stopping);
     asio::awaitable<void> tick_loop();
     void connect_more();
     void set_state(TorrentState state);
@@ -145,14 +135,10 @@ class Torrent : private swarm::SwarmHost {
 
     std::vector<std::shared_ptr<PeerConnection>> peers_;
     std::uint32_t next_peer_id_ = 1;
-    std::map<Endpoint, KnownPeer> known_;
-    std::uint32_t half_open_ = 0;
+    // Every known address: sources, failures and backoff, dials in flight, bans by address.
+    swarm::PeerList peer_list_;
     asio::steady_timer announce_timer_;
-    bool announced_started_ = false;
-    bool completed_pending_ = false;  // a 'completed' event must be sent
-    std::optional<std::string> tracker_id_;
-    std::chrono::seconds announce_interval_{1800};
-    std::vector<std::vector<std::string>> tiers_;
+    tracker::Announcer announcer_;  // tiers, events, intervals and retries
 
     std::uint64_t rate_down_ = 0;
     std::uint64_t rate_up_ = 0;

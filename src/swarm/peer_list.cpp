@@ -1,0 +1,156 @@
+#include "swarm/peer_list.hpp"
+
+#include <algorithm>
+
+namespace bt::swarm {
+
+namespace {
+
+std::uint8_t bit(PeerSource source) {
+    return static_cast<std::uint8_t>(1u << static_cast<unsigned>(source));
+}
+
+}  // namespace
+
+const char* source_name(PeerSource source) noexcept {
+    switch (source) {
+        case PeerSource::tracker:
+            return "tracker";
+        case PeerSource::given:
+            return "given";
+        case PeerSource::incoming:
+            return "incoming";
+        case PeerSource::pex:
+            return "pex";
+        case PeerSource::dht:
+            return "dht";
+    }
+    return "?";
+}
+
+std::chrono::seconds reconnect_backoff(std::uint32_t failures) noexcept {
+    const auto shifted = kFirstReconnectBackoff * (1u << std::min<std::uint32_t>(failures, 6));
+    return std::min<std::chrono::seconds>(shifted, kMaxReconnectBackoff);
+}
+
+PeerList::PeerList(PeerListSettings settings) : settings_(settings) {}
+
+AddResult PeerList::add(const Endpoint& endpoint, PeerSource source) {
+    bool failed_left = true;
+    return add_one(endpoint, source, failed_left);
+}
+
+std::size_t PeerList::add(std::span<const Endpoint> endpoints, PeerSource source) {
+    bool failed_left = true;
+    std::size_t added = 0;
+    for (const auto& e : endpoints) {
+        if (add_one(e, source, failed_left) == AddResult::added) ++added;
+    }
+    return added;
+}
+
+AddResult PeerList::add_one(const Endpoint& endpoint, PeerSource source, bool& failed_left) {
+    if (endpoint.port == 0) return AddResult::refused;
+    if (settings_.is_private && (source == PeerSource::pex || source == PeerSource::dht))
+        return AddResult::refused;
+    if (auto it = entries_.find(endpoint); it != entries_.end()) {
+        it->second.sources |= bit(source);
+        return AddResult::known;
+    }
+    if (source != PeerSource::given && entries_.size() >= settings_.max_size) {
+        failed_left = failed_left && forget_a_failed_peer();
+        if (!failed_left) return AddResult::dropped;
+    }
+    entries_[endpoint].sources = bit(source);
+    return AddResult::added;
+}
+
+bool PeerList::forget_a_failed_peer() {
+    auto worst = entries_.end();
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+        const auto& p = it->second;
+        if (p.failures == 0 || p.connected || p.connecting || p.banned || p.is_self || p.is_given()) continue;
+        if (worst == entries_.end() || p.failures > worst->second.failures) worst = it;
+    }
+    if (worst == entries_.end()) return false;
+    entries_.erase(worst);
+    return true;
+}
+
+std::vector<Endpoint> PeerList::pick_to_dial(TimePoint now, const DialLimits& limits,
+                                             const std::function<bool(const Endpoint&)>& skip) {
+    std::vector<Endpoint> out;
+    for (auto& [endpoint, p] : entries_) {
+        if (limits.connected + connecting_ >= limits.max_peers || connecting_ >= limits.max_half_open) break;
+        if (p.connected || p.connecting || p.banned || p.is_self || p.next_attempt > now) continue;
+        if (limits.seeding && !p.is_given()) continue;
+        if (skip && skip(endpoint)) continue;
+        p.connecting = true;
+        ++connecting_;
+        out.push_back(endpoint);
+    }
+    return out;
+}
+
+PeerList::Entry& PeerList::entry(const Endpoint& endpoint) {
+    return entries_[endpoint];
+}
+
+void PeerList::stop_connecting(Entry& e) {
+    if (!e.connecting) return;
+    e.connecting = false;
+    --connecting_;
+}
+
+void PeerList::on_connected(const Endpoint& endpoint) {
+    auto& e = entry(endpoint);
+    stop_connecting(e);
+    e.connected = true;
+    e.failures = 0;
+}
+
+void PeerList::on_dial_failed(const Endpoint& endpoint, TimePoint now) {
+    auto& e = entry(endpoint);
+    stop_connecting(e);
+    ++e.failures;
+    e.next_attempt = now + reconnect_backoff(e.failures);
+}
+
+void PeerList::on_dial_refused(const Endpoint& endpoint) {
+    stop_connecting(entry(endpoint));
+}
+
+void PeerList::on_self(const Endpoint& endpoint) {
+    entry(endpoint).is_self = true;
+}
+
+void PeerList::on_plaintext_worked(const Endpoint& endpoint) {
+    entry(endpoint).plaintext_works = true;
+}
+
+void PeerList::on_disconnected(const Endpoint& endpoint, TimePoint now) {
+    auto& e = entry(endpoint);
+    e.connected = false;
+    e.next_attempt = now + reconnect_backoff(e.failures++);
+}
+
+void PeerList::ban(const Endpoint& endpoint) {
+    entry(endpoint).banned = true;
+}
+
+bool PeerList::is_banned(const Endpoint& endpoint) const {
+    const auto* e = find(endpoint);
+    return e != nullptr && e->banned;
+}
+
+bool PeerList::plaintext_works(const Endpoint& endpoint) const {
+    const auto* e = find(endpoint);
+    return e != nullptr && e->plaintext_works;
+}
+
+const PeerList::Entry* PeerList::find(const Endpoint& endpoint) const {
+    auto it = entries_.find(endpoint);
+    return it == entries_.end() ? nullptr : &it->second;
+}
+
+}  // namespace bt::swarm
