@@ -6,8 +6,6 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
@@ -28,6 +26,7 @@
 #include "core/hex.hpp"
 #include "core/log.hpp"
 #include "session/session.hpp"
+#include "session/spawn.hpp"
 
 namespace bt::cli {
 
@@ -259,13 +258,16 @@ int run_download(const DownloadOptions& o) {
         if (stopping) return;
         stopping = true;
         exit_code = code;
-        asio::co_spawn(
+        session::spawn(
             io,
             [&]() -> asio::awaitable<void> {
                 co_await session.stop();
                 io.stop();
             },
-            asio::detached);
+            [&](const std::string& what) {
+                BT_LOG(error, "session", "stopping: {}", what);
+                io.stop();
+            });
     };
     const bool keep_seeding = o.seed_command || o.seed || o.seed_ratio || o.seed_time;
     // The process ends when every torrent is finished; a torrent done seeding while others still run
@@ -281,7 +283,8 @@ int run_download(const DownloadOptions& o) {
                 std::any_of(jobs.begin(), jobs.end(), [](const Job& j) { return j.failed; });
             stop_with(any_failed ? kExitFailure : kExitOk);
         } else if (!failed && keep_seeding) {
-            asio::co_spawn(io, job.torrent->stop(), asio::detached);
+            session::spawn(io, job.torrent->stop(),
+                           [](const std::string& what) { BT_LOG(error, "torrent", "stopping: {}", what); });
         }
     };
     auto seeding_done = [&](const Job& job) {
@@ -361,7 +364,16 @@ int run_download(const DownloadOptions& o) {
     progress.expires_after(std::chrono::milliseconds(200));
     progress.async_wait(on_progress);
 
-    io.run();
+    // Coroutines catch their own failures (session/spawn.hpp); a completion handler that throws is logged
+    // and the loop goes on, so one failure does not end every torrent.
+    for (;;) {
+        try {
+            io.run();
+            break;
+        } catch (const std::exception& e) {
+            BT_LOG(error, "session", "internal error: {}", e.what());
+        }
+    }
 
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (drawn) fmt::print(stderr, "\r\033[J");

@@ -1,13 +1,12 @@
 #include "session/peer_connection.hpp"
 
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
 #include "core/log.hpp"
 #include "session/session.hpp"
+#include "session/spawn.hpp"
 #include "session/torrent.hpp"
 
 namespace bt::session {
@@ -47,12 +46,14 @@ void PeerConnection::start() {
     session_.start();
     if (session_.is_closed()) return;
     const auto executor = transport_.socket.get_executor();
-    asio::co_spawn(
-        executor, [self]() { return self->reader(); }, asio::detached);
-    asio::co_spawn(
-        executor, [self]() { return self->writer(); }, asio::detached);
-    asio::co_spawn(
-        executor, [self]() { return self->uploader(); }, asio::detached);
+    // An exception escaping one of them closes this peer only.
+    const auto on_failure = [self](const std::string& what) { self->close(what); };
+    spawn(
+        executor, [self]() { return self->reader(); }, on_failure);
+    spawn(
+        executor, [self]() { return self->writer(); }, on_failure);
+    spawn(
+        executor, [self]() { return self->uploader(); }, on_failure);
 }
 
 void PeerConnection::on_output() {

@@ -2,8 +2,6 @@
 
 #include <sys/resource.h>
 
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -13,6 +11,7 @@
 #include "core/log.hpp"
 #include "session/asio_endpoint.hpp"
 #include "session/deadline.hpp"
+#include "session/spawn.hpp"
 
 namespace bt::session {
 
@@ -126,7 +125,7 @@ Result<void, std::string> Session::listen() {
     }
     listen_port_ = acceptor_.local_endpoint().port();
     set_connection_limits();
-    asio::co_spawn(io_, accept_loop(), asio::detached);
+    spawn_accept_loop();
     return {};
 }
 
@@ -168,6 +167,13 @@ Torrent* Session::find_torrent(const wire::InfoHashBytes& info_hash) {
         if (t->info_hash() == info_hash) return t.get();
     }
     return nullptr;
+}
+
+void Session::spawn_accept_loop() {
+    spawn(io_, accept_loop(), [this](const std::string& what) {
+        BT_LOG(error, "session", "accepting connections: {}; listening again", what);
+        if (!stopping_) spawn_accept_loop();
+    });
 }
 
 asio::awaitable<void> Session::accept_loop() {
@@ -213,7 +219,10 @@ asio::awaitable<void> Session::accept_loop() {
             }
             refused_in_a_row_ = 0;
         }
-        asio::co_spawn(io_, handle_incoming(std::move(socket)), asio::detached);
+        spawn(io_, handle_incoming(std::move(socket)), [this](const std::string& what) {
+            BT_LOG(error, "session", "incoming connection: {}", what);
+            ++incoming_failures_[what];
+        });
     }
 }
 

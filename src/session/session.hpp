@@ -83,6 +83,7 @@ class Session {
     std::uint64_t random_seed();
 
   private:
+    void spawn_accept_loop();
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> handle_incoming(asio::ip::tcp::socket socket);
     // Closes an accepted socket at once when the connection budget is used up.

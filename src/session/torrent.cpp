@@ -1,8 +1,6 @@
 #include "session/torrent.hpp"
 
 #include <algorithm>
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -17,6 +15,7 @@
 #include "session/asio_endpoint.hpp"
 #include "session/deadline.hpp"
 #include "session/session.hpp"
+#include "session/spawn.hpp"
 #include "storage/piece_hasher.hpp"
 #include "storage/resume_store.hpp"
 #include "swarm/block.hpp"
@@ -150,8 +149,12 @@ void Torrent::stop_with_error(const std::string& message) {
     set_state(TorrentState::error);
 }
 
+void Torrent::spawn_job(asio::awaitable<void> job) {
+    spawn(session_.io(), std::move(job), [this](const std::string& what) { stop_with_error(what); });
+}
+
 void Torrent::start() {
-    asio::co_spawn(session_.io(), check_and_run(), asio::detached);
+    spawn_job(check_and_run());
 }
 
 asio::awaitable<void> Torrent::check_and_run() {
@@ -171,8 +174,8 @@ asio::awaitable<void> Torrent::check_and_run() {
     } else {
         set_state(TorrentState::downloading);
     }
-    asio::co_spawn(session_.io(), announce_loop(), asio::detached);
-    asio::co_spawn(session_.io(), tick_loop(), asio::detached);
+    spawn_job(announce_loop());
+    spawn_job(tick_loop());
     connect_more();
 }
 
@@ -199,7 +202,12 @@ void Torrent::connect_more() {
     limits.seeding = state_ == TorrentState::seeding;
     const auto dial = peer_list_.pick_to_dial(
         Clock::now(), limits, [this](const Endpoint& e) { return session_.is_banned_address(e); });
-    for (const auto& endpoint : dial) asio::co_spawn(session_.io(), connect_to(endpoint), asio::detached);
+    for (const auto& endpoint : dial) {
+        spawn(session_.io(), connect_to(endpoint), [this, endpoint](const std::string& what) {
+            BT_LOG(error, "peer", "{} out: {}", endpoint.to_string(), what);
+            peer_list_.on_dial_failed(endpoint, Clock::now());
+        });
+    }
 }
 
 asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
@@ -346,7 +354,7 @@ void Torrent::store_block(const swarm::Block& block, std::span<const std::uint8_
 }
 
 void Torrent::on_piece_complete(PieceIndex piece) {
-    asio::co_spawn(session_.io(), verify_and_write(piece), asio::detached);
+    spawn_job(verify_and_write(piece));
 }
 
 asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece) {

@@ -97,6 +97,8 @@ class Torrent : private swarm::SwarmHost {
     void count_closed(const std::string& reason);
 
   private:
+    // Runs one of the torrent's coroutines; an exception escaping it stops the torrent with its message.
+    void spawn_job(asio::awaitable<void> job);
     asio::awaitable<void> check_and_run();
     asio::awaitable<void> connect_to(Endpoint endpoint);
     asio::awaitable<void> verify_and_write(PieceIndex piece);

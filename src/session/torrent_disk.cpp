@@ -1,7 +1,5 @@
 #include "session/torrent_disk.hpp"
 
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -10,6 +8,7 @@
 #include "core/log.hpp"
 #include "crypto/sha1.hpp"
 #include "net/offload.hpp"
+#include "session/spawn.hpp"
 #include "storage/piece_hasher.hpp"
 #include "storage/resume_store.hpp"
 
@@ -193,12 +192,19 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::finish_download() {
 
 void TorrentDisk::maybe_save(Clock::time_point now, bool seeding, const Bitfield& verified) {
     if (resume_saving_ || now - last_resume_save_ < settings_.resume_save_interval) return;
-    if (resume_dirty_ || (seeding && !resume_durable_))
-        asio::co_spawn(io_, save(seeding, verified), asio::detached);
+    if (resume_dirty_ || (seeding && !resume_durable_)) spawn_save(seeding, verified);
 }
 
 void TorrentDisk::save_soon(const Bitfield& verified) {
-    asio::co_spawn(io_, save(false, verified), asio::detached);
+    spawn_save(false, verified);
+}
+
+void TorrentDisk::spawn_save(bool flush_data, const Bitfield& verified) {
+    spawn(io_, save(flush_data, verified), [this](const std::string& what) {
+        BT_LOG(warning, "torrent", "{}: could not save resume data: {}", metainfo_.name, what);
+        resume_saving_ = false;
+        resume_dirty_ = true;
+    });
 }
 
 asio::awaitable<void> TorrentDisk::save(bool flush_data, Bitfield verified) {

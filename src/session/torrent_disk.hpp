@@ -76,6 +76,7 @@ class TorrentDisk {
     asio::awaitable<void> stop(const Bitfield& verified);
 
   private:
+    void spawn_save(bool flush_data, const Bitfield& verified);
     asio::awaitable<void> save(bool flush_data, Bitfield verified);
 
     asio::io_context& io_;
