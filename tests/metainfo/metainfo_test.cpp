@@ -568,9 +568,10 @@ struct RealTorrent {
     std::int64_t piece_length;
 };
 
+// BT_TORRENT_TESTDATA overrides; otherwise <source root>/../shared/testdata/torrents (tests/CMakeLists.txt).
 std::filesystem::path real_torrent_dir() {
     if (const char* env = std::getenv("BT_TORRENT_TESTDATA")) return env;
-    return "/work/shared/testdata/torrents";
+    return std::filesystem::path(BT_SHARED_TEST_DATA_DIR) / "torrents";
 }
 
 class RealWorldTorrent : public testing::TestWithParam<RealTorrent> {};
@@ -579,7 +580,11 @@ class RealWorldTorrent : public testing::TestWithParam<RealTorrent> {};
 TEST_P(RealWorldTorrent, MatchesLibtorrent) {
     const auto& c = GetParam();
     const auto file_path = real_torrent_dir() / c.file;
-    if (!std::filesystem::exists(file_path)) GTEST_SKIP() << file_path << " is not available on this machine";
+    if (!std::filesystem::exists(file_path)) {
+        GTEST_SKIP() << file_path
+                     << " is not available on this machine (the shared test data lives beside the "
+                     << "repository, not in it; set BT_TORRENT_TESTDATA to its torrents folder)";
+    }
     std::ifstream in(file_path, std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto r = parse_torrent(bytes);
