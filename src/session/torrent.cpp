@@ -201,16 +201,11 @@ asio::awaitable<void> Torrent::check_and_run() {
         c.resume_problem = std::move(loaded.problem);
         const auto on_disk = storage::to_stamps(storage_->file_status());
         c.plan = storage::plan_resume(loaded.data ? &*loaded.data : nullptr, target, on_disk, boot_id_);
-        std::vector<storage::HashSource> sources;
-        for (std::uint32_t i = 0; i < target.files.size(); ++i) {
-            sources.push_back(
-                {storage_->file_path(FileIndex{i}), target.files[i].length, target.files[i].pad});
-        }
         storage::HashOptions options;
         options.threads = threads;
         options.on_progress = [counter = check_bytes_done_](std::int64_t done) { counter->store(done); };
         options.only = &c.plan.recheck;
-        c.report = storage::hash_pieces(sources, target.piece_length, options);
+        c.report = storage::hash_pieces(*storage_, options);  // opens the files like storage_ does
         return c;
     });
     if (!check.report) {

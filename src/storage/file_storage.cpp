@@ -13,6 +13,8 @@
 #include <string_view>
 #include <utility>
 
+#include "storage/unique_fd.hpp"
+
 namespace bt::storage {
 namespace {
 
@@ -22,29 +24,6 @@ constexpr std::size_t kMaxIoChunk = std::size_t{1} << 30;
 std::error_code errno_code(int e) {
     return {e, std::system_category()};
 }
-
-class UniqueFd {
-  public:
-    UniqueFd() = default;
-    explicit UniqueFd(int fd) : fd_(fd) {}
-    ~UniqueFd() { reset(); }
-    UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    UniqueFd& operator=(UniqueFd&& o) noexcept {
-        if (this != &o) {
-            reset();
-            fd_ = std::exchange(o.fd_, -1);
-        }
-        return *this;
-    }
-    int get() const noexcept { return fd_; }
-    void reset() noexcept {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-  private:
-    int fd_ = -1;
-};
 
 std::string join(const std::string& base, std::string_view component) {
     std::string out = base;
@@ -318,6 +297,16 @@ Result<FileStorage::HandlePtr, StorageError> FileStorage::open_file(std::uint32_
     handle->fd = std::move(fd);
     handle->writable = for_write;
     return handle;
+}
+
+Result<UniqueFd, StorageError> FileStorage::open_for_reading(FileIndex file) const {
+    if (layout_error_.ec) return fail(layout_error(Op::open));
+    if (file.value >= layout_.files.size() || layout_.files[file.value].pad) {
+        return fail(StorageError{make_error_code(Errc::out_of_range), {}, Op::open});
+    }
+    auto h = open_file(file.value, false);
+    if (!h) return fail(std::move(h).error());
+    return std::move((*h)->fd);
 }
 
 Result<FileStorage::HandlePtr, StorageError> FileStorage::acquire(std::uint32_t file, bool for_write) {

@@ -57,6 +57,7 @@
 #include "core/result.hpp"
 #include "metainfo/metainfo.hpp"
 #include "storage/storage_error.hpp"
+#include "storage/unique_fd.hpp"
 
 namespace bt::storage {
 
@@ -132,6 +133,11 @@ class FileStorage {
     // The same, addressed by offset into the torrent's concatenated data.
     Result<void, StorageError> write_at(std::int64_t offset, std::span<const std::uint8_t> data);
     Result<void, StorageError> read_at(std::int64_t offset, std::span<std::uint8_t> out);
+    // Opens file `file` for reading by the same safe walk as read() (no symlinks, regular files only),
+    // outside the descriptor cache: the caller owns the descriptor. For the start-up recheck
+    // (hash_pieces(const FileStorage&, ...)), which reads each file front to back on its own threads.
+    // A pad file fails with Errc::out_of_range: it is not on disk.
+    Result<UniqueFd, StorageError> open_for_reading(FileIndex file) const;
 
     // Creates every zero-length (non-pad) file and its folders; existing files are left alone.
     Result<void, StorageError> create_empty_files();
