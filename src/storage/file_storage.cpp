@@ -13,6 +13,7 @@
 #include <string_view>
 #include <utility>
 
+#include "metainfo/path_sanitizer.hpp"
 #include "storage/unique_fd.hpp"
 
 namespace bt::storage {
@@ -114,11 +115,16 @@ StorageError check_layout(const Layout& layout, const std::string& download_dir)
     if (layout.piece_length <= 0 || layout.total_size < 0) {
         return {make_error_code(Errc::invalid_layout), {}, Op::open};
     }
+    // The component that lands in the download folder itself must not be the folder of our own records.
+    const auto reserved = [](const std::vector<std::string>& path) {
+        return !path.empty() && metainfo::detail::is_reserved_root_name(path.front());
+    };
     std::string root_path = download_dir;
     for (const auto& c : layout.root) {
         root_path = join(root_path, c);
         if (!is_safe_component(c)) return {make_error_code(Errc::invalid_path), root_path, Op::open};
     }
+    if (reserved(layout.root)) return {make_error_code(Errc::invalid_path), root_path, Op::open};
     std::int64_t pos = 0;
     for (const auto& f : layout.files) {
         if (f.offset != pos || f.length < 0 || f.length > layout.total_size - pos) {
@@ -128,7 +134,8 @@ StorageError check_layout(const Layout& layout, const std::string& download_dir)
         if (f.pad) continue;  // never on disk
         std::string path = root_path;
         for (const auto& c : f.path) path = join(path, c);
-        if (f.path.empty() || !std::all_of(f.path.begin(), f.path.end(), is_safe_component)) {
+        if (f.path.empty() || !std::all_of(f.path.begin(), f.path.end(), is_safe_component) ||
+            (layout.root.empty() && reserved(f.path))) {
             return {make_error_code(Errc::invalid_path), path, Op::open};
         }
     }

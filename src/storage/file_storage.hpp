@@ -25,7 +25,9 @@
 // planted before the download started, so writes cannot be redirected outside. Because the walk holds
 // each parent folder open, a link swapped in during the walk is refused too. Components are checked
 // again here (no '', '.', '..', '/', NUL) even though the metainfo parser sanitises them. Non-regular
-// files (FIFOs, devices) are refused instead of opened for I/O. Hard links are not detected.
+// files (FIFOs, devices) are refused instead of opened for I/O. Hard links are not detected. The name
+// that lands in the download folder itself (the torrent root, or a single file) must not be ".bitveil",
+// the folder of the resume records (Errc::invalid_path; the metainfo parser renames such torrents).
 //
 // Direct writes (Settings::direct_writes): the 4 KiB-aligned middle of every write goes to the disk with
 // O_DIRECT, through a second descriptor of the same file (reopened via /proc/self/fd, so the safety walk
