@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/log.hpp"
+#include "core/printable.hpp"
 #include "crypto/sha1.hpp"
 #include "net/offload.hpp"
 #include "net/peer_handshake.hpp"
@@ -167,7 +168,7 @@ void Torrent::set_state(TorrentState state) {
 
 void Torrent::stop_with_error(const std::string& message) {
     if (state_ == TorrentState::error) return;
-    BT_LOG(error, "torrent", "{}: {}", metainfo_.name, message);
+    BT_LOG(error, "torrent", "{}: {}", printable(metainfo_.name), printable(message));
     error_ = message;
     for (auto& peer : std::vector(peers_)) peer->close("torrent stopped: " + message);
     set_state(TorrentState::error);
@@ -214,11 +215,11 @@ asio::awaitable<void> Torrent::check_and_run() {
     }
     const auto& plan = check.plan;
     if (!check.resume_problem.empty()) {
-        BT_LOG(warning, "torrent", "{}: resume data ignored, checking the files: {}", metainfo_.name,
-               check.resume_problem);
+        BT_LOG(warning, "torrent", "{}: resume data ignored, checking the files: {}",
+               printable(metainfo_.name), check.resume_problem);
     } else if (plan.use == storage::ResumeUse::other_torrent ||
                plan.use == storage::ResumeUse::other_layout) {
-        BT_LOG(info, "torrent", "{}: resume data ignored ({}), checking the files", metainfo_.name,
+        BT_LOG(info, "torrent", "{}: resume data ignored ({}), checking the files", printable(metainfo_.name),
                storage::resume_use_name(plan.use));
     }
     std::uint32_t rechecked_ok = 0;
@@ -239,8 +240,8 @@ asio::awaitable<void> Torrent::check_and_run() {
     stats_.pieces_rechecked = plan.recheck.count();
     stats_.files_rechecked = static_cast<std::uint32_t>(plan.changed_files.size());
     BT_LOG(info, "torrent", "{}: resume: {} pieces trusted, {} files rechecked ({} pieces hashed, {} valid)",
-           metainfo_.name, stats_.pieces_from_resume, stats_.files_rechecked, stats_.pieces_rechecked,
-           rechecked_ok);
+           printable(metainfo_.name), stats_.pieces_from_resume, stats_.files_rechecked,
+           stats_.pieces_rechecked, rechecked_ok);
     // From here on the picker knows every piece on disk, so a save records the truth. Save soon when files
     // were hashed, so that the next start need not hash them again. A download that has nothing on disk
     // yet writes nothing, not even resume data, until its first piece arrives.
@@ -585,7 +586,7 @@ asio::awaitable<void> Torrent::on_finished() {
         stop_with_error(describe(created.error()));
         co_return;
     }
-    BT_LOG(info, "torrent", "{}: download complete", metainfo_.name);
+    BT_LOG(info, "torrent", "{}: download complete", printable(metainfo_.name));
     piece_buffers_.release_idle();  // seeding reads into buffers of its own
     // Record completion at once, so that a restart (even after kill -9) seeds without hashing anything.
     asio::co_spawn(session_.io(), save_resume_data(false), asio::detached);
@@ -686,7 +687,8 @@ asio::awaitable<void> Torrent::save_resume_data(bool flush_data) {
     if (saved) resume_durable_ = flush;
     if (!saved) {
         resume_dirty_ = true;  // try again at the next interval
-        BT_LOG(warning, "torrent", "{}: could not save resume data: {}", metainfo_.name, saved.error());
+        BT_LOG(warning, "torrent", "{}: could not save resume data: {}", printable(metainfo_.name),
+               saved.error());
     }
 }
 
