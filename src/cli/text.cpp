@@ -8,52 +8,6 @@
 
 namespace bt::cli {
 
-std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) noexcept {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    const unsigned char b0 = byte(pos);
-    if (b0 < 0x80) return 1;
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        len = 2;
-        cp = b0 & 0x1Fu;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        len = 3;
-        cp = b0 & 0x0Fu;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        len = 4;
-        cp = b0 & 0x07u;
-    } else {
-        return 0;  // continuation byte, 0xC0/0xC1 (always overlong) or 0xF5..0xFF
-    }
-    if (text.size() - pos < len) return 0;
-    for (std::size_t i = 1; i < len; ++i) {
-        const unsigned char b = byte(pos + i);
-        if ((b & 0xC0u) != 0x80u) return 0;
-        cp = (cp << 6) | (b & 0x3Fu);
-    }
-    if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return 0;
-    if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) return 0;
-    return len;
-}
-
-std::string printable(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        const auto b = static_cast<unsigned char>(text[i]);
-        const std::size_t len = utf8_sequence_length(text, i);
-        if (len == 0 || b < 0x20 || b == 0x7F) {
-            out += fmt::format("\\x{:02x}", b);
-            ++i;
-            continue;
-        }
-        out.append(text.substr(i, len));
-        i += len;
-    }
-    return out;
-}
-
 std::string human_size(std::int64_t bytes) {
     if (bytes < 1024) return fmt::format("{} B", bytes);
     static constexpr std::array<const char*, 6> kUnits{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

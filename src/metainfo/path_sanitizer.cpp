@@ -57,6 +57,17 @@ Result<std::string, PathProblem> sanitize_component(std::string_view raw) {
     return out;
 }
 
+bool is_reserved_root_name(std::string_view component) noexcept {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    return std::equal(component.begin(), component.end(), kReservedRootName.begin(), kReservedRootName.end(),
+                      [&](char a, char b) { return lower(a) == b; });
+}
+
+std::string rename_reserved_root(std::string name) {
+    if (is_reserved_root_name(name)) name += '_';
+    return name;
+}
+
 Result<std::vector<std::string>, PathProblem> sanitize_path(std::span<const std::string_view> raw) {
     std::vector<std::string> out;
     out.reserve(raw.size());

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/log.hpp"
+#include "core/printable.hpp"
 #include "crypto/sha1.hpp"
 #include "net/offload.hpp"
 #include "net/peer_handshake.hpp"
@@ -143,7 +144,7 @@ void Torrent::set_state(TorrentState state) {
 
 void Torrent::stop_with_error(const std::string& message) {
     if (state_ == TorrentState::error) return;
-    BT_LOG(error, "torrent", "{}: {}", metainfo_.name, message);
+    BT_LOG(error, "torrent", "{}: {}", printable(metainfo_.name), printable(message));
     error_ = message;
     swarm_->close_all("torrent stopped: " + message);
     set_state(TorrentState::error);
@@ -390,7 +391,7 @@ asio::awaitable<void> Torrent::on_finished() {
         stop_with_error(created.error());
         co_return;
     }
-    BT_LOG(info, "torrent", "{}: download complete", metainfo_.name);
+    BT_LOG(info, "torrent", "{}: download complete", printable(metainfo_.name));
     // Record completion at once, so that a restart (even after kill -9) seeds without hashing anything.
     disk_.save_soon(swarm_->picker().have());
     swarm_->on_download_complete();

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/log.hpp"
+#include "core/printable.hpp"
 #include "crypto/sha1.hpp"
 #include "net/offload.hpp"
 #include "session/spawn.hpp"
@@ -82,16 +83,7 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
         c.resume_problem = std::move(loaded.problem);
         const auto on_disk = storage::to_stamps(storage_->file_status());
         c.plan = storage::plan_resume(loaded.data ? &*loaded.data : nullptr, target, on_disk, boot_id_);
-        std::vector<storage::HashSource> sources;
-        for (std::uint32_t i = 0; i < target.files.size(); ++i) {
-            sources.push_back(
-                {storage_->file_path(FileIndex{i}), target.files[i].length, target.files[i].pad});
-        }
-        storage::HashOptions options;
-        options.threads = threads;
-        options.on_progress = [counter = check_bytes_done_](std::int64_t done) { counter->store(done); };
-        options.only = &c.plan.recheck;
-        c.report = storage::hash_pieces(sources, target.piece_length, options);
+
         return c;
     });
     if (!check.report) {
@@ -99,11 +91,11 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
     }
     const auto& plan = check.plan;
     if (!check.resume_problem.empty()) {
-        BT_LOG(warning, "torrent", "{}: resume data ignored, checking the files: {}", metainfo_.name,
-               check.resume_problem);
+        BT_LOG(warning, "torrent", "{}: resume data ignored, checking the files: {}",
+               printable(metainfo_.name), check.resume_problem);
     } else if (plan.use == storage::ResumeUse::other_torrent ||
                plan.use == storage::ResumeUse::other_layout) {
-        BT_LOG(info, "torrent", "{}: resume data ignored ({}), checking the files", metainfo_.name,
+        BT_LOG(info, "torrent", "{}: resume data ignored ({}), checking the files", printable(metainfo_.name),
                storage::resume_use_name(plan.use));
     }
     std::uint32_t rechecked_ok = 0;
@@ -124,7 +116,7 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
     stats.pieces_rechecked = plan.recheck.count();
     stats.files_rechecked = static_cast<std::uint32_t>(plan.changed_files.size());
     BT_LOG(info, "torrent", "{}: resume: {} pieces trusted, {} files rechecked ({} pieces hashed, {} valid)",
-           metainfo_.name, stats.pieces_from_resume, stats.files_rechecked, stats.pieces_rechecked,
+           printable(metainfo_.name), stats.pieces_from_resume, stats.files_rechecked, stats.pieces_rechecked,
            rechecked_ok);
     // From here on the picker knows every piece on disk, so a save records the truth. Save soon when files
     // were hashed, so that the next start need not hash them again. A download that has nothing on disk
@@ -201,7 +193,7 @@ void TorrentDisk::save_soon(const Bitfield& verified) {
 
 void TorrentDisk::spawn_save(bool flush_data, const Bitfield& verified) {
     spawn(io_, save(flush_data, verified), [this](const std::string& what) {
-        BT_LOG(warning, "torrent", "{}: could not save resume data: {}", metainfo_.name, what);
+        BT_LOG(warning, "torrent", "{}: could not save resume data: {}", printable(metainfo_.name), what);
         resume_saving_ = false;
         resume_dirty_ = true;
     });
@@ -245,7 +237,8 @@ asio::awaitable<void> TorrentDisk::save(bool flush_data, Bitfield verified) {
     if (saved) resume_durable_ = flush;
     if (!saved) {
         resume_dirty_ = true;  // try again at the next interval
-        BT_LOG(warning, "torrent", "{}: could not save resume data: {}", metainfo_.name, saved.error());
+        BT_LOG(warning, "torrent", "{}: could not save resume data: {}", printable(metainfo_.name),
+               saved.error());
     }
 }
 

@@ -13,6 +13,9 @@
 #include <string_view>
 #include <utility>
 
+#include "metainfo/path_sanitizer.hpp"
+#include "storage/unique_fd.hpp"
+
 namespace bt::storage {
 namespace {
 
@@ -22,29 +25,6 @@ constexpr std::size_t kMaxIoChunk = std::size_t{1} << 30;
 std::error_code errno_code(int e) {
     return {e, std::system_category()};
 }
-
-class UniqueFd {
-  public:
-    UniqueFd() = default;
-    explicit UniqueFd(int fd) : fd_(fd) {}
-    ~UniqueFd() { reset(); }
-    UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    UniqueFd& operator=(UniqueFd&& o) noexcept {
-        if (this != &o) {
-            reset();
-            fd_ = std::exchange(o.fd_, -1);
-        }
-        return *this;
-    }
-    int get() const noexcept { return fd_; }
-    void reset() noexcept {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-  private:
-    int fd_ = -1;
-};
 
 std::string join(const std::string& base, std::string_view component) {
     std::string out = base;
@@ -135,11 +115,16 @@ StorageError check_layout(const Layout& layout, const std::string& download_dir)
     if (layout.piece_length <= 0 || layout.total_size < 0) {
         return {make_error_code(Errc::invalid_layout), {}, Op::open};
     }
+    // The component that lands in the download folder itself must not be the folder of our own records.
+    const auto reserved = [](const std::vector<std::string>& path) {
+        return !path.empty() && metainfo::detail::is_reserved_root_name(path.front());
+    };
     std::string root_path = download_dir;
     for (const auto& c : layout.root) {
         root_path = join(root_path, c);
         if (!is_safe_component(c)) return {make_error_code(Errc::invalid_path), root_path, Op::open};
     }
+    if (reserved(layout.root)) return {make_error_code(Errc::invalid_path), root_path, Op::open};
     std::int64_t pos = 0;
     for (const auto& f : layout.files) {
         if (f.offset != pos || f.length < 0 || f.length > layout.total_size - pos) {
@@ -149,7 +134,8 @@ StorageError check_layout(const Layout& layout, const std::string& download_dir)
         if (f.pad) continue;  // never on disk
         std::string path = root_path;
         for (const auto& c : f.path) path = join(path, c);
-        if (f.path.empty() || !std::all_of(f.path.begin(), f.path.end(), is_safe_component)) {
+        if (f.path.empty() || !std::all_of(f.path.begin(), f.path.end(), is_safe_component) ||
+            (layout.root.empty() && reserved(f.path))) {
             return {make_error_code(Errc::invalid_path), path, Op::open};
         }
     }
@@ -318,6 +304,16 @@ Result<FileStorage::HandlePtr, StorageError> FileStorage::open_file(std::uint32_
     handle->fd = std::move(fd);
     handle->writable = for_write;
     return handle;
+}
+
+Result<UniqueFd, StorageError> FileStorage::open_for_reading(FileIndex file) const {
+    if (layout_error_.ec) return fail(layout_error(Op::open));
+    if (file.value >= layout_.files.size() || layout_.files[file.value].pad) {
+        return fail(StorageError{make_error_code(Errc::out_of_range), {}, Op::open});
+    }
+    auto h = open_file(file.value, false);
+    if (!h) return fail(std::move(h).error());
+    return std::move((*h)->fd);
 }
 
 Result<FileStorage::HandlePtr, StorageError> FileStorage::acquire(std::uint32_t file, bool for_write) {

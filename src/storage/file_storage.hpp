@@ -25,7 +25,9 @@
 // planted before the download started, so writes cannot be redirected outside. Because the walk holds
 // each parent folder open, a link swapped in during the walk is refused too. Components are checked
 // again here (no '', '.', '..', '/', NUL) even though the metainfo parser sanitises them. Non-regular
-// files (FIFOs, devices) are refused instead of opened for I/O. Hard links are not detected.
+// files (FIFOs, devices) are refused instead of opened for I/O. Hard links are not detected. The name
+// that lands in the download folder itself (the torrent root, or a single file) must not be ".bitveil",
+// the folder of the resume records (Errc::invalid_path; the metainfo parser renames such torrents).
 //
 // Direct writes (Settings::direct_writes): the 4 KiB-aligned middle of every write goes to the disk with
 // O_DIRECT, through a second descriptor of the same file (reopened via /proc/self/fd, so the safety walk
@@ -57,6 +59,7 @@
 #include "core/result.hpp"
 #include "metainfo/metainfo.hpp"
 #include "storage/storage_error.hpp"
+#include "storage/unique_fd.hpp"
 
 namespace bt::storage {
 
@@ -132,6 +135,11 @@ class FileStorage {
     // The same, addressed by offset into the torrent's concatenated data.
     Result<void, StorageError> write_at(std::int64_t offset, std::span<const std::uint8_t> data);
     Result<void, StorageError> read_at(std::int64_t offset, std::span<std::uint8_t> out);
+    // Opens file `file` for reading by the same safe walk as read() (no symlinks, regular files only),
+    // outside the descriptor cache: the caller owns the descriptor. For the start-up recheck
+    // (hash_pieces(const FileStorage&, ...)), which reads each file front to back on its own threads.
+    // A pad file fails with Errc::out_of_range: it is not on disk.
+    Result<UniqueFd, StorageError> open_for_reading(FileIndex file) const;
 
     // Creates every zero-length (non-pad) file and its folders; existing files are left alone.
     Result<void, StorageError> create_empty_files();

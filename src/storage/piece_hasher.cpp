@@ -12,8 +12,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
+
+#include "storage/file_storage.hpp"
+#include "storage/unique_fd.hpp"
 
 namespace bt::storage {
 namespace {
@@ -21,29 +25,28 @@ namespace {
 // Owns one open descriptor; a worker keeps the file it is reading open across blocks and chunks.
 class OpenFile {
   public:
-    OpenFile() = default;
-    OpenFile(const OpenFile&) = delete;
-    OpenFile& operator=(const OpenFile&) = delete;
-    ~OpenFile() { close(); }
-
-    // Opens `path` for file `index` unless it is already the open one; returns errno or 0.
-    int open(std::size_t index, const std::string& path) {
-        if (fd_ >= 0 && index_ == index) return 0;
-        close();
-        fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd_ < 0) return errno;
+    // Opens file `index` unless it is already the open one: through `storage`'s safe walk when set,
+    // else `src.path` with open().
+    Result<void, StorageError> open(std::size_t index, const HashSource& src, const FileStorage* storage) {
+        if (fd_.get() >= 0 && index_ == index) return {};
+        fd_.reset();
+        if (storage != nullptr) {
+            auto fd = storage->open_for_reading(FileIndex{static_cast<std::uint32_t>(index)});
+            if (!fd) return fail(std::move(fd).error());
+            fd_ = std::move(*fd);
+        } else {
+            fd_ = UniqueFd(::open(src.path.c_str(), O_RDONLY | O_CLOEXEC));
+            if (fd_.get() < 0) return fail(StorageError{{errno, std::system_category()}, src.path, Op::open});
+        }
         index_ = index;
-        ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
-        return 0;
+        ::posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+        return {};
     }
-    int fd() const noexcept { return fd_; }
-    void close() noexcept {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
+    int fd() const noexcept { return fd_.get(); }
+    void close() noexcept { fd_.reset(); }
 
   private:
-    int fd_ = -1;
+    UniqueFd fd_;
     std::size_t index_ = 0;
 };
 
@@ -67,7 +70,8 @@ std::error_code read_exact(int fd, std::uint8_t* out, std::size_t size, std::int
 
 struct DataLayout {
     std::span<const HashSource> files;
-    std::vector<std::int64_t> offsets;  // offsets[i] = where file i starts; offsets.back() = total
+    const FileStorage* storage = nullptr;  // opens the files when set (see hash_pieces(const FileStorage&))
+    std::vector<std::int64_t> offsets;     // offsets[i] = where file i starts; offsets.back() = total
     std::int64_t piece_length = 0;
     std::int64_t total = 0;
     std::int64_t num_pieces = 0;
@@ -166,18 +170,16 @@ class Worker {
                     consume(n, true);
                     continue;
                 }
-                std::error_code ec;
-                Op op = Op::open;
+                std::optional<StorageError> error;
                 std::size_t got = 0;
-                if (const int err = file_.open(file, src.path); err != 0) {
-                    ec = {err, std::system_category()};
-                } else {
-                    op = Op::read;
-                    ec = read_exact(file_.fd(), buffer_.get(), n, pos_ - file_start, got);
+                if (auto opened = file_.open(file, src, l.storage); !opened) {
+                    error = std::move(opened).error();
+                } else if (auto ec = read_exact(file_.fd(), buffer_.get(), n, pos_ - file_start, got)) {
+                    error = StorageError{ec, src.path, Op::read};
                 }
-                if (ec) {
+                if (error) {
                     consume(got, true);  // what arrived before the error is good data
-                    errors_.try_emplace(file, StorageError{ec, src.path, op});
+                    errors_.try_emplace(file, std::move(*error));
                     file_.close();
                     // Everything left of this file in the chunk is unreadable as well.
                     consume(static_cast<std::size_t>(seg_end - pos_), false);
@@ -236,13 +238,15 @@ std::int64_t piece_count(std::int64_t total_size, std::int64_t piece_length) noe
     return total_size / piece_length + (total_size % piece_length != 0 ? 1 : 0);
 }
 
-Result<HashReport, StorageError> hash_pieces(std::span<const HashSource> files, std::int64_t piece_length,
-                                             const HashOptions& options) {
+namespace {
+
+Result<HashReport, StorageError> hash_files(std::span<const HashSource> files, const FileStorage* storage,
+                                            std::int64_t piece_length, const HashOptions& options) {
     const auto invalid = [] {
         return fail(StorageError{make_error_code(Errc::invalid_layout), {}, Op::read});
     };
     if (piece_length <= 0) return invalid();
-    DataLayout layout{files, {}, piece_length, 0, 0, 1};
+    DataLayout layout{files, storage, {}, piece_length, 0, 0, 1};
     layout.offsets.reserve(files.size() + 1);
     for (const auto& f : files) {
         if (f.length < 0 || f.length > std::numeric_limits<std::int64_t>::max() - layout.total)
@@ -291,6 +295,24 @@ Result<HashReport, StorageError> hash_pieces(std::span<const HashSource> files, 
         report.errors.push_back({FileIndex(static_cast<std::uint32_t>(index)), std::move(error)});
     }
     return report;
+}
+
+}  // namespace
+
+Result<HashReport, StorageError> hash_pieces(std::span<const HashSource> files, std::int64_t piece_length,
+                                             const HashOptions& options) {
+    return hash_files(files, nullptr, piece_length, options);
+}
+
+Result<HashReport, StorageError> hash_pieces(const FileStorage& storage, const HashOptions& options) {
+    const Layout& layout = storage.layout();
+    std::vector<HashSource> sources;
+    sources.reserve(layout.files.size());
+    for (std::uint32_t i = 0; i < layout.files.size(); ++i) {
+        const auto& f = layout.files[i];
+        sources.push_back({f.pad ? std::string() : storage.file_path(FileIndex{i}), f.length, f.pad});
+    }
+    return hash_files(sources, &storage, layout.piece_length, options);
 }
 
 }  // namespace bt::storage

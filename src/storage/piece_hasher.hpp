@@ -1,7 +1,8 @@
 #pragma once
-// Computes the SHA-1 of every piece of a torrent's data, on several threads. The same function serves
-// `bitveil create` (all files present) and, later, the recheck of partially downloaded data on start:
-// a missing or short file never aborts the run, the pieces it touches are reported as unreadable.
+// Computes the SHA-1 of every piece of a torrent's data, on several threads. It serves `bitveil create`
+// (all files present, named by the user: opened by path) and the recheck of partially downloaded data on
+// start (opened through FileStorage's safe walk): a missing or short file never aborts the run, the pieces
+// it touches are reported as unreadable.
 //
 // The data is the concatenation of the files in torrent order. Each worker takes a chunk of
 // consecutive pieces (about kChunkBytes of data) from a shared counter and reads it front to back with
@@ -25,13 +26,15 @@
 
 namespace bt::storage {
 
+class FileStorage;
+
 inline constexpr std::size_t kReadBytes = std::size_t{1} << 20;     // one pread()
 inline constexpr std::int64_t kChunkBytes = std::int64_t{8} << 20;  // work handed to a thread at once
 inline constexpr std::int64_t kMaxPieces = std::int64_t{1} << 31;   // sanity bound on the piece count
 
 // One file of the torrent's data, in torrent order.
 struct HashSource {
-    std::string path;  // where the bytes are read from; unused when `zeros`
+    std::string path;  // where the bytes are read from (and the file named in errors); unused when `zeros`
     std::int64_t length = 0;
     bool zeros = false;  // a BEP 47 pad file: `length` zero bytes that are not on disk
 };
@@ -69,7 +72,15 @@ std::int64_t piece_count(std::int64_t total_size, std::int64_t piece_length) noe
 
 // Fails (Errc::invalid_layout) only when the input itself is wrong: piece_length <= 0, a negative
 // length, a total size that overflows, or more than kMaxPieces pieces. Empty data gives no pieces.
+// Files are opened by path with open(), following symbolic links: for files the user named.
 Result<HashReport, StorageError> hash_pieces(std::span<const HashSource> files, std::int64_t piece_length,
                                              const HashOptions& options = {});
+
+// The data of `storage`'s torrent as it lies in its download folder, with the layout's piece length. Each
+// file is opened like FileStorage::read opens it (FileStorage::open_for_reading: component by component,
+// no symbolic links, regular files only), so a link or FIFO planted in the download folder makes its
+// pieces unreadable (Errc::symlink_refused, Errc::not_a_regular_file) instead of being read through or
+// blocking the recheck. Reads and threads are the same as above.
+Result<HashReport, StorageError> hash_pieces(const FileStorage& storage, const HashOptions& options = {});
 
 }  // namespace bt::storage

@@ -1,12 +1,17 @@
 #include "storage/resume_store.hpp"
 
 #include <fstream>
+#include <string_view>
 
 #include "core/hex.hpp"
+#include "metainfo/path_sanitizer.hpp"
 #include "storage/atomic_file.hpp"
 
 namespace bt::storage {
 namespace {
+
+static_assert(std::string_view(kResumeFolder) == metainfo::detail::kReservedRootName,
+              "the folder the metainfo parser keeps torrents out of must be the resume folder");
 
 std::string parent_of(const std::string& path) {
     const auto slash = path.find_last_of('/');

@@ -18,6 +18,8 @@
 
 namespace bt::storage {
 
+// No torrent can write here: the metainfo parser renames a torrent called ".bitveil" (path_sanitizer.hpp,
+// rule 6), and FileStorage refuses a layout whose top folder or file in the download folder has that name.
 inline constexpr const char* kResumeFolder = ".bitveil";
 
 std::string resume_path(const std::string& download_dir, const crypto::Sha1Digest& info_hash);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bencode/encode.hpp"
+#include "core/printable.hpp"
 
 namespace bt::wire {
 
@@ -156,11 +157,7 @@ std::string encode_extension_handshake(const ExtensionHandshake& h) {
 }
 
 std::string printable_client_name(std::string_view name) {
-    std::string out(name);
-    for (char& c : out) {
-        if (c < 0x20 || c > 0x7E) c = '?';
-    }
-    return out;
+    return printable(name);
 }
 
 void PeerExtensions::apply(const ExtensionHandshake& h) {

@@ -14,7 +14,7 @@
 //                  most kMaxExtensionNameSize bytes; at most kMaxExtensionMessages entries (the first ones
 //                  in the payload's order are kept).
 //   v              "Client name and version (as a utf-8 string)". Kept as sent, cut to kMaxClientNameSize
-//                  bytes; not sanitized (see printable_client_name for logs).
+//                  bytes; not sanitized (bt::printable makes it safe for logs).
 //   p              "Local TCP listen port": 1..65535.
 //   reqq           "The number of outstanding request messages this client supports without dropping
 //                  any. The default in in libtorrent is 250." 1.. (values above 2^32-1 read as 2^32-1).
@@ -91,7 +91,8 @@ Result<ExtensionHandshake, ExtensionHandshakeError> decode_extension_handshake(
 // the fields that are set; a client name longer than kMaxClientNameSize is cut.
 std::string encode_extension_handshake(const ExtensionHandshake& handshake);
 
-// `name` with every byte outside printable ASCII (0x20..0x7E) replaced by '?', for log lines.
+// bt::printable(name) (core/printable.hpp), for log lines. Kept for src/session/peer_connection.cpp until it
+// calls bt::printable itself; new code should call that directly.
 std::string printable_client_name(std::string_view name);
 
 // What a peer has told us in its extended handshakes so far. BEP 10: "Subsequent handshake messages can

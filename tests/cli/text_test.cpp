@@ -7,27 +7,6 @@
 namespace bt::cli {
 namespace {
 
-TEST(Utf8, SequenceLengthAcceptsWellFormedAndRejectsTheRest) {
-    EXPECT_EQ(utf8_sequence_length("a", 0), 1u);
-    EXPECT_EQ(utf8_sequence_length("\xC3\xA9", 0), 2u);
-    EXPECT_EQ(utf8_sequence_length("\xE2\x82\xAC", 0), 3u);
-    EXPECT_EQ(utf8_sequence_length("\xF0\x9F\x8E\xB5", 0), 4u);
-    EXPECT_EQ(utf8_sequence_length("\xF4\x8F\xBF\xBF", 0), 4u);  // U+10FFFF
-    EXPECT_EQ(utf8_sequence_length("\xEF\xBF\xBD", 0), 3u);
-    for (const char* bad : {"\x80", "\xC1\xBF", "\xC3", "\xC3x", "\xE0\x80\x80", "\xED\xA0\x80",
-                            "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xFF", "\xE2\x82"}) {
-        EXPECT_EQ(utf8_sequence_length(bad, 0), 0u) << ::testing::PrintToString(std::string(bad));
-    }
-}
-
-TEST(Printable, EscapesControlCharactersAndInvalidBytesButKeepsUtf8) {
-    EXPECT_EQ(printable("plain"), "plain");
-    EXPECT_EQ(printable("caf\xC3\xA9"), "caf\xC3\xA9");
-    EXPECT_EQ(printable("\x1b[31mred"), "\\x1b[31mred");
-    EXPECT_EQ(printable("a\nb\x7f"), "a\\x0ab\\x7f");
-    EXPECT_EQ(printable("bad\xFF"), "bad\\xff");
-}
-
 TEST(HumanSize, UsesBinaryUnitsWithOneDecimal) {
     EXPECT_EQ(human_size(0), "0 B");
     EXPECT_EQ(human_size(1023), "1023 B");

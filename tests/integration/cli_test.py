@@ -328,6 +328,51 @@ def test_json_is_valid_for_non_utf8_names(tmp):
     check(r.returncode == 0 and b"\x1b" not in r.stdout, "human output must not pass escape sequences through")
 
 
+def bencode(v):
+    if isinstance(v, int):
+        return b"i%de" % v
+    if isinstance(v, str):
+        v = v.encode()
+    if isinstance(v, bytes):
+        return b"%d:%s" % (len(v), v)
+    if isinstance(v, list):
+        return b"l" + b"".join(bencode(x) for x in v) + b"e"
+    return b"d" + b"".join(bencode(k) + bencode(v[k]) for k in sorted(v)) + b"e"
+
+
+def hand_made_torrent(path, name, files):
+    """A torrent written byte by byte (names that no tool would create); files: [(path components, length)]."""
+    total = sum(length for _, length in files)
+    pieces = (total + 16 * KiB - 1) // (16 * KiB)
+    info = {b"name": name, b"piece length": 16 * KiB, b"pieces": b"\x11" * 20 * pieces}
+    info[b"files"] = [{b"length": length, b"path": comps} for comps, length in files]
+    with open(path, "wb") as f:
+        f.write(bencode({b"info": info}))
+
+
+def test_info_escapes_terminal_control_in_names(tmp):
+    # ESC sequences (colour, OSC window title ended by BEL), a C1 CSI (U+009B) and a newline, in the torrent's
+    # name and in a file name: `bitveil info` shows them as \xNN, never as the bytes themselves.
+    out = os.path.join(tmp, "evil.torrent")
+    hand_made_torrent(out, b"evil\x1b]0;title\x07\xc2\x9b31m\n", [([b"f\x1b[2J.txt"], 10)])
+    r = bitveil("info", out)
+    check(r.returncode == 0, f"info: exit {r.returncode}: {r.stderr!r}")
+    for raw in (b"\x1b", b"\x07", b"\xc2\x9b"):
+        check(raw not in r.stdout, f"info printed the control byte(s) {raw!r}: {r.stdout!r}")
+    check(b"name:          evil\\x1b]0;title\\x07\\xc2\\x9b31m\\x0a\n" in r.stdout,
+          f"name not escaped: {r.stdout!r}")
+    check(b"f\\x1b[2J.txt" in r.stdout, f"file name not escaped: {r.stdout!r}")
+
+
+def test_torrent_named_like_the_resume_folder_is_renamed(tmp):
+    # DIR/.bitveil holds the resume records: a torrent cannot be named so (path_sanitizer.hpp, rule 6).
+    out = os.path.join(tmp, "reserved.torrent")
+    hand_made_torrent(out, b".bitveil", [([b"x.resume"], 10)])
+    d = info_json(out)
+    check(d["name"] == ".bitveil_", f"name {d['name']!r}")
+    check([f["path"] for f in d["files"]] == [".bitveil_/x.resume"], f"paths {d['files']}")
+
+
 def main():
     global args
     ap = argparse.ArgumentParser()
@@ -339,6 +384,7 @@ def main():
     have_lt = subprocess.run(["/usr/bin/python3", "-c", "import libtorrent"], capture_output=True).returncode == 0
     tests = [test_threads_and_defaults, test_refuses_to_overwrite, test_create_refuses_bad_input,
              test_info_refuses_bad_input, test_info_magnet, test_json_is_valid_for_non_utf8_names,
+             test_info_escapes_terminal_control_in_names, test_torrent_named_like_the_resume_folder_is_renamed,
              test_create_matches_mktorrent]
     if have_lt:
         tests += [test_create_matches_libtorrent, test_info_reads_libtorrent_hybrid_and_refuses_v2_only,

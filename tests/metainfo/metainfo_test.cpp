@@ -520,6 +520,26 @@ TEST(Metainfo, SanitisesNameAndPathComponents) {
     EXPECT_EQ(r->files[1].path[0], std::string(250, 'q') + ".flac");
 }
 
+// DIR/.bitveil holds the resume records of every torrent downloaded into DIR (storage/resume_store.hpp).
+TEST(Metainfo, ATorrentNamedLikeTheResumeFolderIsRenamed) {
+    Dict single = single_info();
+    single["name"] = s(".bitveil");
+    auto r = parse_torrent(torrent(single));
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->name, ".bitveil_");
+    EXPECT_EQ(r->files[0].path, (std::vector<std::string>{".bitveil_"}));
+    EXPECT_EQ(r->info_hash.bytes, crypto::sha1(d(single))) << "the info-hash is of the bytes as sent";
+
+    Dict multi = multi_info();
+    multi["name"] = s(".BitVeil");  // case-insensitive file systems
+    multi["files"] = l({file(1000, {".bitveil", "x.resume"}), file(30000, {"c.flac"})});
+    r = parse_torrent(torrent(multi));
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->name, ".BitVeil_");
+    // Below the torrent's own folder the name is harmless and kept.
+    EXPECT_EQ(r->files[0].path, (std::vector<std::string>{".bitveil", "x.resume"}));
+}
+
 TEST(Metainfo, UnderstandsPadFilesAndAttributes) {
     Dict info = multi_info();
     // 1000 + pad 15384 aligns c.flac to the second piece; two pads share a path, which is fine.
@@ -568,9 +588,10 @@ struct RealTorrent {
     std::int64_t piece_length;
 };
 
+// BT_TORRENT_TESTDATA overrides; otherwise <source root>/../shared/testdata/torrents (tests/CMakeLists.txt).
 std::filesystem::path real_torrent_dir() {
     if (const char* env = std::getenv("BT_TORRENT_TESTDATA")) return env;
-    return "/work/shared/testdata/torrents";
+    return std::filesystem::path(BT_SHARED_TEST_DATA_DIR) / "torrents";
 }
 
 class RealWorldTorrent : public testing::TestWithParam<RealTorrent> {};
@@ -579,7 +600,11 @@ class RealWorldTorrent : public testing::TestWithParam<RealTorrent> {};
 TEST_P(RealWorldTorrent, MatchesLibtorrent) {
     const auto& c = GetParam();
     const auto file_path = real_torrent_dir() / c.file;
-    if (!std::filesystem::exists(file_path)) GTEST_SKIP() << file_path << " is not available on this machine";
+    if (!std::filesystem::exists(file_path)) {
+        GTEST_SKIP() << file_path
+                     << " is not available on this machine (the shared test data lives beside the "
+                     << "repository, not in it; set BT_TORRENT_TESTDATA to its torrents folder)";
+    }
     std::ifstream in(file_path, std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto r = parse_torrent(bytes);

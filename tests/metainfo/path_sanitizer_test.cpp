@@ -52,6 +52,15 @@ INSTANTIATE_TEST_SUITE_P(
         ComponentCase{std::string(253, 'a') + "\xe2\x82\xac", std::string(253, 'a')},
         ComponentCase{std::string(249, 'a') + "\xf0\x9f\x98\x80" + ".mp3", std::string(249, 'a') + ".mp3"}));
 
+TEST(ReservedRootName, TheResumeFolderNameIsRenamedInAnyCase) {
+    EXPECT_EQ(rename_reserved_root(".bitveil"), ".bitveil_");
+    EXPECT_EQ(rename_reserved_root(".BitVeil"), ".BitVeil_");
+    EXPECT_EQ(rename_reserved_root(".BITVEIL"), ".BITVEIL_");
+    for (const char* other : {".bitveil_", "bitveil", ".bitveil2", "x.bitveil", ".bitvei", ""}) {
+        EXPECT_EQ(rename_reserved_root(other), other);
+    }
+}
+
 TEST(TruncateUtf8, NeverCutsASequenceInHalf) {
     const std::string euro = "\xe2\x82\xac";  // 3 bytes
     std::string text;

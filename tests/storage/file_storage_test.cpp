@@ -181,6 +181,24 @@ TEST(FileStorage, RefusesUnsafePathComponentsWithoutTouchingDisk) {
     EXPECT_TRUE(fs::is_empty(dl.path()));
 }
 
+// The metainfo parser renames such torrents; a layout built any other way is refused all the same.
+TEST(FileStorage, RefusesToWriteIntoTheResumeFolder) {
+    TempDir dl;
+    const std::vector<std::uint8_t> data(4, 1);
+    FileStorage root(make_layout({{{"x.resume"}, 4}}, 4, {".bitveil"}), dl.path());
+    EXPECT_EQ(root.write_at(0, data).error().ec, Errc::invalid_path);
+    FileStorage upper(make_layout({{{"x.resume"}, 4}}, 4, {".BITVEIL"}), dl.path());
+    EXPECT_EQ(upper.write_at(0, data).error().ec, Errc::invalid_path);
+    FileStorage single(make_layout({{{".bitveil"}, 4}}, 4, {}), dl.path());
+    EXPECT_EQ(single.write_at(0, data).error().ec, Errc::invalid_path);
+    EXPECT_TRUE(fs::is_empty(dl.path()));
+
+    // Inside the torrent's own folder the name is harmless.
+    FileStorage inside(make_layout({{{".bitveil", "x.resume"}, 4}}, 4, {"tor"}), dl.path());
+    EXPECT_TRUE(inside.write_at(0, data));
+    EXPECT_TRUE(fs::is_regular_file(dl / "tor/.bitveil/x.resume"));
+}
+
 TEST(FileStorageLayout, SingleFileLivesAtNameMultiFileUnderName) {
     metainfo::Metainfo mi;
     mi.name = "movie.mkv";

@@ -1,14 +1,20 @@
 #include "storage/piece_hasher.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "storage/file_storage.hpp"
 
 namespace bt::storage {
 namespace {
@@ -325,6 +331,134 @@ TEST(PieceHasher, PieceCountRoundsUp) {
     EXPECT_EQ(piece_count(16, 16), 1);
     EXPECT_EQ(piece_count(17, 16), 2);
     EXPECT_EQ(piece_count(10, 0), 0);
+}
+
+// ---- The start-up recheck: a torrent's files as FileStorage finds them in its download folder ----
+
+// A multi-file torrent "t" with three 16 KiB files, one piece each, and a pad file; the files are written
+// into `downloads` unless `write` says otherwise.
+struct TorrentOnDisk {
+    TempDir dir;
+    fs::path downloads = dir.path() / "downloads";
+    fs::path outside = dir.path() / "outside";
+    Layout layout;
+    std::string all;
+
+    TorrentOnDisk() {
+        fs::create_directories(downloads);
+        fs::create_directories(outside);
+        layout.piece_length = 16 * 1024;
+        layout.root = {"t"};
+        const std::vector<std::pair<std::vector<std::string>, bool>> files{
+            {{"a"}, false}, {{"sub", "b"}, false}, {{".pad", "0"}, true}, {{"c"}, false}};
+        for (std::size_t i = 0; i < files.size(); ++i) {
+            metainfo::FileEntry f;
+            f.path = files[i].first;
+            f.length = layout.piece_length;
+            f.offset = layout.total_size;
+            f.pad = files[i].second;
+            layout.total_size += f.length;
+            layout.files.push_back(f);
+            all += f.pad ? std::string(static_cast<std::size_t>(f.length), '\0')
+                         : pattern(static_cast<std::size_t>(f.length), static_cast<std::uint32_t>(i + 1));
+        }
+    }
+    std::string data(std::size_t file) const {
+        return all.substr(static_cast<std::size_t>(layout.files[file].offset),
+                          static_cast<std::size_t>(layout.files[file].length));
+    }
+    fs::path on_disk(std::size_t file) const {
+        fs::path p = downloads / "t";
+        for (const auto& c : layout.files[file].path) p /= c;
+        return p;
+    }
+    void write_all() {
+        for (std::size_t i = 0; i < layout.files.size(); ++i) {
+            if (!layout.files[i].pad) write_file(on_disk(i), data(i));
+        }
+    }
+};
+
+// Runs the recheck on another thread so that a test fails instead of hanging when it blocks: after
+// `limit`, `unblock` runs (it must let the recheck finish) and the result is nullopt.
+template <class Unblock>
+std::optional<Result<HashReport, StorageError>> recheck_within(const FileStorage& storage,
+                                                               std::chrono::seconds limit, Unblock unblock) {
+    auto job = std::async(std::launch::async, [&storage] { return hash_pieces(storage, HashOptions{}); });
+    if (job.wait_for(limit) == std::future_status::ready) return job.get();
+    unblock();
+    job.wait();
+    return std::nullopt;
+}
+
+TEST(PieceHasherRecheck, HashesTheTorrentsFilesInTheDownloadFolder) {
+    TorrentOnDisk t;
+    t.write_all();
+    FileStorage storage(t.layout, t.downloads.string());
+    for (unsigned threads : {1u, 3u}) {
+        HashOptions opt;
+        opt.threads = threads;
+        auto r = hash_pieces(storage, opt);
+        ASSERT_TRUE(r);
+        expect_all_match(*r, t.all, t.layout.piece_length);
+    }
+}
+
+TEST(PieceHasherRecheck, DoesNotReadThroughASymlinkToAFileOutside) {
+    TorrentOnDisk t;
+    t.write_all();
+    // The right bytes, but outside the download folder: a planted link must not make them count.
+    write_file(t.outside / "c", t.data(3));
+    fs::remove(t.on_disk(3));
+    fs::create_symlink(t.outside / "c", t.on_disk(3));
+    FileStorage storage(t.layout, t.downloads.string());
+    auto r = hash_pieces(storage);
+    ASSERT_TRUE(r);
+    const auto want = reference(t.all, t.layout.piece_length);
+    EXPECT_EQ(r->pieces[0], want[0]);
+    EXPECT_EQ(r->pieces[1], want[1]);
+    EXPECT_FALSE(r->pieces[3].has_value()) << "read through a symlink";
+    ASSERT_EQ(r->errors.size(), 1u);
+    EXPECT_EQ(r->errors[0].file, FileIndex{3});
+    EXPECT_EQ(r->errors[0].error.ec, make_error_code(Errc::symlink_refused));
+}
+
+TEST(PieceHasherRecheck, DoesNotReadThroughASymlinkedFolder) {
+    TorrentOnDisk t;
+    t.write_all();
+    write_file(t.outside / "b", t.data(1));
+    fs::remove_all(t.downloads / "t" / "sub");
+    fs::create_directory_symlink(t.outside, t.downloads / "t" / "sub");
+    FileStorage storage(t.layout, t.downloads.string());
+    auto r = hash_pieces(storage);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->pieces[0].has_value());
+    EXPECT_FALSE(r->pieces[1].has_value()) << "read through a symlinked folder";
+    ASSERT_EQ(r->errors.size(), 1u);
+    EXPECT_EQ(r->errors[0].file, FileIndex{1});
+    EXPECT_EQ(r->errors[0].error.ec, make_error_code(Errc::symlink_refused));
+}
+
+TEST(PieceHasherRecheck, RefusesAFifoInsteadOfBlockingOnIt) {
+    TorrentOnDisk t;
+    t.write_all();
+    fs::remove(t.on_disk(1));
+    ASSERT_EQ(::mkfifo(t.on_disk(1).c_str(), 0644), 0);
+    FileStorage storage(t.layout, t.downloads.string());
+    // Blocked opening the FIFO: opening its other end lets the recheck (and the test) finish.
+    auto r = recheck_within(storage, std::chrono::seconds(20), [&] {
+        const int fd = ::open(t.on_disk(1).c_str(), O_WRONLY | O_NONBLOCK);
+        if (fd >= 0) ::close(fd);
+    });
+    if (!r) FAIL() << "the recheck blocked on a FIFO in the download folder";
+    ASSERT_TRUE(*r);
+    const HashReport& report = **r;
+    EXPECT_TRUE(report.pieces[0].has_value());
+    EXPECT_FALSE(report.pieces[1].has_value());
+    EXPECT_TRUE(report.pieces[3].has_value());
+    ASSERT_EQ(report.errors.size(), 1u);
+    EXPECT_EQ(report.errors[0].file, FileIndex{1});
+    EXPECT_EQ(report.errors[0].error.ec, make_error_code(Errc::not_a_regular_file));
 }
 
 }  // namespace

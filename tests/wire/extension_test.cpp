@@ -443,14 +443,14 @@ TEST(ExtensionHandshake, EveryFieldSurvivesARoundTrip) {
 // ---------------------------------------------------------------------------------------------------
 // Printing a client name.
 
-TEST(PrintableClientName, ReplacesEveryByteOutsidePrintableAscii) {
+TEST(PrintableClientName, EscapesControlCharactersAndInvalidUtf8) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"libtorrent/2.0.8.0", "libtorrent/2.0.8.0"},
         {"Transmission 4.0.5", "Transmission 4.0.5"},
-        {"\xc2\xb5Torrent 3.5.5", "??Torrent 3.5.5"},
-        {"evil\x1b[31m\r\n", "evil?[31m??"},
-        {std::string("a\0b", 3), "a?b"},
-        {"\x7f~ ", "?~ "},
+        {"\xc2\xb5Torrent 3.5.5", "\xc2\xb5Torrent 3.5.5"},  // BEP 10: "a utf-8 string"
+        {"evil\x1b[31m\r\n", "evil\\x1b[31m\\x0d\\x0a"},
+        {std::string("a\0b", 3), "a\\x00b"},
+        {"\x7f~ \xff", "\\x7f~ \\xff"},
         {"", ""},
     };
     for (const auto& [in, out] : cases) EXPECT_EQ(printable_client_name(in), out);
