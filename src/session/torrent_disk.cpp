@@ -83,7 +83,11 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
         c.resume_problem = std::move(loaded.problem);
         const auto on_disk = storage::to_stamps(storage_->file_status());
         c.plan = storage::plan_resume(loaded.data ? &*loaded.data : nullptr, target, on_disk, boot_id_);
-
+        storage::HashOptions options;
+        options.threads = threads;
+        options.on_progress = [counter = check_bytes_done_](std::int64_t done) { counter->store(done); };
+        options.only = &c.plan.recheck;
+        c.report = storage::hash_pieces(*storage_, options);  // opens the files like storage_ does
         return c;
     });
     if (!check.report) {
