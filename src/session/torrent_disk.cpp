@@ -146,7 +146,7 @@ bool TorrentDisk::backlogged() const noexcept {
 asio::awaitable<TorrentDisk::PieceResult> TorrentDisk::verify_and_write(PieceIndex piece,
                                                                         const crypto::Sha1Digest& expected) {
     auto node = partial_.extract(piece.value);
-    if (node.empty()) co_return PieceResult{PieceOutcome::hash_failed, {}};
+    if (node.empty()) co_return PieceResult{PieceOutcome::hash_failed, {}, false};
     storage::PieceBuffer data = std::move(node.mapped());
     struct Outcome {
         bool hash_ok = false;
@@ -165,13 +165,16 @@ asio::awaitable<TorrentDisk::PieceResult> TorrentDisk::verify_and_write(PieceInd
         }
         return o;
     });
+    const bool was_backlogged = backlogged();
     --writes_in_flight_;
     bytes_to_disk_ -= data.size();
-    if (outcome.write_error)
-        co_return PieceResult{PieceOutcome::write_failed, describe(*outcome.write_error)};
-    if (!outcome.hash_ok) co_return PieceResult{PieceOutcome::hash_failed, {}};
+    const bool caught_up = was_backlogged && !backlogged();
+    if (outcome.write_error) {
+        co_return PieceResult{PieceOutcome::write_failed, describe(*outcome.write_error), caught_up};
+    }
+    if (!outcome.hash_ok) co_return PieceResult{PieceOutcome::hash_failed, {}, caught_up};
     resume_dirty_ = true;
-    co_return PieceResult{PieceOutcome::verified, {}};
+    co_return PieceResult{PieceOutcome::verified, {}, caught_up};
 }
 
 asio::awaitable<Result<void, std::string>> TorrentDisk::finish_download() {

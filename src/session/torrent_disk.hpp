@@ -40,6 +40,9 @@ class TorrentDisk {
     struct PieceResult {
         PieceOutcome outcome = PieceOutcome::hash_failed;
         std::string error;  // write_failed: describe()'s message
+        // The backlog was over its bound while this piece was in it and is under it now: peers may request
+        // again (Swarm::on_disk_caught_up).
+        bool caught_up = false;
     };
 
     TorrentDisk(asio::io_context& io, asio::thread_pool& pool, const metainfo::Metainfo& metainfo,
