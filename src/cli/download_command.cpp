@@ -156,7 +156,6 @@ std::string status_line(const session::TorrentStatus& s) {
 struct Job {
     std::string path;
     session::Torrent* torrent = nullptr;
-    std::optional<Clock::time_point> seeding_since;
     bool finished = false;  // complete (and seeding ended), or failed: the exit no longer waits for it
     bool failed = false;
     bool reported = false;  // its error is already on stderr
@@ -282,27 +281,20 @@ int run_download(const DownloadOptions& o) {
             const bool any_failed =
                 std::any_of(jobs.begin(), jobs.end(), [](const Job& j) { return j.failed; });
             stop_with(any_failed ? kExitFailure : kExitOk);
-        } else if (!failed && keep_seeding) {
-            session::spawn(io, job.torrent->stop(),
-                           [](const std::string& what) { BT_LOG(error, "torrent", "stopping: {}", what); });
         }
     };
-    auto seeding_done = [&](const Job& job) {
-        if (!job.seeding_since) return false;
-        if (o.seed_time && Clock::now() - *job.seeding_since >= std::chrono::seconds(*o.seed_time))
-            return true;
-        if (o.seed_ratio) {
-            const auto s = job.torrent->status();
-            return static_cast<double>(s.stats.payload_uploaded) >=
-                   *o.seed_ratio * static_cast<double>(s.total_size);
-        }
-        return false;
-    };
+    // Seeding goals are the torrent's own: it stops itself once one is met.
+    session::SeedGoals goals;
+    goals.seed = keep_seeding;
+    goals.ratio = o.seed_ratio;
+    if (o.seed_time) goals.time = std::chrono::seconds(*o.seed_time);
     for (auto& job : jobs) {
+        job.torrent->set_seed_goals(goals);
         job.torrent->on_state_change([&](session::TorrentState state) {
-            if (state == session::TorrentState::seeding && !job.seeding_since) {
-                job.seeding_since = Clock::now();
+            if (state == session::TorrentState::seeding) {
                 if (!keep_seeding) finish(job, false);
+            } else if (state == session::TorrentState::stopped && !stopping) {
+                finish(job, false);  // its seeding goal was met
             } else if (state == session::TorrentState::error) {
                 if (several && !stopping) {
                     report_error(printable(job.torrent->metainfo().name), job.torrent->status().error);
@@ -354,9 +346,6 @@ int run_download(const DownloadOptions& o) {
         } else if (!o.quiet && Clock::now() - last_plain >= std::chrono::seconds(5)) {
             last_plain = Clock::now();
             for (const auto& line : progress_lines()) fmt::print(stderr, "{}\n", line);
-        }
-        for (auto& job : jobs) {
-            if (keep_seeding && !job.finished && seeding_done(job)) finish(job, false);
         }
         progress.expires_after(std::chrono::seconds(1));
         progress.async_wait(on_progress);

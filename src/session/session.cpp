@@ -158,7 +158,8 @@ bool Session::is_banned(const wire::PeerId& peer_id, const Endpoint& address) co
 
 Torrent& Session::add_torrent(metainfo::Metainfo metainfo, std::string download_dir) {
     skeys_.add(metainfo.info_hash.bytes);
-    torrents_.push_back(std::make_unique<Torrent>(*this, std::move(metainfo), std::move(download_dir)));
+    const TorrentId id{next_torrent_id_++};
+    torrents_.push_back(std::make_unique<Torrent>(*this, id, std::move(metainfo), std::move(download_dir)));
     return *torrents_.back();
 }
 

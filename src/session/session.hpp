@@ -111,6 +111,7 @@ class Session {
     BoundedMap<wire::PeerId> banned_ids_{settings_.max_ban_records};
     BoundedMap<Endpoint> banned_addresses_{settings_.max_ban_records};
     std::vector<std::unique_ptr<Torrent>> torrents_;
+    std::uint32_t next_torrent_id_ = 1;
     mse::SkeyIndex skeys_;  // HASH('req2', info-hash) of every torrent, for incoming MSE
     // Incoming connections that failed before a torrent was known, by reason.
     std::map<std::string, std::uint32_t> incoming_failures_;

@@ -63,8 +63,9 @@ const char* state_name(TorrentState state) noexcept {
     return "?";
 }
 
-Torrent::Torrent(Session& session, metainfo::Metainfo metainfo, std::string download_dir)
+Torrent::Torrent(Session& session, TorrentId id, metainfo::Metainfo metainfo, std::string download_dir)
     : session_(session),
+      id_(id),
       metainfo_(std::move(metainfo)),
       download_dir_(std::move(download_dir)),
       disk_(session.io(), session.disk_pool(), metainfo_, download_dir_, session.settings()),
@@ -139,6 +140,7 @@ std::uint64_t Torrent::bytes_left() const {
 void Torrent::set_state(TorrentState state) {
     if (state == state_) return;
     state_ = state;
+    if (state == TorrentState::seeding) seeding_since_ = last_upload_ = Clock::now();
     if (state_callback_) state_callback_(state);
 }
 
@@ -359,9 +361,8 @@ void Torrent::on_piece_complete(PieceIndex piece) {
 }
 
 asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece) {
-    const bool was_backlogged = disk_.backlogged();
     const auto result = co_await disk_.verify_and_write(piece, metainfo_.piece_hashes[piece.value]);
-    if (was_backlogged && !disk_.backlogged()) swarm_->on_disk_caught_up();
+    if (result.caught_up) swarm_->on_disk_caught_up();
     if (state_ == TorrentState::error) co_return;
     switch (result.outcome) {
         case TorrentDisk::PieceOutcome::write_failed:
@@ -411,10 +412,19 @@ asio::awaitable<void> Torrent::tick_loop() {
         const auto& stats = swarm_->stats();
         rate_down_ = (rate_down_ * 3 + (stats.payload_downloaded - last_payload_down_)) / 4;
         rate_up_ = (rate_up_ * 3 + (stats.payload_uploaded - last_payload_up_)) / 4;
+        if (stats.payload_uploaded != last_payload_up_) last_upload_ = now;
         last_payload_down_ = stats.payload_downloaded;
         last_payload_up_ = stats.payload_uploaded;
         connect_more();
         disk_.maybe_save(now, state_ == TorrentState::seeding, swarm_->picker().have());
+        if (state_ == TorrentState::seeding &&
+            seed_goal_reached(seed_goals_, SeedProgress{stats.payload_uploaded,
+                                                        static_cast<std::uint64_t>(metainfo_.total_size),
+                                                        now - seeding_since_, now - last_upload_})) {
+            BT_LOG(info, "torrent", "{}: seeding goal reached", printable(metainfo_.name));
+            spawn_job(stop());
+            co_return;
+        }
     }
 }
 

@@ -20,6 +20,7 @@
 #include "core/endpoint.hpp"
 #include "metainfo/metainfo.hpp"
 #include "session/peer_connection.hpp"
+#include "session/seed_goals.hpp"
 #include "session/settings.hpp"
 #include "session/torrent_disk.hpp"
 #include "swarm/peer_list.hpp"
@@ -30,6 +31,8 @@
 namespace bt::session {
 
 class Session;
+// A torrent's handle in its session: given out in order from 1, never reused while the session runs.
+using TorrentId = StrongId<struct TorrentIdTag>;
 using TransferStats = swarm::TransferStats;
 
 enum class TorrentState : std::uint8_t { checking, downloading, seeding, stopped, error };
@@ -59,10 +62,13 @@ class Torrent : private swarm::SwarmHost {
   public:
     using Clock = std::chrono::steady_clock;
 
-    Torrent(Session& session, metainfo::Metainfo metainfo, std::string download_dir);
+    Torrent(Session& session, TorrentId id, metainfo::Metainfo metainfo, std::string download_dir);
     ~Torrent();
 
+    TorrentId id() const noexcept { return id_; }
     const metainfo::Metainfo& metainfo() const noexcept { return metainfo_; }
+    // Once complete and seeding, the torrent stops itself (TorrentState::stopped) when a goal is met.
+    void set_seed_goals(const SeedGoals& goals) { seed_goals_ = goals; }
     const wire::InfoHashBytes& info_hash() const noexcept { return metainfo_.info_hash.bytes; }
     TorrentStatus status() const;
     bool is_complete() const noexcept { return swarm_->is_complete(); }
@@ -125,6 +131,7 @@ class Torrent : private swarm::SwarmHost {
     std::uint64_t bytes_left() const;
 
     Session& session_;
+    TorrentId id_;
     metainfo::Metainfo metainfo_;
     std::string download_dir_;
     TorrentDisk disk_;
@@ -146,6 +153,9 @@ class Torrent : private swarm::SwarmHost {
     std::uint64_t rate_up_ = 0;
     std::uint64_t last_payload_down_ = 0;
     std::uint64_t last_payload_up_ = 0;
+    SeedGoals seed_goals_;
+    Clock::time_point seeding_since_{};
+    Clock::time_point last_upload_{};  // while seeding: when payload was last uploaded
 };
 
 }  // namespace bt::session
