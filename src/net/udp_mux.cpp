@@ -128,11 +128,13 @@ struct UdpMuxCore {
                 return;
             }
             auto& inbox = *it->second;
-            if (inbox.datagrams.size() >= settings.max_queued) {
+            if (inbox.datagrams.size() >= settings.max_queued ||
+                queued_bytes + datagram.size() > settings.max_queued_bytes) {
                 ++stats.queue_overflow;
                 return;
             }
             inbox.datagrams.emplace_back(datagram.begin(), datagram.end());
+            queued_bytes += datagram.size();
             wake(inbox);
         } else if (route.to == UdpDispatchTable::Route::To::unclaimed && handler && handler(from, datagram)) {
             ++stats.handled;
@@ -197,6 +199,7 @@ struct UdpMuxCore {
     UdpDispatchTable table;
     std::map<std::uint64_t, std::unique_ptr<UdpInbox>> inboxes;
     std::uint64_t next_owner = 1;
+    std::size_t queued_bytes = 0;  // in every inbox together
     UdpMux::Handler handler;
     UdpMuxStats stats;
     bool closed = false;
@@ -348,7 +351,10 @@ UdpMux::Receiver::~Receiver() {
 void UdpMux::Receiver::release() noexcept {
     if (!core_) return;
     core_->table.release(owner_);
-    core_->inboxes.erase(owner_);
+    if (const auto it = core_->inboxes.find(owner_); it != core_->inboxes.end()) {
+        for (const auto& datagram : it->second->datagrams) core_->queued_bytes -= datagram.size();
+        core_->inboxes.erase(it);
+    }
     core_.reset();
 }
 
@@ -364,6 +370,7 @@ asio::awaitable<std::optional<Result<std::vector<std::uint8_t>, std::error_code>
         if (!inbox.datagrams.empty()) {
             auto datagram = std::move(inbox.datagrams.front());
             inbox.datagrams.pop_front();
+            core->queued_bytes -= datagram.size();
             co_return std::move(datagram);
         }
         if (inbox.error) co_return fail(std::exchange(inbox.error, {}));

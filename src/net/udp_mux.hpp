@@ -46,8 +46,9 @@ struct UdpMuxCore;  // udp_mux.cpp
 struct UdpMuxSettings {
     // The receive buffer: a larger datagram is dropped. 65,536 holds any UDP payload (IPv4: 65,507 bytes).
     std::size_t max_datagram = 65'536;
-    std::size_t max_claims = kDefaultMaxUdpClaims;  // tracker transactions waiting at once
-    std::size_t max_queued = 16;                    // datagrams waiting for one receiver; more are dropped
+    std::size_t max_claims = kDefaultMaxUdpClaims;   // tracker transactions waiting at once
+    std::size_t max_queued = 16;                     // datagrams waiting for one receiver; more are dropped
+    std::size_t max_queued_bytes = 4 * 1024 * 1024;  // bytes waiting for all receivers together
 };
 
 struct UdpMuxStats {
