@@ -2,12 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <asio/experimental/as_tuple.hpp>
-#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/ip/udp.hpp>
-#include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
-#include <asio/use_awaitable.hpp>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -16,6 +12,7 @@
 #include "crypto/random.hpp"
 #include "net/http_client.hpp"
 #include "net/resolve.hpp"
+#include "net/udp_mux.hpp"
 #include "tracker/display_text.hpp"
 #include "tracker/http_response.hpp"
 #include "tracker/udp_transaction.hpp"
@@ -25,14 +22,10 @@ namespace bt::net {
 
 namespace {
 
-using namespace asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
 using Reply = Result<tracker::AnnounceResponse, std::string>;
 using asio::ip::udp;
 
-constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
-// The largest UDP payload (IPv4: 65,507 bytes); the receive buffer never grows beyond this.
-constexpr std::size_t kMaxDatagram = 65'536;
 // URLs come from the .torrent: printable and bounded in error lines too.
 constexpr std::size_t kMaxUrlInMessage = 512;
 
@@ -103,17 +96,12 @@ struct Attempt {
     bool try_next_address = false;  // this address failed at the network level; another one may work
 };
 
-// One BEP 15 exchange with one tracker address, bounded by `deadline`.
-asio::awaitable<Attempt> udp_exchange(const udp::endpoint& target, const std::string& where,
+// One BEP 15 exchange with one tracker address through `mux`, bounded by `deadline`.
+asio::awaitable<Attempt> udp_exchange(UdpMux& mux, const udp::endpoint& target, const std::string& where,
                                       const std::string& url_data, const tracker::AnnounceRequest& request,
                                       const TrackerOptions& options, Clock::time_point deadline) {
-    auto executor = co_await asio::this_coro::executor;
     const Endpoint key = from_asio(target);
-    udp::socket socket(executor);
-    std::error_code ec;
-    socket.open(target.protocol(), ec);
-    if (!ec) socket.connect(target, ec);  // a connected socket: the kernel drops other senders' datagrams
-    if (ec) co_return Attempt{fail(where + ": " + network_error(ec)), true};
+    UdpMux::Receiver receiver = mux.receiver();
 
     tracker::UdpTransactionSettings settings;
     settings.base_timeout = options.udp_base_timeout;
@@ -123,13 +111,18 @@ asio::awaitable<Attempt> udp_exchange(const udp::endpoint& target, const std::st
     const auto cached = cache_find(options, key, now);
     tracker::UdpTrackerTransaction transaction(tracker::UdpTrackerTransaction::Announce{request, url_data},
                                                settings, fresh_seed(), now, cached);
-    std::vector<std::uint8_t> buffer(kMaxDatagram);
-    asio::steady_timer timer(executor);
-    udp::endpoint sender;
     for (;;) {
-        for (const auto& datagram : transaction.take_output()) {
-            auto [send_ec, sent] = co_await socket.async_send(asio::buffer(datagram), use_nothrow);
-            if (send_ec) {
+        auto output = transaction.take_output();
+        if (!output.empty()) {
+            // Claimed before sending, so that the reply cannot arrive unclaimed.
+            const auto claimed = receiver.claim(key, transaction.transaction_id());
+            if (claimed == UdpMux::ClaimResult::table_full)
+                co_return Attempt{fail(where + ": too many UDP tracker requests in flight"), false};
+            if (claimed == UdpMux::ClaimResult::already_claimed)
+                co_return Attempt{fail(where + ": transaction id already in use, will retry"), false};
+        }
+        for (const auto& datagram : output) {
+            if (const auto send_ec = co_await receiver.send_to(key, datagram)) {
                 cache_forget(options, key);
                 co_return Attempt{fail(where + ": " + network_error(send_ec)), true};
             }
@@ -140,11 +133,9 @@ asio::awaitable<Attempt> udp_exchange(const udp::endpoint& target, const std::st
             cache_forget(options, key);
             co_return Attempt{fail(where + ": timed out after " + describe_duration(options.timeout)), false};
         }
-        timer.expires_at(std::min(*transaction.next_deadline(), deadline));
-        auto event = co_await (socket.async_receive_from(asio::buffer(buffer), sender, use_nothrow) ||
-                               timer.async_wait(use_nothrow));
+        auto event = co_await receiver.receive(std::min(*transaction.next_deadline(), deadline));
         now = Clock::now();
-        if (event.index() == 1) {
+        if (!event) {
             if (now >= deadline) continue;  // the top of the loop reports the timeout; no last resend
             const unsigned before = transaction.retransmits();
             transaction.on_timer(now);
@@ -153,16 +144,11 @@ asio::awaitable<Attempt> udp_exchange(const udp::endpoint& target, const std::st
                        transaction.retransmits());
             continue;
         }
-        auto [recv_ec, received] = std::get<0>(event);
-        if (recv_ec) {
+        if (!*event) {  // an ICMP error about the tracker's address, or the mux closed
             cache_forget(options, key);
-            co_return Attempt{fail(where + ": " + network_error(recv_ec)), true};
+            co_return Attempt{fail(where + ": " + network_error(event->error())), true};
         }
-        if (sender != target) {
-            BT_LOG(debug, "tracker", "{}: ignored a datagram from {}", where, from_asio(sender).to_string());
-            continue;
-        }
-        transaction.feed(std::span<const std::uint8_t>(buffer.data(), received), now);
+        transaction.feed(**event, now);
     }
 
     const auto& result = *transaction.result();
@@ -213,11 +199,20 @@ asio::awaitable<Reply> announce_udp(std::string url, tracker::AnnounceRequest re
         co_return fail(where + ": cannot resolve host name: " + resolved.error().error.message());
     }
     const std::vector<udp::endpoint>& targets = *resolved;
+    // Without the session's mux, a private one for this announce (ephemeral ports).
+    std::optional<UdpMux> own;
+    UdpMux* mux = options.udp_mux;
+    if (mux == nullptr) {
+        auto opened = UdpMux::open(co_await asio::this_coro::executor, asio::ip::address_v4::any(), 0);
+        if (!opened) co_return fail(where + ": " + opened.error());
+        mux = &own.emplace(std::move(*opened));
+    }
 
     Reply last = fail(where + ": no address to try");
     for (const auto& target : targets) {
         if (Clock::now() >= deadline) break;
-        auto attempt = co_await udp_exchange(target, where, parsed->url_data, request, options, deadline);
+        auto attempt =
+            co_await udp_exchange(*mux, target, where, parsed->url_data, request, options, deadline);
         if (attempt.reply || !attempt.try_next_address) co_return std::move(attempt.reply);
         if (targets.size() > 1)
             BT_LOG(debug, "tracker", "{} ({}): {}", where, from_asio(target).to_string(),

@@ -11,12 +11,14 @@
 // tracker is passed through tracker::display_text (no control characters, at most 200 bytes).
 //
 // UDP details: the host is resolved asynchronously (an IP literal is used as is), and each address is
-// tried in turn (IPv4 and IPv6) until one answers or the time is up. The socket is connected, so the
-// kernel drops datagrams from other addresses (they are also checked here); datagrams with another
-// transaction id or a wrong action are ignored by the transaction. Retransmissions follow BEP 15
-// (15 s * 2^n) but the whole announce never runs past options.timeout. Connection ids are cached per
-// tracker address for 60 s (BEP 15) in a process-wide cache, and dropped when a request using one fails.
-// An ICMP "port unreachable" ends the attempt on that address at once ("connection refused").
+// tried in turn (IPv4 and IPv6) until one answers or the time is up. Datagrams go through a net::UdpMux:
+// the session's (options.udp_mux, one socket per family on the peer port, shared by every torrent and the
+// DHT), or a private one opened for this announce. The transaction claims the replies from the tracker's
+// address carrying its transaction id; anything else never reaches it (other senders, other transaction
+// ids, both checked again by the transaction). Retransmissions follow BEP 15 (15 s * 2^n) but the whole
+// announce never runs past options.timeout. Connection ids are cached per tracker address for 60 s
+// (BEP 15) in a process-wide cache, and dropped when a request using one fails. An ICMP "port
+// unreachable" for the tracker's address ends the attempt on that address at once ("connection refused").
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 #include <atomic>
@@ -30,6 +32,8 @@
 
 namespace bt::net {
 
+class UdpMux;  // net/udp_mux.hpp
+
 struct TrackerOptions {
     // The whole announce: name resolution, every retransmission, the HTTP transfer.
     std::chrono::milliseconds timeout{30'000};
@@ -39,6 +43,8 @@ struct TrackerOptions {
     tracker::ResponseLimits limits;
     // Where UDP connection ids are kept; nullptr: the process-wide cache (thread-safe).
     tracker::UdpConnectionCache* udp_connections = nullptr;
+    // The session's UDP endpoint; nullptr: each UDP announce opens a private one. Must outlive the call.
+    UdpMux* udp_mux = nullptr;
     // HTTP only: set to true, an announce in flight is abandoned (see HttpOptions::cancel).
     const std::atomic<bool>* cancel = nullptr;
 };

@@ -124,6 +124,10 @@ Result<void, std::string> Session::listen() {
                     std::to_string(settings_.listen_port) + ": " + ec.message());
     }
     listen_port_ = acceptor_.local_endpoint().port();
+    if (auto mux = net::UdpMux::open(io_.get_executor(), address, listen_port_); mux)
+        udp_mux_.emplace(std::move(*mux));
+    else
+        BT_LOG(warning, "udp", "{}; UDP trackers get a socket per announce", mux.error());
     set_connection_limits();
     spawn_accept_loop();
     return {};

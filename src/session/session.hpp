@@ -16,6 +16,7 @@
 #include "core/result.hpp"
 #include "metainfo/metainfo.hpp"
 #include "mse/skey_index.hpp"
+#include "net/udp_mux.hpp"
 #include "session/settings.hpp"
 #include "session/torrent.hpp"
 #include "wire/handshake.hpp"
@@ -39,6 +40,9 @@ class Session {
     // Binds the listening socket (settings.listen_port; 0 picks a free one). The error is one line.
     Result<void, std::string> listen();
     std::uint16_t listen_port() const noexcept { return listen_port_; }
+    // The session's UDP endpoint (trackers, later the DHT), opened by listen(); nullptr before, or when no
+    // UDP socket could be bound (UDP announces then open their own).
+    net::UdpMux* udp_mux() noexcept { return udp_mux_ ? &*udp_mux_ : nullptr; }
 
     Torrent& add_torrent(metainfo::Metainfo metainfo, std::string download_dir);
     const std::vector<std::unique_ptr<Torrent>>& torrents() const noexcept { return torrents_; }
@@ -98,6 +102,7 @@ class Session {
     asio::thread_pool http_pool_;
     asio::ip::tcp::acceptor acceptor_;
     std::uint16_t listen_port_ = 0;
+    std::optional<net::UdpMux> udp_mux_;  // before torrents_: their announces use it until they are gone
     wire::PeerId peer_id_{};
     std::uint32_t tracker_key_ = 0;
     // Declared before torrents_, so still alive while the torrents (and their peers) are destroyed.

@@ -465,6 +465,7 @@ asio::awaitable<void> Torrent::announce(const tracker::NextAnnounce& next, std::
     options.timeout = timeout;
     if (!stopping) options.cancel = &session_.http_cancel();
     options.user_agent = settings().user_agent;
+    options.udp_mux = session_.udp_mux();
     auto parsed = co_await net::announce(session_.http_pool().get_executor(), next.url, request, options);
     // The 'stopped' round belongs to stop() now: a regular announce that was in flight reports nothing.
     if (stopping_ != stopping) co_return;

@@ -80,6 +80,9 @@ class UdpTrackerTransaction {
     [[nodiscard]] const std::optional<Result<Reply, Error>>& result() const noexcept { return result_; }
     // The connection id in use, for the next transaction with this tracker (check its age before reuse).
     [[nodiscard]] std::optional<UdpConnection> connection() const noexcept { return connection_; }
+    // The transaction id of the request in flight (the latest one queued): its reply carries it in bytes
+    // 4-7, which is how a shared socket routes the reply here (net::UdpMux).
+    [[nodiscard]] std::uint32_t transaction_id() const noexcept { return transaction_id_; }
     // n in BEP 15's 15 * 2^n: how many retransmissions so far.
     [[nodiscard]] unsigned retransmits() const noexcept { return retransmits_; }
 

@@ -12,8 +12,10 @@ import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lab import (KiB, MiB, Payload, Skip, bencode, check, exit_status, free_port, main,  # noqa: E402
@@ -200,6 +202,79 @@ def udp_ipv6(lab):
           f"no successful announce to {url} in the log")
 
 
+class UdpTrackerStub:
+    """A minimal BEP 15 tracker on 127.0.0.1 (a thread): answers connects and announces (no peers) and records
+    where each announce came from: [(source port, info-hash hex)]."""
+
+    def __init__(self):
+        import threading
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.announces = []
+        self.lock = threading.Lock()
+        self.running = True
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while self.running:
+            try:
+                data, peer = self.sock.recvfrom(2048)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if len(data) < 16:
+                continue
+            action, tid = struct.unpack(">II", data[8:16])
+            if action == 0 and struct.unpack(">Q", data[:8])[0] == 0x41727101980:
+                self.sock.sendto(struct.pack(">IIQ", 0, tid, 0x1234), peer)
+            elif action == 1 and len(data) >= 98:
+                with self.lock:
+                    self.announces.append((peer[1], data[16:36].hex()))
+                self.sock.sendto(struct.pack(">IIiII", 1, tid, 1800, 0, 1), peer)
+
+    def stop(self):
+        self.running = False
+        self.thread.join(5)
+        self.sock.close()
+
+
+def udp_shared_port(lab):
+    """Two torrents in one session announce to one UDP tracker: every announce leaves from one local UDP port,
+    the session's peer port (BEP 5 and the DHT share it), not a fresh socket per announce."""
+    stub = UdpTrackerStub()
+    try:
+        url = f"udp://127.0.0.1:{stub.port}/announce"
+        torrents = []
+        for name in ("first", "second"):
+            pl = Payload(lab.path("src"), name, [("a.bin", 256 * KiB + 17)])
+            torrents.append(lab.create_torrent(pl, tracker_url=url, piece_size=16 * KiB))
+        wanted = {t.info_hash_hex for t in torrents}
+        check(len(wanted) == 2, "the two torrents have one info-hash")
+        bv = lab.bitveil("bitveil", "download", torrents, lab.path("dl"))
+        port = bv.port
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            with stub.lock:
+                seen = {h for _, h in stub.announces}
+            if wanted <= seen:
+                break
+            check(bv.alive(), "bitveil exited")
+            time.sleep(0.1)
+        with stub.lock:
+            announces = list(stub.announces)
+        lab.log(f"announces (source port, info-hash): {announces}; bitveil listens on {port}")
+        check(wanted <= {h for _, h in announces}, f"not both torrents announced within 30 s: {announces}")
+        ports = {p for p, _ in announces}
+        check(ports == {port}, f"announces came from UDP ports {sorted(ports)}, expected only the peer port {port}")
+        bv.stop(signal.SIGTERM, grace=30)
+    finally:
+        stub.stop()
+
+
 # ---------------------------------------------------------------------------------------------------
 # Paths that try to leave the download folder
 
@@ -295,6 +370,7 @@ CASES = {
     "hostile_http": (hostile_http, 240, "hostile HTTP trackers: clear errors, bounded memory, download completes"),
     "hostile_udp": (hostile_udp, 240, "hostile UDP trackers: clear errors, bounded memory, download completes"),
     "udp_ipv6": (udp_ipv6, 120, "UDP tracker on ::1 with 18-byte peers"),
+    "udp_shared_port": (udp_shared_port, 60, "two torrents announce over UDP from the session's one port"),
     "path_escape": (path_escape, 120, "paths that try to leave the download folder"),
 }
 

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "net/udp_mux.hpp"
 #include "tracker/http_response.hpp"
 #include "tracker/udp_codec.hpp"
 
@@ -61,6 +62,7 @@ struct UdpStub {
             auto request = tracker::parse_udp_request(std::span<const std::uint8_t>(buffer.data(), n));
             if (!request) continue;
             requests.push_back(*request);
+            senders.push_back(from);
             last_sender = from;
             for (const auto& packet : respond(*request, requests.size() - 1)) {
                 co_await socket.async_send_to(asio::buffer(packet), from, use_nothrow);
@@ -70,7 +72,8 @@ struct UdpStub {
 
     udp::socket socket;
     udp::endpoint local;
-    udp::endpoint last_sender;  // where the latest request came from
+    udp::endpoint last_sender;           // where the latest request came from
+    std::vector<udp::endpoint> senders;  // where each request came from
     std::vector<tracker::UdpRequest> requests;
     // (request, its index among all requests) -> datagrams to send back.
     std::function<std::vector<Packet>(const tracker::UdpRequest&, std::size_t)> respond;
@@ -360,6 +363,50 @@ TEST(TrackerClientUdp, SpeaksIpv6WithEighteenBytePeers) {
     ASSERT_TRUE(reply) << reply.error();
     ASSERT_EQ(reply->peers.size(), 1u);
     EXPECT_EQ(reply->peers[0].endpoint, peer);
+}
+
+// Two torrents announce to one tracker at the same time through the session's mux: every request leaves
+// from the mux's one port, and each reply reaches the announce it answers.
+TEST(TrackerClientUdp, ConcurrentAnnouncesShareTheSessionsSocket) {
+    asio::io_context io;
+    tracker::UdpConnectionCache cache;
+    UdpStub stub(io, asio::ip::make_address("127.0.0.1"));
+    auto mux = UdpMux::open(io.get_executor(), asio::ip::make_address("127.0.0.1"), 0);
+    ASSERT_TRUE(mux) << mux.error();
+    const Endpoint peer_a = Endpoint::v4({10, 0, 0, 1}, 1001);
+    const Endpoint peer_b = Endpoint::v4({10, 0, 0, 2}, 1002);
+    stub.respond = [&](const tracker::UdpRequest& request, std::size_t) -> std::vector<Packet> {
+        if (std::holds_alternative<tracker::UdpConnectRequest>(request)) return {connect_reply(request)};
+        const auto& announce = std::get<tracker::UdpAnnounceRequest>(request);
+        return {announce_reply(announce.transaction_id,
+                               {announce.request.info_hash[0] == 0xaa ? peer_a : peer_b})};
+    };
+    auto options = fast_options(cache);
+    options.udp_mux = &*mux;
+    auto torrent_a = sample_request();
+    torrent_a.info_hash.fill(0xaa);
+    auto torrent_b = sample_request();
+    torrent_b.info_hash.fill(0xbb);
+    std::optional<Reply> reply_a;
+    std::optional<Reply> reply_b;
+    int running = 2;
+    auto one = [&](tracker::AnnounceRequest request, std::optional<Reply>& out) -> asio::awaitable<void> {
+        out = co_await announce(io.get_executor(), stub.url(), std::move(request), options);
+        if (--running == 0) stub.socket.close();
+    };
+    asio::co_spawn(io, stub.run(), asio::detached);
+    asio::co_spawn(io, one(torrent_a, reply_a), asio::detached);
+    asio::co_spawn(io, one(torrent_b, reply_b), asio::detached);
+    io.run_for(5s);
+    ASSERT_TRUE(reply_a && *reply_a) << (reply_a ? reply_a->error() : "unfinished");
+    ASSERT_TRUE(reply_b && *reply_b) << (reply_b ? reply_b->error() : "unfinished");
+    ASSERT_EQ((*reply_a)->peers.size(), 1u);
+    EXPECT_EQ((*reply_a)->peers[0].endpoint, peer_a);
+    ASSERT_EQ((*reply_b)->peers.size(), 1u);
+    EXPECT_EQ((*reply_b)->peers[0].endpoint, peer_b);
+    ASSERT_GE(stub.senders.size(), 3u) << "a connect (or two) and two announces";
+    for (const auto& sender : stub.senders) EXPECT_EQ(sender.port(), *mux->local_port(Endpoint::Family::v4));
+    EXPECT_EQ(mux->stats().dispatch.claimed, stub.senders.size());
 }
 
 TEST(TrackerClient, RefusesUnknownSchemesAndBadUdpUrls) {
