@@ -5,7 +5,8 @@
 //
 // The methods are virtual and return asio::awaitable, so each read or write costs one extra coroutine
 // frame, which asio takes from its per-thread recycling cache: nothing measurable next to a 64 KiB read
-// (bench/RESULTS.md). Errors are returned, never thrown, as asio's as_tuple style does.
+// (a 1 GiB bitveil-to-bitveil loopback transfer took as long as over the socket directly, within run-to-run
+// noise). Errors are returned, never thrown, as asio's as_tuple style does.
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 #include <cstddef>
