@@ -1,9 +1,7 @@
 #include "net/peer_handshake.hpp"
 
 #include <array>
-#include <asio/experimental/as_tuple.hpp>
-#include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
+#include <asio/error.hpp>
 
 #include "crypto/random.hpp"
 #include "mse/handshake.hpp"
@@ -13,26 +11,25 @@ namespace bt::net {
 
 namespace {
 
-constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 using Failure = HandshakeFailure;
 
 bool is_closed(const std::error_code& ec) {
     return ec == asio::error::eof || ec == asio::error::connection_reset;
 }
 
-// The handshake deadline closes the socket under the pending operation.
+// The handshake deadline closes the stream under the pending operation.
 bool is_deadline(const std::error_code& ec) {
     return ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor;
 }
 
-// A socket read or write that failed.
+// A stream read or write that failed.
 Failure read_failure(const std::error_code& ec) {
     if (is_closed(ec)) return {Errc::closed_during_handshake, ec};
     if (is_deadline(ec)) return {Errc::handshake_timeout, ec};
     return {Errc::handshake_error, ec};
 }
 
-// A socket read of the peer's MSE bytes that failed.
+// A stream read of the peer's MSE bytes that failed.
 Failure mse_read_failure(const std::error_code& ec) {
     if (is_closed(ec)) return {Errc::mse_closed_during_handshake, ec, true};
     if (is_deadline(ec)) return {Errc::mse_handshake_timeout, ec, true};
@@ -87,9 +84,9 @@ Result<Handshaken, Failure> failure(Errc code) {
     return fail(Failure{code});
 }
 
-// Reads the peer's BitTorrent handshake from `pending` (decrypted) and then the socket; whatever follows
+// Reads the peer's BitTorrent handshake from `pending` (decrypted) and then the stream; whatever follows
 // it stays in `pending` as the start of the message stream.
-asio::awaitable<Result<wire::Handshake, Failure>> read_bt_handshake(asio::ip::tcp::socket& socket,
+asio::awaitable<Result<wire::Handshake, Failure>> read_bt_handshake(ByteStream& stream,
                                                                     mse::StreamCipher& cipher,
                                                                     std::vector<std::uint8_t>& pending,
                                                                     std::uint64_t& received) {
@@ -101,7 +98,7 @@ asio::awaitable<Result<wire::Handshake, Failure>> read_bt_handshake(asio::ip::tc
             co_return Result<wire::Handshake, Failure>(fail(Failure{Errc::not_bittorrent, used.error()}));
         pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(*used));
         if (parser.is_complete()) co_return *parser.handshake();
-        auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), use_nothrow);
+        auto [ec, n] = co_await stream.read_some(buffer);
         if (ec) co_return Result<wire::Handshake, Failure>(fail(read_failure(ec)));
         received += n;
         cipher.decrypt(std::span<std::uint8_t>(buffer.data(), n));
@@ -113,9 +110,9 @@ ConnectionKind kind_of(const mse::Outcome& outcome) {
     return outcome.method == mse::CryptoMethod::rc4 ? ConnectionKind::mse_rc4 : ConnectionKind::mse_header;
 }
 
-// Drives an MSE handshake over the socket until done. `pending` holds bytes already read (receiver);
+// Drives an MSE handshake over the stream until done. `pending` holds bytes already read (receiver);
 // on success it holds the stream bytes that followed the handshake, still as they came off the wire.
-asio::awaitable<Result<mse::Outcome, Failure>> run_mse(asio::ip::tcp::socket& socket, mse::Handshake& hs,
+asio::awaitable<Result<mse::Outcome, Failure>> run_mse(ByteStream& stream, mse::Handshake& hs,
                                                        std::vector<std::uint8_t>& pending,
                                                        std::uint64_t& received, std::uint64_t& sent) {
     std::array<std::uint8_t, 4096> buffer;
@@ -126,7 +123,7 @@ asio::awaitable<Result<mse::Outcome, Failure>> run_mse(asio::ip::tcp::socket& so
             pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(*used));
         }
         if (auto out = hs.take_output(); !out.empty()) {
-            auto [ec, n] = co_await asio::async_write(socket, asio::buffer(out), use_nothrow);
+            auto [ec, n] = co_await stream.write(out);
             sent += n;
             if (ec) {
                 auto f = read_failure(ec);
@@ -139,7 +136,7 @@ asio::awaitable<Result<mse::Outcome, Failure>> run_mse(asio::ip::tcp::socket& so
             if (!outcome) co_return Result<mse::Outcome, Failure>(fail(mse_failure(outcome.error())));
             co_return std::move(*outcome);
         }
-        auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), use_nothrow);
+        auto [ec, n] = co_await stream.read_some(buffer);
         if (ec) co_return Result<mse::Outcome, Failure>(fail(mse_read_failure(ec)));
         received += n;
         pending.assign(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
@@ -181,7 +178,7 @@ const char* kind_name(ConnectionKind kind) noexcept {
     return "?";
 }
 
-asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_outgoing(asio::ip::tcp::socket& socket,
+asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_outgoing(std::unique_ptr<ByteStream>& stream,
                                                                          OutgoingHandshake params) {
     std::uint64_t received = 0;
     std::uint64_t sent = 0;
@@ -200,24 +197,24 @@ asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_outgoing(asio::i
         mp.initial_payload.assign(ours.begin(), ours.end());
         auto hs = mse::Handshake::create(std::move(mp));
         if (!hs) co_return failure(mse_failure(hs.error()));
-        auto outcome = co_await run_mse(socket, *hs, pending, received, sent);
+        auto outcome = co_await run_mse(*stream, *hs, pending, received, sent);
         if (!outcome) co_return Result<Handshaken, Failure>(fail(std::move(outcome).error()));
         kind = kind_of(*outcome);
         cipher = std::move(outcome->cipher);
         cipher.decrypt(pending);
     } else {
-        auto [ec, n] = co_await asio::async_write(socket, asio::buffer(ours), use_nothrow);
+        auto [ec, n] = co_await stream->write(ours);
         sent += n;
         if (ec) co_return failure(read_failure(ec));
     }
-    auto remote = co_await read_bt_handshake(socket, cipher, pending, received);
+    auto remote = co_await read_bt_handshake(*stream, cipher, pending, received);
     if (!remote) co_return Result<Handshaken, Failure>(fail(std::move(remote).error()));
     if (remote->info_hash != params.ours.info_hash) co_return failure(Errc::wrong_info_hash);
-    co_return Handshaken{Transport{std::move(socket), std::move(cipher), kind}, *remote, std::move(pending),
+    co_return Handshaken{Transport{std::move(stream), std::move(cipher), kind}, *remote, std::move(pending),
                          received, sent};
 }
 
-asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_incoming(asio::ip::tcp::socket& socket,
+asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_incoming(std::unique_ptr<ByteStream>& stream,
                                                                          IncomingHandshake params) {
     std::uint64_t received = 0;
     std::uint64_t sent = 0;
@@ -226,7 +223,7 @@ asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_incoming(asio::i
     // Never decide from the first byte: read until the 20-byte plaintext header matches or differs.
     auto kind = mse::IncomingKind::need_more;
     while (kind == mse::IncomingKind::need_more) {
-        auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), use_nothrow);
+        auto [ec, n] = co_await stream->read_some(buffer);
         if (ec) {
             // Some bytes, all of them the plain header's so far, then nothing: neither a key nor a handshake.
             if (pending.size() < 96 && !pending.empty())
@@ -252,9 +249,9 @@ asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_incoming(asio::i
         mp.find_skey = params.find_skey;
         auto hs = mse::Handshake::create(std::move(mp));
         if (!hs) co_return failure(mse_failure(hs.error()));
-        auto outcome = co_await run_mse(socket, *hs, pending, received, sent);
+        auto outcome = co_await run_mse(*stream, *hs, pending, received, sent);
         if (!outcome) {
-            // Fewer than 96 bytes before the socket closed or timed out: the peer never sent its key.
+            // Fewer than 96 bytes before the stream closed or timed out: the peer never sent its key.
             auto f = std::move(outcome).error();
             if (received < 96 && is_timeout(f.ec)) f.ec = Errc::mse_timeout_before_ya;
             co_return Result<Handshaken, Failure>(fail(std::move(f)));
@@ -265,16 +262,16 @@ asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_incoming(asio::i
         // The initiator's IA (already decrypted) is the start of its stream: usually its whole handshake.
         pending.insert(pending.begin(), outcome->initial_payload.begin(), outcome->initial_payload.end());
     }
-    auto remote = co_await read_bt_handshake(socket, cipher, pending, received);
+    auto remote = co_await read_bt_handshake(*stream, cipher, pending, received);
     if (!remote) co_return Result<Handshaken, Failure>(fail(std::move(remote).error()));
     auto reply = params.reply_for(remote->info_hash);
     if (!reply) co_return failure(Errc::unknown_info_hash);
     auto ours = wire::encode_handshake(*reply);
     cipher.encrypt(ours);
-    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(ours), use_nothrow);
+    auto [ec, n] = co_await stream->write(ours);
     sent += n;
     if (ec) co_return failure(read_failure(ec));
-    co_return Handshaken{Transport{std::move(socket), std::move(cipher), connection_kind}, *remote,
+    co_return Handshaken{Transport{std::move(stream), std::move(cipher), connection_kind}, *remote,
                          std::move(pending), received, sent};
 }
 

@@ -1,12 +1,12 @@
 #pragma once
 // The opening of a peer connection, both directions: optional MSE (the pure mse::Handshake driven over
-// the socket), then the BitTorrent handshake, which travels inside MSE's initial payload when we initiate.
-// The caller bounds the whole exchange with a deadline that closes the socket; on success the socket is
-// moved into the returned Transport.
+// the stream), then the BitTorrent handshake, which travels inside MSE's initial payload when we initiate.
+// Any ByteStream will do. The caller bounds the whole exchange with a deadline that closes the stream; on
+// success the stream is moved into the returned Transport, on failure it stays with the caller.
 #include <asio/awaitable.hpp>
-#include <asio/ip/tcp.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -15,6 +15,7 @@
 #include "core/result.hpp"
 #include "mse/keys.hpp"
 #include "mse/stream_cipher.hpp"
+#include "net/byte_stream.hpp"
 #include "net/errors.hpp"
 #include "wire/handshake.hpp"
 
@@ -30,9 +31,9 @@ mse::CryptoMask crypto_mask(EncryptionLevel level) noexcept;
 enum class ConnectionKind : std::uint8_t { plaintext, mse_rc4, mse_header };
 const char* kind_name(ConnectionKind kind) noexcept;
 
-// An open connection after both handshakes: the socket plus the stream cipher that MSE negotiated.
+// An open connection after both handshakes: the stream plus the stream cipher that MSE negotiated.
 struct Transport {
-    asio::ip::tcp::socket socket;
+    std::unique_ptr<ByteStream> stream;
     mse::StreamCipher cipher;  // pass-through for plaintext and MSE header-only
     ConnectionKind kind = ConnectionKind::plaintext;
 };
@@ -48,7 +49,7 @@ struct Handshaken {
 // Why a handshake failed: a net::Errc code, the error underneath it, and whether it was MSE that failed.
 struct HandshakeFailure {
     std::error_code ec{};     // a net::Errc
-    std::error_code cause{};  // the socket or mse::Errc error behind ec, when there is one
+    std::error_code cause{};  // the stream or mse::Errc error behind ec, when there is one
     bool mse_failed = false;  // an MSE attempt failed (prefer: retry in plaintext)
     // The short, stable reason for the counters and logs: ec's message ("mse: bad VC"), followed by the
     // cause's for the codes that stand for some other error ("handshake: Broken pipe").
@@ -62,7 +63,7 @@ struct OutgoingHandshake {
 };
 
 // Sends ours (inside MSE when asked), reads and checks the peer's handshake (info-hash must match).
-asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_outgoing(asio::ip::tcp::socket& socket,
+asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_outgoing(std::unique_ptr<ByteStream>& stream,
                                                                          OutgoingHandshake params);
 
 struct IncomingHandshake {
@@ -75,7 +76,7 @@ struct IncomingHandshake {
 };
 
 // Tells plaintext from MSE by the first 20 bytes, runs the receiver side, answers with our handshake.
-asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_incoming(asio::ip::tcp::socket& socket,
+asio::awaitable<Result<Handshaken, HandshakeFailure>> handshake_incoming(std::unique_ptr<ByteStream>& stream,
                                                                          IncomingHandshake params);
 
 }  // namespace bt::net

@@ -1,26 +1,26 @@
 #pragma once
-#include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <memory>
 
+#include "net/byte_stream.hpp"
+
 namespace bt::session {
 
-// Closes a socket when a deadline passes, so that any pending operation on it completes with an error.
+// Closes a stream when a deadline passes, so that any pending operation on it completes with an error.
 // The handler shares its state, so it stays safe even if it was already queued when the Deadline died.
 class Deadline {
   public:
-    Deadline(asio::ip::tcp::socket& socket, std::chrono::steady_clock::duration after)
-        : timer_(socket.get_executor(), after) {
+    Deadline(net::ByteStream& stream, std::chrono::steady_clock::duration after)
+        : timer_(stream.get_executor(), after) {
         timer_.async_wait([state = state_](std::error_code ec) {
-            if (ec || state->socket == nullptr) return;
+            if (ec || state->stream == nullptr) return;
             state->expired = true;
-            std::error_code ignored;
-            state->socket->close(ignored);
+            state->stream->close();
         });
-        state_->socket = &socket;
+        state_->stream = &stream;
     }
     ~Deadline() {
-        state_->socket = nullptr;
+        state_->stream = nullptr;
         timer_.cancel();
     }
     Deadline(const Deadline&) = delete;
@@ -30,7 +30,7 @@ class Deadline {
 
   private:
     struct State {
-        asio::ip::tcp::socket* socket = nullptr;
+        net::ByteStream* stream = nullptr;
         bool expired = false;
     };
     std::shared_ptr<State> state_ = std::make_shared<State>();

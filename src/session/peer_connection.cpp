@@ -2,7 +2,6 @@
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
 
 #include "core/log.hpp"
 #include "session/session.hpp"
@@ -15,7 +14,7 @@ namespace {
 
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 64 * 1024;
-// Uploads pause while this much is queued for the socket: bounds memory per peer.
+// Uploads pause while this much is queued for the stream: bounds memory per peer.
 constexpr std::size_t kMaxSendBuffer = 1024 * 1024;
 
 }  // namespace
@@ -29,8 +28,8 @@ PeerConnection::PeerConnection(Torrent& torrent, swarm::PeerId id, net::Transpor
       direction_(direction),
       leftover_(std::move(leftover)),
       reader_(torrent.metainfo().num_pieces()),
-      writer_wake_(transport_.socket.get_executor(), Clock::time_point::max()),
-      uploader_wake_(transport_.socket.get_executor(), Clock::time_point::max()),
+      writer_wake_(transport_.stream->get_executor(), Clock::time_point::max()),
+      uploader_wake_(transport_.stream->get_executor(), Clock::time_point::max()),
       session_(torrent.swarm(), id, static_cast<swarm::PeerIo&>(*this), endpoint, remote, Clock::now()) {
     torrent.session().on_peer_opened();
 }
@@ -45,7 +44,7 @@ void PeerConnection::start() {
     auto self = shared_from_this();
     session_.start();
     if (session_.is_closed()) return;
-    const auto executor = transport_.socket.get_executor();
+    const auto executor = transport_.stream->get_executor();
     // An exception escaping one of them closes this peer only.
     const auto on_failure = [self](const std::string& what) { self->close(what); };
     spawn(
@@ -66,9 +65,8 @@ void PeerConnection::on_closed(const swarm::CloseReason& reason) {
     if (reason.ban)
         BT_LOG(warning, "peer", "{} banned ({}): {}", describe(), session_.client_name(), reason.offence());
     BT_LOG(info, "peer", "{} closed: {}", describe(), reason.text);
-    std::error_code ignored;
-    transport_.socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    transport_.socket.close(ignored);
+    transport_.stream->shutdown();
+    transport_.stream->close();
     writer_wake_.cancel();
     uploader_wake_.cancel();
 }
@@ -93,7 +91,7 @@ asio::awaitable<void> PeerConnection::writer() {
         }
         session_.take_output(sending_);
         transport_.cipher.encrypt(sending_);
-        auto [ec, n] = co_await asio::async_write(transport_.socket, asio::buffer(sending_), use_nothrow);
+        auto [ec, n] = co_await transport_.stream->write(sending_);
         if (is_closed()) co_return;
         if (ec) {
             close("write: " + ec.message());
@@ -150,8 +148,7 @@ asio::awaitable<void> PeerConnection::reader() {
             if (is_closed()) co_return;
         }
         auto buffer = reader_.prepare(kReadChunk);
-        auto [ec, n] = co_await transport_.socket.async_read_some(asio::buffer(buffer.data(), buffer.size()),
-                                                                  use_nothrow);
+        auto [ec, n] = co_await transport_.stream->read_some(buffer);
         if (is_closed()) co_return;
         if (ec) {
             close(ec == asio::error::eof ? "closed by peer" : "read: " + ec.message());

@@ -1,10 +1,9 @@
 #pragma once
-// The I/O around one connected peer's swarm::PeerSession: a reader that decrypts and frames what the socket
+// The I/O around one connected peer's swarm::PeerSession: a reader that decrypts and frames what the stream
 // delivers and feeds the messages to the session, a writer that encrypts and sends the session's outbox,
 // and an uploader that reads requested blocks on the disk pool. All three run on the session's network
 // thread; close() (or the session closing) stops them.
 #include <asio/awaitable.hpp>
-#include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>

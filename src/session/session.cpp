@@ -9,7 +9,7 @@
 #include <random>
 
 #include "core/log.hpp"
-#include "session/asio_endpoint.hpp"
+#include "net/tcp_stream.hpp"
 #include "session/deadline.hpp"
 #include "session/spawn.hpp"
 
@@ -28,16 +28,16 @@ constexpr std::uint32_t kMinConnectionLimit = 8;
 
 namespace detail {
 // Incoming connections in their handshake, oldest first. When the bound is reached the oldest is evicted
-// (its socket closed) to make room: a real peer finishes its handshake within a round trip or two, so the
+// (its stream closed) to make room: a real peer finishes its handshake within a round trip or two, so the
 // oldest pending connection is the one most likely idle, and a storm of idle sockets cannot keep real
 // peers out for long the way refusing newcomers would.
 struct PendingHandshakes {
     struct Entry {
-        asio::ip::tcp::socket* socket = nullptr;
+        net::ByteStream* stream = nullptr;
         bool evicted = false;
     };
     std::list<Entry> entries;
-    std::size_t evicted = 0;  // entries whose socket was closed and whose handshake has not ended yet
+    std::size_t evicted = 0;  // entries whose stream was closed and whose handshake has not ended yet
 
     std::size_t active() const noexcept { return entries.size() - evicted; }
     void evict_oldest() {
@@ -45,8 +45,7 @@ struct PendingHandshakes {
             if (e.evicted) continue;
             e.evicted = true;
             ++evicted;
-            std::error_code ignored;
-            e.socket->close(ignored);  // frees the descriptor now; the handshake ends with an error
+            e.stream->close();  // frees the descriptor now; the handshake ends with an error
             return;
         }
     }
@@ -58,9 +57,9 @@ namespace {
 // Registers a connection as pending for as long as its handshake runs.
 class PendingSlot {
   public:
-    PendingSlot(std::shared_ptr<detail::PendingHandshakes> pending, asio::ip::tcp::socket& socket)
+    PendingSlot(std::shared_ptr<detail::PendingHandshakes> pending, net::ByteStream& stream)
         : pending_(std::move(pending)),
-          it_(pending_->entries.insert(pending_->entries.end(), {&socket, false})) {}
+          it_(pending_->entries.insert(pending_->entries.end(), {&stream, false})) {}
     ~PendingSlot() {
         if (it_->evicted) --pending_->evicted;
         pending_->entries.erase(it_);
@@ -224,10 +223,11 @@ asio::awaitable<void> Session::accept_loop() {
             }
             refused_in_a_row_ = 0;
         }
-        spawn(io_, handle_incoming(std::move(socket)), [this](const std::string& what) {
-            BT_LOG(error, "session", "incoming connection: {}", what);
-            ++incoming_failures_[what];
-        });
+        spawn(io_, handle_incoming(std::make_unique<net::TcpStream>(std::move(socket))),
+              [this](const std::string& what) {
+                  BT_LOG(error, "session", "incoming connection: {}", what);
+                  ++incoming_failures_[what];
+              });
     }
 }
 
@@ -242,13 +242,11 @@ void Session::refuse(asio::ip::tcp::socket& socket, const char* reason) {
     socket.close(ignored);
 }
 
-asio::awaitable<void> Session::handle_incoming(asio::ip::tcp::socket socket) {
-    PendingSlot pending(pending_, socket);
-    std::error_code ec;
-    const auto remote = socket.remote_endpoint(ec);
-    if (ec) co_return;
-    const Endpoint endpoint = from_asio(remote);
-    socket.set_option(asio::ip::tcp::no_delay(true), ec);
+asio::awaitable<void> Session::handle_incoming(std::unique_ptr<net::ByteStream> stream) {
+    PendingSlot pending(pending_, *stream);
+    const auto remote = stream->remote_endpoint();
+    if (!remote) co_return;
+    const Endpoint endpoint = *remote;
 
     Torrent* torrent = nullptr;
     net::IncomingHandshake params;
@@ -260,8 +258,8 @@ asio::awaitable<void> Session::handle_incoming(asio::ip::tcp::socket socket) {
         if (torrent == nullptr) return std::nullopt;
         return wire::Handshake{reserved_bits(), info_hash, peer_id_};
     };
-    std::optional<Deadline> deadline(std::in_place, socket, settings_.handshake_timeout);
-    auto result = co_await net::handshake_incoming(socket, std::move(params));
+    std::optional<Deadline> deadline(std::in_place, *stream, settings_.handshake_timeout);
+    auto result = co_await net::handshake_incoming(stream, std::move(params));
     const bool expired = deadline->expired();
     deadline.reset();
     std::string failure;

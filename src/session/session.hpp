@@ -16,6 +16,7 @@
 #include "core/result.hpp"
 #include "metainfo/metainfo.hpp"
 #include "mse/skey_index.hpp"
+#include "net/byte_stream.hpp"
 #include "net/udp_mux.hpp"
 #include "session/settings.hpp"
 #include "session/torrent.hpp"
@@ -89,7 +90,7 @@ class Session {
   private:
     void spawn_accept_loop();
     asio::awaitable<void> accept_loop();
-    asio::awaitable<void> handle_incoming(asio::ip::tcp::socket socket);
+    asio::awaitable<void> handle_incoming(std::unique_ptr<net::ByteStream> stream);
     // Closes an accepted socket at once when the connection budget is used up.
     void refuse(asio::ip::tcp::socket& socket, const char* reason);
     void set_connection_limits();

@@ -12,6 +12,7 @@
 #include "crypto/sha1.hpp"
 #include "net/offload.hpp"
 #include "net/peer_handshake.hpp"
+#include "net/tcp_stream.hpp"
 #include "net/tracker_client.hpp"
 #include "session/asio_endpoint.hpp"
 #include "session/deadline.hpp"
@@ -221,21 +222,20 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
     std::error_code failure;  // the last attempt's, a net::Errc
     std::string reason;       // its text for the counters and the log
     for (int attempt = 0; attempt < 2 && !connected; ++attempt) {
-        asio::ip::tcp::socket socket(session_.io());
+        auto tcp = std::make_unique<net::TcpStream>(session_.io().get_executor());
         {
-            Deadline connect_deadline(socket, settings().connect_timeout);
-            auto [ec] = co_await socket.async_connect(to_asio(endpoint), use_nothrow);
+            Deadline connect_deadline(*tcp, settings().connect_timeout);
+            const auto ec = co_await tcp->connect(to_asio(endpoint));
             if (ec) {
                 failure = connect_deadline.expired() ? net::Errc::connect_timeout : net::Errc::connect_failed;
                 reason = failure.message();
                 break;
             }
         }
-        std::error_code ignored;
-        socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-        Deadline handshake_deadline(socket, settings().handshake_timeout);
+        std::unique_ptr<net::ByteStream> stream = std::move(tcp);
+        Deadline handshake_deadline(*stream, settings().handshake_timeout);
         auto result = co_await net::handshake_outgoing(
-            socket,
+            stream,
             net::OutgoingHandshake{wire::Handshake{session_.reserved_bits(), info_hash(), session_.peer_id()},
                                    encrypt, settings().encryption_level});
         if (result) {
@@ -300,8 +300,7 @@ std::shared_ptr<PeerConnection> Torrent::add_connection(net::Transport transport
         refusal = "already connected to this peer";
     }
     if (!refusal.empty()) {
-        std::error_code ignored;
-        transport.socket.close(ignored);
+        transport.stream->close();
         count_closed(refusal);
         return nullptr;
     }
