@@ -24,7 +24,11 @@ void spawn(Executor&& executor, Awaitable&& awaitable, OnFailure on_failure) {
                 what = e.what();
             } catch (...) {
             }
-            on_failure("internal error: " + what);
+            try {
+                on_failure("internal error: " + what);
+            } catch (...) {
+                // Nothing sensible is left to do for this coroutine's owner.
+            }
         });
 }
 

@@ -84,7 +84,12 @@ Torrent::Torrent(Session& session, TorrentId id, metainfo::Metainfo metainfo, st
                                             swarm_settings(session), session.random_seed());
 }
 
-Torrent::~Torrent() = default;
+Torrent::~Torrent() {
+    // Connections can outlive the torrent (their coroutines hold them until the io_context drops them):
+    // closed here, none of them reaches back into a destroyed swarm.
+    stopping_ = true;
+    swarm_->close_all("shutting down");
+}
 
 const Settings& Torrent::settings() const noexcept {
     return session_.settings();

@@ -155,6 +155,18 @@ asio::awaitable<TorrentDisk::PieceResult> TorrentDisk::verify_and_write(PieceInd
     // Hashing and writing run on the disk pool; the piece counts as verified only after it is written.
     ++writes_in_flight_;
     bytes_to_disk_ += data.size();
+    // stop() waits for writes_in_flight_ to reach zero: given back even if the job throws.
+    struct InFlight {
+        TorrentDisk& disk;
+        std::size_t bytes;
+        bool counted = true;
+        void release() noexcept {
+            if (!std::exchange(counted, false)) return;
+            --disk.writes_in_flight_;
+            disk.bytes_to_disk_ -= bytes;
+        }
+        ~InFlight() { release(); }
+    } in_flight{*this, data.size()};
     auto outcome = co_await net::run_on(pool_.get_executor(), [&] {
         Outcome o;
         o.hash_ok = crypto::sha1(std::as_const(data).bytes()) == expected;
@@ -166,8 +178,7 @@ asio::awaitable<TorrentDisk::PieceResult> TorrentDisk::verify_and_write(PieceInd
         return o;
     });
     const bool was_backlogged = backlogged();
-    --writes_in_flight_;
-    bytes_to_disk_ -= data.size();
+    in_flight.release();
     const bool caught_up = was_backlogged && !backlogged();
     if (outcome.write_error) {
         co_return PieceResult{PieceOutcome::write_failed, describe(*outcome.write_error), caught_up};

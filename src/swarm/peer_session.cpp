@@ -47,7 +47,12 @@ PeerSession::PeerSession(Swarm& swarm, PeerId id, PeerIo& io, const Endpoint& ad
 }
 
 PeerSession::~PeerSession() {
-    if (!closed_) swarm_.forget(*this);
+    if (closed_) return;
+    // Destroyed without a close (its owner went away): what it held in the swarm is given back, silently.
+    closed_ = true;
+    release_requests();
+    count_availability(false);
+    swarm_.forget(*this);
 }
 
 std::string PeerSession::client_name() const {

@@ -101,7 +101,7 @@ class Swarm {
     // From the sessions.
     void join(PeerSession& peer, const Endpoint& address);
     void leave(PeerSession& peer, const CloseReason& reason, TimePoint now);
-    void forget(PeerSession& peer) noexcept;  // destroyed without closing
+    void forget(PeerSession& peer) noexcept;  // destroyed without closing: no callbacks
     void on_block(PeerSession& peer, const Block& block, std::span<const std::uint8_t> data);
     void on_interest_changed(TimePoint now);
     void on_requests_sent(std::uint32_t count) noexcept { in_flight_ += count; }

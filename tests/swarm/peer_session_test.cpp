@@ -358,6 +358,19 @@ TEST_F(PeerSessionTest, ExtendedHandshakeIsAppliedAndReported) {
     EXPECT_EQ(io_.closed->text, "invalid extended handshake");
 }
 
+TEST_F(PeerSessionTest, DestroyedWithoutACloseGivesBackWhatItHeld) {
+    make();
+    download_from_seed();
+    ASSERT_GT(session_->requests_in_flight(), 0u);
+    EXPECT_EQ(swarm_->picker().availability(PieceIndex{0}), 1u);
+    session_.reset();
+    EXPECT_TRUE(swarm_->peers().empty());
+    EXPECT_EQ(swarm_->request_budget(), swarm_->settings().max_requests_in_flight);
+    EXPECT_EQ(swarm_->picker().availability(PieceIndex{0}), 0u);
+    EXPECT_TRUE(swarm_->picker().check_invariants());
+    EXPECT_TRUE(host_.closed.empty());  // no callbacks from a destructor
+}
+
 TEST(ExtensionRegistry, AssignsIdsInOrderAndListsThemForTheHandshake) {
     ExtensionRegistry registry;
     EXPECT_EQ(registry.add("ut_metadata", [](PeerSession&, std::span<const std::uint8_t>) {}), 1u);

@@ -180,10 +180,11 @@ TEST(SwarmScenario, PeerThatSendsOnlyHaveAll) {
     EXPECT_EQ(received["bitfield"], 0u);
 }
 
-// A leecher among 1,000 seeds: however many peers, the requests in flight stay within the swarm's budget,
-// so the pieces in progress (and their buffers) stay bounded, and the download completes.
+// A leecher among 1,000 seeds: however many peers, the requests in flight stay within the swarm's budget
+// (its counter always equals the sum over the peers), so the pieces in progress and their buffers stay
+// bounded; the download completes and every request is accounted for at the end.
 TEST(SwarmScenario, ThousandPeersKeepMemoryBounded) {
-    Harness h(small_torrent(256, 16 * 1024));
+    Harness h(small_torrent(64, 64 * 1024));  // 4 blocks a piece
     NodeOptions leecher_o;
     leecher_o.settings.max_requests_in_flight = 64;
     auto& leecher = h.add_node("leecher", leecher_o);
@@ -191,21 +192,25 @@ TEST(SwarmScenario, ThousandPeersKeepMemoryBounded) {
         auto& seed = h.add_node("seed " + std::to_string(i), seed_options(1000 + i));
         h.connect(seed, leecher, 64 * kKiB);
     }
-    std::size_t most_partial = 0;
+    auto& swarm = leecher.swarm();
+    std::size_t most_buffers = 0;
     std::uint32_t most_in_flight = 0;
-    ASSERT_TRUE(h.run_until([&] { return leecher.is_complete(); }, std::chrono::seconds(120),
+    bool counter_matches = true;
+    ASSERT_TRUE(h.run_until([&] { return leecher.is_complete(); }, std::chrono::seconds(60),
                             [&] {
-                                most_partial =
-                                    std::max(most_partial, leecher.swarm().picker().num_partial_pieces());
+                                most_buffers = std::max(most_buffers, leecher.partial_pieces());
                                 std::uint32_t in_flight = 0;
-                                for (const auto* p : leecher.swarm().peers())
-                                    in_flight += p->requests_in_flight();
+                                for (const auto* p : swarm.peers()) in_flight += p->requests_in_flight();
                                 most_in_flight = std::max(most_in_flight, in_flight);
+                                counter_matches = counter_matches &&
+                                                  swarm.request_budget() == 64 - std::min(in_flight, 64u);
                             }));
     EXPECT_TRUE(leecher.data_matches(h.torrent()));
+    EXPECT_TRUE(counter_matches);
     EXPECT_LE(most_in_flight, 64u);
-    EXPECT_LE(most_partial, 64u);
+    EXPECT_LE(most_buffers, 64u);
     EXPECT_EQ(leecher.partial_pieces(), 0u);
+    EXPECT_EQ(swarm.request_budget(), 64u);
 }
 
 }  // namespace
