@@ -283,7 +283,7 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
     // add_connection reports the connection to the peer list (before the peer starts and may close).
     auto peer = add_connection(std::move(connected->transport), endpoint, Direction::outgoing,
                                connected->remote, std::move(connected->leftover));
-    if (!peer) peer_list_.on_dial_refused(endpoint);
+    if (!peer) peer_list_.on_dial_refused(endpoint, Clock::now());
 }
 
 void Torrent::attach_incoming(net::Transport transport, Endpoint endpoint, const wire::Handshake& remote,

@@ -116,8 +116,10 @@ void PeerList::on_dial_failed(const Endpoint& endpoint, TimePoint now) {
     e.next_attempt = now + reconnect_backoff(e.failures);
 }
 
-void PeerList::on_dial_refused(const Endpoint& endpoint) {
-    stop_connecting(entry(endpoint));
+void PeerList::on_dial_refused(const Endpoint& endpoint, TimePoint now) {
+    auto& e = entry(endpoint);
+    stop_connecting(e);
+    e.next_attempt = now + reconnect_backoff(e.failures + 1);
 }
 
 void PeerList::on_self(const Endpoint& endpoint) {

@@ -100,9 +100,10 @@ class PeerList {
     // The dial failed (connect, handshake, or the torrent was stopping): one more failure, and the next
     // attempt waits reconnect_backoff(failures).
     void on_dial_failed(const Endpoint& endpoint, TimePoint now);
-    // Handshaken, but the torrent refused the connection (banned, full, already connected to that peer):
-    // no longer being dialled, nothing else changes.
-    void on_dial_refused(const Endpoint& endpoint);
+    // Handshaken, but the torrent refused the connection (banned, full, already connected to that peer,
+    // often because it dialled us first): not a failure, but not dialled again before the first backoff,
+    // which a redial every tick (a whole handshake each time) would be.
+    void on_dial_refused(const Endpoint& endpoint, TimePoint now);
     // The address is our own listener: never dialled again (the dial is then reported as failed).
     void on_self(const Endpoint& endpoint);
     // A plaintext handshake worked where MSE had failed ('prefer' dials it in plaintext from now on).

@@ -124,14 +124,15 @@ TEST(PeerList, ConnectionResetsFailuresAndCloseRedialsAfterBackoff) {
     EXPECT_EQ(list.pick_to_dial(closed + 5s, limits()).size(), 1u);
 }
 
-TEST(PeerList, RefusedConnectionOnlyEndsTheDial) {
+TEST(PeerList, RefusedConnectionEndsTheDialAndWaitsTheFirstBackoff) {
     PeerList list;
     list.add(ep(1), PeerSource::tracker);
     (void)list.pick_to_dial(kStart, limits());
-    list.on_dial_refused(ep(1));
+    list.on_dial_refused(ep(1), kStart);
     EXPECT_EQ(list.num_connecting(), 0u);
     EXPECT_EQ(list.find(ep(1))->failures, 0u);
-    EXPECT_EQ(list.pick_to_dial(kStart, limits()).size(), 1u);
+    EXPECT_TRUE(list.pick_to_dial(kStart + 9s, limits()).empty());
+    EXPECT_EQ(list.pick_to_dial(kStart + 10s, limits()).size(), 1u);
 }
 
 TEST(PeerList, OurOwnAddressIsNeverDialledAgain) {
