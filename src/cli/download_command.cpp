@@ -25,8 +25,8 @@
 #include "core/endpoint.hpp"
 #include "core/hex.hpp"
 #include "core/log.hpp"
+#include "net/spawn.hpp"
 #include "session/session.hpp"
-#include "session/spawn.hpp"
 
 namespace bt::cli {
 
@@ -257,7 +257,7 @@ int run_download(const DownloadOptions& o) {
         if (stopping) return;
         stopping = true;
         exit_code = code;
-        session::spawn(
+        net::spawn(
             io,
             [&]() -> asio::awaitable<void> {
                 co_await session.stop();
@@ -353,7 +353,7 @@ int run_download(const DownloadOptions& o) {
     progress.expires_after(std::chrono::milliseconds(200));
     progress.async_wait(on_progress);
 
-    // Coroutines catch their own failures (session/spawn.hpp); a completion handler that throws is logged
+    // Coroutines catch their own failures (net/spawn.hpp); a completion handler that throws is logged
     // and the loop goes on, so one failure does not end every torrent.
     for (;;) {
         try {

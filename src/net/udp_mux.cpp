@@ -6,8 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/udp.hpp>
 #include <asio/ip/v6_only.hpp>
@@ -19,6 +17,7 @@
 #include <utility>
 
 #include "core/log.hpp"
+#include "net/spawn.hpp"
 
 namespace bt::net {
 
@@ -236,6 +235,14 @@ asio::awaitable<void> receive_loop(std::shared_ptr<detail::UdpMuxCore> core, udp
     }
 }
 
+// An exception escaping a receive loop (a bug, or std::bad_alloc) is logged and the loop started again.
+void start_receiving(const std::shared_ptr<detail::UdpMuxCore>& core, udp::socket& socket) {
+    spawn(core->executor, receive_loop(core, socket), [core, &socket](const std::string& what) {
+        BT_LOG(error, "udp", "receiving: {}", what);
+        if (!core->closed) start_receiving(core, socket);
+    });
+}
+
 asio::awaitable<std::error_code> send_on(std::shared_ptr<detail::UdpMuxCore> core, Endpoint to,
                                          std::span<const std::uint8_t> datagram) {
     if (core->closed) co_return asio::error::operation_aborted;
@@ -275,8 +282,8 @@ Result<UdpMux, std::string> UdpMux::open(asio::any_io_executor executor, const a
     else
         BT_LOG(debug, "udp", "no IPv{} UDP socket: {}", v6 ? 4 : 6, secondary.error().message());
 
-    if (core->v4) asio::co_spawn(executor, receive_loop(core, *core->v4), asio::detached);
-    if (core->v6) asio::co_spawn(executor, receive_loop(core, *core->v6), asio::detached);
+    if (core->v4) start_receiving(core, *core->v4);
+    if (core->v6) start_receiving(core, *core->v6);
     return UdpMux(std::move(core));
 }
 

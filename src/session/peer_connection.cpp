@@ -4,8 +4,8 @@
 #include <asio/use_awaitable.hpp>
 
 #include "core/log.hpp"
+#include "net/spawn.hpp"
 #include "session/session.hpp"
-#include "session/spawn.hpp"
 #include "session/torrent.hpp"
 
 namespace bt::session {
@@ -47,11 +47,11 @@ void PeerConnection::start() {
     const auto executor = transport_.stream->get_executor();
     // An exception escaping one of them closes this peer only.
     const auto on_failure = [self](const std::string& what) { self->close(what); };
-    spawn(
+    net::spawn(
         executor, [self]() { return self->reader(); }, on_failure);
-    spawn(
+    net::spawn(
         executor, [self]() { return self->writer(); }, on_failure);
-    spawn(
+    net::spawn(
         executor, [self]() { return self->uploader(); }, on_failure);
 }
 

@@ -9,9 +9,9 @@
 #include <random>
 
 #include "core/log.hpp"
+#include "net/spawn.hpp"
 #include "net/tcp_stream.hpp"
 #include "session/deadline.hpp"
-#include "session/spawn.hpp"
 
 namespace bt::session {
 
@@ -174,7 +174,7 @@ Torrent* Session::find_torrent(const wire::InfoHashBytes& info_hash) {
 }
 
 void Session::spawn_accept_loop() {
-    spawn(io_, accept_loop(), [this](const std::string& what) {
+    net::spawn(io_, accept_loop(), [this](const std::string& what) {
         BT_LOG(error, "session", "accepting connections: {}; listening again", what);
         if (!stopping_) spawn_accept_loop();
     });
@@ -223,11 +223,11 @@ asio::awaitable<void> Session::accept_loop() {
             }
             refused_in_a_row_ = 0;
         }
-        spawn(io_, handle_incoming(std::make_unique<net::TcpStream>(std::move(socket))),
-              [this](const std::string& what) {
-                  BT_LOG(error, "session", "incoming connection: {}", what);
-                  ++incoming_failures_[what];
-              });
+        net::spawn(io_, handle_incoming(std::make_unique<net::TcpStream>(std::move(socket))),
+                   [this](const std::string& what) {
+                       BT_LOG(error, "session", "incoming connection: {}", what);
+                       ++incoming_failures_[what];
+                   });
     }
 }
 

@@ -12,12 +12,12 @@
 #include "crypto/sha1.hpp"
 #include "net/offload.hpp"
 #include "net/peer_handshake.hpp"
+#include "net/spawn.hpp"
 #include "net/tcp_stream.hpp"
 #include "net/tracker_client.hpp"
 #include "session/asio_endpoint.hpp"
 #include "session/deadline.hpp"
 #include "session/session.hpp"
-#include "session/spawn.hpp"
 #include "storage/piece_hasher.hpp"
 #include "storage/resume_store.hpp"
 #include "swarm/block.hpp"
@@ -159,7 +159,7 @@ void Torrent::stop_with_error(const std::string& message) {
 }
 
 void Torrent::spawn_job(asio::awaitable<void> job) {
-    spawn(session_.io(), std::move(job), [this](const std::string& what) { stop_with_error(what); });
+    net::spawn(session_.io(), std::move(job), [this](const std::string& what) { stop_with_error(what); });
 }
 
 void Torrent::start() {
@@ -212,7 +212,7 @@ void Torrent::connect_more() {
     const auto dial = peer_list_.pick_to_dial(
         Clock::now(), limits, [this](const Endpoint& e) { return session_.is_banned_address(e); });
     for (const auto& endpoint : dial) {
-        spawn(session_.io(), connect_to(endpoint), [this, endpoint](const std::string& what) {
+        net::spawn(session_.io(), connect_to(endpoint), [this, endpoint](const std::string& what) {
             BT_LOG(error, "peer", "{} out: {}", endpoint.to_string(), what);
             peer_list_.on_dial_failed(endpoint, Clock::now());
         });

@@ -9,7 +9,7 @@
 #include "core/printable.hpp"
 #include "crypto/sha1.hpp"
 #include "net/offload.hpp"
-#include "session/spawn.hpp"
+#include "net/spawn.hpp"
 #include "storage/piece_hasher.hpp"
 #include "storage/resume_store.hpp"
 
@@ -210,7 +210,7 @@ void TorrentDisk::save_soon(const Bitfield& verified) {
 }
 
 void TorrentDisk::spawn_save(bool flush_data, const Bitfield& verified) {
-    spawn(io_, save(flush_data, verified), [this](const std::string& what) {
+    net::spawn(io_, save(flush_data, verified), [this](const std::string& what) {
         BT_LOG(warning, "torrent", "{}: could not save resume data: {}", printable(metainfo_.name), what);
         resume_saving_ = false;
         resume_dirty_ = true;

@@ -1,14 +1,14 @@
 #pragma once
 // Starts a coroutine on the network thread whose failure stays local: an exception that escapes it (a
 // bug, or std::bad_alloc) is caught once, in its completion handler, and handed to `on_failure` with its
-// message, which closes the peer or stops the torrent concerned. Without this, asio::detached rethrows it
-// out of io_context::run() and the whole process ends.
+// message, which closes the peer or stops the torrent concerned (or restarts a receive loop). Without this,
+// asio::detached rethrows it out of io_context::run() and the whole process ends.
 #include <asio/co_spawn.hpp>
 #include <exception>
 #include <string>
 #include <utility>
 
-namespace bt::session {
+namespace bt::net {
 
 // `on_failure(const std::string& what)`, called on the coroutine's executor.
 template <class Executor, class Awaitable, class OnFailure>
@@ -32,4 +32,4 @@ void spawn(Executor&& executor, Awaitable&& awaitable, OnFailure on_failure) {
         });
 }
 
-}  // namespace bt::session
+}  // namespace bt::net

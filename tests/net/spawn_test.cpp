@@ -1,4 +1,4 @@
-#include "session/spawn.hpp"
+#include "net/spawn.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <asio/use_awaitable.hpp>
 #include <stdexcept>
 
-namespace bt::session {
+namespace bt::net {
 namespace {
 
 asio::awaitable<void> throws_after_suspending(asio::io_context& io) {
@@ -51,4 +51,4 @@ TEST(Spawn, ANonStandardExceptionIsReportedToo) {
 }
 
 }  // namespace
-}  // namespace bt::session
+}  // namespace bt::net
