@@ -10,6 +10,7 @@
 
 #include "core/log.hpp"
 #include "crypto/random.hpp"
+#include "net/asio_endpoint.hpp"
 #include "net/http_client.hpp"
 #include "net/resolve.hpp"
 #include "net/udp_mux.hpp"
@@ -68,15 +69,6 @@ std::uint64_t fresh_seed() {
     std::uint64_t seed = 0;
     for (auto b : bytes) seed = (seed << 8) | b;
     return seed;
-}
-
-Endpoint from_asio(const udp::endpoint& e) {
-    auto address = e.address();
-    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-        address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-    }
-    if (address.is_v4()) return Endpoint::v4(address.to_v4().to_bytes(), e.port());
-    return Endpoint::v6(address.to_v6().to_bytes(), e.port());
 }
 
 // "udp://host:port", brackets around an IPv6 literal; no path or query (they may hold a passkey).

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "core/log.hpp"
+#include "net/asio_endpoint.hpp"
 #include "net/spawn.hpp"
 
 namespace bt::net {
@@ -30,25 +31,6 @@ constexpr int kMaxErrorsPerDrain = 64;
 // Failed receives in a row before the loop pauses, so that an unexpected lasting error cannot spin it.
 constexpr unsigned kErrorsBeforePause = 64;
 constexpr auto kErrorPause = std::chrono::milliseconds(10);
-
-Endpoint from_asio(const udp::endpoint& e) {
-    auto address = e.address();
-    if (address.is_v6() && address.to_v6().is_v4_mapped())
-        address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-    if (address.is_v4()) return Endpoint::v4(address.to_v4().to_bytes(), e.port());
-    return Endpoint::v6(address.to_v6().to_bytes(), e.port());
-}
-
-udp::endpoint to_asio(const Endpoint& e) {
-    if (e.is_v4()) {
-        asio::ip::address_v4::bytes_type b;
-        std::copy_n(e.address.begin(), 4, b.begin());
-        return {asio::ip::address_v4(b), e.port};
-    }
-    asio::ip::address_v6::bytes_type b;
-    std::copy_n(e.address.begin(), 16, b.begin());
-    return {asio::ip::address_v6(b), e.port};
-}
 
 std::optional<Endpoint> from_sockaddr(const sockaddr_storage& storage) {
     if (storage.ss_family == AF_INET) {
@@ -248,7 +230,7 @@ asio::awaitable<std::error_code> send_on(std::shared_ptr<detail::UdpMuxCore> cor
     if (core->closed) co_return asio::error::operation_aborted;
     udp::socket* socket = core->socket_for(to.family);
     if (socket == nullptr) co_return make_error_code(std::errc::address_family_not_supported);
-    const udp::endpoint target = to_asio(to);
+    const udp::endpoint target = to_asio<udp>(to);
     auto [ec, sent] =
         co_await socket->async_send_to(asio::buffer(datagram.data(), datagram.size()), target, use_nothrow);
     if (ec && !core->closed) {
