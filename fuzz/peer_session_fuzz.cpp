@@ -41,6 +41,7 @@ struct Host final : SwarmHost {
 
 struct Io final : PeerIo {
     void on_output() override {}
+    void on_upload_ready() override {}
     void on_closed(const CloseReason&) override {}
     void on_extension_handshake(bool) override {}
 };

@@ -55,11 +55,6 @@ void PeerConnection::start() {
         executor, [self]() { return self->uploader(); }, on_failure);
 }
 
-void PeerConnection::on_output() {
-    writer_wake_.cancel();
-    uploader_wake_.cancel();
-}
-
 void PeerConnection::on_closed(const swarm::CloseReason& reason) {
     torrent_.session().on_peer_closed();
     if (reason.ban)

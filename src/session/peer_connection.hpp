@@ -45,7 +45,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection>, priv
     std::string describe() const;
 
   private:
-    void on_output() override;
+    void on_output() override { writer_wake_.cancel(); }
+    void on_upload_ready() override { uploader_wake_.cancel(); }
     void on_closed(const swarm::CloseReason& reason) override;
     void on_extension_handshake(bool first) override;
 

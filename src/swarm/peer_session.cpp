@@ -160,6 +160,7 @@ void PeerSession::set_choking(bool choke) {
         reading_.clear();
     } else {
         queue(wire::Unchoke{});
+        io_.on_upload_ready();
     }
 }
 
@@ -384,7 +385,7 @@ void PeerSession::on_request(const wire::Request& request) {
         return;
     }
     incoming_requests_.push_back(Block{request.index, request.begin, request.length});
-    io_.on_output();
+    io_.on_upload_ready();
 }
 
 void PeerSession::on_cancel(const wire::Cancel& cancel) {

@@ -81,8 +81,11 @@ inline constexpr std::uint32_t kRequestFloodRefillDivisor = 5;
 // Swarm acting on other peers' messages (a CANCEL in end-game, a HAVE, a choke round).
 class PeerIo {
   public:
-    // The outbox grew, or an upload may be served: wake the writer and the uploader.
+    // The outbox grew: wake the writer.
     virtual void on_output() = 0;
+    // next_upload() may have a block now (a request was queued, or the peer was unchoked): wake the uploader.
+    // Apart from on_output, which comes with every message queued (a download queues a request per block).
+    virtual void on_upload_ready() = 0;
     // The session closed (once): stop reading and writing. Nothing more will be fed to it.
     virtual void on_closed(const CloseReason& reason) = 0;
     // The peer's extended handshake arrived (BEP 10); `first`: its first one. For logs.

@@ -32,8 +32,10 @@ struct FakeHost final : SwarmHost {
 struct FakeIo final : PeerIo {
     std::optional<CloseReason> closed;
     std::uint32_t outputs = 0;
+    std::uint32_t upload_wakes = 0;
     std::uint32_t extension_handshakes = 0;
     void on_output() override { ++outputs; }
+    void on_upload_ready() override { ++upload_wakes; }
     void on_closed(const CloseReason& reason) override { closed = reason; }
     void on_extension_handshake(bool) override { ++extension_handshakes; }
 };
@@ -221,9 +223,15 @@ TEST_F(PeerSessionTest, SnubbedAfterRequestTimeoutKeepsOneRequest) {
 TEST_F(PeerSessionTest, ServesRequestsWhileUnchoked) {
     make(/*we_have_all=*/true);
     feed(wire::Interested{});
-    session_->set_choking(false);
+    session_->set_choking(false);  // the choke round its interest started may have unchoked it already
     (void)sent();
+    const auto wakes = io_.upload_wakes;
+    feed(wire::KeepAlive{});
+    session_->send_have(PieceIndex{3});
+    EXPECT_EQ(io_.upload_wakes, wakes);  // messages queued wake the writer only
     feed(wire::Request{PieceIndex{2}, 0, 16 * 1024});
+    EXPECT_EQ(io_.upload_wakes, wakes + 1);
+    (void)sent();
     const auto block = session_->next_upload();
     ASSERT_TRUE(block);
     EXPECT_EQ(block->piece, PieceIndex{2});

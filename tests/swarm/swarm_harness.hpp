@@ -103,6 +103,7 @@ class Link {
 
         explicit Side(std::uint32_t num_pieces) : reader(num_pieces) {}
         void on_output() override {}
+        void on_upload_ready() override {}
         void on_closed(const CloseReason& reason) override { closed = reason; }
         void on_extension_handshake(bool) override {}
     };
