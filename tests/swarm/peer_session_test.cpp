@@ -60,6 +60,7 @@ wire::Handshake remote_handshake(bool extensions, bool fast) {
 class PeerSessionTest : public ::testing::Test {
   protected:
     void make(bool we_have_all = false, bool fast = false, bool remote_extensions = true) {
+        session_.reset();  // a session must not outlive its swarm
         SwarmSettings s;
         wire::set_extension_protocol(s.reserved);
         wire::set_fast_extension(s.reserved, fast);
