@@ -10,75 +10,21 @@
 #include <cstring>
 #include <limits>
 #include <string>
-#include <string_view>
 #include <utility>
 
-#include "metainfo/path_sanitizer.hpp"
+#include "storage/safe_path.hpp"
 #include "storage/unique_fd.hpp"
 
 namespace bt::storage {
+using detail::errno_code;
+using detail::is_symlink_at;
+using detail::join;
+using detail::walk;
+
 namespace {
 
 // Largest single pread/pwrite; Linux transfers at most 0x7ffff000 bytes per call anyway.
 constexpr std::size_t kMaxIoChunk = std::size_t{1} << 30;
-
-std::error_code errno_code(int e) {
-    return {e, std::system_category()};
-}
-
-std::string join(const std::string& base, std::string_view component) {
-    std::string out = base;
-    if (out.empty() || out.back() != '/') out += '/';
-    out += component;
-    return out;
-}
-
-bool is_safe_component(std::string_view c) {
-    if (c.empty() || c == "." || c == "..") return false;
-    return c.find('/') == std::string_view::npos && c.find('\0') == std::string_view::npos;
-}
-
-// After openat(..., O_NOFOLLOW) failed with ELOOP or ENOTDIR: was it because `name` is a symlink?
-bool is_symlink_at(int dir, const std::string& name) {
-    struct stat st {};
-    return ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
-}
-
-struct OpenDir {
-    UniqueFd fd;
-    std::string path;
-};
-
-// Opens the download folder (following links: it is the user's choice), then each of `dirs` below
-// it with O_NOFOLLOW, creating missing ones when `create` is set.
-Result<OpenDir, StorageError> walk(const std::string& base, const std::vector<const std::string*>& dirs,
-                                   bool create) {
-    OpenDir cur;
-    cur.path = base;
-    cur.fd = UniqueFd(::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (cur.fd.get() < 0) return fail(StorageError{errno_code(errno), base, Op::open});
-    for (const std::string* name : dirs) {
-        cur.path = join(cur.path, *name);
-        constexpr int kFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-        int fd = ::openat(cur.fd.get(), name->c_str(), kFlags);
-        int e = fd < 0 ? errno : 0;
-        if (fd < 0 && e == ENOENT && create) {
-            if (::mkdirat(cur.fd.get(), name->c_str(), 0755) != 0 && errno != EEXIST) {
-                return fail(StorageError{errno_code(errno), cur.path, Op::mkdir});
-            }
-            fd = ::openat(cur.fd.get(), name->c_str(), kFlags);
-            e = fd < 0 ? errno : 0;
-        }
-        if (fd < 0) {
-            if ((e == ENOTDIR || e == ELOOP) && is_symlink_at(cur.fd.get(), *name)) {
-                return fail(StorageError{make_error_code(Errc::symlink_refused), cur.path, Op::open});
-            }
-            return fail(StorageError{errno_code(e), cur.path, create ? Op::mkdir : Op::open});
-        }
-        cur.fd = UniqueFd(fd);
-    }
-    return cur;
-}
 
 std::error_code pwrite_all(int fd, const std::uint8_t* p, std::size_t n, std::int64_t off) {
     while (n > 0) {
@@ -107,39 +53,6 @@ std::error_code pread_all(int fd, std::uint8_t* p, std::size_t n, std::int64_t o
         n -= static_cast<std::size_t>(r);
         off += r;
     }
-    return {};
-}
-
-// Checks that the files tile [0, total_size) in order and that every on-disk path is safe.
-StorageError check_layout(const Layout& layout, const std::string& download_dir) {
-    if (layout.piece_length <= 0 || layout.total_size < 0) {
-        return {make_error_code(Errc::invalid_layout), {}, Op::open};
-    }
-    // The component that lands in the download folder itself must not be the folder of our own records.
-    const auto reserved = [](const std::vector<std::string>& path) {
-        return !path.empty() && metainfo::detail::is_reserved_root_name(path.front());
-    };
-    std::string root_path = download_dir;
-    for (const auto& c : layout.root) {
-        root_path = join(root_path, c);
-        if (!is_safe_component(c)) return {make_error_code(Errc::invalid_path), root_path, Op::open};
-    }
-    if (reserved(layout.root)) return {make_error_code(Errc::invalid_path), root_path, Op::open};
-    std::int64_t pos = 0;
-    for (const auto& f : layout.files) {
-        if (f.offset != pos || f.length < 0 || f.length > layout.total_size - pos) {
-            return {make_error_code(Errc::invalid_layout), {}, Op::open};
-        }
-        pos += f.length;
-        if (f.pad) continue;  // never on disk
-        std::string path = root_path;
-        for (const auto& c : f.path) path = join(path, c);
-        if (f.path.empty() || !std::all_of(f.path.begin(), f.path.end(), is_safe_component) ||
-            (layout.root.empty() && reserved(f.path))) {
-            return {make_error_code(Errc::invalid_path), path, Op::open};
-        }
-    }
-    if (pos != layout.total_size) return {make_error_code(Errc::invalid_layout), {}, Op::open};
     return {};
 }
 
@@ -189,7 +102,7 @@ Layout Layout::from(const metainfo::Metainfo& mi) {
 FileStorage::FileStorage(Layout layout, std::string download_dir, Settings settings)
     : layout_(std::move(layout)), download_dir_(std::move(download_dir)), settings_(settings) {
     settings_.max_open_files = std::max<std::size_t>(settings_.max_open_files, 1);
-    layout_error_ = check_layout(layout_, download_dir_);
+    layout_error_ = detail::check_layout(layout_, download_dir_);
     ends_.reserve(layout_.files.size());
     for (const auto& f : layout_.files) ends_.push_back(f.offset + f.length);
     slots_.resize(layout_.files.size());
@@ -267,10 +180,7 @@ Result<std::vector<FileSlice>, StorageError> FileStorage::map(PieceIndex piece, 
 Result<FileStorage::HandlePtr, StorageError> FileStorage::open_file(std::uint32_t file,
                                                                     bool for_write) const {
     const auto& entry = layout_.files[file];
-    std::vector<const std::string*> dirs;
-    for (const auto& c : layout_.root) dirs.push_back(&c);
-    for (std::size_t k = 0; k + 1 < entry.path.size(); ++k) dirs.push_back(&entry.path[k]);
-    auto dir = walk(download_dir_, dirs, for_write);
+    auto dir = walk(download_dir_, detail::parent_folders(layout_, entry), for_write);
     if (!dir) return fail(std::move(dir).error());
 
     const std::string& name = entry.path.back();
@@ -529,10 +439,7 @@ std::vector<FileStatus> FileStorage::file_status() const {
             s.error = layout_error_.ec;
             continue;
         }
-        std::vector<const std::string*> dirs;
-        for (const auto& c : layout_.root) dirs.push_back(&c);
-        for (std::size_t k = 0; k + 1 < f.path.size(); ++k) dirs.push_back(&f.path[k]);
-        auto dir = walk(download_dir_, dirs, false);
+        auto dir = walk(download_dir_, detail::parent_folders(layout_, f), false);
         if (!dir) {
             if (dir.error().ec != std::errc::no_such_file_or_directory) s.error = dir.error().ec;
             continue;
