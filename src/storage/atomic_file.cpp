@@ -134,19 +134,34 @@ Result<void, StorageError> ensure_directory(const std::string& path) {
 
 std::size_t remove_stale_temporaries(const std::string& path) {
     const auto [folder, name] = split(path);
+    const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return 0;
+    const std::size_t removed = remove_stale_temporaries_at(dir, name);
+    retry_close(dir);
+    return removed;
+}
+
+std::size_t remove_stale_temporaries_at(int dir, const std::string& name) {
     const std::string prefix = name + std::string(kTempInfix);
-    DIR* dir = ::opendir(folder.c_str());
-    if (dir == nullptr) return 0;
+    // fdopendir takes the descriptor it is given: hand it a copy, the caller keeps `dir`.
+    const int copy = ::fcntl(dir, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) return 0;
+    DIR* listing = ::fdopendir(copy);
+    if (listing == nullptr) {
+        retry_close(copy);
+        return 0;
+    }
+    ::rewinddir(listing);  // the copy shares `dir`'s read position
     std::vector<std::string> stale;
-    while (const dirent* entry = ::readdir(dir)) {
+    while (const dirent* entry = ::readdir(listing)) {
         const std::string_view n(entry->d_name);
         // mkostemp's suffix is exactly six characters.
         if (n.size() == prefix.size() + 6 && n.starts_with(prefix)) stale.emplace_back(n);
     }
-    ::closedir(dir);
+    ::closedir(listing);
     std::size_t removed = 0;
     for (const auto& n : stale) {
-        if (::unlink((folder + "/" + n).c_str()) == 0) ++removed;
+        if (::unlinkat(dir, n.c_str(), 0) == 0) ++removed;
     }
     return removed;
 }

@@ -39,5 +39,7 @@ Result<void, StorageError> ensure_directory(const std::string& path);
 // Removes the temporary files a write_file_atomic(path, ...) that never finished left behind (the process
 // was killed between steps 1 and 3). Returns how many were removed; errors are ignored.
 std::size_t remove_stale_temporaries(const std::string& path);
+// The same for the file `name` in the open folder `dir` (reached by a symlink-safe walk); `dir` stays open.
+std::size_t remove_stale_temporaries_at(int dir, const std::string& name);
 
 }  // namespace bt::storage
