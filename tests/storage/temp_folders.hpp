@@ -1,13 +1,17 @@
 #pragma once
-// Folders for storage tests: a fresh temporary folder removed with its contents, and a tmpfs mount on
-// one (root only) to fill a disk on purpose.
+// Folders for storage tests: a fresh temporary folder removed with its contents, a tmpfs mount on one
+// (root only) to fill a disk on purpose, and small looks at what is on disk.
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <system_error>
 
@@ -48,5 +52,23 @@ struct TmpfsMount {
         if (mounted) ::umount2(path.c_str(), MNT_DETACH);
     }
 };
+
+// A whole file's bytes (empty when it cannot be read).
+inline std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Whether anything, a dangling link included, has this name.
+inline bool exists_no_follow(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+inline std::size_t count_open_fds() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+}
 
 }  // namespace bt::storage::test_support
