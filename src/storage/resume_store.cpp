@@ -25,9 +25,12 @@ std::string resume_path(const std::string& download_dir, const crypto::Sha1Diges
     if (path.back() != '/') path += '/';
     path += kResumeFolder;
     path += '/';
-    path += to_hex(info_hash);
-    path += ".resume";
+    path += resume_file_name(info_hash);
     return path;
+}
+
+std::string resume_file_name(const crypto::Sha1Digest& info_hash) {
+    return to_hex(info_hash) + ".resume";
 }
 
 LoadedResume load_resume(const std::string& path, std::uint32_t num_pieces, std::size_t num_files) {

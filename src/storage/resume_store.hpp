@@ -23,6 +23,8 @@ namespace bt::storage {
 inline constexpr const char* kResumeFolder = ".bitveil";
 
 std::string resume_path(const std::string& download_dir, const crypto::Sha1Digest& info_hash);
+// Its last component, "<info-hash hex>.resume".
+std::string resume_file_name(const crypto::Sha1Digest& info_hash);
 
 struct LoadedResume {
     std::optional<ResumeData> data;  // nullopt: absent or unusable

@@ -1,8 +1,8 @@
 #pragma once
 // The symlink-safe way to reach a torrent's files below its download folder: the checks every on-disk
 // path of a layout must pass, and the walk that opens the folders of a path one component at a time with
-// O_NOFOLLOW. The safety rule itself is in file_storage.hpp. Internal to bt_storage: everything there that
-// touches a torrent's files goes through this walk.
+// O_NOFOLLOW. The safety rule itself is in file_storage.hpp. Internal to bt_storage: FileStorage and
+// remove_data() both reach a torrent's files through this walk.
 #include <string>
 #include <string_view>
 #include <system_error>

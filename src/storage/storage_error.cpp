@@ -56,6 +56,8 @@ const char* op_name(Op op) noexcept {
             return "sync";
         case Op::rename:
             return "rename";
+        case Op::remove:
+            return "remove";
     }
     return "?";
 }
