@@ -48,6 +48,9 @@ class Choker {
 
     // Ranks `peers` (each id at most once) and rotates the optimistic slots when they are due.
     ChokeDecision decide(std::span<const PeerStats> peers, bool seeding, TimePoint now);
+    // From the next decide() on. Optimistic slots beyond the new count end then; the others keep their
+    // start time and end once the new optimistic_interval has passed since it.
+    void apply_settings(const ChokerSettings& settings) noexcept { settings_ = settings; }
 
   private:
     struct Optimistic {
