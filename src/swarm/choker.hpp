@@ -33,6 +33,8 @@ struct ChokerSettings {
     std::uint32_t regular_slots = 4;
     std::uint32_t optimistic_slots = 1;
     std::chrono::seconds optimistic_interval{30};
+
+    bool operator==(const ChokerSettings&) const = default;
 };
 
 struct ChokeDecision {
