@@ -29,6 +29,15 @@ class BoundedMap {
         }
         return {it->second, added};
     }
+    // A smaller capacity forgets the oldest keys at once.
+    void set_capacity(std::size_t capacity) {
+        assert(capacity > 0);
+        capacity_ = capacity;
+        while (order_.size() > capacity_) {
+            values_.erase(order_.front());
+            order_.pop_front();
+        }
+    }
     bool contains(const Key& key) const { return values_.contains(key); }
     std::size_t size() const noexcept { return values_.size(); }
 

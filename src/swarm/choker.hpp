@@ -33,6 +33,8 @@ struct ChokerSettings {
     std::uint32_t regular_slots = 4;
     std::uint32_t optimistic_slots = 1;
     std::chrono::seconds optimistic_interval{30};
+
+    bool operator==(const ChokerSettings&) const = default;
 };
 
 struct ChokeDecision {
@@ -48,6 +50,9 @@ class Choker {
 
     // Ranks `peers` (each id at most once) and rotates the optimistic slots when they are due.
     ChokeDecision decide(std::span<const PeerStats> peers, bool seeding, TimePoint now);
+    // From the next decide() on. Optimistic slots beyond the new count end then; the others keep their
+    // start time and end once the new optimistic_interval has passed since it.
+    void apply_settings(const ChokerSettings& settings) noexcept { settings_ = settings; }
 
   private:
     struct Optimistic {

@@ -1,6 +1,7 @@
 #include "swarm/peer_list.hpp"
 
 #include <algorithm>
+#include <cassert>
 
 namespace bt::swarm {
 
@@ -35,6 +36,12 @@ std::chrono::seconds reconnect_backoff(std::uint32_t failures) noexcept {
 
 PeerList::PeerList(PeerListSettings settings) : settings_(settings) {}
 
+void PeerList::apply_settings(const PeerListSettings& settings) {
+    assert(settings.is_private == settings_.is_private);
+    settings_.max_size = settings.max_size;
+    if (entries_.size() > settings_.max_size) forget_failed_peers(entries_.size() - settings_.max_size);
+}
+
 AddResult PeerList::add(const Endpoint& endpoint, PeerSource source) {
     bool failed_left = true;
     return add_one(endpoint, source, failed_left);
@@ -58,23 +65,31 @@ AddResult PeerList::add_one(const Endpoint& endpoint, PeerSource source, bool& f
         return AddResult::known;
     }
     if (source != PeerSource::given && entries_.size() >= settings_.max_size) {
-        failed_left = failed_left && forget_a_failed_peer();
+        // More than one when the bound was lowered: the list shrinks back to it as addresses fail.
+        failed_left = failed_left && forget_failed_peers(entries_.size() - settings_.max_size + 1) > 0;
         if (!failed_left) return AddResult::dropped;
     }
     entries_[endpoint].sources = bit(source);
     return AddResult::added;
 }
 
-bool PeerList::forget_a_failed_peer() {
-    auto worst = entries_.end();
+std::size_t PeerList::forget_failed_peers(std::size_t count) {
+    std::vector<std::map<Endpoint, Entry>::iterator> failed;
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
         const auto& p = it->second;
         if (p.failures == 0 || p.connected || p.connecting || p.banned || p.is_self || p.is_given()) continue;
-        if (worst == entries_.end() || p.failures > worst->second.failures) worst = it;
+        failed.push_back(it);
     }
-    if (worst == entries_.end()) return false;
-    entries_.erase(worst);
-    return true;
+    count = std::min(count, failed.size());
+    // Only the first `count` are sorted: O(failed) for the usual single address.
+    std::partial_sort(failed.begin(), failed.begin() + static_cast<std::ptrdiff_t>(count), failed.end(),
+                      [](const auto& a, const auto& b) {
+                          if (a->second.failures != b->second.failures)
+                              return a->second.failures > b->second.failures;
+                          return a->first < b->first;
+                      });
+    for (std::size_t i = 0; i < count; ++i) entries_.erase(failed[i]);
+    return count;
 }
 
 std::vector<Endpoint> PeerList::pick_to_dial(TimePoint now, const DialLimits& limits,

@@ -8,9 +8,11 @@
 // worked after MSE failed (the 'prefer' encryption policy then dials it in plaintext), whether it is
 // ourselves, and whether it is banned.
 //
-// The list is bounded (PeerListSettings::max_size): past it, a new address replaces the idle address
-// with the most failures, or is dropped when none has failed. Addresses the user gave (PeerSource::given)
-// are always taken and never forgotten, and so are bans.
+// The list is bounded (PeerListSettings::max_size): past it, a new address replaces the idle addresses
+// with the most failures (as many as bring the list back to its bound), or is dropped when none has
+// failed. Addresses the user gave (PeerSource::given) are always taken and never forgotten, and so are
+// bans. A bound lowered at runtime forgets failed idle addresses at once; addresses that never failed stay
+// until they fail and a new address replaces them.
 //
 // BEP 27: "When a client obtains a torrent that has the private flag set, it MUST only announce to the
 // trackers specified in the torrent file" and must not take peers from elsewhere: a private list refuses
@@ -84,6 +86,10 @@ class PeerList {
 
     explicit PeerList(PeerListSettings settings = {});
 
+    // A new max_size (see above). `is_private` must be the list's own: it is the torrent's private flag,
+    // part of its info dictionary, and never changes.
+    void apply_settings(const PeerListSettings& settings);
+
     AddResult add(const Endpoint& endpoint, PeerSource source);
     // Adds a batch. Once the list is full and no failed address is left, the rest of the batch is dropped
     // without looking again (each look scans the list). Returns how many addresses were new.
@@ -124,9 +130,9 @@ class PeerList {
 
   private:
     AddResult add_one(const Endpoint& endpoint, PeerSource source, bool& failed_left);
-    // Forgets the idle address (not connected or dialled, not banned, ourselves or given) with the most
-    // failures; false when none has failed.
-    bool forget_a_failed_peer();
+    // Forgets up to `count` idle addresses (not connected or dialled, not banned, ourselves or given) that
+    // failed, those with the most failures first (in address order among equals); returns how many.
+    std::size_t forget_failed_peers(std::size_t count);
     // The entry of an address already in the list, or a new one (connect results of an address that was
     // forgotten meanwhile cannot happen: addresses being dialled or connected are never forgotten).
     Entry& entry(const Endpoint& endpoint);

@@ -37,6 +37,8 @@ PeerSession::PeerSession(Swarm& swarm, PeerId id, PeerIo& io, const Endpoint& ad
       address_(address),
       remote_(remote),
       fast_(wire::has_fast_extension(swarm.settings().reserved) && wire::has_fast_extension(remote.reserved)),
+      extension_protocol_(wire::has_extension_protocol(swarm.settings().reserved) &&
+                          wire::has_extension_protocol(remote.reserved)),
       peer_has_(swarm.picker().num_pieces()),
       request_waste_budget_(kRequestFloodBurst * swarm.settings().peer.max_incoming_requests),
       last_receive_(now),
@@ -73,10 +75,7 @@ void PeerSession::start() {
     } else if (!have.none()) {
         queue(wire::Bitfield{have.bytes()});
     }
-    if (wire::has_extension_protocol(swarm_.settings().reserved) &&
-        wire::has_extension_protocol(remote_.reserved)) {
-        send_extension_handshake();
-    }
+    if (extension_protocol_) send_extension_handshake();
 }
 
 void PeerSession::close(const CloseReason& reason) {
@@ -200,6 +199,29 @@ void PeerSession::request_more() {
         queue(wire::Request{block.piece, block.begin, block.length});
     }
     if (outstanding_.empty()) update_interest();
+}
+
+void PeerSession::on_settings_changed(bool handshake_changed) {
+    if (closed_) return;
+    // First: a peer asking again after the choke below does so within the new 'reqq'.
+    if (handshake_changed && extension_protocol_) send_extension_handshake();
+    const auto limit = swarm_.settings().peer.max_incoming_requests;
+    request_waste_budget_ = std::min(request_waste_budget_, kRequestFloodBurst * limit);
+    if (incoming_requests_.size() > limit) {
+        if (fast_) {
+            while (incoming_requests_.size() > limit) {
+                const Block r = incoming_requests_.back();
+                incoming_requests_.pop_back();
+                queue(wire::RejectRequest{r.piece, r.begin, r.length});
+            }
+        } else {
+            set_choking(true);
+            set_choking(false);
+        }
+        // Requests that crossed this on the wire were sent in good faith: a full bucket for them.
+        request_waste_budget_ = kRequestFloodBurst * limit;
+    }
+    request_more();  // max_requests_in_flight may have grown
 }
 
 void PeerSession::tick(TimePoint now) {

@@ -60,6 +60,9 @@ struct CloseReason {
     }
 };
 
+// A session reads these from its Swarm's settings whenever it needs them: the timeouts at every tick, so a
+// change (Swarm::apply_settings) applies from the next one; for max_incoming_requests see
+// on_settings_changed().
 struct PeerSettings {
     std::uint32_t max_incoming_requests = 500;  // the peer's queued requests; more are dropped (and counted)
     std::chrono::seconds peer_idle_timeout{180};   // nothing received: close
@@ -142,6 +145,12 @@ class PeerSession {
     void send_cancel(const Block& block);
     void request_more();
     void update_interest();
+    // Swarm::apply_settings changed the settings. `handshake_changed`: our extended handshake says something
+    // new (client name, listen port, or max_incoming_requests as 'reqq'): a fresh one goes out, which BEP 10
+    // allows at any time. Queued requests beyond a lowered max_incoming_requests are rejected, newest first
+    // (BEP 6), or, without the fast extension, dropped with a choke and an unchoke at once (BEP 3 has no
+    // other way to say so): the peer asks again within the new 'reqq'.
+    void on_settings_changed(bool handshake_changed);
 
     PeerId id() const noexcept { return id_; }
     const wire::PeerId& peer_id() const noexcept { return remote_.peer_id; }
@@ -189,7 +198,10 @@ class PeerSession {
     PeerIo& io_;
     Endpoint address_;
     wire::Handshake remote_;
-    bool fast_ = false;  // both sides set the fast extension bit (BEP 6)
+    // Both handshakes set the bit of the fast extension (BEP 6) or of the extension protocol (BEP 10). Fixed
+    // for the connection: reserved bits changed later apply to new connections only.
+    bool fast_ = false;
+    bool extension_protocol_ = false;
     bool closed_ = false;
 
     Bitfield peer_has_;

@@ -1,6 +1,7 @@
 #include "swarm/swarm.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace bt::swarm {
 
@@ -11,6 +12,20 @@ Swarm::Swarm(SwarmHost& host, PiecePicker picker, SwarmSettings settings, std::u
       choker_(settings_.choker, seed),
       strikes_(settings_.max_ban_records),
       banned_ids_(settings_.max_ban_records) {}
+
+void Swarm::apply_settings(const SwarmSettings& settings, TimePoint now) {
+    const SwarmSettings old = std::exchange(settings_, settings);
+    strikes_.set_capacity(settings_.max_ban_records);
+    banned_ids_.set_capacity(settings_.max_ban_records);
+    const bool handshake_changed = old.client_name != settings_.client_name ||
+                                   old.listen_port != settings_.listen_port ||
+                                   old.peer.max_incoming_requests != settings_.peer.max_incoming_requests;
+    for (auto* p : std::vector(peers_)) p->on_settings_changed(handshake_changed);
+    if (old.choker != settings_.choker) {
+        choker_.apply_settings(settings_.choker);
+        run_choker(now);
+    }
+}
 
 std::uint32_t Swarm::request_budget() const noexcept {
     const auto limit = settings_.max_requests_in_flight;

@@ -27,17 +27,26 @@
 
 namespace bt::swarm {
 
+// Swarm::apply_settings changes them while peers are connected; each comment says when a change applies.
 struct SwarmSettings {
-    PeerSettings peer;
+    PeerSettings peer;  // see there
+    // A change runs a choke round at once.
     ChokerSettings choker;
+    // Counted from the last round: a shorter one that is already over runs a round at the next tick.
     std::chrono::seconds choke_interval{10};
     // Block requests outstanding over all peers (16 KiB each): bounds the memory of pieces in progress.
+    // Lowered below those in flight, no peer sends another until they are under it; raised, peers request
+    // at once.
     std::uint32_t max_requests_in_flight = 256;
-    // Per peer; a sole contributor of a bad piece is banned at once.
+    // Per peer; a sole contributor of a bad piece is banned at once. Read at each strike: strikes counted
+    // before a change are held against the new value at the peer's next strike.
     std::uint32_t hash_failures_before_ban = 2;
-    // Banned peer ids and peers with strikes remembered; the oldest are forgotten first.
+    // Banned peer ids and peers with strikes remembered; the oldest are forgotten first (at once when
+    // lowered). At least 1.
     std::uint32_t max_ban_records = 10'000;
     // What our handshakes say: reserved bits (BEP 10, BEP 6), 'v' and 'p' of the extended handshake.
+    // Reserved bits are fixed by each connection's handshake: a change applies to new connections. A new
+    // name or port goes to connected peers at once, in a fresh extended handshake (BEP 10).
     wire::Reserved reserved{};
     std::string client_name;
     std::uint16_t listen_port = 0;  // 0: not sent
@@ -70,7 +79,10 @@ class Swarm {
     Swarm(const Swarm&) = delete;
     Swarm& operator=(const Swarm&) = delete;
 
+    // Sessions read the settings from here whenever they need them; none keeps a copy.
     const SwarmSettings& settings() const noexcept { return settings_; }
+    // New settings for the swarm and every connected session (see SwarmSettings for when each applies).
+    void apply_settings(const SwarmSettings& settings, TimePoint now);
     PiecePicker& picker() noexcept { return picker_; }
     const PiecePicker& picker() const noexcept { return picker_; }
     TransferStats& stats() noexcept { return stats_; }

@@ -35,5 +35,22 @@ TEST(BoundedMap, KeepsValuesOfTheKeysItRemembers) {
     EXPECT_EQ(value, 0u) << "a forgotten key starts over";
 }
 
+TEST(BoundedMap, SmallerCapacityForgetsTheOldestKeysAtOnce) {
+    BoundedMap<int> bans(4);
+    for (int k = 1; k <= 4; ++k) bans.try_emplace(k);
+    bans.set_capacity(2);
+    EXPECT_EQ(bans.size(), 2u);
+    EXPECT_FALSE(bans.contains(1));
+    EXPECT_FALSE(bans.contains(2));
+    EXPECT_TRUE(bans.contains(3));
+    EXPECT_TRUE(bans.contains(4));
+    bans.try_emplace(5);  // forgets 3
+    EXPECT_FALSE(bans.contains(3));
+    bans.set_capacity(3);  // larger: keeps what it has, and takes more before forgetting
+    bans.try_emplace(6);
+    EXPECT_EQ(bans.size(), 3u);
+    EXPECT_TRUE(bans.contains(4));
+}
+
 }  // namespace
 }  // namespace bt

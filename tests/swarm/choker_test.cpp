@@ -200,6 +200,29 @@ TEST(Choker, OnlyCandidateKeepsTheOptimisticSlotAcrossRotations) {
     }
 }
 
+TEST(Choker, NewSettingsApplyFromTheNextDecision) {
+    Choker choker({.regular_slots = 4, .optimistic_slots = 2, .optimistic_interval = 30s}, 9);
+    auto ps = peers("iiiiiiiiii", {100, 90, 80, 70});
+    auto d = choker.decide(ps, false, kStart);
+    ASSERT_EQ(d.optimistic.size(), 2u);
+    const auto first_optimistic = ids(d.optimistic);
+    remember_unchoked(ps, d);
+
+    choker.apply_settings({.regular_slots = 1, .optimistic_slots = 1, .optimistic_interval = 30s});
+    d = choker.decide(ps, false, kStart + 10s);
+    EXPECT_EQ(regular(d), (std::set<std::uint32_t>{0}));
+    ASSERT_EQ(d.optimistic.size(), 1u);
+    EXPECT_EQ(first_optimistic.count(d.optimistic[0].value), 1u) << "one of the slots kept, not yet due";
+    const PeerId kept = d.optimistic[0];
+    remember_unchoked(ps, d);
+
+    // A shorter interval counts from when the slot was given: 20 s ago, so it rotates now.
+    choker.apply_settings({.regular_slots = 1, .optimistic_slots = 1, .optimistic_interval = 15s});
+    d = choker.decide(ps, false, kStart + 20s);
+    ASSERT_EQ(d.optimistic.size(), 1u);
+    EXPECT_NE(d.optimistic[0], kept);
+}
+
 TEST(Choker, SameSeedSameDecisions) {
     const auto ps = peers("iiiiiiiiiiii");
     Choker one({}, 42);

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <vector>
 
 namespace bt::swarm {
@@ -261,6 +263,77 @@ TEST(PeerList, BatchStopsLookingOnceNothingCanBeForgotten) {
     EXPECT_EQ(list.add(batch, PeerSource::tracker), 1u);  // ep(3) replaced ep(1); ep(4) dropped
     EXPECT_NE(list.find(ep(3)), nullptr);
     EXPECT_EQ(list.find(ep(4)), nullptr);
+}
+
+// A pick_to_dial skip predicate that leaves only `picked`.
+std::function<bool(const Endpoint&)> only(std::vector<Endpoint> picked) {
+    return [picked](const Endpoint& e) { return std::find(picked.begin(), picked.end(), e) == picked.end(); };
+}
+
+// Dials only `endpoints`, `times` times over, and fails each dial.
+void fail_dials(PeerList& list, const std::vector<Endpoint>& endpoints, std::uint32_t times, TimePoint& now) {
+    for (std::uint32_t i = 0; i < times; ++i) {
+        now += kMaxReconnectBackoff;
+        ASSERT_EQ(list.pick_to_dial(now, limits(), only(endpoints)).size(), endpoints.size());
+        for (const auto& e : endpoints) list.on_dial_failed(e, now);
+    }
+}
+
+TEST(PeerList, LowerMaxSizeForgetsFailedIdleAddressesMostFailedFirst) {
+    PeerList list;
+    for (std::uint8_t i = 1; i <= 8; ++i) list.add(ep(i), PeerSource::tracker);
+    list.add(ep(9), PeerSource::given);
+    TimePoint now = kStart;
+    fail_dials(list, {ep(1), ep(2), ep(3), ep(4), ep(5), ep(9)}, 2, now);
+    fail_dials(list, {ep(3), ep(4), ep(9)}, 1, now);
+    list.ban(ep(4));
+    now += kMaxReconnectBackoff;
+    (void)list.pick_to_dial(now, limits(), only({ep(5), ep(6), ep(7)}));
+    list.on_connected(ep(5));
+    // Idle and failed: ep(1) and ep(2) (2 failures), ep(3) (3). Banned: ep(4). Connected: ep(5).
+    // Dialled: ep(6) and ep(7). Idle, never failed: ep(8). Given: ep(9).
+    list.apply_settings({.max_size = 7});
+    EXPECT_EQ(list.size(), 7u);
+    EXPECT_EQ(list.find(ep(3)), nullptr);
+    EXPECT_EQ(list.find(ep(1)), nullptr) << "the first in address order among equals";
+    EXPECT_NE(list.find(ep(2)), nullptr);
+
+    list.apply_settings({.max_size = 1});
+    EXPECT_EQ(list.find(ep(2)), nullptr);
+    EXPECT_EQ(list.size(), 6u) << "busy, banned, given and never failed addresses stay";
+    for (std::uint8_t i = 4; i <= 9; ++i) EXPECT_NE(list.find(ep(i)), nullptr) << int{i};
+    EXPECT_EQ(list.num_connecting(), 2u);
+}
+
+TEST(PeerList, ListOverALoweredBoundShrinksAsAddressesFail) {
+    PeerList list({.max_size = 4});
+    for (std::uint8_t i = 1; i <= 4; ++i) list.add(ep(i), PeerSource::tracker);
+    list.apply_settings({.max_size = 2});
+    EXPECT_EQ(list.size(), 4u) << "nothing has failed yet";
+    EXPECT_EQ(list.add(ep(5), PeerSource::tracker), AddResult::dropped);
+    TimePoint now = kStart;
+    fail_dials(list, {ep(1), ep(2), ep(3), ep(4)}, 1, now);
+    // A new address takes the place of as many failed ones as bring the list back to its bound.
+    EXPECT_EQ(list.add(ep(5), PeerSource::tracker), AddResult::added);
+    EXPECT_EQ(list.size(), 2u);
+    EXPECT_NE(list.find(ep(4)), nullptr);
+    EXPECT_NE(list.find(ep(5)), nullptr);
+}
+
+TEST(PeerList, RaisedMaxSizeTakesMoreAddresses) {
+    PeerList list({.max_size = 1});
+    list.add(ep(1), PeerSource::tracker);
+    EXPECT_EQ(list.add(ep(2), PeerSource::tracker), AddResult::dropped);
+    list.apply_settings({.max_size = 2});
+    EXPECT_EQ(list.add(ep(2), PeerSource::tracker), AddResult::added);
+    EXPECT_EQ(list.size(), 2u);
+}
+
+TEST(PeerList, PrivateListStaysPrivateAcrossNewSettings) {
+    PeerList list({.is_private = true});
+    list.apply_settings({.max_size = 10, .is_private = true});
+    EXPECT_EQ(list.add(ep(1), PeerSource::pex), AddResult::refused);
+    EXPECT_EQ(list.add(ep(2), PeerSource::tracker), AddResult::added);
 }
 
 // BEP 27: a private torrent takes peers only from its trackers and the user.

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "swarm/request_queue.hpp"
+#include "swarm/session_fakes.hpp"
 #include "swarm/swarm.hpp"
 #include "wire/message_reader.hpp"
 
@@ -18,43 +19,12 @@ using TimePoint = PeerSession::TimePoint;
 constexpr std::uint32_t kPieces = 9;               // a BITFIELD has 7 spare bits
 constexpr std::uint32_t kPieceLength = 64 * 1024;  // 4 blocks
 
-struct FakeHost final : SwarmHost {
-    std::vector<Block> stored;
-    std::vector<PieceIndex> completed;
-    std::vector<CloseReason> closed;
-    void store_block(const Block& block, std::span<const std::uint8_t>) override { stored.push_back(block); }
-    void on_piece_complete(PieceIndex piece) override { completed.push_back(piece); }
-    bool disk_backlogged() const override { return false; }
-    void on_peer_closed(PeerSession&, const CloseReason& reason) override { closed.push_back(reason); }
-    void on_corrupt_peer_banned(const Endpoint&) override {}
-};
-
-struct FakeIo final : PeerIo {
-    std::optional<CloseReason> closed;
-    std::uint32_t outputs = 0;
-    std::uint32_t upload_wakes = 0;
-    std::uint32_t extension_handshakes = 0;
-    void on_output() override { ++outputs; }
-    void on_upload_ready() override { ++upload_wakes; }
-    void on_closed(const CloseReason& reason) override { closed = reason; }
-    void on_extension_handshake(bool) override { ++extension_handshakes; }
-};
+using test::FakeHost;
+using test::FakeIo;
+using test::remote_handshake;
 
 PiecePicker picker() {
-    PickerConfig c;
-    c.num_pieces = kPieces;
-    c.piece_length = kPieceLength;
-    c.total_size = std::uint64_t{kPieces} * kPieceLength;
-    c.seed = 3;
-    return std::move(*PiecePicker::create(c));
-}
-
-wire::Handshake remote_handshake(bool extensions, bool fast) {
-    wire::Handshake h{};
-    wire::set_extension_protocol(h.reserved, extensions);
-    wire::set_fast_extension(h.reserved, fast);
-    h.peer_id.fill('r');
-    return h;
+    return test::small_picker(kPieces, kPieceLength);
 }
 
 class PeerSessionTest : public ::testing::Test {

@@ -213,5 +213,48 @@ TEST(SwarmScenario, ThousandPeersKeepMemoryBounded) {
     EXPECT_EQ(swarm.request_budget(), 64u);
 }
 
+// The daemon lowers max_requests_in_flight in the middle of a download: no requests go out until those in
+// flight are under the new bound, they stay under it from then on, and the download completes.
+TEST(SwarmScenario, LoweredRequestLimitMidDownloadHoldsAndCompletes) {
+    Harness h(small_torrent(128));
+    auto& leecher = h.add_node("leecher", {});
+    for (std::uint64_t i = 0; i < 3; ++i)
+        h.connect(h.add_node("seed " + std::to_string(i), seed_options(i)), leecher, 500 * kKiB);
+    auto& swarm = leecher.swarm();
+    const auto in_flight = [&] {
+        std::uint32_t n = 0;
+        for (const auto* p : swarm.peers()) n += p->requests_in_flight();
+        return n;
+    };
+    ASSERT_TRUE(h.run_until([&] { return swarm.stats().pieces_verified >= 32; }, std::chrono::seconds(30)));
+    constexpr std::uint32_t kLimit = 8;
+    std::uint32_t last = in_flight();
+    ASSERT_GT(last, kLimit);
+    auto settings = swarm.settings();
+    settings.max_requests_in_flight = kLimit;
+    swarm.apply_settings(settings, h.now());
+
+    bool under = false;
+    bool rose_while_over = false;
+    std::uint32_t most_once_under = 0;
+    bool counter_matches = true;
+    ASSERT_TRUE(h.run_until([&] { return leecher.is_complete(); }, std::chrono::seconds(120),
+                            [&] {
+                                const auto now = in_flight();
+                                rose_while_over = rose_while_over || (!under && now > last);
+                                under = under || now <= kLimit;
+                                if (under) most_once_under = std::max(most_once_under, now);
+                                counter_matches = counter_matches &&
+                                                  swarm.request_budget() == kLimit - std::min(now, kLimit);
+                                last = now;
+                            }));
+    EXPECT_TRUE(leecher.data_matches(h.torrent()));
+    EXPECT_FALSE(rose_while_over);
+    EXPECT_TRUE(under);
+    EXPECT_LE(most_once_under, kLimit);
+    EXPECT_TRUE(counter_matches);
+    EXPECT_EQ(swarm.request_budget(), kLimit);
+}
+
 }  // namespace
 }  // namespace bt::swarm::test
