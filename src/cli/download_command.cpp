@@ -246,7 +246,12 @@ int run_download(const DownloadOptions& o) {
     std::vector<Job> jobs(metainfos->size());
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         jobs[i].path = o.torrents[i];
-        jobs[i].torrent = &session.add_torrent(std::move((*metainfos)[i]), o.dir);
+        auto added = session.add_torrent(std::move((*metainfos)[i]), o.dir);
+        if (!added) {  // the same torrent named twice
+            report_error(o.torrents[i], added.error());
+            return kExitInvalid;
+        }
+        jobs[i].torrent = *added;
     }
     const bool several = jobs.size() > 1;
 

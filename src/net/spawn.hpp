@@ -3,8 +3,10 @@
 // bug, or std::bad_alloc) is caught once, in its completion handler, and handed to `on_failure` with its
 // message, which closes the peer or stops the torrent concerned (or restarts a receive loop). Without this,
 // asio::detached rethrows it out of io_context::run() and the whole process ends.
+#include <asio/awaitable.hpp>
 #include <asio/co_spawn.hpp>
 #include <exception>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -30,6 +32,12 @@ void spawn(Executor&& executor, Awaitable&& awaitable, OnFailure on_failure) {
                 // Nothing sensible is left to do for this coroutine's owner.
             }
         });
+}
+
+// Runs `job` holding `owner`: an object that detached coroutines work on lives until the last has ended.
+template <class Owner>
+asio::awaitable<void> holding([[maybe_unused]] std::shared_ptr<Owner> owner, asio::awaitable<void> job) {
+    co_await std::move(job);
 }
 
 }  // namespace bt::net

@@ -192,12 +192,11 @@ asio::awaitable<Reply> announce_udp(std::string url, tracker::AnnounceRequest re
     }
     const std::vector<udp::endpoint>& targets = *resolved;
     // Without the session's mux, a private one for this announce (ephemeral ports).
-    std::optional<UdpMux> own;
-    UdpMux* mux = options.udp_mux;
-    if (mux == nullptr) {
+    std::shared_ptr<UdpMux> mux = options.udp_mux;
+    if (!mux) {
         auto opened = UdpMux::open(co_await asio::this_coro::executor, asio::ip::address_v4::any(), 0);
         if (!opened) co_return fail(where + ": " + opened.error());
-        mux = &own.emplace(std::move(*opened));
+        mux = std::make_shared<UdpMux>(std::move(*opened));
     }
 
     Reply last = fail(where + ": no address to try");

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 
 #include "core/result.hpp"
@@ -43,8 +44,9 @@ struct TrackerOptions {
     tracker::ResponseLimits limits;
     // Where UDP connection ids are kept; nullptr: the process-wide cache (thread-safe).
     tracker::UdpConnectionCache* udp_connections = nullptr;
-    // The session's UDP endpoint; nullptr: each UDP announce opens a private one. Must outlive the call.
-    UdpMux* udp_mux = nullptr;
+    // The session's UDP endpoint, shared: the session may replace it (a new listen port) while an announce
+    // is in flight. Null: each UDP announce opens a private one.
+    std::shared_ptr<UdpMux> udp_mux;
     // HTTP only: set to true, an announce in flight is abandoned (see HttpOptions::cancel).
     const std::atomic<bool>* cancel = nullptr;
 };

@@ -45,14 +45,16 @@ void PeerConnection::start() {
     session_.start();
     if (session_.is_closed()) return;
     const auto executor = transport_.stream->get_executor();
-    // An exception escaping one of them closes this peer only.
-    const auto on_failure = [self](const std::string& what) { self->close(what); };
+    // Each coroutine holds the torrent too (torrent.hpp, "Lifetime"): a read for upload in flight when the
+    // torrent is removed finishes against a live disk. An exception escaping one of them closes this peer.
+    const auto owner = torrent_.shared_from_this();
+    const auto on_failure = [self, owner](const std::string& what) { self->close(what); };
     net::spawn(
-        executor, [self]() { return self->reader(); }, on_failure);
+        executor, [self, owner]() { return self->reader(); }, on_failure);
     net::spawn(
-        executor, [self]() { return self->writer(); }, on_failure);
+        executor, [self, owner]() { return self->writer(); }, on_failure);
     net::spawn(
-        executor, [self]() { return self->uploader(); }, on_failure);
+        executor, [self, owner]() { return self->uploader(); }, on_failure);
 }
 
 void PeerConnection::on_closed(const swarm::CloseReason& reason) {

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/log.hpp"
+#include "core/printable.hpp"
 #include "net/spawn.hpp"
 #include "net/tcp_stream.hpp"
 #include "session/deadline.hpp"
@@ -94,12 +95,14 @@ Session::Session(asio::io_context& io, Settings settings)
       settings_(std::move(settings)),
       disk_pool_(std::max(1u, settings_.disk_threads)),
       http_pool_(2),
-      acceptor_(io),
       peer_id_(make_peer_id()),
       tracker_key_(static_cast<std::uint32_t>(random_seed())),
       pending_(std::make_shared<detail::PendingHandshakes>()) {}
 
 Session::~Session() {
+    // A torrent may outlive the session in a coroutine frame the io_context has yet to destroy: its peers
+    // are closed now, while the session they report to still exists.
+    for (auto& t : torrents_) t->close_peers("shutting down");
     disk_pool_.join();
     http_pool_.join();
 }
@@ -110,25 +113,60 @@ std::uint64_t Session::random_seed() {
 }
 
 Result<void, std::string> Session::listen() {
+    auto listener = bind(settings_);
+    if (!listener) return fail(listener.error());
+    use(std::move(*listener));
+    set_connection_limits();
+    return {};
+}
+
+Result<Session::Listener, std::string> Session::bind(const Settings& settings) {
     std::error_code ec;
-    const auto address = asio::ip::make_address(settings_.listen_address, ec);
-    if (ec) return fail("invalid listen address " + settings_.listen_address);
-    const asio::ip::tcp::endpoint endpoint(address, settings_.listen_port);
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    const auto address = asio::ip::make_address(settings.listen_address, ec);
+    if (ec) return fail("invalid listen address " + settings.listen_address);
+    const asio::ip::tcp::endpoint endpoint(address, settings.listen_port);
+    Listener listener;
+    listener.acceptor = std::make_shared<asio::ip::tcp::acceptor>(io_);
+    auto& acceptor = *listener.acceptor;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-        return fail("cannot listen on " + settings_.listen_address + ":" +
-                    std::to_string(settings_.listen_port) + ": " + ec.message());
+        return fail("cannot listen on " + settings.listen_address + ":" +
+                    std::to_string(settings.listen_port) + ": " + ec.message());
     }
-    listen_port_ = acceptor_.local_endpoint().port();
-    if (auto mux = net::UdpMux::open(io_.get_executor(), address, listen_port_); mux)
-        udp_mux_.emplace(std::move(*mux));
+    const auto port = acceptor.local_endpoint().port();
+    if (auto mux = net::UdpMux::open(io_.get_executor(), address, port); mux)
+        listener.udp_mux = std::make_shared<net::UdpMux>(std::move(*mux));
     else
         BT_LOG(warning, "udp", "{}; UDP trackers get a socket per announce", mux.error());
-    set_connection_limits();
-    spawn_accept_loop();
+    return listener;
+}
+
+void Session::use(Listener listener) {
+    std::error_code ignored;
+    if (acceptor_) acceptor_->close(ignored);  // its accept loop ends
+    if (udp_mux_) udp_mux_->close();           // announces in flight on it fail and are retried
+    acceptor_ = std::move(listener.acceptor);
+    udp_mux_ = std::move(listener.udp_mux);
+    listen_port_ = acceptor_->local_endpoint(ignored).port();
+    spawn_accept_loop(acceptor_);
+}
+
+Result<void, std::string> Session::apply_settings(Settings settings) {
+    if (acceptor_ && (settings.listen_port != settings_.listen_port ||
+                      settings.listen_address != settings_.listen_address)) {
+        auto listener = bind(settings);
+        if (!listener) return fail(listener.error());
+        use(std::move(*listener));
+        BT_LOG(info, "session", "listening on port {}", listen_port_);
+    }
+    settings_ = std::move(settings);
+    banned_ids_.set_capacity(settings_.max_ban_records);
+    banned_addresses_.set_capacity(settings_.max_ban_records);
+    if (acceptor_) set_connection_limits();
+    for (const auto& t : torrents_) t->apply_settings();
     return {};
 }
 
@@ -159,36 +197,65 @@ bool Session::is_banned(const wire::PeerId& peer_id, const Endpoint& address) co
     return banned_ids_.contains(peer_id) || banned_addresses_.contains(address);
 }
 
-Torrent& Session::add_torrent(metainfo::Metainfo metainfo, std::string download_dir) {
-    skeys_.add(metainfo.info_hash.bytes);
+Result<Torrent*, std::string> Session::add_torrent(TorrentParams params) {
+    const auto info_hash = params.metainfo ? params.metainfo->info_hash.bytes : params.info_hash;
+    if (const auto existing = find_torrent(info_hash))
+        return fail("already added as torrent " + std::to_string(existing->id().value));
+    skeys_.add(info_hash);
     const TorrentId id{next_torrent_id_++};
-    torrents_.push_back(std::make_unique<Torrent>(*this, id, std::move(metainfo), std::move(download_dir)));
-    return *torrents_.back();
+    torrents_.push_back(std::make_shared<Torrent>(*this, id, std::move(params)));
+    return torrents_.back().get();
 }
 
-Torrent* Session::find_torrent(const wire::InfoHashBytes& info_hash) {
-    for (auto& t : torrents_) {
-        if (t->info_hash() == info_hash) return t.get();
+Torrent* Session::find_torrent(TorrentId id) const {
+    for (const auto& t : torrents_) {
+        if (t->id() == id) return t.get();
     }
     return nullptr;
 }
 
-void Session::spawn_accept_loop() {
-    net::spawn(io_, accept_loop(), [this](const std::string& what) {
+std::shared_ptr<Torrent> Session::find_torrent(const wire::InfoHashBytes& info_hash) const {
+    for (const auto& t : torrents_) {
+        if (t->info_hash() == info_hash) return t;
+    }
+    return nullptr;
+}
+
+asio::awaitable<Result<void, std::string>> Session::remove_torrent(TorrentId id, RemoveData data) {
+    const auto it =
+        std::find_if(torrents_.begin(), torrents_.end(), [&](const auto& t) { return t->id() == id; });
+    if (it == torrents_.end()) co_return fail("no torrent " + std::to_string(id.value));
+    // Out of the session first: no incoming peer finds it, and a second remove fails at once.
+    const auto torrent = *it;
+    torrents_.erase(it);
+    skeys_.remove(torrent->info_hash());
+    torrent->mark_removed();
+    co_await torrent->stop();
+    if (data == RemoveData::erase) {
+        auto removed = co_await torrent->remove_data();
+        if (!removed) co_return fail(printable(torrent->name()) + ": " + removed.error());
+    }
+    BT_LOG(info, "session", "{}: removed{}", printable(torrent->name()),
+           data == RemoveData::erase ? " with its data" : "");
+    co_return Result<void, std::string>{};
+}
+
+void Session::spawn_accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor) {
+    net::spawn(io_, accept_loop(acceptor), [this, acceptor](const std::string& what) {
         BT_LOG(error, "session", "accepting connections: {}; listening again", what);
-        if (!stopping_) spawn_accept_loop();
+        if (!stopping_ && acceptor == acceptor_) spawn_accept_loop(acceptor);
     });
 }
 
-asio::awaitable<void> Session::accept_loop() {
+asio::awaitable<void> Session::accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor) {
     asio::steady_timer pause(io_);
     auto pause_for = kAcceptPauseMin;
     std::uint64_t failed_in_a_row = 0;
     std::string failure;
     bool evicting = false;  // for one log line per run of evictions
-    while (!stopping_) {
-        auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
-        if (stopping_) break;
+    while (!stopping_ && acceptor == acceptor_) {
+        auto [ec, socket] = co_await acceptor->async_accept(use_nothrow);
+        if (stopping_ || acceptor != acceptor_) break;
         if (ec) {
             // EMFILE and friends: the connection stays in the kernel's queue. Log the first failure of a
             // run, pause instead of spinning, and keep the listener up.
@@ -248,14 +315,14 @@ asio::awaitable<void> Session::handle_incoming(std::unique_ptr<net::ByteStream> 
     if (!remote) co_return;
     const Endpoint endpoint = *remote;
 
-    Torrent* torrent = nullptr;
+    std::shared_ptr<Torrent> torrent;  // alive through the handshake, even if removed meanwhile
     net::IncomingHandshake params;
     params.policy = settings_.encryption;
     params.level = settings_.encryption_level;
     params.find_skey = skeys_.lookup();
     params.reply_for = [&](const wire::InfoHashBytes& info_hash) -> std::optional<wire::Handshake> {
         torrent = find_torrent(info_hash);
-        if (torrent == nullptr) return std::nullopt;
+        if (!torrent) return std::nullopt;
         return wire::Handshake{reserved_bits(), info_hash, peer_id_};
     };
     std::optional<Deadline> deadline(std::in_place, *stream, settings_.handshake_timeout);
@@ -294,8 +361,11 @@ asio::awaitable<void> Session::stop() {
     stopping_ = true;
     http_cancel_ = true;
     std::error_code ignored;
-    acceptor_.close(ignored);
-    for (auto& t : torrents_) co_await t->stop();
+    if (acceptor_) acceptor_->close(ignored);
+    // A copy: a torrent removed meanwhile is stopped by its remove.
+    const auto torrents = torrents_;
+    for (const auto& t : torrents) co_await t->stop();
+    if (udp_mux_) udp_mux_->close();  // after the 'stopped' announces; its receive loops end
 }
 
 }  // namespace bt::session

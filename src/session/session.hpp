@@ -41,12 +41,27 @@ class Session {
     // Binds the listening socket (settings.listen_port; 0 picks a free one). The error is one line.
     Result<void, std::string> listen();
     std::uint16_t listen_port() const noexcept { return listen_port_; }
-    // The session's UDP endpoint (trackers, later the DHT), opened by listen(); nullptr before, or when no
-    // UDP socket could be bound (UDP announces then open their own).
-    net::UdpMux* udp_mux() noexcept { return udp_mux_ ? &*udp_mux_ : nullptr; }
+    // The session's UDP endpoint (trackers, later the DHT), opened by listen(); null before, or when no
+    // UDP socket could be bound (UDP announces then open their own). Replaced when the port changes.
+    const std::shared_ptr<net::UdpMux>& udp_mux() const noexcept { return udp_mux_; }
 
-    Torrent& add_torrent(metainfo::Metainfo metainfo, std::string download_dir);
-    const std::vector<std::unique_ptr<Torrent>>& torrents() const noexcept { return torrents_; }
+    // Settings changed while the session runs. A new listen address or port binds the new sockets first
+    // and keeps the old ones when that fails (the error is one line; nothing else is applied then). The
+    // rest applies at once to every torrent and peer, except disk_threads (the pool is sized at start-up)
+    // and direct_writes (a torrent's files are opened with it when the torrent is added).
+    Result<void, std::string> apply_settings(Settings settings);
+
+    // Adds a torrent (stopped until Torrent::start()). Fails when the session has this info hash already.
+    Result<Torrent*, std::string> add_torrent(TorrentParams params);
+    Result<Torrent*, std::string> add_torrent(metainfo::Metainfo metainfo, std::string download_dir) {
+        return add_torrent(TorrentParams::from_metainfo(std::move(metainfo), std::move(download_dir)));
+    }
+    // Stops the torrent (announce 'stopped', flush, close its files), takes it out of the session and,
+    // with RemoveData::erase, deletes its downloaded files and resume record. The id is never used again.
+    // The error is one line (an unknown id; a file that could not be deleted).
+    asio::awaitable<Result<void, std::string>> remove_torrent(TorrentId id, RemoveData data);
+    Torrent* find_torrent(TorrentId id) const;
+    const std::vector<std::shared_ptr<Torrent>>& torrents() const noexcept { return torrents_; }
     const std::map<std::string, std::uint32_t>& incoming_failures() const noexcept {
         return incoming_failures_;
     }
@@ -88,22 +103,30 @@ class Session {
     std::uint64_t random_seed();
 
   private:
-    void spawn_accept_loop();
-    asio::awaitable<void> accept_loop();
+    // Binds a listening socket and its UDP endpoint on `settings`' address and port.
+    struct Listener {
+        std::shared_ptr<asio::ip::tcp::acceptor> acceptor;
+        std::shared_ptr<net::UdpMux> udp_mux;  // null when no UDP socket could be bound
+    };
+    Result<Listener, std::string> bind(const Settings& settings);
+    void use(Listener listener);
+    void spawn_accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor);
+    // Accepts on `acceptor` until the session stops or listens on another socket.
+    asio::awaitable<void> accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor);
     asio::awaitable<void> handle_incoming(std::unique_ptr<net::ByteStream> stream);
     // Closes an accepted socket at once when the connection budget is used up.
     void refuse(asio::ip::tcp::socket& socket, const char* reason);
     void set_connection_limits();
-    Torrent* find_torrent(const wire::InfoHashBytes& info_hash);
+    std::shared_ptr<Torrent> find_torrent(const wire::InfoHashBytes& info_hash) const;
 
     asio::io_context& io_;
     Settings settings_;
     std::atomic<bool> http_cancel_{false};  // before the pools: their jobs may read it until joined
     asio::thread_pool disk_pool_;
     asio::thread_pool http_pool_;
-    asio::ip::tcp::acceptor acceptor_;
+    std::shared_ptr<asio::ip::tcp::acceptor> acceptor_;  // null until listen()
     std::uint16_t listen_port_ = 0;
-    std::optional<net::UdpMux> udp_mux_;  // before torrents_: their announces use it until they are gone
+    std::shared_ptr<net::UdpMux> udp_mux_;
     wire::PeerId peer_id_{};
     std::uint32_t tracker_key_ = 0;
     // Declared before torrents_, so still alive while the torrents (and their peers) are destroyed.
@@ -116,7 +139,7 @@ class Session {
     std::uint64_t refused_in_a_row_ = 0;  // for one log line per burst of refusals
     BoundedMap<wire::PeerId> banned_ids_{settings_.max_ban_records};
     BoundedMap<Endpoint> banned_addresses_{settings_.max_ban_records};
-    std::vector<std::unique_ptr<Torrent>> torrents_;
+    std::vector<std::shared_ptr<Torrent>> torrents_;
     std::uint32_t next_torrent_id_ = 1;
     mse::SkeyIndex skeys_;  // HASH('req2', info-hash) of every torrent, for incoming MSE
     // Incoming connections that failed before a torrent was known, by reason.

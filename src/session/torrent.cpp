@@ -28,6 +28,9 @@ namespace {
 
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto kTick = std::chrono::seconds(1);
+// What announces say is left while the size is unknown (no metadata yet): not 0, which would tell the
+// tracker we are a seed (and get us no seeds back).
+constexpr std::uint64_t kLeftWithoutMetadata = 16 * 1024;
 
 swarm::SwarmSettings swarm_settings(Session& session) {
     const auto& settings = session.settings();
@@ -50,6 +53,8 @@ swarm::SwarmSettings swarm_settings(Session& session) {
 
 const char* state_name(TorrentState state) noexcept {
     switch (state) {
+        case TorrentState::metadata:
+            return "metadata";
         case TorrentState::checking:
             return "checking";
         case TorrentState::downloading:
@@ -64,31 +69,66 @@ const char* state_name(TorrentState state) noexcept {
     return "?";
 }
 
-Torrent::Torrent(Session& session, TorrentId id, metainfo::Metainfo metainfo, std::string download_dir)
+TorrentParams TorrentParams::from_metainfo(metainfo::Metainfo metainfo, std::string download_dir) {
+    TorrentParams params;
+    params.info_hash = metainfo.info_hash.bytes;
+    params.name = metainfo.name;
+    params.trackers = metainfo.trackers;
+    params.metainfo.emplace(std::move(metainfo));
+    params.download_dir = std::move(download_dir);
+    return params;
+}
+
+Torrent::Torrent(Session& session, TorrentId id, TorrentParams params)
     : session_(session),
       id_(id),
-      metainfo_(std::move(metainfo)),
-      download_dir_(std::move(download_dir)),
-      disk_(session.io(), session.disk_pool(), metainfo_, download_dir_, session.settings()),
-      peer_list_(swarm::PeerListSettings{session.settings().max_known_peers, metainfo_.is_private}),
+      info_hash_(params.metainfo ? params.metainfo->info_hash.bytes : params.info_hash),
+      name_(std::move(params.name)),
+      download_dir_(std::move(params.download_dir)),
+      stop_done_(session.io(), Clock::time_point::max()),
+      peer_list_(swarm::PeerListSettings{session.settings().max_known_peers,
+                                         params.metainfo && params.metainfo->is_private}),
+      tick_timer_(session.io()),
       announce_timer_(session.io()),
-      announcer_(metainfo_.trackers) {
-    swarm::PickerConfig config;
-    config.num_pieces = metainfo_.num_pieces();
-    config.piece_length = static_cast<std::uint32_t>(metainfo_.piece_length);
-    config.total_size = static_cast<std::uint64_t>(metainfo_.total_size);
-    config.seed = session.random_seed();
-    auto picker = swarm::PiecePicker::create(config);
-    if (!picker) throw std::runtime_error("piece picker: " + picker.error().message());
-    swarm_ = std::make_unique<swarm::Swarm>(static_cast<swarm::SwarmHost&>(*this), std::move(*picker),
-                                            swarm_settings(session), session.random_seed());
+      announcer_(params.metainfo ? params.metainfo->trackers : std::move(params.trackers)) {
+    if (params.metainfo) {
+        metainfo_.emplace(std::move(*params.metainfo));
+        disk_ = std::make_unique<TorrentDisk>(session.io(), session.disk_pool(), *metainfo_, download_dir_,
+                                              session.settings());
+    }
 }
 
 Torrent::~Torrent() {
-    // Connections can outlive the torrent (their coroutines hold them until the io_context drops them):
-    // closed here, none of them reaches back into a destroyed swarm.
+    // Closed peers may outlive the torrent (in coroutine frames the io_context destroys): none of them
+    // reaches back into a destroyed swarm.
+    close_peers("shutting down");
+}
+
+void Torrent::close_peers(const std::string& reason) {
     stopping_ = true;
-    swarm_->close_all("shutting down");
+    if (swarm_) swarm_->close_all(reason);
+}
+
+void Torrent::apply_settings() {
+    peer_list_.apply_settings(swarm::PeerListSettings{settings().max_known_peers, peer_list_.is_private()});
+    if (swarm_) swarm_->apply_settings(swarm_settings(session_), Clock::now());
+}
+
+void Torrent::make_swarm() {
+    swarm::PickerConfig config;
+    config.num_pieces = metainfo_->num_pieces();
+    config.piece_length = static_cast<std::uint32_t>(metainfo_->piece_length);
+    config.total_size = static_cast<std::uint64_t>(metainfo_->total_size);
+    config.seed = session_.random_seed();
+    auto picker = swarm::PiecePicker::create(config);
+    if (!picker) throw std::runtime_error("piece picker: " + picker.error().message());
+    auto swarm = std::make_unique<swarm::Swarm>(static_cast<swarm::SwarmHost&>(*this), std::move(*picker),
+                                                swarm_settings(session_), session_.random_seed());
+    if (swarm_) swarm->stats() = swarm_->stats();
+    swarm_ = std::move(swarm);
+    ++swarms_made_;
+    disk_->drop_partial_pieces();
+    checked_ = false;
 }
 
 const Settings& Torrent::settings() const noexcept {
@@ -99,11 +139,16 @@ TorrentStatus Torrent::status() const {
     TorrentStatus s;
     s.state = state_;
     s.error = error_;
-    s.num_pieces = metainfo_.num_pieces();
-    s.pieces_have = swarm_->picker().num_have();
-    s.total_size = metainfo_.total_size;
-    s.bytes_have = metainfo_.total_size - static_cast<std::int64_t>(bytes_left());
-    s.check_bytes_done = disk_.check_bytes_done();
+    if (has_metadata()) {
+        s.num_pieces = metainfo_->num_pieces();
+        s.total_size = metainfo_->total_size;
+        s.bytes_have = metainfo_->total_size - static_cast<std::int64_t>(bytes_left());
+        s.check_bytes_done = disk_->check_bytes_done();
+    }
+    if (swarm_) {
+        s.pieces_have = swarm_->picker().num_have();
+        s.stats = swarm_->stats();
+    }
     s.download_rate = rate_down_;
     s.upload_rate = rate_up_;
     for (const auto& p : peers_) {
@@ -122,25 +167,26 @@ TorrentStatus Torrent::status() const {
         }
     }
     s.peers_known = static_cast<std::uint32_t>(peer_list_.size());
-    s.stats = swarm_->stats();
     return s;
 }
 
 bool Torrent::disk_backlogged() const {
-    return disk_.backlogged();
+    return disk_->backlogged();
 }
 
 std::uint64_t Torrent::bytes_left() const {
-    const auto pieces = metainfo_.num_pieces();
+    if (!has_metadata()) return kLeftWithoutMetadata;
+    if (!swarm_) return static_cast<std::uint64_t>(metainfo_->total_size);  // not checked yet
+    const auto pieces = metainfo_->num_pieces();
     if (pieces == 0) return 0;
     const PieceIndex last{pieces - 1};
     const auto& picker = swarm_->picker();
     std::uint64_t have =
-        static_cast<std::uint64_t>(picker.num_have()) * static_cast<std::uint64_t>(metainfo_.piece_length);
+        static_cast<std::uint64_t>(picker.num_have()) * static_cast<std::uint64_t>(metainfo_->piece_length);
     if (picker.has_piece(last)) {
-        have -= static_cast<std::uint64_t>(metainfo_.piece_length) - picker.piece_size(last);
+        have -= static_cast<std::uint64_t>(metainfo_->piece_length) - picker.piece_size(last);
     }
-    return static_cast<std::uint64_t>(metainfo_.total_size) - have;
+    return static_cast<std::uint64_t>(metainfo_->total_size) - have;
 }
 
 void Torrent::set_state(TorrentState state) {
@@ -152,40 +198,16 @@ void Torrent::set_state(TorrentState state) {
 
 void Torrent::stop_with_error(const std::string& message) {
     if (state_ == TorrentState::error) return;
-    BT_LOG(error, "torrent", "{}: {}", printable(metainfo_.name), printable(message));
+    BT_LOG(error, "torrent", "{}: {}", printable(name()), printable(message));
     error_ = message;
-    swarm_->close_all("torrent stopped: " + message);
+    if (swarm_) swarm_->close_all("torrent stopped: " + message);
     set_state(TorrentState::error);
 }
 
 void Torrent::spawn_job(asio::awaitable<void> job) {
-    net::spawn(session_.io(), std::move(job), [this](const std::string& what) { stop_with_error(what); });
-}
-
-void Torrent::start() {
-    spawn_job(check_and_run());
-}
-
-asio::awaitable<void> Torrent::check_and_run() {
-    auto checked = co_await disk_.check(swarm_->picker(), swarm_->stats());
-    if (!checked) {
-        stop_with_error(checked.error());
-        co_return;
-    }
-    if (stopping_) co_return;
-    if (swarm_->is_complete()) {
-        auto created = co_await disk_.finish_download();
-        if (!created) {
-            stop_with_error(created.error());
-            co_return;
-        }
-        set_state(TorrentState::seeding);
-    } else {
-        set_state(TorrentState::downloading);
-    }
-    spawn_job(announce_loop());
-    spawn_job(tick_loop());
-    connect_more();
+    auto self = shared_from_this();
+    net::spawn(session_.io(), net::holding(self, std::move(job)),
+               [self](const std::string& what) { self->stop_with_error(what); });
 }
 
 bool Torrent::accepts_connections() const noexcept {
@@ -203,7 +225,7 @@ bool Torrent::is_banned(const Endpoint& endpoint) const {
 }
 
 void Torrent::connect_more() {
-    if (stopping_ || (state_ != TorrentState::downloading && state_ != TorrentState::seeding)) return;
+    if (!accepts_connections()) return;
     swarm::DialLimits limits;
     limits.connected = peers_.size();
     limits.max_peers = settings().max_peers;
@@ -212,10 +234,12 @@ void Torrent::connect_more() {
     const auto dial = peer_list_.pick_to_dial(
         Clock::now(), limits, [this](const Endpoint& e) { return session_.is_banned_address(e); });
     for (const auto& endpoint : dial) {
-        net::spawn(session_.io(), connect_to(endpoint), [this, endpoint](const std::string& what) {
-            BT_LOG(error, "peer", "{} out: {}", endpoint.to_string(), what);
-            peer_list_.on_dial_failed(endpoint, Clock::now());
-        });
+        auto self = shared_from_this();
+        net::spawn(session_.io(), net::holding(self, connect_to(endpoint)),
+                   [self, endpoint](const std::string& what) {
+                       BT_LOG(error, "peer", "{} out: {}", endpoint.to_string(), what);
+                       self->peer_list_.on_dial_failed(endpoint, Clock::now());
+                   });
     }
 }
 
@@ -271,7 +295,7 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
     } else if (failure == net::Errc::connect_failed || failure == net::Errc::connect_timeout) {
         count_closed(reason);
     }
-    if (connected && (stopping_ || state_ == TorrentState::error)) {
+    if (connected && !accepts_connections()) {
         connected.reset();
         count_closed("torrent stopping");
     }
@@ -357,7 +381,7 @@ void Torrent::on_corrupt_peer_banned(const Endpoint& address) {
 }
 
 void Torrent::store_block(const swarm::Block& block, std::span<const std::uint8_t> data) {
-    disk_.store_block(block, data, swarm_->picker().piece_size(block.piece));
+    disk_->store_block(block, data, swarm_->picker().piece_size(block.piece));
 }
 
 void Torrent::on_piece_complete(PieceIndex piece) {
@@ -365,7 +389,12 @@ void Torrent::on_piece_complete(PieceIndex piece) {
 }
 
 asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece) {
-    const auto result = co_await disk_.verify_and_write(piece, metainfo_.piece_hashes[piece.value]);
+    // stop() waits for the pieces being written, and this continuation runs before it sees them done: a
+    // stopped torrent still records the piece. Only a check (verify, a restart after an error) replaces the
+    // swarm while a piece is written; the piece is then the new check's to find.
+    const auto swarm = swarms_made_;
+    const auto result = co_await disk_->verify_and_write(piece, metainfo_->piece_hashes[piece.value]);
+    if (swarms_made_ != swarm) co_return;
     if (result.caught_up) swarm_->on_disk_caught_up();
     if (state_ == TorrentState::error) co_return;
     switch (result.outcome) {
@@ -391,26 +420,27 @@ asio::awaitable<void> Torrent::on_finished() {
     // complete as far as any reader of the files can tell. It is not flushed here: waiting for the disk
     // would add a second per GiB to the download, and a crash before the data is on disk is caught at the
     // next start (the resume record names this boot, resume_data.hpp). Seeding flushes it later.
-    auto created = co_await disk_.finish_download();
+    const auto run = run_;
+    auto created = co_await disk_->finish_download();
+    if (!is_current(run)) co_return;  // stopped meanwhile: stop() saved the record, resume() seeds
     if (!created) {
         stop_with_error(created.error());
         co_return;
     }
-    BT_LOG(info, "torrent", "{}: download complete", printable(metainfo_.name));
+    BT_LOG(info, "torrent", "{}: download complete", printable(name()));
     // Record completion at once, so that a restart (even after kill -9) seeds without hashing anything.
-    disk_.save_soon(swarm_->picker().have());
+    disk_->save_soon(swarm_->picker().have());
     swarm_->on_download_complete();
     announcer_.on_completed(Clock::now());
     announce_timer_.cancel();
     set_state(TorrentState::seeding);
 }
 
-asio::awaitable<void> Torrent::tick_loop() {
-    asio::steady_timer timer(session_.io());
-    while (!stopping_ && state_ != TorrentState::error) {
-        timer.expires_after(kTick);
-        co_await timer.async_wait(use_nothrow);
-        if (stopping_) break;
+asio::awaitable<void> Torrent::tick_loop(std::uint64_t run) {
+    while (is_current(run)) {
+        tick_timer_.expires_after(kTick);  // ends the wait of an earlier run's loop, if any
+        co_await tick_timer_.async_wait(use_nothrow);
+        if (!is_current(run)) break;
         const auto now = Clock::now();
         swarm_->tick(now);
         const auto& stats = swarm_->stats();
@@ -420,22 +450,22 @@ asio::awaitable<void> Torrent::tick_loop() {
         last_payload_down_ = stats.payload_downloaded;
         last_payload_up_ = stats.payload_uploaded;
         connect_more();
-        disk_.maybe_save(now, state_ == TorrentState::seeding, swarm_->picker().have());
+        disk_->maybe_save(now, state_ == TorrentState::seeding, swarm_->picker().have());
         if (state_ == TorrentState::seeding &&
             seed_goal_reached(seed_goals_, SeedProgress{stats.payload_uploaded,
-                                                        static_cast<std::uint64_t>(metainfo_.total_size),
+                                                        static_cast<std::uint64_t>(metainfo_->total_size),
                                                         now - seeding_since_, now - last_upload_})) {
-            BT_LOG(info, "torrent", "{}: seeding goal reached", printable(metainfo_.name));
+            BT_LOG(info, "torrent", "{}: seeding goal reached", printable(name()));
             spawn_job(stop());
             co_return;
         }
     }
 }
 
-asio::awaitable<void> Torrent::announce_loop() {
+asio::awaitable<void> Torrent::announce_loop(std::uint64_t run) {
     // The announcer decides which tracker, which event and when; this loop sends and waits. on_finished
     // and stop() cancel the timer.
-    while (!stopping_ && state_ != TorrentState::error) {
+    while (is_current(run)) {
         const auto next = announcer_.next_deadline();
         if (!next) break;
         if (next->at > Clock::now()) {
@@ -449,12 +479,14 @@ asio::awaitable<void> Torrent::announce_loop() {
 
 asio::awaitable<void> Torrent::announce(const tracker::NextAnnounce& next, std::chrono::milliseconds timeout,
                                         bool stopping) {
+    const auto run = run_;
     tracker::AnnounceRequest request;
     request.info_hash = info_hash();
     request.peer_id = session_.peer_id();
     request.port = session_.listen_port();
-    request.uploaded = stats().payload_uploaded;
-    request.downloaded = stats().payload_downloaded;
+    const auto counters = status().stats;
+    request.uploaded = counters.payload_uploaded;
+    request.downloaded = counters.payload_downloaded;
     request.left = bytes_left();
     request.event = next.event;
     request.numwant = next.event == tracker::Event::stopped ? 0u : 50u;
@@ -471,8 +503,9 @@ asio::awaitable<void> Torrent::announce(const tracker::NextAnnounce& next, std::
     options.user_agent = settings().user_agent;
     options.udp_mux = session_.udp_mux();
     auto parsed = co_await net::announce(session_.http_pool().get_executor(), next.url, request, options);
-    // The 'stopped' round belongs to stop() now: a regular announce that was in flight reports nothing.
-    if (stopping_ != stopping) co_return;
+    // The 'stopped' round belongs to stop() now, and a later run has an announcer of its own: an announce
+    // that was in flight for neither reports nothing.
+    if (stopping_ != stopping || run != run_) co_return;
     if (!parsed) {
         BT_LOG(warning, "tracker", "{}", parsed.error());
         announcer_.on_failure(next, Clock::now());
@@ -486,25 +519,6 @@ asio::awaitable<void> Torrent::announce(const tracker::NextAnnounce& next, std::
     BT_LOG(info, "tracker", "{}: {} peer(s), next announce in {} s", next.url, endpoints.size(),
            announcer_.interval().count());
     if (!stopping) add_peers(endpoints);
-}
-
-asio::awaitable<void> Torrent::stop() {
-    if (stopping_) co_return;
-    stopping_ = true;
-    announce_timer_.cancel();
-    swarm_->close_all("shutting down");
-    // 'stopped' (when 'started' was announced), one tracker after the other until one takes it;
-    // settings.stop_announce_timeout bounds all the attempts together.
-    if (announcer_.on_stop(Clock::now())) {
-        const auto deadline = Clock::now() + settings().stop_announce_timeout;
-        while (const auto next = announcer_.next_deadline()) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-            if (left <= std::chrono::milliseconds(0)) break;
-            co_await announce(*next, left, true);
-        }
-    }
-    co_await disk_.stop(swarm_->picker().have());
-    if (state_ != TorrentState::error) set_state(TorrentState::stopped);
 }
 
 }  // namespace bt::session

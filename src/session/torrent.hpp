@@ -1,6 +1,11 @@
 #pragma once
 // One torrent in the session: its metainfo, storage, piece picker, choker, peers, tracker announces and
 // counters. Network-side state lives on the session's thread; hashing and file I/O run on the disk pool.
+//
+// Lifetime: the session owns its torrents through shared_ptr, and every coroutine a torrent runs (its own
+// loops, dials, piece writes, its peers' readers, writers and uploaders) holds one too, so a torrent the
+// session removed lives until the last of them has ended. Each run (start or resume) has a number: a loop
+// of an earlier run ends at its next wake-up instead of running beside the new one.
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
@@ -35,7 +40,8 @@ class Session;
 using TorrentId = StrongId<struct TorrentIdTag>;
 using TransferStats = swarm::TransferStats;
 
-enum class TorrentState : std::uint8_t { checking, downloading, seeding, stopped, error };
+// metadata: added from a magnet link, the info dictionary is not known yet (set_metadata()).
+enum class TorrentState : std::uint8_t { metadata, checking, downloading, seeding, stopped, error };
 const char* state_name(TorrentState state) noexcept;
 
 struct TorrentStatus {
@@ -58,29 +64,68 @@ struct TorrentStatus {
     TransferStats stats;
 };
 
-class Torrent : private swarm::SwarmHost {
+// What a torrent is added from: a .torrent file (metainfo) or a magnet link (info hash, name, trackers).
+struct TorrentParams {
+    wire::InfoHashBytes info_hash{};                 // the metainfo's when it is given
+    std::string name;                                // shown until the metadata names the torrent
+    std::vector<std::vector<std::string>> trackers;  // tiers (BEP 12); the metainfo's when it is given
+    std::optional<metainfo::Metainfo> metainfo;      // absent: set_metadata() once it is known
+    std::string download_dir;
+
+    static TorrentParams from_metainfo(metainfo::Metainfo metainfo, std::string download_dir);
+};
+
+// What remove leaves on disk.
+enum class RemoveData : std::uint8_t { keep, erase };
+
+class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::SwarmHost {
   public:
     using Clock = std::chrono::steady_clock;
 
-    Torrent(Session& session, TorrentId id, metainfo::Metainfo metainfo, std::string download_dir);
+    Torrent(Session& session, TorrentId id, TorrentParams params);
     ~Torrent();
 
     TorrentId id() const noexcept { return id_; }
-    const metainfo::Metainfo& metainfo() const noexcept { return metainfo_; }
+    bool has_metadata() const noexcept { return metainfo_.has_value(); }
+    // Only with metadata.
+    const metainfo::Metainfo& metainfo() const noexcept { return *metainfo_; }
+    const std::string& name() const noexcept { return has_metadata() ? metainfo_->name : name_; }
     // Once complete and seeding, the torrent stops itself (TorrentState::stopped) when a goal is met.
     void set_seed_goals(const SeedGoals& goals) { seed_goals_ = goals; }
-    const wire::InfoHashBytes& info_hash() const noexcept { return metainfo_.info_hash.bytes; }
+    const wire::InfoHashBytes& info_hash() const noexcept { return info_hash_; }
     TorrentStatus status() const;
-    bool is_complete() const noexcept { return swarm_->is_complete(); }
+    bool is_complete() const noexcept { return swarm_ && swarm_->is_complete(); }
     // Called with the new state whenever it changes (checking -> downloading -> seeding, error).
     void on_state_change(std::function<void(TorrentState)> callback) {
         state_callback_ = std::move(callback);
     }
 
-    // Checks the data on disk, then starts announcing and connecting.
+    // The first run: checks the data on disk, then starts announcing and connecting. Without metadata it
+    // announces and collects peers until set_metadata().
     void start();
-    // Announces 'stopped' (bounded by settings.stop_announce_timeout), closes peers, flushes files.
+    // Announces 'stopped' (bounded by settings.stop_announce_timeout), closes peers, saves the resume
+    // record and closes the files: TorrentState::stopped. A second call waits for the first to finish.
     asio::awaitable<void> stop();
+    // After stop() or an error: runs again. From stopped, with the pieces it had (the files are not hashed
+    // again, like libtorrent and Transmission); after an error or a stop during the start-up check, the
+    // check runs first. A resume while stop() is still finishing takes effect when it has.
+    void resume();
+    // Hashes every piece on disk again, ignoring the resume record (the user suspects the files changed):
+    // stops, forgets every piece, checks, and runs again if it was running. Returns once the check has
+    // begun (TorrentState::checking). Without metadata: nothing to do.
+    asio::awaitable<void> verify();
+    // The info dictionary of a torrent added without it (a magnet link): fails when it is not this
+    // torrent's (its SHA-1 is not the info hash) or the torrent has metadata already.
+    Result<void, std::string> set_metadata(metainfo::Metainfo metainfo);
+    // Settings::* changed at runtime (Session::apply_settings): passed on to the swarm and the peer list.
+    void apply_settings();
+    // For Session::remove_torrent, after stop(): deletes the downloaded files, the folders they leave empty
+    // and the resume record, on the disk pool. The error is one line.
+    asio::awaitable<Result<void, std::string>> remove_data();
+    // Removed from the session: resume() does nothing any more.
+    void mark_removed() noexcept { removed_ = true; }
+    // Closes every peer now (the session is being destroyed: nothing may call back into it later).
+    void close_peers(const std::string& reason);
 
     // `given`: named by the user (--peer); dialled even while seeding. Peers from trackers are dialled only
     // while downloading: leechers dial a seed, and a seed dialling them back makes duplicate connections
@@ -98,21 +143,38 @@ class Torrent : private swarm::SwarmHost {
     TransferStats& stats() noexcept { return swarm_->stats(); }
     bool is_banned(const Endpoint& endpoint) const;
     asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> read_block(swarm::Block block) {
-        return disk_.read_block(block);
+        return disk_->read_block(block);
     }
     void count_closed(const std::string& reason);
 
   private:
-    // Runs one of the torrent's coroutines; an exception escaping it stops the torrent with its message.
+    // Runs one of the torrent's coroutines, holding the torrent alive until it ends; an exception escaping
+    // it stops the torrent with its message.
     void spawn_job(asio::awaitable<void> job);
-    asio::awaitable<void> check_and_run();
+    // A new run (start, resume): loops of earlier runs end at their next wake-up.
+    std::uint64_t begin_run();
+    bool is_current(std::uint64_t run) const noexcept {
+        return run == run_ && !stopping_ && state_ != TorrentState::error;
+    }
+    // The picker and swarm for the metadata (fresh: nothing verified), with the counters so far.
+    void make_swarm();
+    Bitfield verified() const { return swarm_ ? swarm_->picker().have() : Bitfield{}; }
+    // Forgets every piece and checks the files (`full`: every piece, ignoring the resume record), then
+    // runs (or stops, for a verify of a stopped torrent: run_after_check_).
+    asio::awaitable<void> check_and_run(std::uint64_t run, bool full);
+    // Downloading or seeding, with the pieces the picker knows.
+    asio::awaitable<void> run_checked(std::uint64_t run);
+    // The end of stop(): saves and closes the files, TorrentState::stopped, wakes waiting stop() calls.
+    asio::awaitable<void> finish_stop();
+    // Announcing, the tick and dialling, in `run`.
+    void run_loops(std::uint64_t run);
     asio::awaitable<void> connect_to(Endpoint endpoint);
     asio::awaitable<void> verify_and_write(PieceIndex piece);
-    asio::awaitable<void> announce_loop();
+    asio::awaitable<void> announce_loop(std::uint64_t run);
     // Sends `next` and reports the outcome to announcer_. `stopping`: the 'stopped' round of stop().
     asio::awaitable<void> announce(const tracker::NextAnnounce& next, std::chrono::milliseconds timeout,
                                    bool stopping);
-    asio::awaitable<void> tick_loop();
+    asio::awaitable<void> tick_loop(std::uint64_t run);
     void connect_more();
     void set_state(TorrentState state);
     // Stops the torrent: closes its peers and reports TorrentState::error with `message`.
@@ -132,20 +194,32 @@ class Torrent : private swarm::SwarmHost {
 
     Session& session_;
     TorrentId id_;
-    metainfo::Metainfo metainfo_;
+    wire::InfoHashBytes info_hash_;
+    std::string name_;  // until the metadata is known
+    std::optional<metainfo::Metainfo> metainfo_;
     std::string download_dir_;
-    TorrentDisk disk_;
+    // With the metadata: the files, and the peers' shared state (picker, choker, counters).
+    std::unique_ptr<TorrentDisk> disk_;
     std::unique_ptr<swarm::Swarm> swarm_;
+    std::uint64_t swarms_made_ = 0;  // tells a piece written for an earlier swarm (verify_and_write)
 
-    TorrentState state_ = TorrentState::checking;
+    TorrentState state_ = TorrentState::stopped;  // added stopped: start() is the first resume
     std::string error_;
     std::function<void(TorrentState)> state_callback_;
-    bool stopping_ = false;
+    std::uint64_t run_ = 0;
+    bool stopping_ = true;       // from stop() (or the torrent's creation) until the next run
+    bool stop_finished_ = true;  // stop() has saved and closed everything
+    bool resume_after_stop_ = false;
+    bool run_after_check_ = true;
+    bool checked_ = false;  // the picker knows what is on disk (a check finished since the swarm was made)
+    bool removed_ = false;
+    asio::steady_timer stop_done_;  // cancelled when stop() finishes: wakes a second stop() waiting for it
 
     std::vector<std::shared_ptr<PeerConnection>> peers_;
     std::uint32_t next_peer_id_ = 1;
     // Every known address: sources, failures and backoff, dials in flight, bans by address.
     swarm::PeerList peer_list_;
+    asio::steady_timer tick_timer_;  // stop() cancels it: the loop ends at once
     asio::steady_timer announce_timer_;
     tracker::Announcer announcer_;  // tiers, events, intervals and retries
 

@@ -11,6 +11,7 @@
 #include "net/offload.hpp"
 #include "net/spawn.hpp"
 #include "storage/piece_hasher.hpp"
+#include "storage/remove_data.hpp"
 #include "storage/resume_store.hpp"
 
 namespace bt::session {
@@ -51,6 +52,7 @@ TorrentDisk::TorrentDisk(asio::io_context& io, asio::thread_pool& pool, const me
       settings_(settings),
       storage_(std::make_unique<storage::FileStorage>(storage::Layout::from(metainfo), download_dir,
                                                       storage_settings(settings))),
+      download_dir_(download_dir),
       resume_path_(storage::resume_path(download_dir, metainfo.info_hash.bytes)),
       boot_id_(storage::current_boot_id()),
       piece_buffers_(static_cast<std::size_t>(metainfo.piece_length),
@@ -59,7 +61,7 @@ TorrentDisk::TorrentDisk(asio::io_context& io, asio::thread_pool& pool, const me
 TorrentDisk::~TorrentDisk() = default;
 
 asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker& picker,
-                                                              swarm::TransferStats& stats) {
+                                                              swarm::TransferStats& stats, bool full) {
     // Data already on disk is found in two ways (storage/resume_data.hpp has the rule): pieces the resume
     // data lists, in files unchanged since it was saved, are trusted without reading them; every piece
     // touching a file that changed since (all files when there is no usable resume data) is hashed. So an
@@ -77,22 +79,39 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
     const storage::ResumeTarget target{metainfo_.info_hash.bytes, metainfo_.piece_length,
                                        metainfo_.num_pieces(), storage_->layout().files};
     const unsigned threads = std::max(1u, settings_.disk_threads);
-    auto check = co_await net::run_on(pool_.get_executor(), [this, &target, threads] {
+    // Until this check is done, no save may record what the picker knows: after a cancel it knows only part.
+    resume_ready_ = false;
+    // stop() waits while checking_ is set: cleared even if the job throws.
+    struct Checking {
+        bool& flag;
+        explicit Checking(bool& f) : flag(f) { flag = true; }
+        ~Checking() { flag = false; }
+        Checking(const Checking&) = delete;
+        Checking& operator=(const Checking&) = delete;
+    };
+    std::optional<Checking> checking(std::in_place, checking_);
+    check_stop_ = std::stop_source{};
+    const auto stop = check_stop_.get_token();
+    auto check = co_await net::run_on(pool_.get_executor(), [this, &target, &stop, threads, full] {
         Check c;
         auto loaded = storage::load_resume(resume_path_, target.num_pieces, target.files.size());
-        c.resume_problem = std::move(loaded.problem);
+        if (!full) c.resume_problem = std::move(loaded.problem);
         const auto on_disk = storage::to_stamps(storage_->file_status());
-        c.plan = storage::plan_resume(loaded.data ? &*loaded.data : nullptr, target, on_disk, boot_id_);
+        const bool use_record = loaded.data && !full;
+        c.plan = storage::plan_resume(use_record ? &*loaded.data : nullptr, target, on_disk, boot_id_);
         storage::HashOptions options;
         options.threads = threads;
         options.on_progress = [counter = check_bytes_done_](std::int64_t done) { counter->store(done); };
+        options.stop = stop;
         options.only = &c.plan.recheck;
         c.report = storage::hash_pieces(*storage_, options);  // opens the files like storage_ does
         return c;
     });
+    checking.reset();
     if (!check.report) {
         co_return fail("checking files: " + check.report.error().message());
     }
+    if (check.report->cancelled) co_return fail("checking files: cancelled");
     const auto& plan = check.plan;
     if (!check.resume_problem.empty()) {
         BT_LOG(warning, "torrent", "{}: resume data ignored, checking the files: {}",
@@ -103,6 +122,8 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
                storage::resume_use_name(plan.use));
     }
     std::uint32_t rechecked_ok = 0;
+    stats.pieces_from_resume = 0;  // a verify counts again
+    stats.pieces_from_disk = 0;
     for (std::uint32_t i = 0; i < metainfo_.num_pieces(); ++i) {
         const PieceIndex piece{i};
         bool ok = plan.trusted.test(piece);
@@ -265,14 +286,30 @@ asio::awaitable<void> TorrentDisk::stop(const Bitfield& verified) {
     // after an error such as a full disk: the pieces verified so far are recorded if the disk still has room
     // for it. Pieces still being hashed and written are waited for (they take milliseconds), so that a clean
     // stop records every piece whose data reached the disk and the next start has nothing to hash.
+    check_stop_.request_stop();
     asio::steady_timer wait(io_);
-    while (resume_saving_ || writes_in_flight_ > 0) {
+    while (checking_ || resume_saving_ || writes_in_flight_ > 0) {
         wait.expires_after(std::chrono::milliseconds(10));
         co_await wait.async_wait(use_nothrow);
     }
     // Nothing to record when nothing changed since the last save (or since a start with nothing on disk).
     if (resume_ready_ && resume_dirty_) co_await save(false, verified);
     co_await net::run_on(pool_.get_executor(), [this] { storage_->close_all(); });
+}
+
+asio::awaitable<Result<void, std::string>> TorrentDisk::remove_data() {
+    resume_ready_ = false;  // no save may bring the record (and .bitveil) back
+    auto removed = co_await net::run_on(pool_.get_executor(), [this] {
+        return storage::remove_data(storage_->layout(), download_dir_, metainfo_.info_hash.bytes);
+    });
+    if (!removed) co_return fail(describe(removed.error()));
+    for (const auto& left : removed->left) {
+        BT_LOG(warning, "torrent", "{}: left on disk: {}: {}", printable(metainfo_.name),
+               printable(left.path), left.reason.message());
+    }
+    BT_LOG(info, "torrent", "{}: deleted {} file(s) and {} folder(s)", printable(metainfo_.name),
+           removed->files_removed, removed->folders_removed);
+    co_return Result<void, std::string>{};
 }
 
 asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> TorrentDisk::read_block(swarm::Block block) {

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -49,10 +50,15 @@ class TorrentDisk {
                 const std::string& download_dir, const Settings& settings);
     ~TorrentDisk();
 
-    // Finds the pieces already on disk (resume record, then hashing what changed) and marks them verified in
-    // `picker`, with the counts in `stats`. The error is one line.
-    asio::awaitable<Result<void, std::string>> check(swarm::PiecePicker& picker, swarm::TransferStats& stats);
+    // Finds the pieces already on disk (resume record, then hashing what changed; `full`: hashing every
+    // piece, the record ignored) and marks them verified in `picker` (which has none yet), with the counts
+    // in `stats`. The error is one line; a check that stop() cancelled fails and marks nothing.
+    asio::awaitable<Result<void, std::string>> check(swarm::PiecePicker& picker, swarm::TransferStats& stats,
+                                                     bool full);
     std::int64_t check_bytes_done() const noexcept { return check_bytes_done_->load(); }
+
+    // The picker that knew the partial pieces is gone (a verify starts afresh): their blocks are dropped.
+    void drop_partial_pieces() { partial_.clear(); }
 
     // Piece assembly: a received block (block.length plaintext bytes) into its piece's buffer.
     void store_block(const swarm::Block& block, std::span<const std::uint8_t> data, std::uint32_t piece_size);
@@ -74,9 +80,13 @@ class TorrentDisk {
     void maybe_save(Clock::time_point now, bool seeding, const Bitfield& verified);
     // Saves now, in the background (download complete: a restart, even after kill -9, seeds at once).
     void save_soon(const Bitfield& verified);
-    // At stop: waits for the pieces being written and the save in flight, saves if anything changed, closes
-    // the files.
+    // At stop: cancels a running check and waits for it, the pieces being written and the save in flight;
+    // saves if anything changed; closes the files. The disk is usable again afterwards (resume, verify).
     asio::awaitable<void> stop(const Bitfield& verified);
+
+    // After stop(): deletes the torrent's files, the folders they leave empty and the resume record, on the
+    // disk pool (storage::remove_data). The error is one line.
+    asio::awaitable<Result<void, std::string>> remove_data();
 
   private:
     void spawn_save(bool flush_data, const Bitfield& verified);
@@ -87,9 +97,12 @@ class TorrentDisk {
     const metainfo::Metainfo& metainfo_;
     const Settings& settings_;
     std::unique_ptr<storage::FileStorage> storage_;
+    std::string download_dir_;
     std::string resume_path_;             // <download dir>/.bitveil/<info-hash hex>.resume
     std::string boot_id_;                 // storage::current_boot_id(), empty when unknown
     bool resume_ready_ = false;           // the start check is done: the picker knows every piece on disk
+    bool checking_ = false;               // check() runs on the disk pool; stop() waits for it
+    std::stop_source check_stop_;         // stop() cancels the check through it
     bool resume_dirty_ = false;           // pieces verified (or the check found changes) since the last save
     bool resume_saving_ = false;          // a save is running on the disk pool
     bool resume_durable_ = false;         // the last save flushed the data first

@@ -50,5 +50,22 @@ TEST(Spawn, ANonStandardExceptionIsReportedToo) {
     EXPECT_EQ(failure, "internal error: unknown exception");
 }
 
+// The owner lives exactly as long as the job: after the caller dropped it, until the job ends.
+TEST(Spawn, HoldingKeepsTheOwnerUntilTheJobEnds) {
+    asio::io_context io;
+    auto owner = std::make_shared<int>(42);
+    std::weak_ptr<int> watch = owner;
+    bool alive_in_job = false;
+    auto job = [](asio::io_context& ctx, std::weak_ptr<int> w, bool& alive) -> asio::awaitable<void> {
+        co_await asio::post(ctx, asio::use_awaitable);
+        alive = !w.expired();
+    };
+    spawn(io, holding(std::move(owner), job(io, watch, alive_in_job)), [](const std::string&) {});
+    EXPECT_FALSE(watch.expired());
+    io.run();
+    EXPECT_TRUE(alive_in_job);
+    EXPECT_TRUE(watch.expired());
+}
+
 }  // namespace
 }  // namespace bt::net

@@ -382,7 +382,7 @@ TEST(TrackerClientUdp, ConcurrentAnnouncesShareTheSessionsSocket) {
                                {announce.request.info_hash[0] == 0xaa ? peer_a : peer_b})};
     };
     auto options = fast_options(cache);
-    options.udp_mux = &*mux;
+    options.udp_mux = std::make_shared<UdpMux>(std::move(*mux));
     auto torrent_a = sample_request();
     torrent_a.info_hash.fill(0xaa);
     auto torrent_b = sample_request();
@@ -405,8 +405,9 @@ TEST(TrackerClientUdp, ConcurrentAnnouncesShareTheSessionsSocket) {
     ASSERT_EQ((*reply_b)->peers.size(), 1u);
     EXPECT_EQ((*reply_b)->peers[0].endpoint, peer_b);
     ASSERT_GE(stub.senders.size(), 3u) << "a connect (or two) and two announces";
-    for (const auto& sender : stub.senders) EXPECT_EQ(sender.port(), *mux->local_port(Endpoint::Family::v4));
-    EXPECT_EQ(mux->stats().dispatch.claimed, stub.senders.size());
+    for (const auto& sender : stub.senders)
+        EXPECT_EQ(sender.port(), *options.udp_mux->local_port(Endpoint::Family::v4));
+    EXPECT_EQ(options.udp_mux->stats().dispatch.claimed, stub.senders.size());
 }
 
 TEST(TrackerClient, RefusesUnknownSchemesAndBadUdpUrls) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 
 #include "core/log.hpp"
 #include "crypto/sha1.hpp"
@@ -234,14 +235,16 @@ SessionFixture::Node& SessionFixture::add_node(const std::string& name, const Se
     node.session = std::make_unique<Session>(io_, settings);
     if (auto listening = node.session->listen(); !listening) {
         ADD_FAILURE() << name << ": " << listening.error();
-    } else if (auto* mux = node.session->udp_mux()) {
+    } else if (const auto& mux = node.session->udp_mux()) {
         mux->close();
     }
     return node;
 }
 
 Torrent& SessionFixture::add_torrent(Node& node, const metainfo::Metainfo& metainfo) {
-    auto& torrent = node.session->add_torrent(metainfo, node.path());
+    auto added = node.session->add_torrent(metainfo, node.path());
+    if (!added) throw std::runtime_error(node.name + ": " + added.error());
+    auto& torrent = **added;
     auto& record = recorded_.emplace_back();
     record.torrent = &torrent;
     record.states.push_back(torrent.status().state);
@@ -298,7 +301,10 @@ testing::AssertionResult SessionFixture::run_until_seeding(const std::vector<Tor
             bool all = true;
             for (const auto* t : torrents) {
                 const auto state = t->status().state;
-                if (state == TorrentState::error || state == TorrentState::stopped) failed = true;
+                // Added stopped: only a stop after the start fails.
+                const bool started = states(*t).size() > 1;
+                if (state == TorrentState::error || (started && state == TorrentState::stopped))
+                    failed = true;
                 all = all && state == TorrentState::seeding;
             }
             return all || failed;

@@ -91,7 +91,7 @@ TEST_F(SessionTransfer, TwoLeechersAndOneSeederAllComplete) {
     }
 }
 
-TEST_F(SessionTransfer, StatesGoCheckingDownloadingSeedingThenStopped) {
+TEST_F(SessionTransfer, StatesGoFromStoppedThroughCheckingDownloadingSeedingToStopped) {
     auto& seeder = add_node("seeder");
     auto& leecher = add_node("leecher");
     const auto metainfo = make_torrent(seeder.path(), "content", kMultiFile, kPiece, 4);
@@ -101,14 +101,17 @@ TEST_F(SessionTransfer, StatesGoCheckingDownloadingSeedingThenStopped) {
     leech.start();
     ASSERT_TRUE(run_until_seeding({&leech}));
 
-    EXPECT_EQ(states(seed), (std::vector{State::checking, State::seeding})) << describe(states(seed));
-    EXPECT_EQ(states(leech), (std::vector{State::checking, State::downloading, State::seeding}))
-        << describe(states(leech));
-    ASSERT_TRUE(stop_all());
-    EXPECT_EQ(states(seed), (std::vector{State::checking, State::seeding, State::stopped}))
+    // Added stopped; start() checks first.
+    EXPECT_EQ(states(seed), (std::vector{State::stopped, State::checking, State::seeding}))
         << describe(states(seed));
     EXPECT_EQ(states(leech),
-              (std::vector{State::checking, State::downloading, State::seeding, State::stopped}))
+              (std::vector{State::stopped, State::checking, State::downloading, State::seeding}))
+        << describe(states(leech));
+    ASSERT_TRUE(stop_all());
+    EXPECT_EQ(states(seed), (std::vector{State::stopped, State::checking, State::seeding, State::stopped}))
+        << describe(states(seed));
+    EXPECT_EQ(states(leech), (std::vector{State::stopped, State::checking, State::downloading, State::seeding,
+                                          State::stopped}))
         << describe(states(leech));
 }
 

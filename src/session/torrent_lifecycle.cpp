@@ -1,0 +1,174 @@
+// Torrent's life: start, stop, resume, verify, the metadata arriving late, settings and removal. The run
+// number (run_) ties each loop to the run that started it; see torrent.hpp.
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "core/log.hpp"
+#include "core/printable.hpp"
+#include "session/session.hpp"
+#include "session/torrent.hpp"
+
+namespace bt::session {
+
+namespace {
+
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+}  // namespace
+
+std::uint64_t Torrent::begin_run() {
+    stopping_ = false;
+    stop_finished_ = false;
+    resume_after_stop_ = false;
+    run_after_check_ = true;
+    error_.clear();
+    return ++run_;
+}
+
+void Torrent::start() {
+    resume();  // a torrent is added stopped, with nothing checked
+}
+
+void Torrent::run_loops(std::uint64_t run) {
+    spawn_job(announce_loop(run));
+    if (!has_metadata()) return;
+    spawn_job(tick_loop(run));
+    connect_more();
+}
+
+asio::awaitable<void> Torrent::check_and_run(std::uint64_t run, bool full) {
+    // A piece an earlier run is still writing reports to the swarm replaced here, which ignores it
+    // (verify_and_write); if the check reads it half-written, it fails its hash and is downloaded again.
+    make_swarm();  // nothing verified
+    set_state(TorrentState::checking);
+    auto checked = co_await disk_->check(swarm_->picker(), swarm_->stats(), full);
+    if (!is_current(run)) co_return;  // stopped meanwhile: the check was cancelled
+    if (!checked) {
+        stop_with_error(checked.error());
+        co_return;
+    }
+    checked_ = true;
+    if (!run_after_check_) {  // a verify of a stopped torrent: it stays stopped
+        stopping_ = true;
+        co_await finish_stop();
+        co_return;
+    }
+    co_await run_checked(run);
+}
+
+asio::awaitable<void> Torrent::run_checked(std::uint64_t run) {
+    if (swarm_->is_complete()) {
+        auto created = co_await disk_->finish_download();
+        if (!is_current(run)) co_return;
+        if (!created) {
+            stop_with_error(created.error());
+            co_return;
+        }
+        set_state(TorrentState::seeding);
+    } else {
+        set_state(TorrentState::downloading);
+    }
+    run_loops(run);
+}
+
+asio::awaitable<void> Torrent::stop() {
+    if (stopping_) {
+        // Stopping already (or stopped): wait until that is done, so the caller may rely on closed files.
+        while (!stop_finished_) co_await stop_done_.async_wait(use_nothrow);
+        co_return;
+    }
+    stopping_ = true;
+    announce_timer_.cancel();
+    tick_timer_.cancel();
+    if (swarm_) swarm_->close_all("torrent stopped");
+    // 'stopped' (when 'started' was announced), one tracker after the other until one takes it;
+    // settings.stop_announce_timeout bounds all the attempts together.
+    if (announcer_.on_stop(Clock::now())) {
+        const auto deadline = Clock::now() + settings().stop_announce_timeout;
+        while (const auto next = announcer_.next_deadline()) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            if (left <= std::chrono::milliseconds(0)) break;
+            co_await announce(*next, left, true);
+        }
+    }
+    co_await finish_stop();
+}
+
+asio::awaitable<void> Torrent::finish_stop() {
+    if (disk_) co_await disk_->stop(verified());
+    if (state_ != TorrentState::error) set_state(TorrentState::stopped);
+    stop_finished_ = true;
+    stop_done_.cancel();  // wakes the stop() calls waiting for this one
+    if (resume_after_stop_) resume();
+}
+
+void Torrent::resume() {
+    if (removed_) return;
+    if (stopping_ && !stop_finished_) {
+        resume_after_stop_ = true;
+        return;
+    }
+    if (!stopping_ && state_ == TorrentState::checking) {
+        run_after_check_ = true;  // a verify of a stopped torrent is checking: run when it is done
+        return;
+    }
+    if (state_ != TorrentState::stopped && state_ != TorrentState::error) return;  // running
+    const bool after_error = state_ == TorrentState::error;
+    const auto run = begin_run();
+    // The trackers in the order the last run learned; 'started' is due at once.
+    announcer_ = tracker::Announcer(announcer_.tiers());
+    if (!has_metadata()) {
+        set_state(TorrentState::metadata);
+        run_loops(run);
+        return;
+    }
+    // Never checked (the first start), a check cut short, or an error (a disk failure) that may have left
+    // the files otherwise than the picker believes: what is on disk is found first.
+    if (checked_ && !after_error) {
+        spawn_job(run_checked(run));
+    } else {
+        set_state(TorrentState::checking);  // at once: the caller sees the torrent started
+        spawn_job(check_and_run(run, false));
+    }
+}
+
+asio::awaitable<void> Torrent::verify() {
+    if (!has_metadata() || removed_) co_return;
+    const bool was_running = !stopping_ && state_ != TorrentState::error;
+    co_await stop();
+    if (removed_ || !stopping_) co_return;  // removed, or resumed by someone else meanwhile
+    BT_LOG(info, "torrent", "{}: verifying every piece", printable(name()));
+    const auto run = begin_run();
+    run_after_check_ = was_running;
+    set_state(TorrentState::checking);
+    spawn_job(check_and_run(run, true));  // forgets every piece first
+}
+
+Result<void, std::string> Torrent::set_metadata(metainfo::Metainfo metainfo) {
+    if (has_metadata()) return fail("the torrent has its metadata already");
+    if (metainfo.info_hash.bytes != info_hash_)
+        return fail("metadata of another torrent (info hash " + metainfo.info_hash.hex() + ")");
+    metainfo_.emplace(std::move(metainfo));
+    // A private torrent (BEP 27) gets a private list: its peers come from its trackers (or the user) only.
+    if (metainfo_->is_private)
+        peer_list_ = swarm::PeerList(swarm::PeerListSettings{settings().max_known_peers, true});
+    disk_ = std::make_unique<TorrentDisk>(session_.io(), session_.disk_pool(), *metainfo_, download_dir_,
+                                          session_.settings());
+    BT_LOG(info, "torrent", "{}: metadata received ({} pieces)", printable(name()), metainfo_->num_pieces());
+    // Running: a new run checks the files and goes on with the loops of a torrent with metadata (the
+    // announce loop waiting now ends; the announcer keeps its state). Stopped: all that at resume.
+    if (!stopping_ && state_ == TorrentState::metadata) {
+        const auto run = begin_run();
+        announce_timer_.cancel();
+        set_state(TorrentState::checking);
+        spawn_job(check_and_run(run, false));
+    }
+    return {};
+}
+
+asio::awaitable<Result<void, std::string>> Torrent::remove_data() {
+    if (!disk_) co_return Result<void, std::string>{};  // nothing was ever written without metadata
+    co_return co_await disk_->remove_data();
+}
+
+}  // namespace bt::session
