@@ -369,7 +369,10 @@ void Torrent::on_peer_closed(swarm::PeerSession& session, const swarm::CloseReas
         if (session_.ban(session.peer_id(), address)) ++stats().peers_banned;
     }
     if (peer->direction() == Direction::outgoing) {
-        peer_list_.on_disconnected(peer->endpoint(), Clock::now());
+        if (stopping_)
+            peer_list_.on_stopped(peer->endpoint());
+        else
+            peer_list_.on_disconnected(peer->endpoint(), Clock::now());
     }
     if (stopping_) return;
     connect_more();

@@ -125,6 +125,7 @@ void Torrent::resume() {
     // Never checked (the first start), a check cut short, or an error (a disk failure) that may have left
     // the files otherwise than the picker believes: what is on disk is found first.
     if (checked_ && !after_error) {
+        set_state(swarm_->is_complete() ? TorrentState::seeding : TorrentState::downloading);
         spawn_job(run_checked(run));
     } else {
         set_state(TorrentState::checking);  // at once: the caller sees the torrent started

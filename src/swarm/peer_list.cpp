@@ -151,6 +151,12 @@ void PeerList::on_disconnected(const Endpoint& endpoint, TimePoint now) {
     e.next_attempt = now + reconnect_backoff(e.failures++);
 }
 
+void PeerList::on_stopped(const Endpoint& endpoint) {
+    auto& e = entry(endpoint);
+    e.connected = false;
+    e.next_attempt = {};
+}
+
 void PeerList::ban(const Endpoint& endpoint) {
     entry(endpoint).banned = true;
 }

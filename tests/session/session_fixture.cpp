@@ -242,7 +242,11 @@ SessionFixture::Node& SessionFixture::add_node(const std::string& name, const Se
 }
 
 Torrent& SessionFixture::add_torrent(Node& node, const metainfo::Metainfo& metainfo) {
-    auto added = node.session->add_torrent(metainfo, node.path());
+    return add_torrent(node, TorrentParams::from_metainfo(metainfo, node.path()));
+}
+
+Torrent& SessionFixture::add_torrent(Node& node, TorrentParams params) {
+    auto added = node.session->add_torrent(std::move(params));
     if (!added) throw std::runtime_error(node.name + ": " + added.error());
     auto& torrent = **added;
     auto& record = recorded_.emplace_back();

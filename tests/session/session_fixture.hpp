@@ -98,6 +98,8 @@ class SessionFixture : public testing::Test {
     // Adds the torrent to the node's session, downloading into the node's folder, without starting it.
     // The fixture takes the torrent's on_state_change callback to record its states (states()).
     Torrent& add_torrent(Node& node, const metainfo::Metainfo& metainfo);
+    // The same from a torrent's description (a magnet link's: no metainfo).
+    Torrent& add_torrent(Node& node, TorrentParams params);
     // add_torrent, start, and run until its check has found every piece and it seeds (a seeder's torrent,
     // ready before any leecher dials: one still checking turns peers away). Fails the test otherwise.
     Torrent& start_seeding(Node& node, const metainfo::Metainfo& metainfo);

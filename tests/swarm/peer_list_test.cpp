@@ -126,6 +126,17 @@ TEST(PeerList, ConnectionResetsFailuresAndCloseRedialsAfterBackoff) {
     EXPECT_EQ(list.pick_to_dial(closed + 5s, limits()).size(), 1u);
 }
 
+TEST(PeerList, AConnectionClosedBecauseTheTorrentStoppedIsNoFailureAndDueAtOnce) {
+    PeerList list;
+    list.add(ep(1), PeerSource::tracker);
+    (void)list.pick_to_dial(kStart, limits());
+    list.on_connected(ep(1));
+    list.on_stopped(ep(1));
+    EXPECT_FALSE(list.find(ep(1))->connected);
+    EXPECT_EQ(list.find(ep(1))->failures, 0u);
+    EXPECT_EQ(list.pick_to_dial(kStart + 1s, limits()).size(), 1u);
+}
+
 TEST(PeerList, RefusedConnectionEndsTheDialAndWaitsTheFirstBackoff) {
     PeerList list;
     list.add(ep(1), PeerSource::tracker);
