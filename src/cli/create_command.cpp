@@ -90,19 +90,25 @@ std::string errno_text(int err) {
     return std::generic_category().message(err);
 }
 
+struct WriteFailure {
+    std::string message;
+    bool exists = false;  // `out` exists and overwriting was not allowed: a usage error, not an I/O one
+};
+
 // Writes `bytes` to a temporary file next to `out`, then renames it over `out` (or, without
-// `overwrite`, only if `out` still does not exist). An error is a message.
-Result<void, std::string> write_atomically(const std::string& out, std::string_view bytes, bool overwrite) {
+// `overwrite`, only if `out` still does not exist).
+Result<void, WriteFailure> write_atomically(const std::string& out, std::string_view bytes, bool overwrite) {
     const auto slash = out.rfind('/');
     const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : out.substr(0, slash));
     const std::string base = slash == std::string::npos ? out : out.substr(slash + 1);
     std::string tmp = dir + "/." + base + ".tmp-XXXXXX";
     const int fd = ::mkstemp(tmp.data());
-    if (fd < 0) return fail("cannot create a temporary file in " + dir + ": " + errno_text(errno));
+    if (fd < 0)
+        return fail(WriteFailure{"cannot create a temporary file in " + dir + ": " + errno_text(errno)});
     const auto discard = [&](std::string message) {
         ::close(fd);
         ::unlink(tmp.c_str());
-        return fail(std::move(message));
+        return fail(WriteFailure{std::move(message)});
     };
     const mode_t mask = ::umask(0);  // mkstemp makes 0600; give the usual 0666 & ~umask
     ::umask(mask);
@@ -119,7 +125,7 @@ Result<void, std::string> write_atomically(const std::string& out, std::string_v
     if (::fsync(fd) != 0) return discard("fsync " + tmp + ": " + errno_text(errno));
     if (::close(fd) != 0) {
         ::unlink(tmp.c_str());
-        return fail("close " + tmp + ": " + errno_text(errno));
+        return fail(WriteFailure{"close " + tmp + ": " + errno_text(errno)});
     }
     int rc = 0;
     if (overwrite) {
@@ -134,8 +140,8 @@ Result<void, std::string> write_atomically(const std::string& out, std::string_v
     if (rc != 0) {
         const int err = errno;
         ::unlink(tmp.c_str());
-        if (err == EEXIST) return fail(std::string("already exists (use --force to overwrite)"));
-        return fail("rename to " + out + ": " + errno_text(err));
+        if (err == EEXIST) return fail(WriteFailure{"already exists (use --force to overwrite)", true});
+        return fail(WriteFailure{"rename to " + out + ": " + errno_text(err)});
     }
     return {};
 }
@@ -249,8 +255,8 @@ int run_create(const CreateOptions& opt) {
         return kExitFailure;
     }
     if (auto written = write_atomically(out, *bytes, opt.force); !written) {
-        report_error(out, written.error());
-        return written.error().starts_with("already exists") ? kExitInvalid : kExitFailure;
+        report_error(out, written.error().message);
+        return written.error().exists ? kExitInvalid : kExitFailure;
     }
 
     if (!opt.quiet) {

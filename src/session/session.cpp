@@ -155,6 +155,7 @@ void Session::use(Listener listener) {
 }
 
 Result<void, std::string> Session::apply_settings(Settings settings) {
+    if (settings.max_ban_records == 0) return fail("max_ban_records must be at least 1");
     if (acceptor_ && (settings.listen_port != settings_.listen_port ||
                       settings.listen_address != settings_.listen_address)) {
         auto listener = bind(settings);
