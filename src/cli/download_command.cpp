@@ -49,7 +49,7 @@ struct DownloadOptions {
     bool quiet = false;
     bool verbose = false;
     std::string encryption_name = "prefer";
-    std::string encryption_level_name = "rc4";
+    std::string encryption_level_name = "both";
     int handshake_timeout = 30;
     int tracker_timeout = 30;
 };
@@ -104,8 +104,8 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
         ->check(CLI::IsMember({"disable", "allow", "prefer", "require"}));
     cmd->add_option(
            "--encryption-level", o.encryption_level_name,
-           "what MSE offers and accepts: rc4 (default: the whole stream encrypted), header (only the "
-           "handshake obfuscated), both")
+           "what MSE offers and accepts: both (default: RC4 preferred, header-only MSE taken from peers that "
+           "insist on it), rc4 (the whole stream encrypted, nothing less), header (only the handshake obfuscated)")
         ->check(CLI::IsMember({"rc4", "header", "both"}));
     cmd->add_option("--handshake-timeout", o.handshake_timeout,
                     "seconds a peer has to finish the MSE and BitTorrent handshakes (default 30)")

@@ -23,7 +23,9 @@ struct Settings {
     // closed, whether it stalled before its MSE key or at any later step.
     std::chrono::seconds handshake_timeout{30};
     net::EncryptionPolicy encryption = net::EncryptionPolicy::prefer;
-    net::EncryptionLevel encryption_level = net::EncryptionLevel::rc4;
+    // both: offer and accept RC4 and header-only MSE, RC4 preferred, as other clients do; rc4 alone leaves a
+    // peer that forces header-only MSE stalled with nobody to talk to.
+    net::EncryptionLevel encryption_level = net::EncryptionLevel::both;
     std::chrono::seconds peer_idle_timeout{180};   // nothing received: close
     std::chrono::seconds keep_alive_interval{90};  // nothing sent: send a keep-alive
     std::chrono::seconds request_timeout{60};      // requests outstanding and no block: snubbed

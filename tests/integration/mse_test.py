@@ -347,6 +347,31 @@ def header_only(lab):
     check_kinds(st, "bitveil seed", "mse_header")
 
 
+def defaults_vs_every_lt_encryption(lab):
+    """bitveil with no encryption option downloads from a libtorrent seeder set to each of: encryption
+    disabled, enabled, forced RC4, forced header-only MSE. Before the default level became 'both', the
+    header-only seeder stalled it at 0% without a word."""
+    expected = {  # libtorrent's setting -> the kinds of connection that may carry the download
+        "disabled": {"plaintext"},
+        "enabled": {"mse_rc4", "mse_header"},  # libtorrent (prefer_rc4 off) may pick either from 'both'
+        "forced_rc4": {"mse_rc4"},
+        "forced_header": {"mse_header"},
+    }
+    for encryption, kinds_ok in expected.items():
+        pl, tor = small_payload(lab, f"default-{encryption}", size=1 * MiB + 17)
+        seeder = lt_peer(lab, f"lt-{encryption}", tor, pl.parent, True, encryption)
+        seeder.wait_seeding()
+        dl = lab.path(f"dl-{encryption}")
+        bv = lab.bitveil(f"bitveil-{encryption}", "download", tor, dl, peers=[f"127.0.0.1:{seeder.port}"])
+        st = bv.finish(60, watch=[seeder])
+        lab.log(f"bitveil download from libtorrent {encryption}: {st}")
+        pl.check_copy(dl, f"bitveil from libtorrent {encryption}")
+        k = {kind for kind, n in kinds(st).items() if n > 0}
+        check(k and k <= kinds_ok,
+              f"libtorrent {encryption}: connections_by_kind {kinds(st)}, expected only {sorted(kinds_ok)}")
+        seeder.stop()
+
+
 def prefer_fallback(lab):
     """A libtorrent seeder with encryption disabled; bitveil (default --encryption prefer) tries MSE, then
     retries in plaintext and completes."""
@@ -561,6 +586,8 @@ CASES = {  # name -> (function, time budget in seconds, summary)
     "dl_from_aria2_rc4": (dl_from_aria2_rc4, 90, "aria2c seeder (crypto required) -> bitveil require"),
     "seed_to_aria2_rc4": (seed_to_aria2_rc4, 90, "bitveil seed require -> aria2c (crypto required, tracker)"),
     "header_only": (header_only, 90, "libtorrent header-only MSE <-> bitveil --encryption-level both"),
+    "defaults_vs_every_lt_encryption": (defaults_vs_every_lt_encryption, 150,
+                                        "bitveil defaults <- libtorrent disabled, enabled, forced RC4, forced header"),
     "prefer_fallback": (prefer_fallback, 60, "bitveil prefer vs libtorrent pe_disabled: plaintext retry"),
     "require_vs_plain": (require_vs_plain, 60, "bitveil require vs libtorrent pe_disabled: no transfer"),
     "disable_vs_forced": (disable_vs_forced, 60, "bitveil disable vs libtorrent pe_forced: no transfer"),
