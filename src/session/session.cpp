@@ -144,10 +144,17 @@ Result<Session::Listener, std::string> Session::bind(const Settings& settings) {
     return listener;
 }
 
-void Session::use(Listener listener) {
+void Session::release_listener() {
     std::error_code ignored;
     if (acceptor_) acceptor_->close(ignored);  // its accept loop ends
     if (udp_mux_) udp_mux_->close();           // announces in flight on it fail and are retried
+    acceptor_.reset();
+    udp_mux_.reset();
+}
+
+void Session::use(Listener listener) {
+    release_listener();
+    std::error_code ignored;
     acceptor_ = std::move(listener.acceptor);
     udp_mux_ = std::move(listener.udp_mux);
     listen_port_ = acceptor_->local_endpoint(ignored).port();
@@ -158,10 +165,21 @@ Result<void, std::string> Session::apply_settings(Settings settings) {
     if (settings.max_ban_records == 0) return fail("max_ban_records must be at least 1");
     if (acceptor_ && (settings.listen_port != settings_.listen_port ||
                       settings.listen_address != settings_.listen_address)) {
+        if (stopping_) return fail("the session is stopping");
         auto listener = bind(settings);
+        if (!listener && settings.listen_port != 0 && settings.listen_port == listen_port_) {
+            // Only the address changed: the old socket holds the port (Linux refuses 127.0.0.1:P beside
+            // 0.0.0.0:P). Let it go and bind again; if that fails too, the old address is bound again.
+            release_listener();
+            listener = bind(settings);
+            if (!listener) {
+                if (auto old = bind(settings_)) use(std::move(*old));
+                return fail(listener.error());
+            }
+        }
         if (!listener) return fail(listener.error());
         use(std::move(*listener));
-        BT_LOG(info, "session", "listening on port {}", listen_port_);
+        BT_LOG(info, "session", "listening on {}:{}", settings.listen_address, listen_port_);
     }
     settings_ = std::move(settings);
     banned_ids_.set_capacity(settings_.max_ban_records);
@@ -202,6 +220,10 @@ Result<Torrent*, std::string> Session::add_torrent(TorrentParams params) {
     const auto info_hash = params.metainfo ? params.metainfo->info_hash.bytes : params.info_hash;
     if (const auto existing = find_torrent(info_hash))
         return fail("already added as torrent " + std::to_string(existing->id().value));
+    // Its removal may still delete files and the resume record that a new copy would be using.
+    if (std::any_of(removing_.begin(), removing_.end(),
+                    [&](const auto& t) { return t->info_hash() == info_hash; }))
+        return fail("still being removed; add it again in a moment");
     skeys_.add(info_hash);
     const TorrentId id{next_torrent_id_++};
     torrents_.push_back(std::make_shared<Torrent>(*this, id, std::move(params)));
@@ -231,6 +253,15 @@ asio::awaitable<Result<void, std::string>> Session::remove_torrent(TorrentId id,
     torrents_.erase(it);
     skeys_.remove(torrent->info_hash());
     torrent->mark_removed();
+    removing_.push_back(torrent);
+    // Listed until the removal is over, however it ends: add_torrent and stop() look at the list.
+    struct Removing {
+        std::vector<std::shared_ptr<Torrent>>& list;
+        const Torrent* torrent;
+        ~Removing() {
+            std::erase_if(list, [&](const auto& t) { return t.get() == torrent; });
+        }
+    } removing{removing_, torrent.get()};
     co_await torrent->stop();
     if (data == RemoveData::erase) {
         auto removed = co_await torrent->remove_data();
@@ -366,6 +397,12 @@ asio::awaitable<void> Session::stop() {
     // A copy: a torrent removed meanwhile is stopped by its remove.
     const auto torrents = torrents_;
     for (const auto& t : torrents) co_await t->stop();
+    // Removals in progress finish their stop and their deletion.
+    asio::steady_timer wait(io_);
+    while (!removing_.empty()) {
+        wait.expires_after(std::chrono::milliseconds(10));
+        co_await wait.async_wait(use_nothrow);
+    }
     if (udp_mux_) udp_mux_->close();  // after the 'stopped' announces; its receive loops end
 }
 

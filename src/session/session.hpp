@@ -91,6 +91,8 @@ class Session {
     // Becomes true when the session stops: announces still in flight give up (the final 'stopped'
     // announces do not use it).
     const std::atomic<bool>& http_cancel() const noexcept { return http_cancel_; }
+    // stop() was called: torrents do not resume any more.
+    bool is_stopping() const noexcept { return stopping_; }
     const Settings& settings() const noexcept { return settings_; }
     const wire::PeerId& peer_id() const noexcept { return peer_id_; }
     std::uint32_t tracker_key() const noexcept { return tracker_key_; }
@@ -110,6 +112,7 @@ class Session {
     };
     Result<Listener, std::string> bind(const Settings& settings);
     void use(Listener listener);
+    void release_listener();
     void spawn_accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor);
     // Accepts on `acceptor` until the session stops or listens on another socket.
     asio::awaitable<void> accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor);
@@ -140,6 +143,7 @@ class Session {
     BoundedMap<wire::PeerId> banned_ids_{settings_.max_ban_records};
     BoundedMap<Endpoint> banned_addresses_{settings_.max_ban_records};
     std::vector<std::shared_ptr<Torrent>> torrents_;
+    std::vector<std::shared_ptr<Torrent>> removing_;  // out of torrents_, their remove_torrent still running
     std::uint32_t next_torrent_id_ = 1;
     mse::SkeyIndex skeys_;  // HASH('req2', info-hash) of every torrent, for incoming MSE
     // Incoming connections that failed before a torrent was known, by reason.

@@ -167,6 +167,9 @@ TorrentStatus Torrent::status() const {
         }
     }
     s.peers_known = static_cast<std::uint32_t>(peer_list_.size());
+    s.announces_ok = announces_ok_;
+    s.announces_failed = announces_failed_;
+    s.tracker_error = tracker_error_;
     return s;
 }
 
@@ -299,6 +302,10 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
         connected.reset();
         count_closed("torrent stopping");
     }
+    if (!connected && (stopping_ || state_ == TorrentState::error)) {
+        peer_list_.on_stopped(endpoint);  // whatever the peer did, the torrent ended the dial
+        co_return;
+    }
     if (!connected) {
         peer_list_.on_dial_failed(endpoint, Clock::now());
         BT_LOG(info, "peer", "{} out: {}", endpoint.to_string(), reason);
@@ -353,7 +360,8 @@ std::shared_ptr<PeerConnection> Torrent::add_connection(net::Transport transport
 }
 
 void Torrent::count_closed(const std::string& reason) {
-    ++swarm_->stats().closed_by_reason[reason];
+    // Without a swarm (not started, no metadata yet) no peer was ever taken: the session counts it.
+    if (swarm_) ++swarm_->stats().closed_by_reason[reason];
 }
 
 void Torrent::on_peer_closed(swarm::PeerSession& session, const swarm::CloseReason& reason) {
@@ -369,7 +377,7 @@ void Torrent::on_peer_closed(swarm::PeerSession& session, const swarm::CloseReas
         if (session_.ban(session.peer_id(), address)) ++stats().peers_banned;
     }
     if (peer->direction() == Direction::outgoing) {
-        if (stopping_)
+        if (stopping_ || state_ == TorrentState::error)
             peer_list_.on_stopped(peer->endpoint());
         else
             peer_list_.on_disconnected(peer->endpoint(), Clock::now());
@@ -424,6 +432,7 @@ asio::awaitable<void> Torrent::on_finished() {
     // would add a second per GiB to the download, and a crash before the data is on disk is caught at the
     // next start (the resume record names this boot, resume_data.hpp). Seeding flushes it later.
     const auto run = run_;
+    if (!is_current(run)) co_return;  // stopped: the record has every piece, resume() seeds
     auto created = co_await disk_->finish_download();
     if (!is_current(run)) co_return;  // stopped meanwhile: stop() saved the record, resume() seeds
     if (!created) {
@@ -511,9 +520,13 @@ asio::awaitable<void> Torrent::announce(const tracker::NextAnnounce& next, std::
     if (stopping_ != stopping || run != run_) co_return;
     if (!parsed) {
         BT_LOG(warning, "tracker", "{}", parsed.error());
+        ++announces_failed_;
+        tracker_error_ = parsed.error();
         announcer_.on_failure(next, Clock::now());
         co_return;
     }
+    ++announces_ok_;
+    tracker_error_.clear();
     if (parsed->warning_message)
         BT_LOG(warning, "tracker", "{}: warning: {}", next.url, *parsed->warning_message);
     announcer_.on_success(next, *parsed, Clock::now());

@@ -45,7 +45,7 @@ enum class TorrentState : std::uint8_t { metadata, checking, downloading, seedin
 const char* state_name(TorrentState state) noexcept;
 
 struct TorrentStatus {
-    TorrentState state = TorrentState::checking;
+    TorrentState state = TorrentState::stopped;
     std::string error;  // set in TorrentState::error
     std::uint32_t num_pieces = 0;
     std::uint32_t pieces_have = 0;
@@ -61,6 +61,10 @@ struct TorrentStatus {
     std::uint32_t peers_plaintext = 0;
     std::uint32_t peers_mse_rc4 = 0;
     std::uint32_t peers_mse_header = 0;
+    // Announces answered and failed (this session), and the last failure's one line (cleared by an answer).
+    std::uint32_t announces_ok = 0;
+    std::uint32_t announces_failed = 0;
+    std::string tracker_error;
     TransferStats stats;
 };
 
@@ -164,6 +168,8 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     asio::awaitable<void> check_and_run(std::uint64_t run, bool full);
     // Downloading or seeding, with the pieces the picker knows.
     asio::awaitable<void> run_checked(std::uint64_t run);
+    void begin_stop();
+    bool stop_in_progress() const noexcept { return stops_done_ < stops_begun_; }
     // The end of stop(): saves and closes the files, TorrentState::stopped, wakes waiting stop() calls.
     asio::awaitable<void> finish_stop();
     // Announcing, the tick and dialling, in `run`.
@@ -207,8 +213,10 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     std::string error_;
     std::function<void(TorrentState)> state_callback_;
     std::uint64_t run_ = 0;
-    bool stopping_ = true;       // from stop() (or the torrent's creation) until the next run
-    bool stop_finished_ = true;  // stop() has saved and closed everything
+    bool stopping_ = true;  // from stop() (or the torrent's creation) until the next run
+    // Stops begun and finished: a stop() arriving during one waits for the number it saw to be done.
+    std::uint64_t stops_begun_ = 0;
+    std::uint64_t stops_done_ = 0;
     bool resume_after_stop_ = false;
     bool run_after_check_ = true;
     bool checked_ = false;  // the picker knows what is on disk (a check finished since the swarm was made)
@@ -222,6 +230,10 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     asio::steady_timer tick_timer_;  // stop() cancels it: the loop ends at once
     asio::steady_timer announce_timer_;
     tracker::Announcer announcer_;  // tiers, events, intervals and retries
+
+    std::uint32_t announces_ok_ = 0;
+    std::uint32_t announces_failed_ = 0;
+    std::string tracker_error_;
 
     std::uint64_t rate_down_ = 0;
     std::uint64_t rate_up_ = 0;

@@ -91,6 +91,7 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
     };
     std::optional<Checking> checking(std::in_place, checking_);
     check_stop_ = std::stop_source{};
+    check_bytes_done_->store(0);
     const auto stop = check_stop_.get_token();
     auto check = co_await net::run_on(pool_.get_executor(), [this, &target, &stop, threads, full] {
         Check c;
@@ -214,6 +215,12 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::finish_download() {
     // complete as far as any reader of the files can tell. It is not flushed here: waiting for the disk
     // would add a second per GiB to the download, and a crash before the data is on disk is caught at the
     // next start (the resume record names this boot, resume_data.hpp). Seeding flushes it later.
+    // Counted like a piece write: stop() (and so a removal of the data) waits for it.
+    ++writes_in_flight_;
+    struct InFlight {
+        std::uint32_t& count;
+        ~InFlight() { --count; }
+    } in_flight{writes_in_flight_};
     auto created =
         co_await net::run_on(pool_.get_executor(), [this] { return storage_->create_empty_files(); });
     if (!created) co_return fail(describe(created.error()));
@@ -281,17 +288,21 @@ asio::awaitable<void> TorrentDisk::save(bool flush_data, Bitfield verified) {
     }
 }
 
-asio::awaitable<void> TorrentDisk::stop(const Bitfield& verified) {
-    // The final resume save, after the one in flight if any; unflushed, like the one at completion. Also
-    // after an error such as a full disk: the pieces verified so far are recorded if the disk still has room
-    // for it. Pieces still being hashed and written are waited for (they take milliseconds), so that a clean
-    // stop records every piece whose data reached the disk and the next start has nothing to hash.
+asio::awaitable<void> TorrentDisk::wait_idle() {
     check_stop_.request_stop();
     asio::steady_timer wait(io_);
     while (checking_ || resume_saving_ || writes_in_flight_ > 0) {
         wait.expires_after(std::chrono::milliseconds(10));
         co_await wait.async_wait(use_nothrow);
     }
+}
+
+asio::awaitable<void> TorrentDisk::stop(const Bitfield& verified) {
+    // The final resume save, after the one in flight if any; unflushed, like the one at completion. Also
+    // after an error such as a full disk: the pieces verified so far are recorded if the disk still has room
+    // for it. Pieces still being hashed and written are waited for (they take milliseconds), so that a clean
+    // stop records every piece whose data reached the disk and the next start has nothing to hash.
+    co_await wait_idle();
     // Nothing to record when nothing changed since the last save (or since a start with nothing on disk).
     if (resume_ready_ && resume_dirty_) co_await save(false, verified);
     co_await net::run_on(pool_.get_executor(), [this] { storage_->close_all(); });

@@ -83,6 +83,9 @@ class TorrentDisk {
     // At stop: cancels a running check and waits for it, the pieces being written and the save in flight;
     // saves if anything changed; closes the files. The disk is usable again afterwards (resume, verify).
     asio::awaitable<void> stop(const Bitfield& verified);
+    // The first half of stop(): cancels a running check and waits for it, the writes and the save in flight.
+    // A caller that takes `verified` after it records the pieces those writes finished.
+    asio::awaitable<void> wait_idle();
 
     // After stop(): deletes the torrent's files, the folders they leave empty and the resume record, on the
     // disk pool (storage::remove_data). The error is one line.

@@ -18,7 +18,6 @@ constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 std::uint64_t Torrent::begin_run() {
     stopping_ = false;
-    stop_finished_ = false;
     resume_after_stop_ = false;
     run_after_check_ = true;
     error_.clear();
@@ -49,7 +48,7 @@ asio::awaitable<void> Torrent::check_and_run(std::uint64_t run, bool full) {
     }
     checked_ = true;
     if (!run_after_check_) {  // a verify of a stopped torrent: it stays stopped
-        stopping_ = true;
+        begin_stop();
         co_await finish_stop();
         co_return;
     }
@@ -71,13 +70,21 @@ asio::awaitable<void> Torrent::run_checked(std::uint64_t run) {
     run_loops(run);
 }
 
+void Torrent::begin_stop() {
+    stopping_ = true;
+    ++stops_begun_;
+}
+
 asio::awaitable<void> Torrent::stop() {
     if (stopping_) {
-        // Stopping already (or stopped): wait until that is done, so the caller may rely on closed files.
-        while (!stop_finished_) co_await stop_done_.async_wait(use_nothrow);
+        // Stopping already (or stopped): wait until that stop is done, so the caller may rely on closed
+        // files. A resume asked for meanwhile is cancelled: the latest request wins.
+        resume_after_stop_ = false;
+        const auto stop = stops_begun_;
+        while (stops_done_ < stop) co_await stop_done_.async_wait(use_nothrow);
         co_return;
     }
-    stopping_ = true;
+    begin_stop();
     announce_timer_.cancel();
     tick_timer_.cancel();
     if (swarm_) swarm_->close_all("torrent stopped");
@@ -95,16 +102,29 @@ asio::awaitable<void> Torrent::stop() {
 }
 
 asio::awaitable<void> Torrent::finish_stop() {
-    if (disk_) co_await disk_->stop(verified());
-    if (state_ != TorrentState::error) set_state(TorrentState::stopped);
-    stop_finished_ = true;
-    stop_done_.cancel();  // wakes the stop() calls waiting for this one
+    {
+        // However this ends (an exception included), the stop counts as done and its waiters wake.
+        struct Done {
+            Torrent& torrent;
+            ~Done() {
+                torrent.stops_done_ = torrent.stops_begun_;
+                torrent.stop_done_.cancel();
+            }
+        } done{*this};
+        if (disk_) {
+            co_await disk_->wait_idle();  // the pieces still being written count in the record
+            co_await disk_->stop(verified());
+        }
+        // The next run announces 'started' again, to the trackers in the order this one learned.
+        announcer_ = tracker::Announcer(announcer_.tiers());
+        if (state_ != TorrentState::error) set_state(TorrentState::stopped);
+    }
     if (resume_after_stop_) resume();
 }
 
 void Torrent::resume() {
-    if (removed_) return;
-    if (stopping_ && !stop_finished_) {
+    if (removed_ || session_.is_stopping()) return;
+    if (stop_in_progress()) {
         resume_after_stop_ = true;
         return;
     }
@@ -115,8 +135,6 @@ void Torrent::resume() {
     if (state_ != TorrentState::stopped && state_ != TorrentState::error) return;  // running
     const bool after_error = state_ == TorrentState::error;
     const auto run = begin_run();
-    // The trackers in the order the last run learned; 'started' is due at once.
-    announcer_ = tracker::Announcer(announcer_.tiers());
     if (!has_metadata()) {
         set_state(TorrentState::metadata);
         run_loops(run);
@@ -135,7 +153,9 @@ void Torrent::resume() {
 
 asio::awaitable<void> Torrent::verify() {
     if (!has_metadata() || removed_) co_return;
-    const bool was_running = !stopping_ && state_ != TorrentState::error;
+    // A verify of a stopped torrent that is checking now counts as stopped.
+    const bool was_running =
+        !stopping_ && state_ != TorrentState::error && (state_ != TorrentState::checking || run_after_check_);
     co_await stop();
     if (removed_ || !stopping_) co_return;  // removed, or resumed by someone else meanwhile
     BT_LOG(info, "torrent", "{}: verifying every piece", printable(name()));

@@ -153,6 +153,7 @@ void PeerList::on_disconnected(const Endpoint& endpoint, TimePoint now) {
 
 void PeerList::on_stopped(const Endpoint& endpoint) {
     auto& e = entry(endpoint);
+    stop_connecting(e);
     e.connected = false;
     e.next_attempt = {};
 }

@@ -117,8 +117,8 @@ class PeerList {
     // Our outgoing connection to it closed: it is dialled again after reconnect_backoff(failures), and
     // the close counts as a failure.
     void on_disconnected(const Endpoint& endpoint, TimePoint now);
-    // We closed our outgoing connection to it because the torrent stopped: not the peer's failure, and due
-    // at once when the torrent runs again.
+    // We closed our outgoing connection to it (or ended the dial) because the torrent stopped: not the
+    // peer's failure, and due at once when the torrent runs again.
     void on_stopped(const Endpoint& endpoint);
     // Never dialled again and refused when it connects; kept past max_size.
     void ban(const Endpoint& endpoint);

@@ -370,7 +370,7 @@ std::string SessionFixture::dump() const {
         }
         out << " (127.0.0.1:" << node.session->listen_port() << ", " << node.path() << ")\n";
         for (const auto& torrent : node.session->torrents()) {
-            out << "  torrent " << torrent->id().value << " '" << torrent->metainfo().name
+            out << "  torrent " << torrent->id().value << " '" << torrent->name()
                 << "': " << describe(torrent->status()) << "\n";
             for (const auto& record : recorded_) {
                 if (record.torrent == torrent.get()) out << "    states: " << describe(record.states) << "\n";

@@ -6,7 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/read_until.hpp>
+#include <asio/streambuf.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -23,6 +28,43 @@ using State = TorrentState;
 constexpr std::int64_t kPiece = 16 * 1024;
 // Enough pieces (512) that a stop after the first few verified lands well before the end.
 const std::vector<FileSpec> kContent = {{"a.bin", 5 * 1024 * 1024 + 3}, {"sub/b.bin", 3 * 1024 * 1024}};
+
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+// An HTTP tracker on 127.0.0.1 that answers every announce with no peers and records each request line.
+struct TrackerStub : std::enable_shared_from_this<TrackerStub> {
+    explicit TrackerStub(asio::io_context& io)
+        : acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {}
+    std::string url() const {
+        return "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/announce";
+    }
+    void start() {
+        net::spawn(acceptor.get_executor(), serve(shared_from_this()),
+                   [](const std::string& failure) { ADD_FAILURE() << failure; });
+    }
+    static asio::awaitable<void> serve(std::shared_ptr<TrackerStub> self) {
+        for (;;) {
+            auto [ec, socket] = co_await self->acceptor.async_accept(use_nothrow);
+            if (ec) co_return;
+            asio::streambuf head;
+            auto [read_ec, n] = co_await asio::async_read_until(socket, head, "\r\n", use_nothrow);
+            if (read_ec) continue;
+            self->requests.emplace_back(asio::buffers_begin(head.data()),
+                                        asio::buffers_begin(head.data()) + n);
+            static const std::string body = "d8:intervali1800e5:peers0:e";
+            const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                                         "\r\nConnection: close\r\n\r\n" + body;
+            co_await asio::async_write(socket, asio::buffer(response), use_nothrow);
+        }
+    }
+    std::size_t count(std::string_view event) const {
+        return static_cast<std::size_t>(std::count_if(
+            requests.begin(), requests.end(),
+            [&](const auto& line) { return line.find("event=" + std::string(event)) != std::string::npos; }));
+    }
+    asio::ip::tcp::acceptor acceptor;
+    std::vector<std::string> requests;
+};
 
 class SessionLifecycle : public SessionFixture {
   protected:
@@ -316,6 +358,98 @@ TEST_F(SessionLifecycle, ANewListenPortIsBoundAtOnceAndPeersReachIt) {
     leech.start();
     ASSERT_TRUE(run_until_seeding({&leech}));
     EXPECT_TRUE(compare_trees(seeder.path() + "/content", leecher.path() + "/content"));
+}
+
+// Found in review: the 'stopped' announce of verify's stop left the announcer with nothing due, so the
+// torrent never announced again.
+TEST_F(SessionLifecycle, AfterAVerifyTheTorrentAnnouncesStartedAgain) {
+    auto tracker = std::make_shared<TrackerStub>(io_);
+    tracker->start();
+    auto& seeder = add_node("seeder");
+    auto metainfo = make_torrent(seeder.path(), "content", kContent, kPiece, 22);
+    metainfo.trackers = {{tracker->url()}};
+    auto& seed = start_seeding(seeder, metainfo);
+    ASSERT_TRUE(run_until([&] { return seed.status().announces_ok == 1; }, "announced started"));
+    EXPECT_EQ(tracker->count("started"), 1u);
+    ASSERT_TRUE(finish(seed.verify(), "verify"));
+    ASSERT_TRUE(run_until_seeding({&seed}));
+    ASSERT_TRUE(run_until([&] { return tracker->count("started") == 2; }, "announced started again"));
+    EXPECT_EQ(tracker->count("stopped"), 1u) << testing::PrintToString(tracker->requests);
+    tracker->acceptor.close();  // its accept loop ends (the session's last 'stopped' finds nobody)
+}
+
+// Found in review: two stops in a row (here: two verifies at once, and the session's stop during them) must
+// all return; a waiter used to sleep through the end of the stop it waited for.
+TEST_F(SessionLifecycle, ConcurrentVerifiesAndAStopAllReturn) {
+    auto& seeder = add_node("seeder");
+    const auto metainfo = make_torrent(seeder.path(), "content", kContent, kPiece, 23);
+    auto& seed = start_seeding(seeder, metainfo);
+    int returned = 0;
+    for (int i = 0; i < 2; ++i) {
+        net::spawn(
+            io_,
+            [](Torrent& t, int& count) -> asio::awaitable<void> {
+                co_await t.verify();
+                ++count;
+            }(seed, returned),
+            [](const std::string& failure) { ADD_FAILURE() << failure; });
+    }
+    ASSERT_TRUE(run_until([&] { return returned == 2; }, "both verifies returned"));
+    ASSERT_TRUE(run_until_seeding({&seed}));
+    EXPECT_EQ(seed.status().pieces_have, metainfo.num_pieces());
+    ASSERT_TRUE(finish(seed.verify(), "a third verify"));
+    EXPECT_TRUE(stop_all()) << "the session's stop returns while the verify's check runs";
+}
+
+// Found in review: a peer that handshakes for a torrent with no swarm yet (added but not started, or without
+// metadata) crashed the process when the refusal was counted.
+TEST_F(SessionLifecycle, APeerForATorrentNotStartedOrWithoutMetadataIsRefused) {
+    auto& seeder = add_node("seeder");
+    auto& idle = add_node("idle");
+    const auto metainfo = make_torrent(seeder.path(), "content", kContent, kPiece, 24);
+    const auto magnet_only = make_torrent(seeder.path(), "other", {{"x.bin", 100'000}}, kPiece, 25);
+    add_torrent(idle, metainfo);  // never started
+    TorrentParams params;
+    params.info_hash = magnet_only.info_hash.bytes;
+    params.download_dir = idle.path();
+    add_torrent(idle, std::move(params)).start();  // announcing, no metadata
+
+    auto& one = start_seeding(seeder, metainfo);
+    auto& two = start_seeding(seeder, magnet_only);
+    one.add_peers({idle.endpoint()}, true);
+    two.add_peers({idle.endpoint()}, true);
+    ASSERT_TRUE(run_until(
+        [&] {
+            const auto& failures = idle.session->incoming_failures();
+            const auto it = failures.find("torrent not accepting peers");
+            return it != failures.end() && it->second >= 2;
+        },
+        "both refused"));
+}
+
+TEST_F(SessionLifecycle, ATorrentBeingRemovedCannotBeAddedAgainUntilItIsGone) {
+    auto& seeder = add_node("seeder");
+    const auto metainfo = make_torrent(seeder.path(), "content", kContent, kPiece, 26);
+    auto& seed = start_seeding(seeder, metainfo);
+    Result<void, std::string> removed = fail(std::string("not run"));
+    bool done = false;
+    net::spawn(
+        io_,
+        [](Session& s, TorrentId id, Result<void, std::string>& out, bool& flag) -> asio::awaitable<void> {
+            out = co_await s.remove_torrent(id, RemoveData::erase);
+            flag = true;
+        }(*seeder.session, seed.id(), removed, done),
+        [](const std::string& failure) { ADD_FAILURE() << failure; });
+    ASSERT_TRUE(
+        run_until([&] { return seeder.session->find_torrent(seed.id()) == nullptr; }, "remove began"));
+    ASSERT_FALSE(done) << "the removal takes a stop and a deletion";
+    auto early = seeder.session->add_torrent(metainfo, seeder.path());
+    ASSERT_FALSE(early);
+    EXPECT_NE(early.error().find("being removed"), std::string::npos) << early.error();
+    ASSERT_TRUE(run_until([&] { return done; }, "removed"));
+    ASSERT_TRUE(removed) << removed.error();
+    EXPECT_FALSE(fs::exists(seeder.path() + "/content"));
+    EXPECT_TRUE(seeder.session->add_torrent(metainfo, seeder.path())) << "gone: it may be added again";
 }
 
 }  // namespace

@@ -135,6 +135,11 @@ TEST(PeerList, AConnectionClosedBecauseTheTorrentStoppedIsNoFailureAndDueAtOnce)
     EXPECT_FALSE(list.find(ep(1))->connected);
     EXPECT_EQ(list.find(ep(1))->failures, 0u);
     EXPECT_EQ(list.pick_to_dial(kStart + 1s, limits()).size(), 1u);
+    // A dial the stop cut short ends the same way.
+    list.on_stopped(ep(1));
+    EXPECT_EQ(list.num_connecting(), 0u);
+    EXPECT_EQ(list.find(ep(1))->failures, 0u);
+    EXPECT_EQ(list.pick_to_dial(kStart + 2s, limits()).size(), 1u);
 }
 
 TEST(PeerList, RefusedConnectionEndsTheDialAndWaitsTheFirstBackoff) {
