@@ -170,6 +170,9 @@ TorrentStatus Torrent::status() const {
     s.announces_ok = announces_ok_;
     s.announces_failed = announces_failed_;
     s.tracker_error = tracker_error_;
+    s.closed_our_mse = closed_our_mse_;
+    s.closed_our_plaintext = closed_our_plaintext_;
+    s.last_hash_failure = last_hash_failure_;
     return s;
 }
 
@@ -280,6 +283,10 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
         failure = error.ec;
         reason = error.reason();
         count_closed(reason);
+        if (error.ec == net::Errc::mse_closed_during_handshake || error.ec == net::Errc::mse_plaintext_reply)
+            ++closed_our_mse_;
+        else if (!encrypt && error.ec == net::Errc::closed_during_handshake)
+            ++closed_our_plaintext_;
         // prefer: a peer that fails MSE gets one plaintext try at once (never banned for it).
         if (!(encrypt && policy == net::EncryptionPolicy::prefer && result.error().mse_failed)) break;
         encrypt = false;
@@ -417,6 +424,7 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece) {
             co_return;
         case TorrentDisk::PieceOutcome::hash_failed:
             BT_LOG(warning, "torrent", "piece {} failed the hash check", piece.value);
+            last_hash_failure_ = piece;
             swarm_->on_piece_failed(piece);
             co_return;
         case TorrentDisk::PieceOutcome::verified:

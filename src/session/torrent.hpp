@@ -65,6 +65,11 @@ struct TorrentStatus {
     std::uint32_t announces_ok = 0;
     std::uint32_t announces_failed = 0;
     std::string tracker_error;
+    // Our dials that the peer closed during the handshake: the encrypted (MSE) one, the plaintext one.
+    // Many of them and no peer connected: the peers want another --encryption policy.
+    std::uint32_t closed_our_mse = 0;
+    std::uint32_t closed_our_plaintext = 0;
+    std::optional<PieceIndex> last_hash_failure;  // the last piece that failed its check
     TransferStats stats;
 };
 
@@ -234,6 +239,9 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     std::uint32_t announces_ok_ = 0;
     std::uint32_t announces_failed_ = 0;
     std::string tracker_error_;
+    std::uint32_t closed_our_mse_ = 0;
+    std::uint32_t closed_our_plaintext_ = 0;
+    std::optional<PieceIndex> last_hash_failure_;
 
     std::uint64_t rate_down_ = 0;
     std::uint64_t rate_up_ = 0;

@@ -1,0 +1,60 @@
+#include "cli/stall_hints.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+
+#include "core/printable.hpp"
+
+namespace bt::cli {
+
+std::optional<std::string> stall_hint(const StallFacts& facts) {
+    const auto& s = facts.status;
+    const bool waiting =
+        s.state == session::TorrentState::downloading || s.state == session::TorrentState::metadata;
+    if (!waiting || s.peers_connected > 0) return std::nullopt;
+    if (!facts.has_trackers && facts.given_peers == 0 && s.peers_known == 0)
+        return std::string("no trackers, no DHT and no --peer: nobody to ask for peers");
+    const auto mse = s.closed_our_mse;
+    const auto plain = s.closed_our_plaintext;
+    if (facts.policy == net::EncryptionPolicy::require && mse > 0) {
+        return fmt::format(
+            "no peer accepted our encryption policy ({} closed the encrypted handshake: they may want "
+            "plaintext; try --encryption prefer)",
+            mse);
+    }
+    if (facts.policy == net::EncryptionPolicy::disable && plain > 0) {
+        return fmt::format(
+            "no peer accepted our encryption policy ({} closed the plaintext handshake: they may require "
+            "encryption; try --encryption prefer)",
+            plain);
+    }
+    if (mse > 0 && plain > 0)
+        return fmt::format(
+            "no peer accepted a connection ({} closed the encrypted handshake, {} the plaintext one)", mse,
+            plain);
+    if (!s.tracker_error.empty() && s.peers_known == 0) return printable(s.tracker_error);
+    return std::nullopt;
+}
+
+std::string hash_failure_text(const metainfo::Metainfo& metainfo, PieceIndex piece) {
+    const std::int64_t begin = static_cast<std::int64_t>(piece.value) * metainfo.piece_length;
+    const std::int64_t end = std::min(begin + metainfo.piece_length, metainfo.total_size);
+    std::vector<std::string> files;
+    for (const auto& f : metainfo.files) {
+        if (f.pad || f.length == 0 || f.offset >= end || f.offset + f.length <= begin) continue;
+        files.push_back(printable(f.path_string()));
+    }
+    std::string where;
+    if (files.size() == 1) {
+        where = "of file " + files[0];
+    } else if (files.size() == 2) {
+        where = "of files " + files[0] + " and " + files[1];
+    } else if (files.size() > 2) {
+        where = fmt::format("of files {}, {} and {} more", files[0], files[1], files.size() - 2);
+    }
+    return fmt::format("piece {} {}{}failed its check: fetching it again", piece.value, where,
+                       where.empty() ? "" : " ");
+}
+
+}  // namespace bt::cli

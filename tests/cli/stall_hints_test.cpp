@@ -1,0 +1,88 @@
+#include "cli/stall_hints.hpp"
+
+#include <gtest/gtest.h>
+
+namespace bt::cli {
+namespace {
+
+StallFacts downloading() {
+    StallFacts f;
+    f.status.state = session::TorrentState::downloading;
+    return f;
+}
+
+TEST(StallHint, NobodyToAskForPeers) {
+    auto f = downloading();
+    EXPECT_EQ(stall_hint(f), "no trackers, no DHT and no --peer: nobody to ask for peers");
+    f.given_peers = 1;
+    EXPECT_EQ(stall_hint(f), std::nullopt);
+    f.given_peers = 0;
+    f.has_trackers = true;
+    EXPECT_EQ(stall_hint(f), std::nullopt) << "the trackers are being asked";
+}
+
+TEST(StallHint, EncryptionPolicyNobodyAccepts) {
+    auto f = downloading();
+    f.given_peers = 3;
+    f.status.peers_known = 3;
+    f.policy = net::EncryptionPolicy::require;
+    f.status.closed_our_mse = 3;
+    EXPECT_EQ(stall_hint(f),
+              "no peer accepted our encryption policy (3 closed the encrypted handshake: they may want "
+              "plaintext; try --encryption prefer)");
+    f.policy = net::EncryptionPolicy::disable;
+    f.status.closed_our_mse = 0;
+    f.status.closed_our_plaintext = 2;
+    EXPECT_EQ(stall_hint(f),
+              "no peer accepted our encryption policy (2 closed the plaintext handshake: they may require "
+              "encryption; try --encryption prefer)");
+    f.policy = net::EncryptionPolicy::prefer;
+    f.status.closed_our_mse = 2;
+    EXPECT_EQ(stall_hint(f),
+              "no peer accepted a connection (2 closed the encrypted handshake, 2 the plaintext one)");
+}
+
+TEST(StallHint, TrackerErrorWhenNoPeerIsKnown) {
+    auto f = downloading();
+    f.has_trackers = true;
+    f.status.tracker_error = "http://t/announce: connection refused";
+    EXPECT_EQ(stall_hint(f), "http://t/announce: connection refused");
+    f.status.peers_known = 4;
+    EXPECT_EQ(stall_hint(f), std::nullopt) << "peers came from elsewhere";
+}
+
+TEST(StallHint, NothingWhileAPeerIsConnectedOrWhenNotDownloading) {
+    auto f = downloading();
+    f.status.peers_connected = 1;
+    EXPECT_EQ(stall_hint(f), std::nullopt);
+    f.status.peers_connected = 0;
+    for (auto state :
+         {session::TorrentState::seeding, session::TorrentState::checking, session::TorrentState::stopped}) {
+        f.status.state = state;
+        EXPECT_EQ(stall_hint(f), std::nullopt) << session::state_name(state);
+    }
+}
+
+TEST(HashFailureText, NamesTheFilesThePieceTouches) {
+    metainfo::Metainfo m;
+    m.name = "t";
+    m.piece_length = 100;
+    m.total_size = 350;
+    m.files = {{{"a.bin"}, 150, 0},
+               {{"pad"}, 50, 150, true},
+               {{"sub", "b.bin"}, 100, 200},
+               {{"c"}, 30, 300},
+               {{"d"}, 20, 330}};
+    EXPECT_EQ(hash_failure_text(m, PieceIndex{0}),
+              "piece 0 of file a.bin failed its check: fetching it again");
+    EXPECT_EQ(hash_failure_text(m, PieceIndex{1}),
+              "piece 1 of file a.bin failed its check: fetching it again")
+        << "the pad file is not named";
+    EXPECT_EQ(hash_failure_text(m, PieceIndex{2}),
+              "piece 2 of file sub/b.bin failed its check: fetching it again");
+    EXPECT_EQ(hash_failure_text(m, PieceIndex{3}),
+              "piece 3 of files c and d failed its check: fetching it again");
+}
+
+}  // namespace
+}  // namespace bt::cli
