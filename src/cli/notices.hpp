@@ -1,6 +1,7 @@
 #pragma once
-// Words for a download that moves no data: why, in one line a user can act on. Pure: the command line
-// passes what it knows (the torrent's status, whether it has trackers, the --peer count, the policy).
+// What the command line tells the user besides the progress line, one line each: why a download moves no
+// data (in words the user can act on), what the start-up check found, which piece failed its check. Pure:
+// the command line passes what it knows (the torrent's status, whether it has trackers, --peer, the policy).
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -25,5 +26,10 @@ std::optional<std::string> stall_hint(const StallFacts& facts);
 // "piece 12 of file a/b.bin failed its check: fetching it again" (the first file the piece touches
 // that is not padding; several files: "of files a, b and 2 more").
 std::string hash_failure_text(const metainfo::Metainfo& metainfo, PieceIndex piece);
+
+// What the start-up check found: "resumed 667 of 1536 pieces (660 from the resume record, 7 by hashing
+// 2 changed files); 869 to download", "nothing on disk yet: 1536 pieces to download", "all 1536 pieces on
+// disk". `seed`: the seed command, where nothing on disk means the folder is probably the wrong one.
+std::string check_report_text(const session::TorrentStatus& status, bool seed, const std::string& data_path);
 
 }  // namespace bt::cli

@@ -1,4 +1,4 @@
-#include "cli/stall_hints.hpp"
+#include "cli/notices.hpp"
 
 #include <fmt/core.h>
 
@@ -55,6 +55,30 @@ std::string hash_failure_text(const metainfo::Metainfo& metainfo, PieceIndex pie
     }
     return fmt::format("piece {} {}{}failed its check: fetching it again", piece.value, where,
                        where.empty() ? "" : " ");
+}
+
+std::string check_report_text(const session::TorrentStatus& s, bool seed, const std::string& data_path) {
+    const auto& st = s.stats;
+    const auto left = s.num_pieces - s.pieces_have;
+    if (s.pieces_have == 0) {
+        if (seed)
+            return fmt::format("no data found in {}: downloading it (did you mean another -d?)",
+                               printable(data_path));
+        return fmt::format("nothing on disk yet: {} pieces to download", s.num_pieces);
+    }
+    const auto hashed = st.pieces_from_disk - st.pieces_from_resume;
+    std::string how;
+    if (st.pieces_from_resume > 0 && hashed > 0) {
+        how = fmt::format("{} from the resume record, {} by hashing {} changed file(s)",
+                          st.pieces_from_resume, hashed, st.files_rechecked);
+    } else if (st.pieces_from_resume > 0) {
+        how = "from the resume record";
+    } else {
+        how = "by hashing the files";
+    }
+    if (left == 0) return fmt::format("all {} pieces on disk ({})", s.num_pieces, how);
+    return fmt::format("resumed {} of {} pieces ({}); {} to download", s.pieces_have, s.num_pieces, how,
+                       left);
 }
 
 }  // namespace bt::cli

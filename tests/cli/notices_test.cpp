@@ -1,4 +1,4 @@
-#include "cli/stall_hints.hpp"
+#include "cli/notices.hpp"
 
 #include <gtest/gtest.h>
 
@@ -82,6 +82,26 @@ TEST(HashFailureText, NamesTheFilesThePieceTouches) {
               "piece 2 of file sub/b.bin failed its check: fetching it again");
     EXPECT_EQ(hash_failure_text(m, PieceIndex{3}),
               "piece 3 of files c and d failed its check: fetching it again");
+}
+
+TEST(CheckReportText, SaysWhatTheCheckFoundAndHow) {
+    session::TorrentStatus s;
+    s.num_pieces = 1536;
+    EXPECT_EQ(check_report_text(s, false, "/d/t"), "nothing on disk yet: 1536 pieces to download");
+    EXPECT_EQ(check_report_text(s, true, "/d/t"),
+              "no data found in /d/t: downloading it (did you mean another -d?)");
+    s.pieces_have = 667;
+    s.stats.pieces_from_disk = 667;
+    s.stats.pieces_from_resume = 660;
+    s.stats.files_rechecked = 2;
+    EXPECT_EQ(check_report_text(s, false, "/d/t"),
+              "resumed 667 of 1536 pieces (660 from the resume record, 7 by hashing 2 changed file(s)); 869 "
+              "to download");
+    s.stats.pieces_from_resume = 0;
+    EXPECT_EQ(check_report_text(s, false, "/d/t"),
+              "resumed 667 of 1536 pieces (by hashing the files); 869 to download");
+    s.pieces_have = s.stats.pieces_from_disk = s.stats.pieces_from_resume = 1536;
+    EXPECT_EQ(check_report_text(s, true, "/d/t"), "all 1536 pieces on disk (from the resume record)");
 }
 
 }  // namespace
