@@ -19,6 +19,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/peer_address.hpp"
 #include "cli/progress.hpp"
 #include "cli/stats_report.hpp"
 #include "cli/text.hpp"
@@ -68,6 +69,7 @@ Exit status: 0 complete (and seeding ended), 1 failed (reason on stderr), 2 inva
 Examples:
   bitveil download ubuntu.torrent -d ~/Downloads
   bitveil download t.torrent -d /tmp/dl --port 0 --peer 127.0.0.1:6881 --stats-json stats.json
+  bitveil download t.torrent --peer seedbox.lan:51413 --peer [2001:db8::7]:6881
   bitveil download t.torrent --seed-ratio 2.0
   bitveil download a.torrent b.torrent c.torrent -d ~/Downloads
 )";
@@ -89,7 +91,10 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
     cmd->add_option("--port", o.port, "listening port (default 6881; 0 picks a free one)")
         ->check(CLI::Range(0, 65535));
     cmd->add_option("--listen-address", o.listen_address, "address to listen on (default 0.0.0.0)");
-    cmd->add_option("--peer", o.peers, "connect to this peer (HOST:PORT, IPv6 as [addr]:port); repeatable");
+    cmd->add_option("--peer", o.peers,
+                    "connect to this peer: HOST:PORT with an address or a host name, IPv6 as [addr]:port; "
+                    "repeatable")
+        ->allow_extra_args(false);  // one value per --peer: the torrents may follow, "[::1]" stays whole
     cmd->add_option("--seed-ratio", o.seed_ratio, "seed until uploaded / size reaches R")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--seed-time", o.seed_time, "seed for SECONDS after completion")
@@ -197,20 +202,26 @@ std::string fixed_width(std::string text, std::size_t width) {
 
 int run_download(const DownloadOptions& o) {
     log::set_level(o.verbose ? log::Level::info : o.quiet ? log::Level::error : log::Level::warning);
+    // Cheap checks first: the peers' syntax, then their names, then the torrents.
+    std::vector<PeerAddress> peer_addresses;
+    for (const auto& text : o.peers) {
+        auto parsed = parse_peer_address(text);
+        if (!parsed) {
+            report_error("--peer " + text, parsed.error());
+            return kExitInvalid;
+        }
+        peer_addresses.push_back(std::move(*parsed));
+    }
+    auto resolved = resolve_peers(peer_addresses);
+    if (!resolved) {
+        report_error("--peer " + resolved.error().peer, resolved.error().message);
+        return kExitInvalid;
+    }
+    const std::vector<Endpoint> peers = std::move(*resolved);
     auto metainfos = load_torrents(o.torrents);
     if (!metainfos) {
         report_error("", metainfos.error());
         return kExitInvalid;
-    }
-    std::vector<Endpoint> peers;
-    for (const auto& text : o.peers) {
-        auto e = parse_endpoint(text);
-        if (!e) {
-            report_error("--peer " + text,
-                         "expected HOST:PORT with an IP address, e.g. 127.0.0.1:6881 or [::1]:6881");
-            return kExitInvalid;
-        }
-        peers.push_back(*e);
     }
     std::error_code ec;
     if (!std::filesystem::is_directory(o.dir, ec)) {
