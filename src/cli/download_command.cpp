@@ -23,6 +23,7 @@
 #include "cli/progress.hpp"
 #include "cli/stats_report.hpp"
 #include "cli/text.hpp"
+#include "cli/torrent_source.hpp"
 #include "core/endpoint.hpp"
 #include "core/hex.hpp"
 #include "core/log.hpp"
@@ -60,6 +61,7 @@ constexpr const char* kDownloadFooter = R"(
 created, like aria2's --dir. An interrupted download continues: resume data in DIR/.bitveil/ (saved every
 few seconds and at exit) is trusted for files unchanged since; other files are checked piece by piece.
 Without a seeding option, bitveil exits once the download is complete and verified.
+A torrent may be given as an http:// or https:// URL (fetched within --tracker-timeout, 64 MiB at most).
 Several torrents run in one session on one port; bitveil exits when all are done (complete ones keep
 serving their peers meanwhile). A torrent that fails is reported and the others go on (exit status 1).
 
@@ -69,7 +71,7 @@ Exit status: 0 complete (and seeding ended), 1 failed (reason on stderr), 2 inva
 Examples:
   bitveil download ubuntu.torrent -d ~/Downloads
   bitveil download t.torrent -d /tmp/dl --port 0 --peer 127.0.0.1:6881 --stats-json stats.json
-  bitveil download t.torrent --peer seedbox.lan:51413 --peer [2001:db8::7]:6881
+  bitveil download https://example.org/t.torrent --peer seedbox.lan:51413 --peer [2001:db8::7]:6881
   bitveil download t.torrent --seed-ratio 2.0
   bitveil download a.torrent b.torrent c.torrent -d ~/Downloads
 )";
@@ -85,7 +87,8 @@ Examples:
 )";
 
 void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
-    cmd->add_option("torrents", o.torrents, "the .torrent file(s); several run in one session, on one port")
+    cmd->add_option("torrents", o.torrents,
+                    "the .torrent file(s) or their http(s):// URLs; several run in one session, on one port")
         ->required();
     cmd->add_option("-d,--dir", o.dir, "download folder (default: the current folder)");
     cmd->add_option("--port", o.port, "listening port (default 6881; 0 picks a free one)")
@@ -116,7 +119,8 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
                     "seconds a peer has to finish the MSE and BitTorrent handshakes (default 30)")
         ->check(CLI::Range(1, 600));
     cmd->add_option("--tracker-timeout", o.tracker_timeout,
-                    "seconds an announce may take (resolving, connecting, every UDP retry; default 30)")
+                    "seconds an announce may take (resolving, connecting, every UDP retry; default 30), and "
+                    "fetching a .torrent URL")
         ->check(CLI::Range(1, 600));
     cmd->add_flag("-q,--quiet", o.quiet, "no progress line, errors only");
     cmd->add_flag("-v,--verbose", o.verbose, "log peer and tracker events");
@@ -169,14 +173,13 @@ struct Job {
 // Reads and parses every torrent before anything starts, so a typo in the third file costs nothing.
 // Two torrents with the same info-hash, or with the same name (they would write the same files in the
 // one download folder), are refused.
-Result<std::vector<metainfo::Metainfo>, std::string> load_torrents(const std::vector<std::string>& paths) {
+Result<std::vector<metainfo::Metainfo>, std::string> load_torrents(const std::vector<std::string>& paths,
+                                                                   std::chrono::seconds fetch_timeout) {
     std::vector<metainfo::Metainfo> loaded;
     std::map<std::string, std::string> path_by_hash, path_by_name;
     for (const auto& path : paths) {
-        auto bytes = read_torrent_file(path);
-        if (!bytes) return bt::fail(path + ": " + bytes.error());
-        auto metainfo = metainfo::parse_torrent(*bytes);
-        if (!metainfo) return bt::fail(path + ": " + metainfo.error().message());
+        auto metainfo = load_torrent(path, fetch_timeout);
+        if (!metainfo) return bt::fail(path + ": " + metainfo.error());
         const auto hash = to_hex(metainfo->info_hash.bytes);
         if (auto [it, fresh] = path_by_hash.emplace(hash, path); !fresh)
             return bt::fail(path + ": the same torrent as " + it->second);
@@ -202,7 +205,7 @@ std::string fixed_width(std::string text, std::size_t width) {
 
 int run_download(const DownloadOptions& o) {
     log::set_level(o.verbose ? log::Level::info : o.quiet ? log::Level::error : log::Level::warning);
-    // Cheap checks first: the peers' syntax, then their names, then the torrents.
+    // Cheap checks first: the peers' syntax, then their names, then the torrents (which may be fetched).
     std::vector<PeerAddress> peer_addresses;
     for (const auto& text : o.peers) {
         auto parsed = parse_peer_address(text);
@@ -218,7 +221,7 @@ int run_download(const DownloadOptions& o) {
         return kExitInvalid;
     }
     const std::vector<Endpoint> peers = std::move(*resolved);
-    auto metainfos = load_torrents(o.torrents);
+    auto metainfos = load_torrents(o.torrents, std::chrono::seconds(o.tracker_timeout));
     if (!metainfos) {
         report_error("", metainfos.error());
         return kExitInvalid;
