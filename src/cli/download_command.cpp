@@ -41,6 +41,7 @@ struct DownloadOptions {
     std::vector<std::string> torrents;
     std::string dir = ".";
     int port = 6881;
+    bool port_given = false;  // --port on the command line: that port or nothing (no fallback)
     std::string listen_address = "0.0.0.0";
     std::vector<std::string> peers;
     bool seed = false;  // keep seeding after the download, until stopped
@@ -62,6 +63,7 @@ created, like aria2's --dir. An interrupted download continues: resume data in D
 few seconds and at exit) is trusted for files unchanged since; other files are checked piece by piece.
 Without a seeding option, bitveil exits once the download is complete and verified.
 A torrent may be given as an http:// or https:// URL (fetched within --tracker-timeout, 64 MiB at most).
+When port 6881 is in use, a free port near it is taken (and named); with --port, that port or nothing.
 Several torrents run in one session on one port; bitveil exits when all are done (complete ones keep
 serving their peers meanwhile). A torrent that fails is reported and the others go on (exit status 1).
 
@@ -91,7 +93,9 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
                     "the .torrent file(s) or their http(s):// URLs; several run in one session, on one port")
         ->required();
     cmd->add_option("-d,--dir", o.dir, "download folder (default: the current folder)");
-    cmd->add_option("--port", o.port, "listening port (default 6881; 0 picks a free one)")
+    cmd->add_option("--port", o.port,
+                    "listening port (default 6881, or a free one near it when that is in use; a port given "
+                    "here is used or the command fails; 0 picks a free one)")
         ->check(CLI::Range(0, 65535));
     cmd->add_option("--listen-address", o.listen_address, "address to listen on (default 0.0.0.0)");
     cmd->add_option("--peer", o.peers,
@@ -203,6 +207,30 @@ std::string fixed_width(std::string text, std::size_t width) {
     return text;
 }
 
+// Ports tried after a busy default port, before any free one.
+constexpr int kNearbyPorts = 8;
+
+// Listens on settings().listen_port. When that port is in use and the user did not choose it, on one of the
+// next kNearbyPorts ports, else on any free port. The busy port when another one was taken.
+Result<std::optional<std::uint16_t>, std::string> listen(session::Session& session, bool port_given) {
+    auto listening = session.listen();
+    const std::uint16_t wanted = session.settings().listen_port;
+    if (listening) return std::optional<std::uint16_t>();
+    const auto in_use = std::make_error_code(std::errc::address_in_use).message();
+    if (port_given || wanted == 0 || !listening.error().ends_with(in_use)) return fail(listening.error());
+    for (int i = 1; i <= kNearbyPorts + 1; ++i) {
+        const bool any = i > kNearbyPorts || wanted + i > 65535;
+        session::Settings settings = session.settings();
+        settings.listen_port = static_cast<std::uint16_t>(any ? 0 : wanted + i);
+        if (auto applied = session.apply_settings(std::move(settings)); !applied)
+            return fail(applied.error());
+        auto retry = session.listen();
+        if (retry) return std::optional<std::uint16_t>(wanted);
+        if (any || !retry.error().ends_with(in_use)) return fail(retry.error());
+    }
+    return fail(listening.error());
+}
+
 int run_download(const DownloadOptions& o) {
     log::set_level(o.verbose ? log::Level::info : o.quiet ? log::Level::error : log::Level::warning);
     // Cheap checks first: the peers' syntax, then their names, then the torrents (which may be fetched).
@@ -250,11 +278,17 @@ int run_download(const DownloadOptions& o) {
     settings.handshake_timeout = std::chrono::seconds(o.handshake_timeout);
     settings.tracker_timeout = std::chrono::seconds(o.tracker_timeout);
     session::Session session(io, settings);
-    if (auto listening = session.listen(); !listening) {
+    const auto listening = listen(session, o.port_given);
+    if (!listening) {
         report_error("", listening.error());
         return kExitFailure;
     }
-    if (!o.quiet) fmt::print(stderr, "bitveil: listening on port {}\n", session.listen_port());
+    if (!o.quiet && *listening) {
+        fmt::print(stderr, "bitveil: port {} is in use; listening on port {}\n", **listening,
+                   session.listen_port());
+    } else if (!o.quiet) {
+        fmt::print(stderr, "bitveil: listening on port {}\n", session.listen_port());
+    }
 
     // Sized once: the callbacks below keep references to the jobs.
     std::vector<Job> jobs(metainfos->size());
@@ -416,14 +450,20 @@ void add_download_command(CLI::App& app, int& status) {
     auto* seed_flag = cmd->add_flag("--seed", o->seed, "keep seeding after the download until stopped");
     seed_flag->excludes(cmd->get_option("--seed-ratio"))->excludes(cmd->get_option("--seed-time"));
     cmd->footer(kDownloadFooter);
-    cmd->callback([o, &status] { status = run_download(*o); });
+    cmd->callback([o, cmd, &status] {
+        o->port_given = cmd->count("--port") > 0;
+        status = run_download(*o);
+    });
 
     auto s = std::make_shared<DownloadOptions>();
     s->seed_command = true;
     CLI::App* seed = app.add_subcommand("seed", "Check the data in a folder, then seed it");
     add_shared_options(seed, *s);
     seed->footer(kSeedFooter);
-    seed->callback([s, &status] { status = run_download(*s); });
+    seed->callback([s, seed, &status] {
+        s->port_given = seed->count("--port") > 0;
+        status = run_download(*s);
+    });
 }
 
 }  // namespace bt::cli
