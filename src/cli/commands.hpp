@@ -2,6 +2,8 @@
 // The subcommands of `bitveil`, one file each (info_command.cpp, create_command.cpp). Each adds itself
 // to the CLI11 app; when the subcommand runs, its exit status is stored in `status`.
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace CLI {
 class App;
@@ -23,6 +25,11 @@ inline constexpr std::int64_t kTargetMaxPieces = 2000;
 
 std::int64_t default_piece_length(std::int64_t total_size) noexcept;
 bool is_valid_piece_length(std::int64_t piece_length) noexcept;
+
+// Why `bitveil create` refuses `url` as a tracker, in a few words; empty when bitveil can announce to it:
+// http:// or https:// with a host (and a port from 1 to 65535 if any), or udp://host:port. Schemes in lower
+// case, as the announcer (net/tracker_client.cpp) reads them.
+std::string tracker_url_problem(std::string_view url);
 
 // The largest .torrent `bitveil info` reads.
 inline constexpr std::int64_t kMaxTorrentFileBytes = std::int64_t{64} << 20;

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -21,9 +23,11 @@
 #include "cli/file_walker.hpp"
 #include "cli/progress.hpp"
 #include "cli/text.hpp"
+#include "http/url.hpp"
 #include "metainfo/metainfo.hpp"
 #include "metainfo/torrent_builder.hpp"
 #include "storage/piece_hasher.hpp"
+#include "tracker/url.hpp"
 
 namespace bt::cli {
 
@@ -36,6 +40,37 @@ std::int64_t default_piece_length(std::int64_t total_size) noexcept {
 bool is_valid_piece_length(std::int64_t piece_length) noexcept {
     return piece_length >= kMinPieceLength && piece_length <= kMaxPieceLength &&
            (piece_length & (piece_length - 1)) == 0;
+}
+
+std::string tracker_url_problem(std::string_view url) {
+    const bool clean = std::none_of(url.begin(), url.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) == 0x7f;
+    });
+    if (!clean) return "a URL cannot hold spaces or control characters";
+    const std::size_t sep = url.find("://");
+    if (sep == std::string_view::npos || sep == 0) return "not a URL (scheme://host/...)";
+    const std::string_view scheme = url.substr(0, sep);
+    if (scheme == "http" || scheme == "https") {
+        // The host and port as the HTTP client reads them (http/url.hpp), user information ("user:pass@")
+        // aside: libcurl takes it.
+        std::string plain = "http://" + std::string(url.substr(sep + 3));
+        const std::size_t authority_end = std::min(plain.find_first_of("/?#", 7), plain.size());
+        if (const std::size_t at = plain.rfind('@', authority_end); at != std::string::npos && at >= 7)
+            plain.erase(7, at - 7 + 1);
+        if (!http::parse_http_url(plain))
+            return "no valid host (and port) after " + std::string(scheme) + "://";
+        return {};
+    }
+    if (scheme == "udp") {
+        if (!tracker::parse_udp_tracker_url(url))
+            return "a UDP tracker needs a host and a port: udp://host:port/...";
+        return {};
+    }
+    std::string lower(scheme);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "http" || lower == "https" || lower == "udp")
+        return "write the scheme in lower case (" + lower + "://)";
+    return "cannot announce to " + std::string(scheme) + ":// trackers (only http://, https:// and udp://)";
 }
 
 namespace {
@@ -146,12 +181,6 @@ Result<void, WriteFailure> write_atomically(const std::string& out, std::string_
     return {};
 }
 
-bool looks_like_url(const std::string& url) {
-    const auto sep = url.find("://");
-    return sep != std::string::npos && sep > 0 && sep + 3 < url.size() &&
-           url.find_first_of(" \t\r\n") == std::string::npos;
-}
-
 int run_create(const CreateOptions& opt) {
     // Options first, so that a typo fails before a long hash.
     std::int64_t piece_length = 0;
@@ -165,8 +194,8 @@ int run_create(const CreateOptions& opt) {
         piece_length = *parsed;
     }
     for (const auto& url : opt.trackers) {
-        if (!looks_like_url(url)) {
-            report_error("--tracker", fmt::format("'{}' is not a URL (scheme://host/...)", url));
+        if (const auto problem = tracker_url_problem(url); !problem.empty()) {
+            report_error("--tracker " + url, problem);
             return kExitInvalid;
         }
     }
@@ -277,8 +306,10 @@ void add_create_command(CLI::App& app, int& status) {
     cmd->add_option("path", opt->path, "the file or folder to share")->required();
     cmd->add_option("-o,--output", opt->output, "where to write the .torrent (default: ./<name>.torrent)");
     cmd->add_option(
-        "-t,--tracker", opt->trackers,
-        "announce URL; repeat for more trackers, each becomes its own tier (the first is 'announce')");
+           "-t,--tracker", opt->trackers,
+           "announce URL (http://, https:// or udp://host:port); repeat for more trackers, each becomes its "
+           "own tier (the first is 'announce')")
+        ->allow_extra_args(false);  // one URL per -t: PATH may follow
     cmd->add_option("--piece-size", opt->piece_size,
                     "piece length in bytes, e.g. 262144, 256K, 4M (default: automatic)");
     cmd->add_flag("--private", opt->is_private,

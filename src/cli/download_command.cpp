@@ -19,9 +19,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/peer_address.hpp"
 #include "cli/progress.hpp"
 #include "cli/stats_report.hpp"
 #include "cli/text.hpp"
+#include "cli/torrent_source.hpp"
 #include "core/endpoint.hpp"
 #include "core/hex.hpp"
 #include "core/log.hpp"
@@ -39,6 +41,7 @@ struct DownloadOptions {
     std::vector<std::string> torrents;
     std::string dir = ".";
     int port = 6881;
+    bool port_given = false;  // --port on the command line: that port or nothing (no fallback)
     std::string listen_address = "0.0.0.0";
     std::vector<std::string> peers;
     bool seed = false;  // keep seeding after the download, until stopped
@@ -59,6 +62,8 @@ constexpr const char* kDownloadFooter = R"(
 created, like aria2's --dir. An interrupted download continues: resume data in DIR/.bitveil/ (saved every
 few seconds and at exit) is trusted for files unchanged since; other files are checked piece by piece.
 Without a seeding option, bitveil exits once the download is complete and verified.
+A torrent may be given as an http:// or https:// URL (fetched within --tracker-timeout, 64 MiB at most).
+When port 6881 is in use, a free port near it is taken (and named); with --port, that port or nothing.
 Several torrents run in one session on one port; bitveil exits when all are done (complete ones keep
 serving their peers meanwhile). A torrent that fails is reported and the others go on (exit status 1).
 
@@ -68,6 +73,7 @@ Exit status: 0 complete (and seeding ended), 1 failed (reason on stderr), 2 inva
 Examples:
   bitveil download ubuntu.torrent -d ~/Downloads
   bitveil download t.torrent -d /tmp/dl --port 0 --peer 127.0.0.1:6881 --stats-json stats.json
+  bitveil download https://example.org/t.torrent --peer seedbox.lan:51413 --peer [2001:db8::7]:6881
   bitveil download t.torrent --seed-ratio 2.0
   bitveil download a.torrent b.torrent c.torrent -d ~/Downloads
 )";
@@ -83,13 +89,19 @@ Examples:
 )";
 
 void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
-    cmd->add_option("torrents", o.torrents, "the .torrent file(s); several run in one session, on one port")
+    cmd->add_option("torrents", o.torrents,
+                    "the .torrent file(s) or their http(s):// URLs; several run in one session, on one port")
         ->required();
     cmd->add_option("-d,--dir", o.dir, "download folder (default: the current folder)");
-    cmd->add_option("--port", o.port, "listening port (default 6881; 0 picks a free one)")
+    cmd->add_option("--port", o.port,
+                    "listening port (default 6881, or a free one near it when that is in use; a port given "
+                    "here is used or the command fails; 0 picks a free one)")
         ->check(CLI::Range(0, 65535));
     cmd->add_option("--listen-address", o.listen_address, "address to listen on (default 0.0.0.0)");
-    cmd->add_option("--peer", o.peers, "connect to this peer (HOST:PORT, IPv6 as [addr]:port); repeatable");
+    cmd->add_option("--peer", o.peers,
+                    "connect to this peer: HOST:PORT with an address or a host name, IPv6 as [addr]:port; "
+                    "repeatable")
+        ->allow_extra_args(false);  // one value per --peer: the torrents may follow, "[::1]" stays whole
     cmd->add_option("--seed-ratio", o.seed_ratio, "seed until uploaded / size reaches R")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--seed-time", o.seed_time, "seed for SECONDS after completion")
@@ -111,7 +123,8 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
                     "seconds a peer has to finish the MSE and BitTorrent handshakes (default 30)")
         ->check(CLI::Range(1, 600));
     cmd->add_option("--tracker-timeout", o.tracker_timeout,
-                    "seconds an announce may take (resolving, connecting, every UDP retry; default 30)")
+                    "seconds an announce may take (resolving, connecting, every UDP retry; default 30), and "
+                    "fetching a .torrent URL")
         ->check(CLI::Range(1, 600));
     cmd->add_flag("-q,--quiet", o.quiet, "no progress line, errors only");
     cmd->add_flag("-v,--verbose", o.verbose, "log peer and tracker events");
@@ -164,14 +177,13 @@ struct Job {
 // Reads and parses every torrent before anything starts, so a typo in the third file costs nothing.
 // Two torrents with the same info-hash, or with the same name (they would write the same files in the
 // one download folder), are refused.
-Result<std::vector<metainfo::Metainfo>, std::string> load_torrents(const std::vector<std::string>& paths) {
+Result<std::vector<metainfo::Metainfo>, std::string> load_torrents(const std::vector<std::string>& paths,
+                                                                   std::chrono::seconds fetch_timeout) {
     std::vector<metainfo::Metainfo> loaded;
     std::map<std::string, std::string> path_by_hash, path_by_name;
     for (const auto& path : paths) {
-        auto bytes = read_torrent_file(path);
-        if (!bytes) return bt::fail(path + ": " + bytes.error());
-        auto metainfo = metainfo::parse_torrent(*bytes);
-        if (!metainfo) return bt::fail(path + ": " + metainfo.error().message());
+        auto metainfo = load_torrent(path, fetch_timeout);
+        if (!metainfo) return bt::fail(path + ": " + metainfo.error());
         const auto hash = to_hex(metainfo->info_hash.bytes);
         if (auto [it, fresh] = path_by_hash.emplace(hash, path); !fresh)
             return bt::fail(path + ": the same torrent as " + it->second);
@@ -195,22 +207,52 @@ std::string fixed_width(std::string text, std::size_t width) {
     return text;
 }
 
+// Ports tried after a busy default port, before any free one.
+constexpr int kNearbyPorts = 8;
+
+// Listens on settings().listen_port. When that port is in use and the user did not choose it, on one of the
+// next kNearbyPorts ports, else on any free port. The busy port when another one was taken.
+Result<std::optional<std::uint16_t>, std::string> listen(session::Session& session, bool port_given) {
+    auto listening = session.listen();
+    const std::uint16_t wanted = session.settings().listen_port;
+    if (listening) return std::optional<std::uint16_t>();
+    const auto in_use = std::make_error_code(std::errc::address_in_use).message();
+    if (port_given || wanted == 0 || !listening.error().ends_with(in_use)) return fail(listening.error());
+    for (int i = 1; i <= kNearbyPorts + 1; ++i) {
+        const bool any = i > kNearbyPorts || wanted + i > 65535;
+        session::Settings settings = session.settings();
+        settings.listen_port = static_cast<std::uint16_t>(any ? 0 : wanted + i);
+        if (auto applied = session.apply_settings(std::move(settings)); !applied)
+            return fail(applied.error());
+        auto retry = session.listen();
+        if (retry) return std::optional<std::uint16_t>(wanted);
+        if (any || !retry.error().ends_with(in_use)) return fail(retry.error());
+    }
+    return fail(listening.error());
+}
+
 int run_download(const DownloadOptions& o) {
     log::set_level(o.verbose ? log::Level::info : o.quiet ? log::Level::error : log::Level::warning);
-    auto metainfos = load_torrents(o.torrents);
+    // Cheap checks first: the peers' syntax, then their names, then the torrents (which may be fetched).
+    std::vector<PeerAddress> peer_addresses;
+    for (const auto& text : o.peers) {
+        auto parsed = parse_peer_address(text);
+        if (!parsed) {
+            report_error("--peer " + text, parsed.error());
+            return kExitInvalid;
+        }
+        peer_addresses.push_back(std::move(*parsed));
+    }
+    auto resolved = resolve_peers(peer_addresses);
+    if (!resolved) {
+        report_error("--peer " + resolved.error().peer, resolved.error().message);
+        return kExitInvalid;
+    }
+    const std::vector<Endpoint> peers = std::move(*resolved);
+    auto metainfos = load_torrents(o.torrents, std::chrono::seconds(o.tracker_timeout));
     if (!metainfos) {
         report_error("", metainfos.error());
         return kExitInvalid;
-    }
-    std::vector<Endpoint> peers;
-    for (const auto& text : o.peers) {
-        auto e = parse_endpoint(text);
-        if (!e) {
-            report_error("--peer " + text,
-                         "expected HOST:PORT with an IP address, e.g. 127.0.0.1:6881 or [::1]:6881");
-            return kExitInvalid;
-        }
-        peers.push_back(*e);
     }
     std::error_code ec;
     if (!std::filesystem::is_directory(o.dir, ec)) {
@@ -236,11 +278,17 @@ int run_download(const DownloadOptions& o) {
     settings.handshake_timeout = std::chrono::seconds(o.handshake_timeout);
     settings.tracker_timeout = std::chrono::seconds(o.tracker_timeout);
     session::Session session(io, settings);
-    if (auto listening = session.listen(); !listening) {
+    const auto listening = listen(session, o.port_given);
+    if (!listening) {
         report_error("", listening.error());
         return kExitFailure;
     }
-    if (!o.quiet) fmt::print(stderr, "bitveil: listening on port {}\n", session.listen_port());
+    if (!o.quiet && *listening) {
+        fmt::print(stderr, "bitveil: port {} is in use; listening on port {}\n", **listening,
+                   session.listen_port());
+    } else if (!o.quiet) {
+        fmt::print(stderr, "bitveil: listening on port {}\n", session.listen_port());
+    }
 
     // Sized once: the callbacks below keep references to the jobs.
     std::vector<Job> jobs(metainfos->size());
@@ -402,14 +450,20 @@ void add_download_command(CLI::App& app, int& status) {
     auto* seed_flag = cmd->add_flag("--seed", o->seed, "keep seeding after the download until stopped");
     seed_flag->excludes(cmd->get_option("--seed-ratio"))->excludes(cmd->get_option("--seed-time"));
     cmd->footer(kDownloadFooter);
-    cmd->callback([o, &status] { status = run_download(*o); });
+    cmd->callback([o, cmd, &status] {
+        o->port_given = cmd->count("--port") > 0;
+        status = run_download(*o);
+    });
 
     auto s = std::make_shared<DownloadOptions>();
     s->seed_command = true;
     CLI::App* seed = app.add_subcommand("seed", "Check the data in a folder, then seed it");
     add_shared_options(seed, *s);
     seed->footer(kSeedFooter);
-    seed->callback([s, &status] { status = run_download(*s); });
+    seed->callback([s, seed, &status] {
+        s->port_given = seed->count("--port") > 0;
+        status = run_download(*s);
+    });
 }
 
 }  // namespace bt::cli

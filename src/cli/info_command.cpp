@@ -14,6 +14,7 @@
 #include "cli/common.hpp"
 #include "cli/json_writer.hpp"
 #include "cli/text.hpp"
+#include "cli/torrent_source.hpp"
 #include "metainfo/magnet.hpp"
 #include "metainfo/metainfo.hpp"
 
@@ -37,12 +38,14 @@ constexpr const char* kInfoFooter = R"(JSON output (--json) is one object:
 For a magnet link: info_hash, name (dn, when given), trackers (one tier per tr), peers (x.pe).
 Strings are valid UTF-8: bytes that are not valid UTF-8 become U+FFFD.
 
-Exit status: 0 ok, 2 unreadable file or invalid torrent/magnet (one line on stderr).
+INPUT may also be an http:// or https:// URL of a .torrent (fetched within 30 s, redirects followed).
+Exit status: 0 ok, 2 unreadable file or URL, or invalid torrent/magnet (one line on stderr).
 Files larger than 64 MiB are refused. v2-only (BEP 52) torrents are not supported.
 
 Examples:
   bitveil info ubuntu.iso.torrent
   bitveil info --json ubuntu.iso.torrent | jq .info_hash
+  bitveil info https://example.org/ubuntu.iso.torrent
   bitveil info 'magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=demo'
 )";
 
@@ -212,14 +215,9 @@ int run_info(const InfoOptions& opt) {
         print_magnet(*magnet, opt.json);
         return kExitOk;
     }
-    auto bytes = read_torrent_file(opt.input);
-    if (!bytes) {
-        report_error(opt.input, bytes.error());
-        return kExitInvalid;
-    }
-    auto m = metainfo::parse_torrent(*bytes);
+    auto m = load_torrent(opt.input);
     if (!m) {
-        report_error(opt.input, m.error().message());
+        report_error(opt.input, m.error());
         return kExitInvalid;
     }
     if (opt.json) {
@@ -235,7 +233,8 @@ int run_info(const InfoOptions& opt) {
 void add_info_command(CLI::App& app, int& status) {
     auto opt = std::make_shared<InfoOptions>();
     CLI::App* cmd = app.add_subcommand("info", "Show what a .torrent file or magnet link contains");
-    cmd->add_option("input", opt->input, "a .torrent file or a magnet: link")->required();
+    cmd->add_option("input", opt->input, "a .torrent file, its http(s):// URL, or a magnet: link")
+        ->required();
     cmd->add_flag("--json", opt->json, "print one JSON object (fields below)");
     cmd->footer(kInfoFooter);
     cmd->callback([opt, &status] { status = run_info(*opt); });

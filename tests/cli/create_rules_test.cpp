@@ -42,5 +42,41 @@ TEST(PieceLengthRule, PowerOfTwoFrom16KiBTo128MiB) {
     }
 }
 
+TEST(TrackerUrlRule, AcceptsWhatTheAnnouncerCanReach) {
+    for (const char* good :
+         {"http://tracker.example/announce", "http://tracker.example:6969/announce?passkey=x#frag",
+          "https://tracker.example/announce", "http://127.0.0.1:1/a", "http://[::1]:6969/announce",
+          "https://user:secret@tracker.example/announce", "http://tracker.example",
+          "udp://tracker.example:6969", "udp://tracker.example:6969/announce",
+          "udp://[2001:db8::1]:80/announce?x=1"}) {
+        EXPECT_EQ(tracker_url_problem(good), "") << good;
+    }
+}
+
+TEST(TrackerUrlRule, RefusesOtherSchemesMissingHostsAndUdpWithoutPort) {
+    struct Case {
+        const char* url;
+        const char* says;
+    };
+    for (const auto& c :
+         {Case{"ftp://x/announce", "cannot announce to ftp://"},
+          Case{"wss://tracker.example/announce", "cannot announce to wss://"},
+          Case{"HTTP://tracker.example/announce", "lower case (http://)"},
+          Case{"Udp://tracker.example:1/announce", "lower case (udp://)"},
+          Case{"udp://tracker.example/announce", "needs a host and a port"},
+          Case{"udp://tracker.example:0/announce", "needs a host and a port"},
+          Case{"udp://:6969/announce", "needs a host and a port"},
+          Case{"udp://::1:6969/announce", "needs a host and a port"},
+          Case{"http:///announce", "no valid host"}, Case{"http://:80/announce", "no valid host"},
+          Case{"https://tracker.example:99999/announce", "no valid host"},
+          Case{"http://tracker.example:port/announce", "no valid host"},
+          Case{"http://user@/announce", "no valid host"}, Case{"tracker.example/announce", "not a URL"},
+          Case{"://tracker.example", "not a URL"}, Case{"", "not a URL"}, Case{"not a url", "spaces"},
+          Case{"http://tracker.example/a\nb", "control characters"}}) {
+        const auto problem = tracker_url_problem(c.url);
+        EXPECT_NE(problem.find(c.says), std::string::npos) << c.url << " -> " << problem;
+    }
+}
+
 }  // namespace
 }  // namespace bt::cli

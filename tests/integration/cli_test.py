@@ -252,6 +252,17 @@ def test_create_refuses_bad_input(tmp):
     for bad in ("1000", "8K", "48K", "256M", "abc", "0"):
         expect_invalid(["create", src, "-o", out, "--piece-size", bad], f"--piece-size {bad}", "--piece-size")
     expect_invalid(["create", src, "-o", out, "--tracker", "not a url"], "bad tracker", "--tracker")
+    # Only trackers bitveil can announce to: http(s):// with a host, udp://host:port.
+    for bad, says in (("ftp://x.test/announce", "cannot announce to ftp://"),
+                      ("udp://x.test/announce", "a UDP tracker needs a host and a port"),
+                      ("http:///announce", "no valid host"), ("HTTP://x.test/announce", "write the scheme in lower case")):
+        expect_invalid(["create", src, "-o", out, "--tracker", "http://ok.test/announce", "--tracker", bad],
+                       f"--tracker {bad}", f"bitveil: --tracker {bad}: {says}")
+    # -t takes one URL each time: PATH may follow it.
+    r = bitveil("create", "-t", "udp://x.test:6969/announce", src, "-o", out, "-q")
+    check(r.returncode == 0 and r.stderr == b"", f"create -t URL PATH: exit {r.returncode}: {r.stderr!r}")
+    check(info_json(out)["trackers"] == [["udp://x.test:6969/announce"]], "create -t URL PATH: trackers")
+    os.remove(out)
     expect_invalid(["create", src, "-o", tmp], "output is a folder", "folder")
     os.symlink("nowhere", os.path.join(tmp, "zeros", "dangling"))
     expect_invalid(["create", os.path.join(tmp, "zeros"), "-o", out], "broken symlink", "broken symbolic link")
