@@ -117,7 +117,8 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
     cmd->add_option(
            "--encryption-level", o.encryption_level_name,
            "what MSE offers and accepts: both (default: RC4 preferred, header-only MSE taken from peers that "
-           "insist on it), rc4 (the whole stream encrypted, nothing less), header (only the handshake obfuscated)")
+           "insist on it), rc4 (the whole stream encrypted, nothing less), header (only the handshake "
+           "obfuscated)")
         ->check(CLI::IsMember({"rc4", "header", "both"}));
     cmd->add_option("--handshake-timeout", o.handshake_timeout,
                     "seconds a peer has to finish the MSE and BitTorrent handshakes (default 30)")
@@ -216,8 +217,7 @@ Result<std::optional<std::uint16_t>, std::string> listen(session::Session& sessi
     auto listening = session.listen();
     const std::uint16_t wanted = session.settings().listen_port;
     if (listening) return std::optional<std::uint16_t>();
-    const auto in_use = std::make_error_code(std::errc::address_in_use).message();
-    if (port_given || wanted == 0 || !listening.error().ends_with(in_use)) return fail(listening.error());
+    if (port_given || wanted == 0 || !listening.error().port_in_use()) return fail(listening.error().message);
     for (int i = 1; i <= kNearbyPorts + 1; ++i) {
         const bool any = i > kNearbyPorts || wanted + i > 65535;
         session::Settings settings = session.settings();
@@ -226,9 +226,9 @@ Result<std::optional<std::uint16_t>, std::string> listen(session::Session& sessi
             return fail(applied.error());
         auto retry = session.listen();
         if (retry) return std::optional<std::uint16_t>(wanted);
-        if (any || !retry.error().ends_with(in_use)) return fail(retry.error());
+        if (any || !retry.error().port_in_use()) return fail(retry.error().message);
     }
-    return fail(listening.error());
+    return fail(listening.error().message);
 }
 
 int run_download(const DownloadOptions& o) {

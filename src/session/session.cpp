@@ -112,18 +112,22 @@ std::uint64_t Session::random_seed() {
     return (static_cast<std::uint64_t>(rd()) << 32) | rd();
 }
 
-Result<void, std::string> Session::listen() {
+bool Session::ListenError::port_in_use() const noexcept {
+    return ec == asio::error::address_in_use || ec == std::errc::address_in_use;
+}
+
+Result<void, Session::ListenError> Session::listen() {
     auto listener = bind(settings_);
-    if (!listener) return fail(listener.error());
+    if (!listener) return fail(std::move(listener.error()));
     use(std::move(*listener));
     set_connection_limits();
     return {};
 }
 
-Result<Session::Listener, std::string> Session::bind(const Settings& settings) {
+Result<Session::Listener, Session::ListenError> Session::bind(const Settings& settings) {
     std::error_code ec;
     const auto address = asio::ip::make_address(settings.listen_address, ec);
-    if (ec) return fail("invalid listen address " + settings.listen_address);
+    if (ec) return fail(ListenError{ec, "invalid listen address " + settings.listen_address});
     const asio::ip::tcp::endpoint endpoint(address, settings.listen_port);
     Listener listener;
     listener.acceptor = std::make_shared<asio::ip::tcp::acceptor>(io_);
@@ -133,8 +137,8 @@ Result<Session::Listener, std::string> Session::bind(const Settings& settings) {
     if (!ec) acceptor.bind(endpoint, ec);
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-        return fail("cannot listen on " + settings.listen_address + ":" +
-                    std::to_string(settings.listen_port) + ": " + ec.message());
+        return fail(ListenError{ec, "cannot listen on " + settings.listen_address + ":" +
+                                        std::to_string(settings.listen_port) + ": " + ec.message()});
     }
     const auto port = acceptor.local_endpoint().port();
     if (auto mux = net::UdpMux::open(io_.get_executor(), address, port); mux)
@@ -174,10 +178,10 @@ Result<void, std::string> Session::apply_settings(Settings settings) {
             listener = bind(settings);
             if (!listener) {
                 if (auto old = bind(settings_)) use(std::move(*old));
-                return fail(listener.error());
+                return fail(listener.error().message);
             }
         }
-        if (!listener) return fail(listener.error());
+        if (!listener) return fail(listener.error().message);
         use(std::move(*listener));
         BT_LOG(info, "session", "listening on {}:{}", settings.listen_address, listen_port_);
     }

@@ -38,8 +38,14 @@ class Session {
     Session(asio::io_context& io, Settings settings);
     ~Session();
 
-    // Binds the listening socket (settings.listen_port; 0 picks a free one). The error is one line.
-    Result<void, std::string> listen();
+    // Why listen() failed: the system's error (std::errc::address_in_use for a busy port) and one line.
+    struct ListenError {
+        std::error_code ec;
+        std::string message;
+        bool port_in_use() const noexcept;  // EADDRINUSE: another process (or session) has the port
+    };
+    // Binds the listening socket (settings.listen_port; 0 picks a free one).
+    Result<void, ListenError> listen();
     std::uint16_t listen_port() const noexcept { return listen_port_; }
     // The session's UDP endpoint (trackers, later the DHT), opened by listen(); null before, or when no
     // UDP socket could be bound (UDP announces then open their own). Replaced when the port changes.
@@ -110,7 +116,7 @@ class Session {
         std::shared_ptr<asio::ip::tcp::acceptor> acceptor;
         std::shared_ptr<net::UdpMux> udp_mux;  // null when no UDP socket could be bound
     };
-    Result<Listener, std::string> bind(const Settings& settings);
+    Result<Listener, ListenError> bind(const Settings& settings);
     void use(Listener listener);
     void release_listener();
     void spawn_accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor);

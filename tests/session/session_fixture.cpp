@@ -234,7 +234,7 @@ SessionFixture::Node& SessionFixture::add_node(const std::string& name, const Se
     EXPECT_FALSE(node.dir.path().empty()) << name << ": no temporary folder";
     node.session = std::make_unique<Session>(io_, settings);
     if (auto listening = node.session->listen(); !listening) {
-        ADD_FAILURE() << name << ": " << listening.error();
+        ADD_FAILURE() << name << ": " << listening.error().message;
     } else if (const auto& mux = node.session->udp_mux()) {
         mux->close();
     }
