@@ -14,6 +14,7 @@
 #include "cli/common.hpp"
 #include "cli/json_writer.hpp"
 #include "cli/text.hpp"
+#include "cli/validators.hpp"
 #include "metainfo/magnet.hpp"
 #include "metainfo/metainfo.hpp"
 
@@ -235,7 +236,9 @@ int run_info(const InfoOptions& opt) {
 void add_info_command(CLI::App& app, int& status) {
     auto opt = std::make_shared<InfoOptions>();
     CLI::App* cmd = app.add_subcommand("info", "Show what a .torrent file or magnet link contains");
-    cmd->add_option("input", opt->input, "a .torrent file or a magnet: link")->required();
+    cmd->add_option("input", opt->input, "a .torrent file or a magnet: link")
+        ->required()
+        ->check(not_empty("a .torrent file or a magnet link"));
     cmd->add_flag("--json", opt->json, "print one JSON object (fields below)");
     cmd->footer(kInfoFooter);
     cmd->callback([opt, &status] { status = run_info(*opt); });
