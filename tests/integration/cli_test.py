@@ -219,7 +219,10 @@ def test_threads_and_defaults(tmp):
     check(r.returncode == 0 and r.stdout == b"", f"create . -q: {r.returncode} {r.stdout!r} {r.stderr!r}")
     check(info_json(os.path.join(tmp, "dot.torrent"))["info_hash"] == d["info_hash"], "create . differs")
     r = bitveil("--version")
-    check(r.returncode == 0 and r.stdout.strip() == b"bitveil 0.1.0", f"--version: {r.stdout!r}")
+    lines = r.stdout.decode().splitlines()
+    check(r.returncode == 0 and lines[0] == "bitveil 0.1.0" and r.stderr == b"", f"--version: {r.stdout!r}")
+    for library in ("OpenSSL ", "libcurl ", "Asio ", "fmt ", "CLI11 "):
+        check(any(line.strip().startswith(library) for line in lines[1:]), f"--version: no {library}: {lines}")
     for argv in (["--help"], ["info", "--help"], ["create", "--help"]):
         r = bitveil(*argv)
         check(r.returncode == 0 and b"Usage" in r.stdout, f"{argv}: {r.returncode}")
