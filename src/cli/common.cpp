@@ -1,8 +1,7 @@
 #include "cli/common.hpp"
 
-#include <fmt/core.h>
-
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,7 +10,6 @@
 #include <system_error>
 
 #include "cli/commands.hpp"
-
 #include "cli/text.hpp"
 
 namespace bt::cli {

@@ -23,6 +23,7 @@
 #include "cli/file_walker.hpp"
 #include "cli/progress.hpp"
 #include "cli/text.hpp"
+#include "cli/validators.hpp"
 #include "http/url.hpp"
 #include "metainfo/metainfo.hpp"
 #include "metainfo/torrent_builder.hpp"
@@ -303,7 +304,9 @@ int run_create(const CreateOptions& opt) {
 void add_create_command(CLI::App& app, int& status) {
     auto opt = std::make_shared<CreateOptions>();
     CLI::App* cmd = app.add_subcommand("create", "Make a .torrent from a file or a folder");
-    cmd->add_option("path", opt->path, "the file or folder to share")->required();
+    cmd->add_option("path", opt->path, "the file or folder to share")
+        ->required()
+        ->check(not_empty("a file or folder"));
     cmd->add_option("-o,--output", opt->output, "where to write the .torrent (default: ./<name>.torrent)");
     cmd->add_option(
            "-t,--tracker", opt->trackers,
@@ -311,13 +314,14 @@ void add_create_command(CLI::App& app, int& status) {
            "own tier (the first is 'announce')")
         ->allow_extra_args(false);  // one URL per -t: PATH may follow
     cmd->add_option("--piece-size", opt->piece_size,
-                    "piece length in bytes, e.g. 262144, 256K, 4M (default: automatic)");
+                    "piece length in bytes, e.g. 262144, 256K, 4M (default: automatic)")
+        ->check(piece_size());
     cmd->add_flag("--private", opt->is_private,
                   "set the BEP 27 private flag (no DHT, PEX or local discovery)");
     cmd->add_option("--comment", opt->comment, "free text stored in the torrent");
     cmd->add_flag("-f,--force", opt->force, "overwrite the output file if it exists");
     cmd->add_option("--threads", opt->threads, "hashing threads (default: all cores)")
-        ->check(CLI::Range(1, 1024));
+        ->check(whole_number(1, 1024));
     cmd->add_flag("-q,--quiet", opt->quiet, "print nothing but errors");
     cmd->footer(kCreateFooter);
     cmd->callback([opt, &status] { status = run_create(*opt); });

@@ -24,6 +24,7 @@
 #include "cli/stats_report.hpp"
 #include "cli/text.hpp"
 #include "cli/torrent_source.hpp"
+#include "cli/validators.hpp"
 #include "core/endpoint.hpp"
 #include "core/hex.hpp"
 #include "core/log.hpp"
@@ -91,42 +92,43 @@ Examples:
 void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
     cmd->add_option("torrents", o.torrents,
                     "the .torrent file(s) or their http(s):// URLs; several run in one session, on one port")
-        ->required();
+        ->required()
+        ->check(not_empty("a .torrent file"));
     cmd->add_option("-d,--dir", o.dir, "download folder (default: the current folder)");
     cmd->add_option("--port", o.port,
                     "listening port (default 6881, or a free one near it when that is in use; a port given "
                     "here is used or the command fails; 0 picks a free one)")
-        ->check(CLI::Range(0, 65535));
+        ->check(whole_number(0, 65535));
     cmd->add_option("--listen-address", o.listen_address, "address to listen on (default 0.0.0.0)");
     cmd->add_option("--peer", o.peers,
                     "connect to this peer: HOST:PORT with an address or a host name, IPv6 as [addr]:port; "
                     "repeatable")
         ->allow_extra_args(false);  // one value per --peer: the torrents may follow, "[::1]" stays whole
     cmd->add_option("--seed-ratio", o.seed_ratio, "seed until uploaded / size reaches R")
-        ->check(CLI::PositiveNumber);
+        ->check(positive_number());
     cmd->add_option("--seed-time", o.seed_time, "seed for SECONDS after completion")
-        ->check(CLI::NonNegativeNumber);
+        ->check(non_negative_whole_number());
     cmd->add_option("--max-peers", o.max_peers, "connected peers at most (default 50)")
-        ->check(CLI::Range(1, 10000));
+        ->check(whole_number(1, 10000));
     cmd->add_option("--stats-json", o.stats_json, "write transfer statistics to FILE at exit");
     cmd->add_option(
            "--encryption", o.encryption_name,
            "MSE/PE policy: disable (plaintext only), allow (plaintext out, both in), prefer (default: MSE "
            "out, one plaintext retry, both in), require (MSE only, both ways)")
-        ->check(CLI::IsMember({"disable", "allow", "prefer", "require"}));
+        ->check(one_of({"disable", "allow", "prefer", "require"}));
     cmd->add_option(
            "--encryption-level", o.encryption_level_name,
            "what MSE offers and accepts: both (default: RC4 preferred, header-only MSE taken from peers that "
            "insist on it), rc4 (the whole stream encrypted, nothing less), header (only the handshake "
            "obfuscated)")
-        ->check(CLI::IsMember({"rc4", "header", "both"}));
+        ->check(one_of({"rc4", "header", "both"}));
     cmd->add_option("--handshake-timeout", o.handshake_timeout,
                     "seconds a peer has to finish the MSE and BitTorrent handshakes (default 30)")
-        ->check(CLI::Range(1, 600));
+        ->check(whole_number(1, 600));
     cmd->add_option("--tracker-timeout", o.tracker_timeout,
                     "seconds an announce may take (resolving, connecting, every UDP retry; default 30), and "
                     "fetching a .torrent URL")
-        ->check(CLI::Range(1, 600));
+        ->check(whole_number(1, 600));
     cmd->add_flag("-q,--quiet", o.quiet, "no progress line, errors only");
     cmd->add_flag("-v,--verbose", o.verbose, "log peer and tracker events");
 }

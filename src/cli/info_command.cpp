@@ -15,6 +15,7 @@
 #include "cli/json_writer.hpp"
 #include "cli/text.hpp"
 #include "cli/torrent_source.hpp"
+#include "cli/validators.hpp"
 #include "metainfo/magnet.hpp"
 #include "metainfo/metainfo.hpp"
 
@@ -234,7 +235,8 @@ void add_info_command(CLI::App& app, int& status) {
     auto opt = std::make_shared<InfoOptions>();
     CLI::App* cmd = app.add_subcommand("info", "Show what a .torrent file or magnet link contains");
     cmd->add_option("input", opt->input, "a .torrent file, its http(s):// URL, or a magnet: link")
-        ->required();
+        ->required()
+        ->check(not_empty("a .torrent file, its URL or a magnet link"));
     cmd->add_flag("--json", opt->json, "print one JSON object (fields below)");
     cmd->footer(kInfoFooter);
     cmd->callback([opt, &status] { status = run_info(*opt); });

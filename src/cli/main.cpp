@@ -1,31 +1,32 @@
-// bitveil: command-line entry point. Each subcommand lives in its own file (see commands.hpp).
+// bitveil: command-line entry point. Each subcommand lives in its own file (see commands.hpp); what
+// bitveil says about its command line (usage, version, argument errors) is in usage.cpp.
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <string>
 
-#include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/usage.hpp"
 
 int main(int argc, char** argv) {
     using namespace bt::cli;
     CLI::App app("bitveil: a BitTorrent client", "bitveil");
-    app.set_version_flag("--version", "bitveil " + std::string(kVersion), "print the version and exit");
-    app.require_subcommand(1);
-    app.footer(
-        "Run 'bitveil SUBCOMMAND --help' for a subcommand's options and examples.\n"
-        "Exit status: 0 ok, 1 read or write error, 2 invalid input or usage error.\n");
     int status = kExitOk;
-    add_info_command(app, status);
-    add_create_command(app, status);
-    add_download_command(app, status);
+    configure_app(app, status);
+    if (argc <= 1) {
+        fmt::print(stderr, "{}", short_usage(app));
+        return kExitInvalid;
+    }
     try {
         app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+        return app.exit(e);  // --help and --version, on stdout
     } catch (const CLI::ParseError& e) {
-        // --help and --version arrive here too, with exit code 0; usage errors become status 2.
-        const int code = app.exit(e);
-        return code == 0 ? kExitOk : kExitInvalid;
+        // Usage errors, one line each (usage.hpp); exit status 2.
+        const auto error = describe_parse_error(app, e);
+        report_error(error.subject, error.message);
+        return kExitInvalid;
     } catch (const std::exception& e) {
         report_error("", std::string("unexpected error: ") + e.what());
         return kExitFailure;

@@ -204,7 +204,9 @@ void Torrent::set_state(TorrentState state) {
 
 void Torrent::stop_with_error(const std::string& message) {
     if (state_ == TorrentState::error) return;
-    BT_LOG(error, "torrent", "{}: {}", printable(name()), printable(message));
+    // Whoever runs the torrent reports the error (status().error, the error state): the bitveil CLI prints
+    // it as its one line; at level error it would be printed a second time. -v shows when it happened.
+    BT_LOG(info, "torrent", "{}: {}", printable(name()), printable(message));
     error_ = message;
     if (swarm_) swarm_->close_all("torrent stopped: " + message);
     set_state(TorrentState::error);

@@ -6,7 +6,8 @@ usage: cli_test.py --bitveil PATH/TO/bitveil --lt-reference tools/lt_reference.p
 Checks that `bitveil create` gives the same info-hash as libtorrent (python3-libtorrent, v1-only, no
 pad files) and as mktorrent when it is installed, that `bitveil info --json` reads torrents as
 libtorrent does (ours, and the real-world ones in ../shared/testdata/torrents when that folder
-exists), and that bad input fails cleanly: exit status 2 and one line on stderr.
+exists), and that bad input fails cleanly: a table of bad command lines (BAD_COMMAND_LINES), each with its
+exit status (2 usage or bad input, 1 a failure while working) and its one `bitveil: ` line on stderr.
 Works in a temporary folder that is removed at the end. Exits 77 (skipped) when libtorrent is missing,
 after running the checks that do not need it.
 """
@@ -219,7 +220,10 @@ def test_threads_and_defaults(tmp):
     check(r.returncode == 0 and r.stdout == b"", f"create . -q: {r.returncode} {r.stdout!r} {r.stderr!r}")
     check(info_json(os.path.join(tmp, "dot.torrent"))["info_hash"] == d["info_hash"], "create . differs")
     r = bitveil("--version")
-    check(r.returncode == 0 and r.stdout.strip() == b"bitveil 0.1.0", f"--version: {r.stdout!r}")
+    lines = r.stdout.decode().splitlines()
+    check(r.returncode == 0 and lines[0] == "bitveil 0.1.0" and r.stderr == b"", f"--version: {r.stdout!r}")
+    for library in ("OpenSSL ", "libcurl ", "Asio ", "fmt ", "CLI11 "):
+        check(any(line.strip().startswith(library) for line in lines[1:]), f"--version: no {library}: {lines}")
     for argv in (["--help"], ["info", "--help"], ["create", "--help"]):
         r = bitveil(*argv)
         check(r.returncode == 0 and b"Usage" in r.stdout, f"{argv}: {r.returncode}")
@@ -303,6 +307,140 @@ def test_info_refuses_bad_input(tmp):
     expect_invalid(["info", big], "info > 64 MiB", "too large")
     for bad in ("magnet:?dn=x", "magnet:?xt=urn:btih:1234", "MAGNET:?xt=urn:btih:" + "z" * 40):
         expect_invalid(["info", bad], f"info {bad}")
+
+
+class Has(str):
+    """A substring the error line must contain (for text from the C library, such as strerror's)."""
+
+
+USAGE = "the short usage"  # `bitveil` alone: a few lines on stderr, not one
+
+# Bad command lines, run in a folder holding good.torrent, garbage.torrent, afile and adir/: the
+# arguments, the exit status (2 usage or bad input, 1 a failure while working) and the one line on
+# stderr, exact unless Has(...). Nothing may appear on stdout.
+BAD_COMMAND_LINES = [
+    ([], 2, USAGE),
+    (["bogus"], 2, "bitveil: unknown subcommand 'bogus' (the subcommands are download, seed, create, info)"),
+    (["dowload", "good.torrent"], 2, "bitveil: unknown subcommand 'dowload' (did you mean 'download'?)"),
+    (["download", "--seed-tme", "60", "good.torrent"], 2,
+     "bitveil: download: unknown option '--seed-tme' (did you mean '--seed-time'?)"),
+    (["info", "good.torrent", "--jsn"], 2, "bitveil: info: unknown option '--jsn' (did you mean '--json'?)"),
+    (["-V"], 2, "bitveil: unknown option '-V' (did you mean '--version'?)"),
+    (["--seed", "download", "good.torrent"], 2,
+     "bitveil: option '--seed' goes after the subcommand: bitveil download --seed ..."),
+    (["download"], 2, "bitveil: download: missing argument 'torrents' (see 'bitveil download --help')"),
+    (["download", "good.torrent", "--seed-time", "60", "--seed"], 2, "bitveil: download: --seed-time excludes --seed"),
+    (["download", "good.torrent", "--max-peers", "-1"], 2,
+     "bitveil: download: --max-peers: expected a whole number from 1 to 10000, not '-1'"),
+    (["seed", "good.torrent", "--port", "70000"], 2,
+     "bitveil: seed: --port: expected a whole number from 0 to 65535, not '70000'"),
+    (["download", "good.torrent", "--port"], 2, "bitveil: download: --port needs a value"),
+    (["download", "good.torrent", "--seed-ratio", "0"], 2,
+     "bitveil: download: --seed-ratio: expected a number above 0, not '0'"),
+    (["download", "good.torrent", "--encryption", "requre"], 2, "bitveil: download: --encryption: expected "
+     "disable, allow, prefer or require, not 'requre' (did you mean 'require'?)"),
+    (["info", ""], 2, "bitveil: info: expected a .torrent file, its URL or a magnet link, not ''"),
+    (["download", ""], 2, "bitveil: download: expected a .torrent file, not ''"),
+    (["info", "adir"], 2, "bitveil: adir: is a folder, not a .torrent file"),
+    (["download", "adir"], 2, "bitveil: adir: is a folder, not a .torrent file"),
+    (["info", "missing.torrent"], 2, "bitveil: missing.torrent: No such file or directory"),
+    (["info", "afile/x.torrent"], 2, "bitveil: afile/x.torrent: Not a directory"),
+    (["info", "x\x1b[2J.torrent"], 2, "bitveil: x\\x1b[2J.torrent: No such file or directory"),  # escaped
+    (["info", "garbage.torrent"], 2, Has("bitveil: garbage.torrent: malformed bencode")),
+    (["download", "good.torrent", "garbage.torrent"], 2, Has("bitveil: garbage.torrent: malformed bencode")),
+    (["info", "good.torrent", "other.torrent"], 2, "bitveil: info: unexpected argument 'other.torrent'"),
+    (["create"], 2, "bitveil: create: missing argument 'path' (see 'bitveil create --help')"),
+    (["create", "-p", "3KiB"], 2, "bitveil: create: unknown option '-p' (did you mean '--piece-size' or '--private'?)"),
+    (["create", "afile", "--piece-size", "3KiB"], 2,
+     "bitveil: create: --piece-size: expected a power of two from 16 KiB to 128 MiB (e.g. 256K, 4M), not '3KiB'"),
+    (["create", "afile", "out.torrent"], 2, "bitveil: create: unexpected argument 'out.torrent'"),
+    (["create", "afile", "--threads", "0"], 2, "bitveil: create: --threads: expected a whole number from 1 to 1024, not '0'"),
+    (["create", "afile", "-o", "nowhere/x.torrent"], 1,
+     Has("bitveil: nowhere/x.torrent: cannot create a temporary file in nowhere: ")),
+    (["download", "good.torrent", "-d", "afile/sub"], 1,
+     "bitveil: afile/sub: cannot create the download folder: Not a directory"),
+]
+
+
+def check_error_line(argv, status, want, cwd, runner=None):
+    r = run([*(runner or []), args.bitveil, *argv], cwd=cwd)
+    err = r.stderr.decode(errors="replace")
+    what = f"bitveil {' '.join(map(repr, argv))}"
+    check(r.returncode == status, f"{what}: exit {r.returncode}, expected {status} ({err!r})")
+    check(r.stdout == b"", f"{what}: unexpected stdout {r.stdout!r}")
+    lines = err.splitlines()
+    if want is USAGE:
+        check(lines and lines[0].startswith("bitveil: ") and len(lines) <= 12, f"{what}: not a short usage: {err!r}")
+        for sub in ("download", "seed", "create", "info"):
+            check(any(line.split()[:1] == [sub] for line in lines), f"{what}: usage has no {sub}: {err!r}")
+        return
+    check(len(lines) == 1 and lines[0].startswith("bitveil: "), f"{what}: expected one 'bitveil: ' line, got {err!r}")
+    if isinstance(want, Has):
+        check(want in lines[0], f"{what}: {str(want)!r} not in {lines[0]!r}")
+    else:
+        check(lines[0] == want, f"{what}:\n  got      {lines[0]!r}\n  expected {want!r}")
+
+
+def test_bad_command_lines(tmp):
+    create(make_single(tmp), os.path.join(tmp, "good.torrent"))
+    with open(os.path.join(tmp, "garbage.torrent"), "wb") as f:
+        f.write(b"this is not bencode\n")
+    write(os.path.join(tmp, "afile"), 1000)
+    os.makedirs(os.path.join(tmp, "adir"))
+    for argv, status, want in BAD_COMMAND_LINES:
+        check_error_line(argv, status, want, tmp)
+    print(f"  {len(BAD_COMMAND_LINES)} bad command lines")
+    # A file we may not read.
+    runner = unprivileged(tmp)
+    if runner is None:
+        return
+    secret = os.path.join(tmp, "secret.torrent")
+    shutil.copy(os.path.join(tmp, "good.torrent"), secret)
+    os.chmod(secret, 0)
+    for sub in ("info", "download", "seed"):
+        check_error_line([sub, "secret.torrent"], 2, "bitveil: secret.torrent: Permission denied", tmp, runner)
+
+
+def unprivileged(tmp):
+    """The prefix that runs bitveil where permissions apply: none for a user, setpriv to nobody for root
+    (whom chmod does not stop; tmp is opened to nobody). None, after saying why, when that cannot be."""
+    if os.geteuid() != 0:
+        return []
+    runner = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    os.chmod(tmp, 0o755)
+    if shutil.which("setpriv") is None or run([*runner, args.bitveil, "--version"]).returncode != 0:
+        print("  (permission errors not checked: running as root, and bitveil cannot run as nobody)")
+        return None
+    return runner
+
+
+def test_write_error_reported_once(tmp):
+    # A download into a folder we may not write fails at its first write: one line, exit 1 (the session's
+    # log used to print the same error again).
+    runner = unprivileged(tmp)
+    if runner is None:
+        return
+    data = make_single(tmp)
+    torrent = os.path.join(tmp, "t.torrent")
+    create(data, torrent)
+    readonly = os.path.join(tmp, "readonly")
+    os.makedirs(readonly, mode=0o555)
+    os.chmod(readonly, 0o555)
+    seeder = subprocess.Popen([args.bitveil, "seed", torrent, "-d", os.path.dirname(data), "--port", "0"],
+                              stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    try:
+        first = seeder.stderr.readline().decode()
+        check(first.startswith("bitveil: listening on port "), f"seeder: {first!r}")
+        port = int(first.split()[-1])
+        r = run([*runner, args.bitveil, "download", torrent, "-d", readonly, "--port", "0", "-q",
+                 "--peer", f"127.0.0.1:{port}"])
+    finally:
+        seeder.terminate()
+        seeder.wait(timeout=30)
+    err = r.stderr.decode(errors="replace")
+    check(r.returncode == 1, f"download into a read-only folder: exit {r.returncode} ({err!r})")
+    check(err == f"bitveil: odd-size.bin: open {readonly}/odd-size.bin: Permission denied\n",
+          f"download into a read-only folder: {err!r}")
 
 
 def test_info_magnet(_tmp):
@@ -393,7 +531,7 @@ def main():
     args.bitveil = os.path.abspath(args.bitveil)
 
     have_lt = subprocess.run(["/usr/bin/python3", "-c", "import libtorrent"], capture_output=True).returncode == 0
-    tests = [test_threads_and_defaults, test_refuses_to_overwrite, test_create_refuses_bad_input,
+    tests = [test_bad_command_lines, test_write_error_reported_once, test_threads_and_defaults, test_refuses_to_overwrite, test_create_refuses_bad_input,
              test_info_refuses_bad_input, test_info_magnet, test_json_is_valid_for_non_utf8_names,
              test_info_escapes_terminal_control_in_names, test_torrent_named_like_the_resume_folder_is_renamed,
              test_create_matches_mktorrent]
