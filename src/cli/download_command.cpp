@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
-#include <asio/steady_timer.hpp>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -20,8 +19,8 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/peer_address.hpp"
-#include "cli/progress.hpp"
 #include "cli/stats_report.hpp"
+#include "cli/status_display.hpp"
 #include "cli/text.hpp"
 #include "cli/torrent_source.hpp"
 #include "cli/validators.hpp"
@@ -133,41 +132,6 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
     cmd->add_flag("-v,--verbose", o.verbose, "log peer and tracker events");
 }
 
-std::string rate_text(std::uint64_t bytes_per_second) {
-    return human_size(static_cast<std::int64_t>(bytes_per_second)) + "/s";
-}
-
-std::string eta_text(std::int64_t left, std::uint64_t rate) {
-    if (left <= 0) return "0s";
-    if (rate == 0) return "--";
-    auto s = left / static_cast<std::int64_t>(rate);
-    if (s >= 86400) return fmt::format("{}d{}h", s / 86400, s % 86400 / 3600);
-    if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
-    if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
-    return fmt::format("{}s", s);
-}
-
-std::string status_line(const session::TorrentStatus& s) {
-    if (s.state == session::TorrentState::checking) {
-        const double pct = s.total_size > 0 ? 100.0 * static_cast<double>(s.check_bytes_done) /
-                                                  static_cast<double>(s.total_size)
-                                            : 100.0;
-        return fmt::format("checking {:5.1f}%", pct);
-    }
-    if (s.state == session::TorrentState::error) return "error: " + printable(s.error);
-    const double pct = s.total_size > 0
-                           ? 100.0 * static_cast<double>(s.bytes_have) / static_cast<double>(s.total_size)
-                           : 100.0;
-    // Connected peers by kind: MSE with RC4, MSE with only the handshake obfuscated, plaintext.
-    const std::string kinds = s.peers_connected == 0
-                                  ? std::string()
-                                  : fmt::format(" (rc4 {}, header {}, plain {})", s.peers_mse_rc4,
-                                                s.peers_mse_header, s.peers_plaintext);
-    return fmt::format("{} {:5.1f}%  down {}  up {}  peers {}/{}{}  eta {}", session::state_name(s.state),
-                       pct, rate_text(s.download_rate), rate_text(s.upload_rate), s.peers_connected,
-                       s.peers_known, kinds, eta_text(s.total_size - s.bytes_have, s.download_rate));
-}
-
 // One torrent of the run, and what the process still waits for from it.
 struct Job {
     std::string path;
@@ -196,18 +160,6 @@ Result<std::vector<metainfo::Metainfo>, std::string> load_torrents(const std::ve
         loaded.push_back(std::move(*metainfo));
     }
     return loaded;
-}
-
-// At most `width` bytes of `text`, cut at a UTF-8 character boundary, padded with spaces.
-std::string fixed_width(std::string text, std::size_t width) {
-    if (text.size() > width) {
-        std::size_t cut = width - 1;
-        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-        text.resize(cut);
-        text += '~';
-    }
-    text.resize(std::max(text.size(), width), ' ');
-    return text;
 }
 
 // Ports tried after a busy default port, before any free one.
@@ -304,6 +256,11 @@ int run_download(const DownloadOptions& o) {
         jobs[i].torrent = *added;
     }
     const bool several = jobs.size() > 1;
+    StatusDisplay display(io, o.quiet, [&] {
+        std::vector<TorrentView> views;
+        for (const auto& job : jobs) views.push_back({job.torrent->name(), job.torrent->status()});
+        return views;
+    });
 
     const auto start = Clock::now();
     int exit_code = -1;  // set when we decide to stop
@@ -352,6 +309,7 @@ int run_download(const DownloadOptions& o) {
                 finish(job, false);  // its seeding goal was met
             } else if (state == session::TorrentState::error) {
                 if (several && !stopping) {
+                    display.erase();
                     report_error(printable(job.torrent->metainfo().name), job.torrent->status().error);
                     job.reported = true;
                 }
@@ -368,45 +326,13 @@ int run_download(const DownloadOptions& o) {
     std::function<void(std::error_code, int)> on_signal = [&](std::error_code sig_ec, int signo) {
         if (sig_ec) return;
         if (stopping) std::_Exit(signo == SIGINT ? 130 : 143);  // second signal: exit at once
-        if (!o.quiet) fmt::print(stderr, "\nbitveil: stopping (again to exit at once)\n");
+        display.print("bitveil: stopping (again to exit at once)");
         stop_with(signo == SIGINT ? 130 : 143);
         signals.async_wait(on_signal);
     };
     signals.async_wait(on_signal);
 
-    auto progress_lines = [&] {
-        std::vector<std::string> lines;
-        for (const auto& job : jobs) {
-            const auto line = status_line(job.torrent->status());
-            lines.push_back(several ? fixed_width(printable(job.torrent->metainfo().name), 24) + "  " + line
-                                    : line);
-        }
-        return lines;
-    };
-    const bool tty = !o.quiet && ProgressLine::is_terminal(stderr);
-    bool drawn = false;
-    asio::steady_timer progress(io);
-    auto last_plain = Clock::now();
-    std::function<void(std::error_code)> on_progress = [&](std::error_code timer_ec) {
-        if (timer_ec || stopping) return;
-        if (tty) {
-            // Redrawn in place: one line per torrent, the cursor back on the first.
-            const auto lines = progress_lines();
-            std::string text;
-            for (const auto& line : lines) text += "\r\033[K" + line + (several ? "\n" : "");
-            if (several) text += fmt::format("\033[{}A", lines.size());
-            fmt::print(stderr, "{}", text);
-            std::fflush(stderr);
-            drawn = true;
-        } else if (!o.quiet && Clock::now() - last_plain >= std::chrono::seconds(5)) {
-            last_plain = Clock::now();
-            for (const auto& line : progress_lines()) fmt::print(stderr, "{}\n", line);
-        }
-        progress.expires_after(std::chrono::seconds(1));
-        progress.async_wait(on_progress);
-    };
-    progress.expires_after(std::chrono::milliseconds(200));
-    progress.async_wait(on_progress);
+    display.start();
 
     // Coroutines catch their own failures (net/spawn.hpp); a completion handler that throws is logged
     // and the loop goes on, so one failure does not end every torrent.
@@ -420,7 +346,7 @@ int run_download(const DownloadOptions& o) {
     }
 
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (drawn) fmt::print(stderr, "\r\033[J");
+    display.finish();
     std::vector<TorrentReport> reports;
     for (const auto& job : jobs) {
         reports.push_back(
@@ -432,12 +358,8 @@ int run_download(const DownloadOptions& o) {
         const auto name = printable(reports[i].name);
         if (jobs[i].failed) {
             if (!jobs[i].reported) report_error(name, s.error.empty() ? "stopped" : s.error);
-        } else if (!o.quiet) {
-            const bool complete = s.pieces_have == s.num_pieces;
-            fmt::print(stderr, "bitveil: {}: {} ({} of {} pieces, down {} up {}, {:.1f} s)\n", name,
-                       complete ? "complete" : "incomplete", s.pieces_have, s.num_pieces,
-                       human_size(static_cast<std::int64_t>(s.stats.payload_downloaded)),
-                       human_size(static_cast<std::int64_t>(s.stats.payload_uploaded)), seconds);
+        } else {
+            display.print_summary(reports[i].name, s, seconds);
         }
     }
     return exit_code;

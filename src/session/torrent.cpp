@@ -466,8 +466,11 @@ asio::awaitable<void> Torrent::tick_loop(std::uint64_t run) {
         const auto now = Clock::now();
         swarm_->tick(now);
         const auto& stats = swarm_->stats();
-        rate_down_ = (rate_down_ * 3 + (stats.payload_downloaded - last_payload_down_)) / 4;
-        rate_up_ = (rate_up_ * 3 + (stats.payload_uploaded - last_payload_up_)) / 4;
+        recent_slot_ = (recent_slot_ + 1) % recent_down_.size();
+        recent_down_[recent_slot_] = stats.payload_downloaded - last_payload_down_;
+        recent_up_[recent_slot_] = stats.payload_uploaded - last_payload_up_;
+        rate_down_ = (recent_down_[0] + recent_down_[1] + recent_down_[2]) / recent_down_.size();
+        rate_up_ = (recent_up_[0] + recent_up_[1] + recent_up_[2]) / recent_up_.size();
         if (stats.payload_uploaded != last_payload_up_) last_upload_ = now;
         last_payload_down_ = stats.payload_downloaded;
         last_payload_up_ = stats.payload_uploaded;

@@ -6,6 +6,7 @@
 // loops, dials, piece writes, its peers' readers, writers and uploaders) holds one too, so a torrent the
 // session removed lives until the last of them has ended. Each run (start or resume) has a number: a loop
 // of an earlier run ends at its next wake-up instead of running beside the new one.
+#include <array>
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
@@ -243,8 +244,13 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     std::uint32_t closed_our_plaintext_ = 0;
     std::optional<PieceIndex> last_hash_failure_;
 
+    // The rates are the average of the last three ticks' payload bytes (one second each), so they fall
+    // to zero three seconds after the last byte.
     std::uint64_t rate_down_ = 0;
     std::uint64_t rate_up_ = 0;
+    std::array<std::uint64_t, 3> recent_down_{};
+    std::array<std::uint64_t, 3> recent_up_{};
+    std::size_t recent_slot_ = 0;
     std::uint64_t last_payload_down_ = 0;
     std::uint64_t last_payload_up_ = 0;
     SeedGoals seed_goals_;

@@ -115,5 +115,22 @@ TEST_F(SessionTransfer, StatesGoFromStoppedThroughCheckingDownloadingSeedingToSt
         << describe(states(leech));
 }
 
+// The rates are the average of the last three one-second ticks: a transfer shows in them, and three ticks
+// after its last byte they are 0 again (the exponential average they replace took most of a minute).
+TEST_F(SessionTransfer, RatesFallToZeroThreeTicksAfterTheLastByte) {
+    auto& seeder = add_node("seeder");
+    auto& leecher = add_node("leecher");
+    const auto metainfo = make_torrent(seeder.path(), "one.bin", {{"", 1024 * 1024}}, 16 * 1024, 5);
+    auto& seed = start_seeding(seeder, metainfo);
+    auto& leech = add_torrent(leecher, metainfo);
+    leech.add_peers({seeder.endpoint()}, true);
+    leech.start();
+    ASSERT_TRUE(run_until_seeding({&leech}));
+    ASSERT_TRUE(run_until([&] { return leech.status().download_rate > 0 && seed.status().upload_rate > 0; },
+                          "the transfer in both rates", 3s));
+    ASSERT_TRUE(run_until([&] { return leech.status().download_rate == 0 && seed.status().upload_rate == 0; },
+                          "both rates back to 0", 5s));
+}
+
 }  // namespace
 }  // namespace bt::session::test
