@@ -18,6 +18,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/notices.hpp"
 #include "cli/peer_address.hpp"
 #include "cli/stats_report.hpp"
 #include "cli/status_display.hpp"
@@ -139,7 +140,14 @@ struct Job {
     bool finished = false;  // complete (and seeding ended), or failed: the exit no longer waits for it
     bool failed = false;
     bool reported = false;  // its error is already on stderr
+    bool check_reported = false;
+    std::uint32_t hash_failures_reported = 0;
+    std::string last_hint;  // the stall hint printed last, and when
+    Clock::time_point last_hint_at{};
 };
+
+// A stall hint is printed when it first holds, then again when its words change, at most twice a minute.
+constexpr auto kHintRepeat = std::chrono::seconds(30);
 
 // Reads and parses every torrent before anything starts, so a typo in the third file costs nothing.
 // Two torrents with the same info-hash, or with the same name (they would write the same files in the
@@ -303,6 +311,15 @@ int run_download(const DownloadOptions& o) {
     for (auto& job : jobs) {
         job.torrent->set_seed_goals(goals);
         job.torrent->on_state_change([&](session::TorrentState state) {
+            const bool running =
+                state == session::TorrentState::downloading || state == session::TorrentState::seeding;
+            if (running && !job.check_reported && !o.quiet) {
+                job.check_reported = true;
+                const auto data_path = o.dir + "/" + job.torrent->name();
+                display.print(
+                    fmt::format("bitveil: {}: {}", printable(job.torrent->name()),
+                                check_report_text(job.torrent->status(), o.seed_command, data_path)));
+            }
             if (state == session::TorrentState::seeding) {
                 if (!keep_seeding) finish(job, false);
             } else if (state == session::TorrentState::stopped && !stopping) {
@@ -334,6 +351,36 @@ int run_download(const DownloadOptions& o) {
 
     display.start();
 
+    // Once a second: a piece that failed its check, and why a download moves no data (notices.hpp).
+    asio::steady_timer notices(io);
+    std::function<void(std::error_code)> on_notice = [&](std::error_code timer_ec) {
+        if (timer_ec || stopping) return;
+        const auto now = Clock::now();
+        for (auto& job : jobs) {
+            const auto status = job.torrent->status();
+            const auto name = printable(job.torrent->name());
+            if (status.stats.hash_failures > job.hash_failures_reported && status.last_hash_failure) {
+                job.hash_failures_reported = status.stats.hash_failures;
+                display.print(
+                    fmt::format("bitveil: {}: {}", name,
+                                hash_failure_text(job.torrent->metainfo(), *status.last_hash_failure)));
+            }
+            const auto hint = stall_hint(StallFacts{status, !job.torrent->metainfo().trackers.empty(),
+                                                    peers.size(), session.settings().encryption});
+            if (hint && *hint != job.last_hint && now - job.last_hint_at >= kHintRepeat) {
+                job.last_hint = *hint;
+                job.last_hint_at = now;
+                display.print(fmt::format("bitveil: {}: {}", name, *hint));
+            }
+        }
+        notices.expires_after(std::chrono::seconds(1));
+        notices.async_wait(on_notice);
+    };
+    if (!o.quiet) {
+        notices.expires_after(std::chrono::seconds(1));
+        notices.async_wait(on_notice);
+    }
+
     // Coroutines catch their own failures (net/spawn.hpp); a completion handler that throws is logged
     // and the loop goes on, so one failure does not end every torrent.
     for (;;) {
@@ -360,6 +407,8 @@ int run_download(const DownloadOptions& o) {
             if (!jobs[i].reported) report_error(name, s.error.empty() ? "stopped" : s.error);
         } else {
             display.print_summary(reports[i].name, s, seconds);
+            if (!o.quiet && !jobs[i].last_hint.empty() && s.pieces_have < s.num_pieces)
+                fmt::print(stderr, "bitveil: {}: {}\n", name, jobs[i].last_hint);
         }
     }
     return exit_code;

@@ -410,6 +410,9 @@ def no_common_policy(lab, bitveil_policy, lt_encryption, reason_ok, what):
                   f"log:\n{p.tail()}")
         time.sleep(0.2)
     tried = len(re.findall(r"^ALERT peer_disconnected_alert", leech.text(), re.M))
+    # The stall is put in words (cli/notices.hpp), within the 15 s.
+    hint = "no peer accepted our encryption policy"
+    check(hint in bv.text(), f"bitveil download never said '{hint} (...)' in 15 s; log:\n{bv.tail()}")
     rc = exit_status(bv.stop(signal.SIGTERM, grace=10))
     check(rc == 143, f"bitveil: exit status {rc} after SIGTERM, expected 143")
     st = bv.stats()
