@@ -23,9 +23,9 @@ from lab import (KiB, MiB, Payload, Proc, Skip, check, exit_status, free_port, m
                  port_open)
 
 
-def transmission(lab, name, torrent, dir, seed, address="127.0.0.1"):
-    """transmission-cli with encryption required (-er: RC4 only) bound to `address`, DHT/LPD/PEX/uTP/port
-    mapping/RPC off. --seed verifies dir/<name> and seeds until killed; else it leeches and exits 0 when
+def transmission(lab, name, torrent, dir, seed, address="127.0.0.1", required=True):
+    """transmission-cli with encryption required (-er: RC4 only; `required` False: its default, preferred, -ep)
+    bound to `address`, DHT/LPD/PEX/uTP/port mapping/RPC off. --seed verifies dir/<name> and seeds until killed; else it leeches and exits 0 when
     complete (ratio-limit 0 stops the torrent at 100%)."""
     exe = need_program("transmission-cli")
     port = free_port(address)
@@ -34,14 +34,14 @@ def transmission(lab, name, torrent, dir, seed, address="127.0.0.1"):
         "dht-enabled": False, "lpd-enabled": False, "pex-enabled": False, "utp-enabled": False,
         "port-forwarding-enabled": False, "blocklist-enabled": False, "rpc-enabled": False,
         "bind-address-ipv4": address, "bind-address-ipv6": "::1", "peer-port": port,
-        "peer-port-random-on-start": False, "encryption": 2, "download-dir": dir,
+        "peer-port-random-on-start": False, "encryption": 2 if required else 1, "download-dir": dir,
         "incomplete-dir-enabled": False, "speed-limit-down-enabled": False, "speed-limit-up-enabled": False,
         "alt-speed-enabled": False, "ratio-limit-enabled": not seed, "ratio-limit": 0,
         "idle-seeding-limit-enabled": False, "message-level": 2,
     }
     with open(os.path.join(config, "settings.json"), "w") as f:
         json.dump(settings, f)
-    argv = [exe, "-g", config, "-w", dir, "-p", port, "-er", "-M", "-B", "-D", "-U", *(["-v"] if seed else []),
+    argv = [exe, "-g", config, "-w", dir, "-p", port, "-er" if required else "-ep", "-M", "-B", "-D", "-U", *(["-v"] if seed else []),
             torrent.path]
     p = Proc(lab, name, argv, env=dict(os.environ, HOME=lab.home), cwd=lab.home)
     p.port = port
@@ -109,7 +109,22 @@ def seed_to_transmission_rc4(lab):
     tracker.stop()
 
 
+def dl_from_transmission_defaults(lab):
+    """transmission-cli with its default encryption (preferred) seeds; bitveil with no option downloads."""
+    pl = payload(lab, "from-tr-defaults")
+    tor = lab.create_torrent(pl, piece_size=64 * KiB)
+    seeder = transmission(lab, "tr-seed", tor, pl.parent, seed=True, required=False)
+    dl = lab.path("dl")
+    bv = lab.bitveil("bitveil", "download", tor, dl, peers=[f"127.0.0.1:{seeder.port}"])
+    st = bv.finish(90, watch=[seeder])
+    lab.log(f"bitveil stats: {st}")
+    pl.check_copy(dl, "bitveil")
+    check(st.get("complete") is True, f"bitveil: not complete: {st}")
+
+
 CASES = {
+    "dl_from_transmission_defaults": (dl_from_transmission_defaults, 150,
+                                      "transmission-cli with default encryption seeds, bitveil defaults dial"),
     "dl_from_transmission_rc4": (dl_from_transmission_rc4, 150, "transmission-cli -er seeds, bitveil require dials"),
     "seed_to_transmission_rc4": (seed_to_transmission_rc4, 180,
                                  "bitveil require seeds, transmission-cli -er dials it (private netns address)"),
