@@ -408,7 +408,7 @@ int run_download(const DownloadOptions& o) {
         } else {
             display.print_summary(reports[i].name, s, seconds);
             if (!o.quiet && !jobs[i].last_hint.empty() && s.pieces_have < s.num_pieces)
-                fmt::print(stderr, "bitveil: {}: {}\n", name, jobs[i].last_hint);
+                display.print(fmt::format("bitveil: {}: {}", name, jobs[i].last_hint));
         }
     }
     return exit_code;

@@ -71,8 +71,15 @@ void StatusDisplay::refresh() {
 void StatusDisplay::print(std::string_view line) {
     if (quiet_) return;
     std::string text = drawn_ ? std::string(kEraseFrame) : std::string();
-    text.append(line);
-    text += '\n';
+    if (terminal_) {
+        // Never wider than the terminal (a wrapped line would break the redraw): wrapped at spaces.
+        const auto columns = terminal_size(::fileno(stderr)).columns;
+        const std::size_t width = columns > 1 ? columns - 1 : kDefaultColumns - 1;
+        for (const auto& part : wrap(line, width)) text += part + '\n';
+    } else {
+        text.append(line);
+        text += '\n';
+    }
     write_stderr(text);
     drawn_ = false;
 }

@@ -189,6 +189,34 @@ std::string shorten(std::string_view text, std::size_t columns) {
     return out;
 }
 
+std::vector<std::string> wrap(std::string_view text, std::size_t columns) {
+    constexpr std::string_view kIndent = "  ";
+    std::vector<std::string> lines;
+    std::string line;
+    std::size_t used = 0;
+    while (!text.empty()) {
+        const auto space = text.find(' ');
+        const auto word = text.substr(0, space);
+        text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+        if (word.empty()) continue;
+        const auto width = display_width(word);
+        if (used > 0 && used + 1 + width <= columns) {
+            line += ' ';
+            line += word;
+            used += 1 + width;
+            continue;
+        }
+        if (used > 0) lines.push_back(std::move(line));
+        const bool first = lines.empty();
+        const std::size_t room = first || columns <= kIndent.size() ? columns : columns - kIndent.size();
+        line = first || columns <= kIndent.size() ? std::string() : std::string(kIndent);
+        line += shorten(word, room);
+        used = display_width(line);
+    }
+    if (used > 0 || lines.empty()) lines.push_back(std::move(line));
+    return lines;
+}
+
 std::string rate_text(std::uint64_t bytes_per_second) {
     return human_size(static_cast<std::int64_t>(bytes_per_second)) + "/s";
 }

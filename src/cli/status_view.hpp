@@ -31,6 +31,10 @@ std::size_t display_width(std::string_view text);
 // `text` cut to at most `columns` columns, ending in "…" when something was cut.
 std::string shorten(std::string_view text, std::size_t columns);
 
+// `text` broken at spaces into lines of at most `columns` columns, the lines after the first indented by
+// two spaces; a word wider than a line is shortened. A notice keeps every word on a narrow terminal.
+std::vector<std::string> wrap(std::string_view text, std::size_t columns);
+
 // "120.0 KiB/s".
 std::string rate_text(std::uint64_t bytes_per_second);
 // "45s", "9m12s", "2h03m", "3d4h".

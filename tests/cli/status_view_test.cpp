@@ -277,5 +277,29 @@ TEST(RedrawText, RewritesEachLineAndReturnsToTheFirst) {
     EXPECT_EQ(redraw_text({}), "\x1b[J\r");
 }
 
+TEST(Wrap, BreaksAtSpacesIndentsAndNeverExceedsTheWidth) {
+    const std::string notice =
+        "bitveil: alpha: no peer accepted our encryption policy (3 closed the encrypted handshake: they may "
+        "want "
+        "plaintext; try --encryption prefer)";
+    for (const std::size_t width : {20u, 40u, 79u, 200u}) {
+        const auto lines = wrap(notice, width);
+        std::string words;
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            EXPECT_LE(display_width(lines[i]), width) << lines[i];
+            if (i > 0) {
+                EXPECT_EQ(lines[i].substr(0, 2), "  ") << lines[i];
+            }
+            words += (words.empty() ? "" : " ") + lines[i].substr(lines[i].find_first_not_of(' '));
+        }
+        EXPECT_EQ(words, notice) << "every word kept, in order, at width " << width;
+    }
+    EXPECT_EQ(wrap(notice, 200), std::vector<std::string>{notice});
+    const auto cut = wrap("a-word-much-wider-than-the-line end", 10);
+    ASSERT_EQ(cut.size(), 2u);
+    EXPECT_EQ(display_width(cut[0]), 10u);
+    EXPECT_EQ(cut[1], "  end");
+}
+
 }  // namespace
 }  // namespace bt::cli

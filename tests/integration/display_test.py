@@ -207,6 +207,12 @@ class PtyBitveil(Proc):
             return self.raw.decode("utf-8", "replace")
 
     def resize(self, rows, cols):
+        with self.lock:
+            # A terminal that does not reflow (xterm) cuts what is on the screen at the new width; what is
+            # written from now on must fit the new width.
+            for row in self.screen.cells:
+                row[cols:] = [" "] * (len(row) - cols)
+            self.screen.widest = 0
         set_size(self._master, rows, cols)
         self.cols = cols
 
