@@ -24,6 +24,7 @@
 #include "cli/status_display.hpp"
 #include "cli/text.hpp"
 #include "cli/torrent_source.hpp"
+#include "cli/user_dirs.hpp"
 #include "cli/validators.hpp"
 #include "core/endpoint.hpp"
 #include "core/hex.hpp"
@@ -50,6 +51,7 @@ struct DownloadOptions {
     std::optional<std::int64_t> seed_time;
     std::uint32_t max_peers = 50;
     std::string stats_json;
+    std::optional<std::string> resume_dir;  // --resume-dir; default: user_dirs.hpp
     bool quiet = false;
     bool verbose = false;
     std::string encryption_name = "prefer";
@@ -60,8 +62,9 @@ struct DownloadOptions {
 
 constexpr const char* kDownloadFooter = R"(
 -d DIR is the folder in which the torrent's file (single-file torrent) or top folder (multi-file) is
-created, like aria2's --dir. An interrupted download continues: resume data in DIR/.bitveil/ (saved every
-few seconds and at exit) is trusted for files unchanged since; other files are checked piece by piece.
+created, like aria2's --dir; it holds nothing else. An interrupted download continues: resume data (in
+--resume-dir, saved every few seconds and at exit) is trusted for files unchanged since; other files are
+checked piece by piece.
 Without a seeding option, bitveil exits once the download is complete and verified.
 A torrent may be given as an http:// or https:// URL (fetched within --tracker-timeout, 64 MiB at most).
 When port 6881 is in use, a free port near it is taken (and named); with --port, that port or nothing.
@@ -111,6 +114,10 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
     cmd->add_option("--max-peers", o.max_peers, "connected peers at most (default 50)")
         ->check(whole_number(1, 10000));
     cmd->add_option("--stats-json", o.stats_json, "write transfer statistics to FILE at exit");
+    cmd->add_option("--resume-dir", o.resume_dir,
+                    "folder of the resume records, one per torrent and download folder (default: "
+                    "$XDG_STATE_HOME/bitveil, or ~/.local/state/bitveil)")
+        ->check(not_empty("a folder"));
     cmd->add_option(
            "--encryption", o.encryption_name,
            "MSE/PE policy: disable (plaintext only), allow (plaintext out, both in), prefer (default: MSE "
@@ -239,6 +246,14 @@ int run_download(const DownloadOptions& o) {
                                                                     : net::EncryptionLevel::rc4;
     settings.handshake_timeout = std::chrono::seconds(o.handshake_timeout);
     settings.tracker_timeout = std::chrono::seconds(o.tracker_timeout);
+    // Absolute, so that a later run from another folder finds the same records.
+    settings.resume_dir = o.resume_dir ? std::filesystem::absolute(*o.resume_dir).lexically_normal().string()
+                                       : default_resume_dir();
+    if (settings.resume_dir.empty() && !o.quiet) {
+        fmt::print(stderr,
+                   "bitveil: no home folder to keep resume data in (give --resume-dir): an "
+                   "interrupted download will check its files again\n");
+    }
     session::Session session(io, settings);
     const auto listening = listen(session, o.port_given);
     if (!listening) {

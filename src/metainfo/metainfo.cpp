@@ -72,7 +72,7 @@ Result<std::string, Error> parse_name(const Value& info) {
     if (*raw == ".") return error(Errc::invalid_name, field + ": '.' is not a name");
     auto clean = detail::sanitize_component(*raw);
     if (!clean) return error(Errc::invalid_name, field + ": " + detail::describe(clean.error()));
-    return detail::rename_reserved_root(std::move(*clean));  // not ".bitveil": our records live there
+    return detail::rename_reserved_root(std::move(*clean));  // not ".bitveil": old records are read there
 }
 
 Result<std::int64_t, Error> parse_piece_length(const Value& info) {

@@ -11,9 +11,9 @@
 // 4096 bytes. Together these mean a sanitised path, joined with '/', always stays inside the folder.
 // One more rule for info.name alone, the only component that lands in the download folder itself (a
 // multi-file torrent's files are under <name>/, a single-file torrent's file is <name>):
-//   6. a name equal to kReservedRootName, the folder that holds bitveil's own records there (resume data:
-//      <download dir>/.bitveil/<info-hash>.resume, storage/resume_store.hpp), gets a '_' appended, so a
-//      torrent can neither overwrite nor delete those records nor plant files among them. The comparison
+//   6. a name equal to kReservedRootName, the folder where earlier versions kept their resume records
+//      (<download dir>/.bitveil/<info-hash>.resume; still read once and moved, storage/resume_store.hpp),
+//      gets a '_' appended, so a torrent can neither overwrite nor delete those records nor plant one. The comparison
 //      ignores ASCII case, for case-insensitive file systems (FAT, exFAT, casefolded ext4). Renaming, as
 //      clients do with reserved names, keeps such a torrent usable; the info-hash is not affected.
 // A `.bitveil` component deeper in a path is harmless (it is inside <name>/) and is kept.
@@ -35,7 +35,7 @@ namespace bt::metainfo::detail {
 inline constexpr std::size_t kMaxComponentBytes = 255;
 inline constexpr std::size_t kMaxExtensionBytes = 16;  // ".flac", ".torrent": kept when truncating
 inline constexpr std::size_t kMaxPathBytes = 4096;
-// The folder bitveil keeps in each download folder (rule 6); storage::kResumeFolder names the same one.
+// Rule 6's folder; storage::kLegacyResumeFolder names the same one.
 inline constexpr std::string_view kReservedRootName = ".bitveil";
 
 enum class PathProblem : std::uint8_t {

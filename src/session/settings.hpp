@@ -65,6 +65,9 @@ struct Settings {
     // changed, so the interval bounds only how much is rechecked, not what is lost. Saves while
     // downloading do not flush the data (the record names the boot); the first save while seeding does.
     std::chrono::seconds resume_save_interval{5};
+    // The folder that holds the resume records (storage/resume_store.hpp), created when first needed; taken
+    // when a torrent is added. Empty: no records are kept, and every start hashes the files on disk.
+    std::string resume_dir;
     std::string user_agent = "bitveil/0.1.0";
 };
 

@@ -53,7 +53,9 @@ TorrentDisk::TorrentDisk(asio::io_context& io, asio::thread_pool& pool, const me
       storage_(std::make_unique<storage::FileStorage>(storage::Layout::from(metainfo), download_dir,
                                                       storage_settings(settings))),
       download_dir_(download_dir),
-      resume_path_(storage::resume_path(download_dir, metainfo.info_hash.bytes)),
+      resume_path_(settings.resume_dir.empty()
+                       ? std::string()
+                       : storage::resume_path(settings.resume_dir, download_dir, metainfo.info_hash.bytes)),
       boot_id_(storage::current_boot_id()),
       piece_buffers_(static_cast<std::size_t>(metainfo.piece_length),
                      piece_buffers_to_keep(settings, metainfo)) {}
@@ -95,7 +97,12 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
     const auto stop = check_stop_.get_token();
     auto check = co_await net::run_on(pool_.get_executor(), [this, &target, &stop, threads, full] {
         Check c;
-        auto loaded = storage::load_resume(resume_path_, target.num_pieces, target.files.size());
+        storage::LoadedResume loaded;
+        if (!resume_path_.empty()) {
+            storage::adopt_legacy_resume(download_dir_, target.info_hash, resume_path_,
+                                         storage::max_resume_size(target.num_pieces, target.files.size()));
+            loaded = storage::load_resume(resume_path_, target.num_pieces, target.files.size());
+        }
         if (!full) c.resume_problem = std::move(loaded.problem);
         const auto on_disk = storage::to_stamps(storage_->file_status());
         const bool use_record = loaded.data && !full;
@@ -238,6 +245,7 @@ void TorrentDisk::save_soon(const Bitfield& verified) {
 }
 
 void TorrentDisk::spawn_save(bool flush_data, const Bitfield& verified) {
+    if (resume_path_.empty()) return;  // no records kept (Settings::resume_dir)
     net::spawn(io_, save(flush_data, verified), [this](const std::string& what) {
         BT_LOG(warning, "torrent", "{}: could not save resume data: {}", printable(metainfo_.name), what);
         resume_saving_ = false;
@@ -246,6 +254,7 @@ void TorrentDisk::spawn_save(bool flush_data, const Bitfield& verified) {
 }
 
 asio::awaitable<void> TorrentDisk::save(bool flush_data, Bitfield verified) {
+    if (resume_path_.empty()) co_return;
     if (!resume_ready_ || resume_saving_) co_return;  // the caller's resume_dirty_ keeps it for later
     resume_saving_ = true;
     resume_dirty_ = false;
@@ -309,9 +318,10 @@ asio::awaitable<void> TorrentDisk::stop(const Bitfield& verified) {
 }
 
 asio::awaitable<Result<void, std::string>> TorrentDisk::remove_data() {
-    resume_ready_ = false;  // no save may bring the record (and .bitveil) back
+    resume_ready_ = false;  // no save may bring the record back
     auto removed = co_await net::run_on(pool_.get_executor(), [this] {
-        return storage::remove_data(storage_->layout(), download_dir_, metainfo_.info_hash.bytes);
+        return storage::remove_data(storage_->layout(), download_dir_, metainfo_.info_hash.bytes,
+                                    resume_path_);
     });
     if (!removed) co_return fail(describe(removed.error()));
     for (const auto& left : removed->left) {

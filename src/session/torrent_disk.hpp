@@ -101,7 +101,7 @@ class TorrentDisk {
     const Settings& settings_;
     std::unique_ptr<storage::FileStorage> storage_;
     std::string download_dir_;
-    std::string resume_path_;             // <download dir>/.bitveil/<info-hash hex>.resume
+    std::string resume_path_;             // storage::resume_path(), empty when no records are kept
     std::string boot_id_;                 // storage::current_boot_id(), empty when unknown
     bool resume_ready_ = false;           // the start check is done: the picker knows every piece on disk
     bool checking_ = false;               // check() runs on the disk pool; stop() waits for it

@@ -132,6 +132,20 @@ Result<void, StorageError> ensure_directory(const std::string& path) {
     return fail(StorageError{errno_code(e == EEXIST ? ENOTDIR : e), path, Op::mkdir});
 }
 
+Result<void, StorageError> ensure_directories(const std::string& path, unsigned mode) {
+    // Each prefix ending before a '/' (the root and empty components need nothing), then the whole path.
+    for (std::size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {
+        const std::string prefix = path.substr(0, end);
+        if (!prefix.empty() && prefix.back() != '/' && ::mkdir(prefix.c_str(), mode) != 0) {
+            const int e = errno;
+            struct stat st {};
+            if (e != EEXIST || ::stat(prefix.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+                return fail(StorageError{errno_code(e == EEXIST ? ENOTDIR : e), prefix, Op::mkdir});
+        }
+        if (end == std::string::npos) return {};
+    }
+}
+
 std::size_t remove_stale_temporaries(const std::string& path) {
     const auto [folder, name] = split(path);
     const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -35,6 +35,8 @@ Result<std::string, StorageError> read_file(const std::string& path, std::size_t
 
 // Creates the folder `path` (mode 0755) unless it already exists; its parent must exist.
 Result<void, StorageError> ensure_directory(const std::string& path);
+// Creates `path` and whichever of its parents are missing, each with `mode` (less the umask).
+Result<void, StorageError> ensure_directories(const std::string& path, unsigned mode);
 
 // Removes the temporary files a write_file_atomic(path, ...) that never finished left behind (the process
 // was killed between steps 1 and 3). Returns how many were removed; errors are ignored.

@@ -27,7 +27,7 @@
 // again here (no '', '.', '..', '/', NUL) even though the metainfo parser sanitises them. Non-regular
 // files (FIFOs, devices) are refused instead of opened for I/O. Hard links are not detected. The name
 // that lands in the download folder itself (the torrent root, or a single file) must not be ".bitveil",
-// the folder of the resume records (Errc::invalid_path; the metainfo parser renames such torrents).
+// where earlier versions kept resume records (Errc::invalid_path; the metainfo parser renames such torrents).
 // The walk and these checks live in safe_path.hpp, shared with remove_data() (remove_data.hpp).
 //
 // Direct writes (Settings::direct_writes): the 4 KiB-aligned middle of every write goes to the disk with

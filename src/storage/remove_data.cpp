@@ -66,15 +66,35 @@ class Remover {
         return {};
     }
 
-    Result<void, StorageError> remove_resume(const crypto::Sha1Digest& info_hash) {
-        const std::string resume_folder = kResumeFolder;
-        auto dir = open_folder({&resume_folder});
+    // The record in our own resume folder: a regular file is removed, anything else in its place is left.
+    Result<void, StorageError> remove_resume(const std::string& path) {
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) != 0) {
+            if (errno == ENOENT) return {};
+            return fail(StorageError{errno_code(errno), path, Op::stat});
+        }
+        if (!S_ISREG(st.st_mode)) {
+            leave(path,
+                  make_error_code(S_ISLNK(st.st_mode) ? Errc::symlink_refused : Errc::not_a_regular_file));
+            return {};
+        }
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+            return fail(StorageError{errno_code(errno), path, Op::remove});
+        report_.resume_removed = true;
+        remove_stale_temporaries(path);
+        return {};
+    }
+
+    // An earlier version's record, below the download folder: reached by the safe walk like the data.
+    Result<void, StorageError> remove_legacy_resume(const crypto::Sha1Digest& info_hash) {
+        const std::string folder = kLegacyResumeFolder;
+        auto dir = open_folder({&folder});
         if (!dir) return fail(std::move(dir).error());
         if (!*dir) return {};
-        const std::string name = resume_file_name(info_hash);
+        const std::string name = legacy_resume_name(info_hash);
         auto removed = remove_file(**dir, name);
         if (!removed) return fail(std::move(removed).error());
-        report_.resume_removed = *removed;
+        if (*removed) report_.resume_removed = true;
         remove_stale_temporaries_at((*dir)->fd.get(), name);
         return {};
     }
@@ -153,7 +173,8 @@ class Remover {
 }  // namespace
 
 Result<RemoveReport, StorageError> remove_data(const Layout& layout, const std::string& download_dir,
-                                               const crypto::Sha1Digest& info_hash) {
+                                               const crypto::Sha1Digest& info_hash,
+                                               const std::string& resume_path) {
     if (StorageError e = detail::check_layout(layout, download_dir); e.ec) {
         e.op = Op::remove;
         return fail(std::move(e));
@@ -161,7 +182,10 @@ Result<RemoveReport, StorageError> remove_data(const Layout& layout, const std::
     Remover remover(download_dir);
     if (auto r = remover.remove_files(layout); !r) return fail(r.error());
     if (auto r = remover.remove_folders(layout); !r) return fail(r.error());
-    if (auto r = remover.remove_resume(info_hash); !r) return fail(r.error());
+    if (!resume_path.empty()) {
+        if (auto r = remover.remove_resume(resume_path); !r) return fail(r.error());
+    }
+    if (auto r = remover.remove_legacy_resume(info_hash); !r) return fail(r.error());
     return remover.take_report();
 }
 

@@ -7,9 +7,9 @@
 //   2. the folders the torrent's paths name (its root folder and the folders inside), deepest first, each
 //      only when it is empty: a folder holding anything the torrent does not name (a user's own file, a
 //      link or FIFO left below) stays;
-//   3. the resume record <download dir>/.bitveil/<info-hash hex>.resume and the temporaries a killed save
-//      left beside it (atomic_file.hpp).
-// Never removed: the download folder itself, the .bitveil folder, other torrents' records, anything
+//   3. the resume record (resume_store.hpp), and an earlier version's one in <download dir>/.bitveil/, each
+//      with the temporaries a killed save left beside it (atomic_file.hpp).
+// Never removed: the download folder itself, the resume folders, other torrents' records, anything else
 // outside the download folder.
 //
 // Safety. Everything below the download folder is reached by FileStorage's walk (safe_path.hpp): each
@@ -52,8 +52,10 @@ struct RemoveReport {
     std::vector<LeftBehind> left;  // each path once, in the order found
 };
 
-// Removes the data of the torrent laid out as `layout` in `download_dir`, and its resume record.
+// Removes the data of the torrent laid out as `layout` in `download_dir`, and its resume record at
+// `resume_path` (none when empty).
 Result<RemoveReport, StorageError> remove_data(const Layout& layout, const std::string& download_dir,
-                                               const crypto::Sha1Digest& info_hash);
+                                               const crypto::Sha1Digest& info_hash,
+                                               const std::string& resume_path);
 
 }  // namespace bt::storage

@@ -491,6 +491,10 @@ class Lab:
         os.chmod(self.dir, 0o755)  # opentracker runs as nobody and chdirs below it
         self.logs = self.path("logs")
         self.home = self.path("home")  # HOME for third-party clients, so nothing reads or writes ~
+        # bitveil keeps its resume records in $XDG_STATE_HOME/bitveil: in the lab, not in root's ~.
+        self.state_home = self.path("state")
+        self._old_state_home = os.environ.get("XDG_STATE_HOME")
+        os.environ["XDG_STATE_HOME"] = self.state_home
         self.t0 = time.monotonic()
 
         def on_alarm(*_):
@@ -506,6 +510,10 @@ class Lab:
 
     def __exit__(self, exc_type, exc, tb):
         signal.alarm(0)
+        if self._old_state_home is None:
+            os.environ.pop("XDG_STATE_HOME", None)
+        else:
+            os.environ["XDG_STATE_HOME"] = self._old_state_home
         for p in reversed(self.procs):
             try:
                 p.stop(grace=3)
@@ -520,6 +528,14 @@ class Lab:
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
         return False
+
+    def resume_records(self, tor, resume_dir=None):
+        """The resume records of `tor` in `resume_dir` (default: bitveil's default one, under the lab's
+        XDG_STATE_HOME): one per download folder, named <info-hash hex>-<folder key>.resume."""
+        folder = resume_dir or os.path.join(self.state_home, "bitveil")
+        prefix = tor.info_hash_hex + "-"
+        return sorted(os.path.join(folder, n) for n in (os.listdir(folder) if os.path.isdir(folder) else [])
+                      if n.startswith(prefix) and n.endswith(".resume"))
 
     def path(self, *parts):
         p = os.path.join(self.dir, *parts)

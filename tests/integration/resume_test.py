@@ -3,8 +3,8 @@
 
 usage: resume_test.py --bitveil PATH/TO/bitveil [CASE...]      (--list shows the cases)
 
-bitveil keeps resume data in <download dir>/.bitveil/<info-hash>.resume (verified pieces, file sizes and
-mtimes) and at start trusts the pieces of unchanged files and hashes the files that changed. At start, with
+bitveil keeps resume data in $XDG_STATE_HOME/bitveil/<info-hash>-<folder key>.resume, or in --resume-dir
+(verified pieces, file sizes and mtimes), and at start trusts the pieces of unchanged files and hashes the files that changed. At start, with
 --verbose, it logs one line that these tests read:
 
     [info] torrent: NAME: resume: T pieces trusted, F files rechecked (H pieces hashed, V valid)
@@ -15,6 +15,9 @@ Cases:
                    the torrent size plus, per kill, what can be in flight
   clean_restart    SIGTERM part-way: the restart trusts every piece and hashes nothing; after the download,
                    a changed byte in one file makes the restart hash that file only and fetch one piece
+  records_apart    the download and seed folders hold only the torrent's files; the record is in the
+                   state folder (one per download folder), or in --resume-dir; an earlier version's record
+                   in DIR/.bitveil/ is moved there and trusted
   disk_full        a tmpfs smaller than the torrent fills up: exit 1 with "disk full while writing <file>: No
                    space left on device"; after a remount with room, the restart completes without fetching
                    the pieces verified before the failure
@@ -149,8 +152,9 @@ def clean_restart(lab):
     before = run1.stats()
     have = before["pieces_have"]
     check(0 < have < tor.num_pieces, f"first run stopped with {have} of {tor.num_pieces} pieces")
-    resume_file = os.path.join(dl, ".bitveil", tor.info_hash_hex + ".resume")
-    check(os.path.isfile(resume_file), f"no resume file at {resume_file}")
+    records = lab.resume_records(tor)
+    check(len(records) == 1, f"expected one resume record in the state folder, found {records}")
+    resume_file = records[0]
 
     run2 = lab.bitveil("bitveil", "download", tor, dl, peers=[peer])
     t, f, h, v = resume_line(run2)
@@ -233,6 +237,56 @@ def clean_restart(lab):
     check(b"unflushed-boot" not in record, f"after 3 s of seeding the record still names a boot: {record[-80:]!r}")
 
 
+def records_apart(lab):
+    """The folders hold only the torrent's files; records live in the state folder or --resume-dir."""
+    need_libtorrent()
+    pl = Payload(lab.path("src"), "apart", [("a.bin", 3 * MiB + 7), ("sub/b.bin", 2 * MiB - 5)])
+    tor = lab.create_torrent(pl, piece_size=256 * KiB)
+    seeder = lab.lt_peer("lt-seed", tor, pl.parent, seed=True)
+    seeder.wait_seeding()
+    peer = f"127.0.0.1:{seeder.port}"
+
+    def only_the_torrent(folder, who):
+        check(sorted(os.listdir(folder)) == ["apart"], f"{who}: {folder} holds {sorted(os.listdir(folder))}, "
+              "expected the torrent's folder only")
+
+    dl = lab.path("dl")
+    lab.bitveil("bitveil", "download", tor, dl, peers=[peer]).finish(60, watch=[seeder])
+    pl.check_copy(dl, "bitveil")
+    only_the_torrent(dl, "after the download")
+    check(len(lab.resume_records(tor)) == 1, f"records in the state folder: {lab.resume_records(tor)}")
+
+    # Another folder, the same torrent: a record of its own beside the first.
+    dl2 = lab.path("dl2")
+    lab.bitveil("bitveil-2", "download", tor, dl2, peers=[peer]).finish(60, watch=[seeder])
+    check(len(lab.resume_records(tor)) == 2, f"two folders, records: {lab.resume_records(tor)}")
+
+    # --resume-dir: the record goes there (created with its parents), not to the state folder.
+    chosen = os.path.join(lab.dir, "chosen", "records")
+    dl3 = lab.path("dl3")
+    run = lab.bitveil("bitveil-3", "download", tor, dl3, peers=[peer], extra=["--resume-dir", chosen])
+    run.finish(60, watch=[seeder])
+    mine = lab.resume_records(tor, chosen)
+    check(len(mine) == 1 and len(lab.resume_records(tor)) == 2,
+          f"--resume-dir: records there {mine}, in the state folder {lab.resume_records(tor)}")
+    only_the_torrent(dl3, "with --resume-dir")
+
+    # An earlier version's record (DIR/.bitveil/<info-hash>.resume) is moved to the resume folder, trusted,
+    # and its folder goes.
+    os.makedirs(os.path.join(dl3, ".bitveil"))
+    os.rename(mine[0], os.path.join(dl3, ".bitveil", tor.info_hash_hex + ".resume"))
+    again = lab.bitveil("bitveil-4", "download", tor, dl3, peers=[peer], extra=["--resume-dir", chosen])
+    check(resume_line(again) == (tor.num_pieces, 0, 0, 0), "the moved record was not trusted")
+    again.finish(30)
+    check(lab.resume_records(tor, chosen) == mine, f"after the move: {lab.resume_records(tor, chosen)}")
+    only_the_torrent(dl3, "after the old record was moved")
+
+    # Seeding from the data's own folder leaves nothing there either.
+    seed = lab.bitveil("bitveil-seed", "seed", tor, pl.parent, extra=["--seed-time", "1"])
+    seed.finish(60)
+    only_the_torrent(pl.parent, "after seeding")
+
+
 # ---------------------------------------------------------------------------------------------------
 # disk_full: a private mount namespace for this process (and its children), so the tmpfs never shows
 # outside and disappears with the process whatever happens.
@@ -306,6 +360,8 @@ CASES = {  # name -> (function, time budget in seconds, summary)
     "kill9_x10": (kill9_x10, 300, "kill -9 at 12 random moments, restart each time"),
     "clean_restart": (clean_restart, 240, "SIGTERM: restart trusts it all; a changed byte is rechecked and repaired; "
                       "an unflushed record from another boot is rechecked"),
+    "records_apart": (records_apart, 180, "folders hold only the torrent's files; records in the state folder "
+                      "or --resume-dir; an old DIR/.bitveil record is moved"),
     "disk_full": (disk_full, 180, "full tmpfs: clear error, exit 1; with room again it completes"),
 }
 

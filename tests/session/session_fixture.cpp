@@ -232,7 +232,9 @@ SessionFixture::Node& SessionFixture::add_node(const std::string& name, const Se
     auto& node = nodes_.emplace_back();
     node.name = name;
     EXPECT_FALSE(node.dir.path().empty()) << name << ": no temporary folder";
-    node.session = std::make_unique<Session>(io_, settings);
+    Settings with_records = settings;
+    if (with_records.resume_dir.empty()) with_records.resume_dir = node.records.path();
+    node.session = std::make_unique<Session>(io_, with_records);
     if (auto listening = node.session->listen(); !listening) {
         ADD_FAILURE() << name << ": " << listening.error().message;
     } else if (const auto& mux = node.session->udp_mux()) {

@@ -78,9 +78,10 @@ testing::AssertionResult compare_trees(const std::filesystem::path& a, const std
 class SessionFixture : public testing::Test {
   protected:
     struct Node {
-        std::string name;  // in failure messages
-        storage::test_support::TempDir dir;
-        std::unique_ptr<Session> session;  // after dir: destroyed before the folder is removed
+        std::string name;                        // in failure messages
+        storage::test_support::TempDir dir;      // where its torrents download
+        storage::test_support::TempDir records;  // its resume records (Settings::resume_dir)
+        std::unique_ptr<Session> session;        // after the folders: destroyed before they are removed
 
         // Where the other sessions reach it: 127.0.0.1 and its listening port.
         Endpoint endpoint() const { return loopback(session->listen_port()); }
@@ -92,7 +93,8 @@ class SessionFixture : public testing::Test {
     // stop_all(), then destroys the sessions and runs what that leaves (nothing should be left).
     void TearDown() override;
 
-    // A session named `name`, listening (fails the test if it cannot), with a fresh temporary folder. Its
+    // A session named `name`, listening (fails the test if it cannot), with fresh temporary folders (its
+    // resume records go to Node::records unless `settings` names a resume_dir). Its
     // UDP socket is closed at once: no test here uses trackers, and it would be bound beyond 127.0.0.1.
     Node& add_node(const std::string& name, const Settings& settings = test_settings());
     // Adds the torrent to the node's session, downloading into the node's folder, without starting it.

@@ -15,9 +15,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/hex.hpp"
 #include "net/spawn.hpp"
 #include "session/session_fixture.hpp"
+#include "storage/resume_store.hpp"
 
 namespace bt::session::test {
 namespace {
@@ -98,7 +98,7 @@ class SessionLifecycle : public SessionFixture {
     }
 
     static std::string resume_record(const Node& node, const metainfo::Metainfo& metainfo) {
-        return node.path() + "/.bitveil/" + to_hex(metainfo.info_hash.bytes) + ".resume";
+        return storage::resume_path(node.records.path(), node.path(), metainfo.info_hash.bytes);
     }
 };
 

@@ -3,6 +3,10 @@
 // picker and the disk, and ending with the same bytes on both sides.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <string>
+#include <vector>
+
 #include "session/session_fixture.hpp"
 
 namespace bt::session::test {
@@ -56,10 +60,17 @@ TEST_F(SessionTransfer, LeecherDownloadsASingleFileTorrent) {
     leech.start();
 
     ASSERT_TRUE(run_until_seeding({&leech}));
-    // The leecher's folder holds the file and the session's own resume folder (.bitveil).
+    // The leecher's folder holds the file and nothing else: the resume record is in the session's own folder.
+    std::vector<std::string> entries;
+    for (const auto& entry : std::filesystem::directory_iterator(leecher.path()))
+        entries.push_back(entry.path().filename().string());
+    EXPECT_EQ(entries, std::vector<std::string>{"one.bin"});
     const auto seeder_file = read_all(seeder.path() + "/one.bin");
     EXPECT_EQ(seeder_file.size(), 700'001u);
     EXPECT_EQ(read_all(leecher.path() + "/one.bin"), seeder_file);
+    ASSERT_TRUE(
+        stop_all());  // the record is saved in the background at completion, and at the latest at stop
+    EXPECT_FALSE(std::filesystem::is_empty(leecher.records.path()));
 }
 
 TEST_F(SessionTransfer, TwoLeechersAndOneSeederAllComplete) {

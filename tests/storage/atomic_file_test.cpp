@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -144,13 +145,31 @@ TEST(AtomicFile, StaleTemporariesOfThatFileOnlyAreRemoved) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// resume_store: the file next to the data
+// resume_store: one record per torrent and download folder, in a folder of its own
 
-TEST(ResumeStore, PathIsInTheHiddenFolderOfTheDownloadDir) {
+TEST(ResumeStore, PathIsKeyedByInfoHashAndDownloadFolder) {
     crypto::Sha1Digest h{};
     h.fill(0xab);
-    EXPECT_EQ(resume_path("/dl", h), "/dl/.bitveil/abababababababababababababababababababab.resume");
-    EXPECT_EQ(resume_path("/dl/", h), "/dl/.bitveil/abababababababababababababababababababab.resume");
+    const std::string path = resume_path("/state", "/no/such/dl", h);
+    EXPECT_TRUE(path.starts_with("/state/abababababababababababababababababababab-")) << path;
+    EXPECT_TRUE(path.ends_with(".resume")) << path;
+    EXPECT_EQ(path.size(), std::string("/state/").size() + 40 + 1 + 16 + std::string(".resume").size());
+    EXPECT_EQ(resume_path("/state/", "/no/such/dl/", h), path);
+    EXPECT_EQ(resume_path("/state", "/no/such/./dl", h), path);
+    EXPECT_NE(resume_path("/state", "/no/such/dl2", h), path);
+    crypto::Sha1Digest other{};
+    EXPECT_EQ(resume_path("/state", "/no/such/dl", other).substr(47), path.substr(47))
+        << "the folder key does not depend on the torrent";
+    // A relative folder is the same folder as its absolute path, and a link to it is too.
+    TempDir d;
+    fs::create_directory(d / "dl");
+    const auto previous = fs::current_path();
+    fs::current_path(d.path());
+    const std::string relative = resume_path("/state", "dl", h);
+    fs::current_path(previous);
+    EXPECT_EQ(relative, resume_path("/state", d / "dl", h));
+    ASSERT_EQ(::symlink((d / "dl").c_str(), (d / "link").c_str()), 0);
+    EXPECT_EQ(resume_path("/state", d / "link", h), resume_path("/state", d / "dl", h));
 }
 
 TEST(ResumeStore, SaveThenLoadGivesTheSameData) {
@@ -160,8 +179,11 @@ TEST(ResumeStore, SaveThenLoadGivesTheSameData) {
     data.verified = Bitfield(9);
     data.verified.set(PieceIndex{8});
     data.files = {FileStamp{true, 10, 20}, FileStamp{}};
-    const auto path = resume_path(d.path(), data.info_hash);
-    ASSERT_TRUE(save_resume(path, data));  // creates .bitveil
+    const auto path = resume_path(d / "state/deeper", d / "dl", data.info_hash);
+    ASSERT_TRUE(save_resume(path, data));  // creates the folder and its parents
+    struct stat st {};
+    ASSERT_EQ(::stat((d / "state/deeper").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 077, 0u) << "the records are the user's own";
     std::ofstream(path + ".tmp-killed") << "left by a kill -9";
     auto loaded = load_resume(path, 9, 2);
     ASSERT_TRUE(loaded.data) << loaded.problem;
@@ -173,11 +195,10 @@ TEST(ResumeStore, SaveThenLoadGivesTheSameData) {
 TEST(ResumeStore, AbsentIsQuietCorruptIsExplained) {
     TempDir d;
     crypto::Sha1Digest h{};
-    const auto path = resume_path(d.path(), h);
+    const auto path = resume_path(d.path(), d / "dl", h);
     auto absent = load_resume(path, 4, 1);
     EXPECT_FALSE(absent.data);
     EXPECT_EQ(absent.problem, "");
-    fs::create_directory(d / ".bitveil");
     std::ofstream(path) << "d11:file-format";  // truncated
     auto corrupt = load_resume(path, 4, 1);
     EXPECT_FALSE(corrupt.data);
@@ -186,6 +207,66 @@ TEST(ResumeStore, AbsentIsQuietCorruptIsExplained) {
     auto huge = load_resume(path, 4, 1);
     EXPECT_FALSE(huge.data);
     EXPECT_NE(huge.problem.find("file too large"), std::string::npos) << huge.problem;
+}
+
+ResumeData record_of(std::uint8_t fill) {
+    ResumeData data;
+    data.info_hash.fill(fill);
+    data.verified = Bitfield(3);
+    data.verified.set(PieceIndex{1});
+    return data;
+}
+
+TEST(ResumeStore, AnEarlierVersionsRecordIsMovedOnceAndItsFolderGoesWhenEmpty) {
+    TempDir d;
+    const std::string dl = d / "dl";
+    const auto mine = record_of(1);
+    const auto other = record_of(2);
+    ASSERT_TRUE(save_resume(legacy_resume_path(dl, mine.info_hash), mine));
+    ASSERT_TRUE(save_resume(legacy_resume_path(dl, other.info_hash), other));
+    const std::string path = resume_path(d / "state", dl, mine.info_hash);
+
+    adopt_legacy_resume(dl, mine.info_hash, path, 4096);
+    auto loaded = load_resume(path, 3, 0);
+    ASSERT_TRUE(loaded.data) << loaded.problem;
+    EXPECT_EQ(*loaded.data, mine);
+    EXPECT_FALSE(fs::exists(legacy_resume_path(dl, mine.info_hash)));
+    EXPECT_TRUE(fs::is_directory(dl + "/.bitveil")) << "another torrent's record is still there";
+
+    const std::string other_path = resume_path(d / "state", dl, other.info_hash);
+    adopt_legacy_resume(dl, other.info_hash, other_path, 4096);
+    EXPECT_TRUE(load_resume(other_path, 3, 0).data);
+    EXPECT_FALSE(fs::exists(dl + "/.bitveil")) << "an emptied folder is removed";
+    EXPECT_TRUE(fs::is_directory(dl));
+}
+
+TEST(ResumeStore, ARecordAlreadyInItsNewPlaceWinsOverAnOldOne) {
+    TempDir d;
+    const std::string dl = d / "dl";
+    auto old_record = record_of(1);
+    auto current = record_of(1);
+    current.verified.set(PieceIndex{2});
+    const std::string path = resume_path(d / "state", dl, current.info_hash);
+    ASSERT_TRUE(save_resume(path, current));
+    ASSERT_TRUE(save_resume(legacy_resume_path(dl, old_record.info_hash), old_record));
+
+    adopt_legacy_resume(dl, current.info_hash, path, 4096);
+    EXPECT_EQ(*load_resume(path, 3, 0).data, current);
+    EXPECT_FALSE(fs::exists(dl + "/.bitveil"));
+}
+
+TEST(ResumeStore, ALinkedLegacyFolderIsNotAdopted) {
+    TempDir d;
+    const std::string dl = d / "dl";
+    const auto mine = record_of(1);
+    ASSERT_TRUE(save_resume(legacy_resume_path(d / "elsewhere", mine.info_hash), mine));
+    fs::create_directory(dl);
+    ASSERT_EQ(::symlink((d / "elsewhere/.bitveil").c_str(), (dl + "/.bitveil").c_str()), 0);
+    const std::string path = resume_path(d / "state", dl, mine.info_hash);
+
+    adopt_legacy_resume(dl, mine.info_hash, path, 4096);
+    EXPECT_FALSE(fs::exists(path));
+    EXPECT_TRUE(fs::is_regular_file(legacy_resume_path(d / "elsewhere", mine.info_hash)));
 }
 
 }  // namespace

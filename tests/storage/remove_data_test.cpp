@@ -53,10 +53,10 @@ void download(const Layout& layout, const std::string& dl) {
     ASSERT_TRUE(s.create_empty_files());
 }
 
-void save_record(const std::string& dl, const crypto::Sha1Digest& hash) {
+void save_record(const std::string& path, const crypto::Sha1Digest& hash) {
     ResumeData data;
     data.info_hash = hash;
-    ASSERT_TRUE(save_resume(resume_path(dl, hash), data));
+    ASSERT_TRUE(save_resume(path, data));
 }
 
 std::error_code not_empty() {
@@ -69,7 +69,7 @@ TEST(RemoveData, SingleFileTorrentLeavesTheDownloadFolderAndItsOtherFiles) {
     download(layout, dl.path());
     { std::ofstream(dl / "unrelated.txt") << "mine"; }
 
-    auto r = remove_data(layout, dl.path(), hash_of(1));
+    auto r = remove_data(layout, dl.path(), hash_of(1), "");
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r->files_removed, 1u);
     EXPECT_EQ(r->folders_removed, 0u);
@@ -85,7 +85,7 @@ TEST(RemoveData, MultiFileTorrentGoesWithItsNestedFoldersAndTheDownloadFolderSta
     download(layout, dl.path());
     ASSERT_TRUE(fs::exists(dl / "tor/empty"));
 
-    auto r = remove_data(layout, dl.path(), hash_of(1));
+    auto r = remove_data(layout, dl.path(), hash_of(1), "");
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r->files_removed, 5u);
     EXPECT_EQ(r->folders_removed, 4u);  // tor/dir/sub, tor/dir, tor/other, tor
@@ -100,7 +100,7 @@ TEST(RemoveData, AUsersOwnFileKeepsItsFolderAndTheFoldersAboveIt) {
     download(layout, dl.path());
     { std::ofstream(dl / "tor/dir/notes.txt") << "mine"; }
 
-    auto r = remove_data(layout, dl.path(), hash_of(1));
+    auto r = remove_data(layout, dl.path(), hash_of(1), "");
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r->files_removed, 5u);
     EXPECT_EQ(r->folders_removed, 2u);  // tor/dir/sub and tor/other
@@ -131,7 +131,7 @@ TEST_F(RemoveDataLinks, ALinkedFolderIsNotFollowedAndItsTargetIsUntouched) {
     { std::ofstream(dl / "tor/a") << "aaaa"; }
     ASSERT_EQ(::symlink(outside.path().c_str(), (dl / "tor/sub").c_str()), 0);
 
-    auto r = remove_data(layout, dl.path(), hash_of(1));
+    auto r = remove_data(layout, dl.path(), hash_of(1), "");
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r->files_removed, 1u);
     EXPECT_EQ(r->folders_removed, 0u);
@@ -148,7 +148,7 @@ TEST_F(RemoveDataLinks, ALinkedTorrentFolderIsNotFollowed) {
     ASSERT_EQ(::symlink(outside.path().c_str(), (dl / "tor").c_str()), 0);
     const Layout layout = make_layout({{{"f"}, 9}}, 16, {"tor"});
 
-    auto r = remove_data(layout, dl.path(), hash_of(1));
+    auto r = remove_data(layout, dl.path(), hash_of(1), "");
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r->files_removed, 0u);
     const std::vector<LeftBehind> want = {{dl / "tor", make_error_code(Errc::symlink_refused)}};
@@ -164,7 +164,7 @@ TEST_F(RemoveDataLinks, ALinkInPlaceOfAFileIsLeftAndItsTargetIsUntouched) {
     ASSERT_EQ(::unlink((dl / "tor/f").c_str()), 0);
     ASSERT_EQ(::symlink((outside / "victim").c_str(), (dl / "tor/f").c_str()), 0);
 
-    auto r = remove_data(layout, dl.path(), hash_of(1));
+    auto r = remove_data(layout, dl.path(), hash_of(1), "");
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r->files_removed, 1u);
     const std::vector<LeftBehind> want = {{dl / "tor/f", make_error_code(Errc::symlink_refused)},
@@ -181,7 +181,7 @@ TEST(RemoveData, AFifoOrFolderInPlaceOfAFileIsLeft) {
     ASSERT_EQ(::mkdir((dl / "t/dir").c_str(), 0755), 0);
     const Layout layout = make_layout({{{"fifo"}, 4}, {{"dir"}, 4}}, 4, {"t"});
 
-    auto r = remove_data(layout, dl.path(), hash_of(1));  // must not block on the FIFO
+    auto r = remove_data(layout, dl.path(), hash_of(1), "");  // must not block on the FIFO
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r->files_removed, 0u);
     const std::vector<LeftBehind> want = {{dl / "t/fifo", make_error_code(Errc::not_a_regular_file)},
@@ -200,7 +200,7 @@ TEST(RemoveData, AFileInPlaceOfAFolderIsLeft) {
     { std::ofstream(dl / "tor/dir") << "mine"; }
     const Layout layout = make_layout({{{"dir", "f"}, 4}}, 4, {"tor"});
 
-    auto r = remove_data(layout, dl.path(), hash_of(1));
+    auto r = remove_data(layout, dl.path(), hash_of(1), "");
     ASSERT_TRUE(r) << r.error().message();
     const std::vector<LeftBehind> want = {{dl / "tor/dir", std::error_code(ENOTDIR, std::system_category())},
                                           {dl / "tor", not_empty()}};
@@ -215,13 +215,13 @@ TEST(RemoveData, MissingFilesAreFineAndRemovingTwiceRemovesNothingMore) {
     ASSERT_TRUE(s.write_at(0, std::vector<std::uint8_t>(5, 1)));  // a.txt only
     s.close_all();
 
-    auto r = remove_data(layout, dl.path(), hash_of(1));
+    auto r = remove_data(layout, dl.path(), hash_of(1), "");
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r->files_removed, 1u);
     EXPECT_EQ(r->folders_removed, 1u);
     EXPECT_TRUE(r->left.empty());
 
-    r = remove_data(layout, dl.path(), hash_of(1));
+    r = remove_data(layout, dl.path(), hash_of(1), "");
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r->files_removed, 0u);
     EXPECT_EQ(r->folders_removed, 0u);
@@ -231,7 +231,7 @@ TEST(RemoveData, MissingFilesAreFineAndRemovingTwiceRemovesNothingMore) {
 
 TEST(RemoveData, AMissingDownloadFolderHasNothingToRemove) {
     TempDir dl;
-    auto r = remove_data(nested_layout(), dl / "gone", hash_of(1));
+    auto r = remove_data(nested_layout(), dl / "gone", hash_of(1), "");
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r->files_removed, 0u);
     EXPECT_TRUE(r->left.empty());
@@ -239,17 +239,18 @@ TEST(RemoveData, AMissingDownloadFolderHasNothingToRemove) {
 
 TEST(RemoveData, TheResumeRecordGoesWithItsTemporariesAndAnotherTorrentsRecordStays) {
     TempDir dl;
+    TempDir records;
     const Layout layout = nested_layout();
     download(layout, dl.path());
-    save_record(dl.path(), hash_of(1));
-    save_record(dl.path(), hash_of(2));
-    const std::string mine = resume_path(dl.path(), hash_of(1));
-    const std::string other = resume_path(dl.path(), hash_of(2));
+    const std::string mine = resume_path(records.path(), dl.path(), hash_of(1));
+    const std::string other = resume_path(records.path(), dl.path(), hash_of(2));
+    save_record(mine, hash_of(1));
+    save_record(other, hash_of(2));
     { std::ofstream(mine + ".tmp-abc123") << "killed save"; }
     { std::ofstream(other + ".tmp-abc123") << "another torrent's save in flight"; }
     const std::size_t fds = count_open_fds();
 
-    auto r = remove_data(layout, dl.path(), hash_of(1));
+    auto r = remove_data(layout, dl.path(), hash_of(1), mine);
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(count_open_fds(), fds);  // every folder opened on the way is closed again
     EXPECT_TRUE(r->resume_removed);
@@ -259,24 +260,55 @@ TEST(RemoveData, TheResumeRecordGoesWithItsTemporariesAndAnotherTorrentsRecordSt
     EXPECT_TRUE(fs::is_regular_file(other));
     EXPECT_TRUE(fs::is_regular_file(other + ".tmp-abc123"));
 
-    // The .bitveil folder stays even once it holds no record.
-    ASSERT_TRUE(remove_data(layout, dl.path(), hash_of(2)));
+    // The resume folder stays even once it holds no record.
+    ASSERT_TRUE(remove_data(layout, dl.path(), hash_of(2), other));
     EXPECT_FALSE(exists_no_follow(other));
-    EXPECT_TRUE(fs::is_directory(dl / kResumeFolder));
+    EXPECT_TRUE(fs::is_directory(records.path()));
 }
 
-TEST(RemoveData, ALinkedResumeFolderIsNotFollowed) {
+TEST(RemoveData, AnEarlierVersionsRecordInTheDownloadFolderGoesToo) {
     TempDir dl;
-    TempDir outside;
-    { std::ofstream(outside / resume_file_name(hash_of(1))) << "not ours to remove"; }
-    ASSERT_EQ(::symlink(outside.path().c_str(), (dl / kResumeFolder).c_str()), 0);
+    const Layout layout = nested_layout();
+    download(layout, dl.path());
+    save_record(legacy_resume_path(dl.path(), hash_of(1)), hash_of(1));
+    save_record(legacy_resume_path(dl.path(), hash_of(2)), hash_of(2));
 
-    auto r = remove_data(nested_layout(), dl.path(), hash_of(1));
+    auto r = remove_data(layout, dl.path(), hash_of(1), "");
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_TRUE(r->resume_removed);
+    EXPECT_FALSE(exists_no_follow(legacy_resume_path(dl.path(), hash_of(1))));
+    EXPECT_TRUE(fs::is_regular_file(legacy_resume_path(dl.path(), hash_of(2))));
+}
+
+TEST(RemoveData, ALinkInPlaceOfTheRecordIsNotFollowed) {
+    TempDir dl;
+    TempDir records;
+    TempDir outside;
+    const std::string target = outside / "precious";
+    { std::ofstream(target) << "not ours to remove"; }
+    const std::string record = resume_path(records.path(), dl.path(), hash_of(1));
+    ASSERT_EQ(::symlink(target.c_str(), record.c_str()), 0);
+
+    auto r = remove_data(nested_layout(), dl.path(), hash_of(1), record);
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_FALSE(r->resume_removed);
-    const std::vector<LeftBehind> want = {{dl / kResumeFolder, make_error_code(Errc::symlink_refused)}};
+    const std::vector<LeftBehind> want = {{record, make_error_code(Errc::symlink_refused)}};
     EXPECT_EQ(r->left, want);
-    EXPECT_TRUE(fs::exists(outside / resume_file_name(hash_of(1))));
+    EXPECT_EQ(slurp(target), "not ours to remove");
+}
+
+TEST(RemoveData, ALinkedLegacyResumeFolderIsNotFollowed) {
+    TempDir dl;
+    TempDir outside;
+    { std::ofstream(outside / legacy_resume_name(hash_of(1))) << "not ours to remove"; }
+    ASSERT_EQ(::symlink(outside.path().c_str(), (dl / kLegacyResumeFolder).c_str()), 0);
+
+    auto r = remove_data(nested_layout(), dl.path(), hash_of(1), "");
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_FALSE(r->resume_removed);
+    const std::vector<LeftBehind> want = {{dl / kLegacyResumeFolder, make_error_code(Errc::symlink_refused)}};
+    EXPECT_EQ(r->left, want);
+    EXPECT_TRUE(fs::exists(outside / legacy_resume_name(hash_of(1))));
 }
 
 TEST(RemoveData, AnUnsafeLayoutIsRefusedWithoutTouchingTheDisk) {
@@ -285,7 +317,7 @@ TEST(RemoveData, AnUnsafeLayoutIsRefusedWithoutTouchingTheDisk) {
     for (const Layout& layout :
          {make_layout({{{"..", "keep"}, 1}}, 1, {"tor"}), make_layout({{{"keep"}, 1}}, 1, {".bitveil"}),
           make_layout({{{".BITVEIL"}, 1}}, 1, {})}) {
-        auto r = remove_data(layout, dl.path(), hash_of(1));
+        auto r = remove_data(layout, dl.path(), hash_of(1), "");
         ASSERT_FALSE(r);
         EXPECT_EQ(r.error().ec, Errc::invalid_path) << r.error().message();
         EXPECT_EQ(r.error().op, Op::remove);
@@ -303,7 +335,7 @@ TEST(RemoveData, AFailureOfTheFileSystemIsAnErrorNamingTheFile) {
         GTEST_SKIP() << "cannot remount read-only: " << std::strerror(errno);
     }
 
-    auto r = remove_data(layout, dl.path(), hash_of(1));
+    auto r = remove_data(layout, dl.path(), hash_of(1), "");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().ec, std::errc::read_only_file_system);
     EXPECT_EQ(r.error().op, Op::remove);
