@@ -41,20 +41,28 @@ const char* describe(Errc e) noexcept {
     return nullptr;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 class Decoder {
-public:
+  public:
     Decoder(std::string_view in, const Limits& limits) : in_(in), limits_(limits) {}
 
     Result<Value, DecodeError> run() {
-        Value v;
-        if (!parse(v, 0)) return fail(error_);
-        if (pos_ != in_.size()) return fail(DecodeError{Errc::trailing_data, pos_});
-        return v;
+        auto prefix = run_prefix();
+        if (!prefix) return fail(prefix.error());
+        if (prefix->length != in_.size()) return fail(DecodeError{Errc::trailing_data, prefix->length});
+        return std::move(prefix->value);
     }
 
-private:
+    Result<Prefix, DecodeError> run_prefix() {
+        Value v;
+        if (!parse(v, 0)) return fail(error_);
+        return Prefix{std::move(v), pos_};
+    }
+
+  private:
     bool set_error(Errc code, std::size_t offset) {
         error_ = DecodeError{code, offset};
         return false;
@@ -114,7 +122,8 @@ private:
         if (in_[pos_] != 'e') return set_error(Errc::invalid_character, pos_);
         ++pos_;
         if (negative && magnitude == 0) return set_error(Errc::negative_zero, digits_at - 1);
-        out = Value(negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude));
+        out =
+            Value(negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude));
         return true;
     }
 
@@ -196,7 +205,9 @@ const std::error_category& error_category() noexcept {
     return category;
 }
 
-std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), error_category()}; }
+std::error_code make_error_code(Errc e) noexcept {
+    return {static_cast<int>(e), error_category()};
+}
 
 std::string DecodeError::message() const {
     return make_error_code(code).message() + " at byte " + std::to_string(offset);
@@ -204,6 +215,10 @@ std::string DecodeError::message() const {
 
 Result<Value, DecodeError> decode(std::string_view input, const Limits& limits) {
     return Decoder(input, limits).run();
+}
+
+Result<Prefix, DecodeError> decode_prefix(std::string_view input, const Limits& limits) {
+    return Decoder(input, limits).run_prefix();
 }
 
 }  // namespace bt::bencode

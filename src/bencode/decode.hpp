@@ -48,6 +48,14 @@ struct Limits {
 // Decodes exactly one value that must span the whole input.
 Result<Value, DecodeError> decode(std::string_view input, const Limits& limits = {});
 
+// Decodes the one value the input starts with; what follows it is the caller's (BEP 9 appends a metadata
+// piece to its dictionary).
+struct Prefix {
+    Value value;
+    std::size_t length = 0;  // bytes of the input the value spans
+};
+Result<Prefix, DecodeError> decode_prefix(std::string_view input, const Limits& limits = {});
+
 }  // namespace bt::bencode
 
 template <>
