@@ -330,7 +330,7 @@ int run_download(const DownloadOptions& o) {
                 state == session::TorrentState::downloading || state == session::TorrentState::seeding;
             if (running && !job.check_reported && !o.quiet) {
                 job.check_reported = true;
-                const auto data_path = o.dir + "/" + job.torrent->name();
+                const auto data_path = data_location(o.dir, job.torrent->name());
                 display.print(
                     fmt::format("bitveil: {}: {}", printable(job.torrent->name()),
                                 check_report_text(job.torrent->status(), o.seed_command, data_path)));

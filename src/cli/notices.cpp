@@ -81,4 +81,12 @@ std::string check_report_text(const session::TorrentStatus& s, bool seed, const 
                        left);
 }
 
+std::string data_location(std::string_view dir, std::string_view name) {
+    while (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
+    std::string out(dir);
+    if (!out.empty() && out.back() != '/') out += '/';
+    out += name;
+    return out;
+}
+
 }  // namespace bt::cli

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "metainfo/metainfo.hpp"
 #include "net/peer_handshake.hpp"
@@ -31,5 +32,9 @@ std::string hash_failure_text(const metainfo::Metainfo& metainfo, PieceIndex pie
 // 2 changed files); 869 to download", "nothing on disk yet: 1536 pieces to download", "all 1536 pieces on
 // disk". `seed`: the seed command, where nothing on disk means the folder is probably the wrong one.
 std::string check_report_text(const session::TorrentStatus& status, bool seed, const std::string& data_path);
+
+// Where a torrent's data is, as the user named its folder: DIR/NAME with one '/' between them however DIR
+// ends (`-d /srv/data/` and `-d /srv/data` both give "/srv/data/album").
+std::string data_location(std::string_view dir, std::string_view name);
 
 }  // namespace bt::cli

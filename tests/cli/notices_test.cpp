@@ -104,5 +104,15 @@ TEST(CheckReportText, SaysWhatTheCheckFoundAndHow) {
     EXPECT_EQ(check_report_text(s, true, "/d/t"), "all 1536 pieces on disk (from the resume record)");
 }
 
+TEST(DataLocation, OneSlashBetweenTheFolderAndTheName) {
+    EXPECT_EQ(data_location("/srv/data", "album"), "/srv/data/album");
+    EXPECT_EQ(data_location("/srv/data/", "album"), "/srv/data/album") << "-d completed by the shell";
+    EXPECT_EQ(data_location("/srv/data//", "album"), "/srv/data/album");
+    EXPECT_EQ(data_location("/", "album"), "/album");
+    EXPECT_EQ(data_location("//", "album"), "/album");
+    EXPECT_EQ(data_location(".", "album"), "./album");
+    EXPECT_EQ(data_location("empty/", "x.iso"), "empty/x.iso");
+}
+
 }  // namespace
 }  // namespace bt::cli

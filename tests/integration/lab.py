@@ -624,9 +624,11 @@ class Lab:
             argv += ["--timeout", timeout]
         return LtPeer(self, name, argv)
 
-    def aria2(self, name, torrent, dir, seed):
+    def aria2(self, name, torrent, dir, seed, verify=True):
         """aria2c on a free port; --seed verifies dir/<name> and seeds forever, else it leeches and exits 0 when done.
-        aria2 finds peers only through the torrent's tracker (it cannot dial a given address)."""
+        verify=False (with seed): seeds dir/<name> as it is, without hashing it (--bt-seed-unverified), so it
+        serves whatever the files hold. aria2 finds peers only through the torrent's tracker (it cannot dial a
+        given address)."""
         exe = need_program("aria2c")
         port = free_port()
         argv = [exe, "--no-conf", f"--dir={dir}", f"--listen-port={port}", "--interface=127.0.0.1",
@@ -637,8 +639,12 @@ class Lab:
                 "--bt-min-crypto-level=plain", "--max-overall-upload-limit=0", "--max-overall-download-limit=0",
                 "--bt-stop-timeout=0", "--bt-save-metadata=false", "--follow-torrent=false",
                 f"--log={os.path.join(self.logs, name + '.aria2-debug.log')}", "--log-level=debug"]
-        argv += (["--check-integrity=true", "--seed-ratio=0.0", "--bt-hash-check-seed=true"] if seed
-                 else ["--seed-time=0"])
+        if seed and not verify:
+            argv += ["--check-integrity=false", "--bt-seed-unverified=true", "--seed-ratio=0.0"]
+        elif seed:
+            argv += ["--check-integrity=true", "--seed-ratio=0.0", "--bt-hash-check-seed=true"]
+        else:
+            argv += ["--seed-time=0"]
         argv.append(torrent.path)
         env = dict(os.environ, HOME=self.home)
         p = Proc(self, name, argv, env=env, cwd=self.home)
