@@ -107,6 +107,7 @@ Torrent::~Torrent() {
 void Torrent::close_peers(const std::string& reason) {
     stopping_ = true;
     if (swarm_) swarm_->close_all(reason);
+    close_metadata_peers(reason);
 }
 
 void Torrent::apply_settings() {
@@ -173,6 +174,12 @@ TorrentStatus Torrent::status() const {
     s.closed_our_mse = closed_our_mse_;
     s.closed_our_plaintext = closed_our_plaintext_;
     s.last_hash_failure = last_hash_failure_;
+    s.metadata_connected = static_cast<std::uint32_t>(metadata_peers_.size());
+    if (metadata_fetch_) {
+        s.metadata_peers = static_cast<std::uint32_t>(metadata_fetch_->usable_peers());
+        s.metadata_pieces_have = metadata_fetch_->pieces_received();
+        s.metadata_pieces = metadata_fetch_->piece_count();
+    }
     return s;
 }
 
@@ -219,7 +226,9 @@ void Torrent::spawn_job(asio::awaitable<void> job) {
 }
 
 bool Torrent::accepts_connections() const noexcept {
-    return !stopping_ && (state_ == TorrentState::downloading || state_ == TorrentState::seeding) &&
+    if (stopping_) return false;
+    if (state_ == TorrentState::metadata) return metadata_peers_.size() < settings().max_peers;
+    return (state_ == TorrentState::downloading || state_ == TorrentState::seeding) &&
            peers_.size() < settings().max_peers;
 }
 
@@ -235,7 +244,7 @@ bool Torrent::is_banned(const Endpoint& endpoint) const {
 void Torrent::connect_more() {
     if (!accepts_connections()) return;
     swarm::DialLimits limits;
-    limits.connected = peers_.size();
+    limits.connected = has_metadata() ? peers_.size() : metadata_peers_.size();
     limits.max_peers = settings().max_peers;
     limits.max_half_open = settings().max_half_open;
     limits.seeding = state_ == TorrentState::seeding;
@@ -294,8 +303,7 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
         encrypt = false;
     }
     if (connected) {
-        stats().protocol_downloaded += connected->bytes_received;
-        stats().protocol_uploaded += connected->bytes_sent;
+        count_handshake(connected->bytes_sent, connected->bytes_received);
         if (connected->remote.peer_id == session_.peer_id()) {
             peer_list_.on_self(endpoint);
             connected.reset();
@@ -320,6 +328,11 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
         BT_LOG(info, "peer", "{} out: {}", endpoint.to_string(), reason);
         co_return;
     }
+    if (!has_metadata()) {
+        add_metadata_connection(std::move(connected->transport), endpoint, Direction::outgoing,
+                                connected->remote, std::move(connected->leftover));
+        co_return;
+    }
     // add_connection reports the connection to the peer list (before the peer starts and may close).
     auto peer = add_connection(std::move(connected->transport), endpoint, Direction::outgoing,
                                connected->remote, std::move(connected->leftover));
@@ -328,6 +341,11 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
 
 void Torrent::attach_incoming(net::Transport transport, Endpoint endpoint, const wire::Handshake& remote,
                               std::vector<std::uint8_t> leftover) {
+    if (!has_metadata()) {
+        add_metadata_connection(std::move(transport), endpoint, Direction::incoming, remote,
+                                std::move(leftover));
+        return;
+    }
     add_connection(std::move(transport), endpoint, Direction::incoming, remote, std::move(leftover));
 }
 
@@ -366,6 +384,12 @@ std::shared_ptr<PeerConnection> Torrent::add_connection(net::Transport transport
            net::kind_name(peer->kind()));
     peer->start();
     return peer;
+}
+
+void Torrent::count_handshake(std::uint64_t sent, std::uint64_t received) {
+    if (!swarm_) return;
+    stats().protocol_uploaded += sent;
+    stats().protocol_downloaded += received;
 }
 
 void Torrent::count_closed(const std::string& reason) {
