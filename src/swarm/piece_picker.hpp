@@ -8,13 +8,15 @@
 //
 // Pick order for one peer (only pieces the peer has, that we want and do not have):
 //   1. free blocks of partial pieces this peer is already working on ("whole pieces from one peer");
-//   2. free blocks of partial pieces nobody is working on any more (their requests were returned);
-//   3. a new piece: chosen at random while we have fewer than `random_first_pieces` pieces (a first
+//   2. free blocks of the pieces the caller prefers, in its order (the peer's SUGGEST_PIECEs, BEP 6),
+//      partial or new;
+//   3. free blocks of partial pieces nobody is working on any more (their requests were returned);
+//   4. a new piece: chosen at random while we have fewer than `random_first_pieces` pieces (a first
 //      complete piece quickly, so we have something to trade), otherwise rarest first. Among pieces of
 //      equal availability, the piece after the last one started if it is one of them (runs of
 //      consecutive pieces: they complete in file order and reach the disk as long sequential writes),
 //      else one at random (so peers still spread over the torrent);
-//   4. free blocks of partial pieces other peers are working on (only when 1-3 found nothing more).
+//   5. free blocks of partial pieces other peers are working on (only when 1-4 found nothing more).
 // A block is handed to one peer at a time, except in end-game: once every missing block of every
 // wanted piece is requested, a block may be requested from up to `end_game_max_requesters` peers, and
 // on_block_received() names the other peers that must be sent a CANCEL.
@@ -35,6 +37,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <span>
 #include <system_error>
 #include <type_traits>
 #include <unordered_map>
@@ -121,8 +124,11 @@ class PiecePicker {
     std::size_t num_partial_pieces() const noexcept { return downloads_.size(); }
 
     // Up to max_blocks blocks to request from `peer`, which has the pieces in `peer_has`; they are marked
-    // requested by that peer. Empty when the bitfield size is wrong or nothing fits.
-    std::vector<Block> pick(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks);
+    // requested by that peer. Empty when the bitfield size is wrong or nothing fits. `preferred`: pieces to
+    // take before partial pieces of others and new pieces (step 2 of the pick order), when the peer has
+    // them and we want them; O(size) more per pick.
+    std::vector<Block> pick(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks,
+                            std::span<const PieceIndex> preferred = {});
 
     // A PIECE message arrived.
     BlockReceived on_block_received(PeerId peer, const Block& block);
@@ -195,6 +201,8 @@ class PiecePicker {
     void take_free_blocks(Download& d, PeerId peer, std::uint32_t max_blocks, std::vector<Block>& out);
     void pick_partials(PartialPass pass, PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks,
                        std::vector<Block>& out);
+    void pick_preferred(std::span<const PieceIndex> preferred, PeerId peer, const Bitfield& peer_has,
+                        std::uint32_t max_blocks, std::vector<Block>& out);
     void pick_new_random(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks,
                          std::vector<Block>& out);
     void pick_new_rarest(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks,

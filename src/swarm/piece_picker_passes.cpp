@@ -52,6 +52,20 @@ void PiecePicker::pick_partials(PartialPass pass, PeerId peer, const Bitfield& p
     }
 }
 
+void PiecePicker::pick_preferred(std::span<const PieceIndex> preferred, PeerId peer, const Bitfield& peer_has,
+                                 std::uint32_t max_blocks, std::vector<Block>& out) {
+    for (const PieceIndex piece : preferred) {
+        if (out.size() >= max_blocks) return;
+        if (piece.value >= num_pieces_ || have_.test(piece) || !wanted_.test(piece) ||
+            !peer_has.test(piece)) {
+            continue;
+        }
+        const std::uint32_t index = download_of_[piece.value];
+        take_free_blocks(index == kNone ? start_download(piece.value) : downloads_[index], peer, max_blocks,
+                         out);
+    }
+}
+
 void PiecePicker::pick_new_random(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks,
                                   std::vector<Block>& out) {
     const std::size_t n = order_.size();
@@ -113,7 +127,8 @@ void PiecePicker::pick_end_game(PeerId peer, const Bitfield& peer_has, std::uint
     }
 }
 
-std::vector<Block> PiecePicker::pick(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks) {
+std::vector<Block> PiecePicker::pick(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks,
+                                     std::span<const PieceIndex> preferred) {
     std::vector<Block> out;
     if (max_blocks == 0 || peer_has.size() != num_pieces_ || peer_has.none() || is_finished()) return out;
     if (free_blocks_ == 0) {
@@ -121,6 +136,7 @@ std::vector<Block> PiecePicker::pick(PeerId peer, const Bitfield& peer_has, std:
         return out;
     }
     pick_partials(PartialPass::own, peer, peer_has, max_blocks, out);
+    pick_preferred(preferred, peer, peer_has, max_blocks, out);
     pick_partials(PartialPass::orphaned, peer, peer_has, max_blocks, out);
     if (out.size() < max_blocks) {
         if (num_have() < random_first_pieces_) {

@@ -342,6 +342,29 @@ TEST(PiecePicker, StartsANewPieceBeforeJoiningAnotherPeersPiece) {
     EXPECT_TRUE(picker.check_invariants());
 }
 
+TEST(PiecePicker, PreferredPiecesComeBeforeRarerNewPieces) {
+    // Piece 0 is the rarest; the caller prefers 3, then 2 (a peer's SUGGEST_PIECEs, newest first).
+    auto picker = make_picker({.availability = "1222", .blocks = 2});
+    const std::vector<PieceIndex> preferred{PieceIndex{3}, PieceIndex{2}};
+    EXPECT_EQ(describe(picker.pick(kA, bits("1111"), 3, preferred)), "p3b0 p3b1 p2b0");
+    // Its own partial piece first, then the next preferred one it lacks.
+    EXPECT_EQ(describe(picker.pick(kA, bits("1111"), 2, preferred)), "p2b1 p0b0");
+    EXPECT_TRUE(picker.check_invariants());
+}
+
+TEST(PiecePicker, PreferredPiecesTheyLackOrWeHaveAreSkipped) {
+    auto picker = make_picker({.availability = "1222", .have = "..x.", .wanted = "1110", .blocks = 1});
+    // 3 is not wanted, 2 is ours, 1 the peer lacks, 99 does not exist: rarest first as before.
+    const std::vector<PieceIndex> preferred{PieceIndex{3}, PieceIndex{2}, PieceIndex{1}, PieceIndex{99}};
+    EXPECT_EQ(describe(picker.pick(kA, bits("1011"), 1, preferred)), "p0b0");
+    // A preferred piece another peer is working on: its free blocks.
+    auto other = make_picker({.availability = "122", .blocks = 4});
+    ASSERT_EQ(describe(other.pick(kB, bits("011"), 1, std::vector<PieceIndex>{PieceIndex{2}})), "p2b0");
+    EXPECT_EQ(describe(other.pick(kA, bits("111"), 2, std::vector<PieceIndex>{PieceIndex{2}})), "p2b1 p2b2");
+    EXPECT_TRUE(picker.check_invariants());
+    EXPECT_TRUE(other.check_invariants());
+}
+
 // ---------------------------------------------------------------------------------------------------
 // One requester per block, end-game
 
