@@ -280,7 +280,6 @@ void PeerSession::on_protocol_error(const std::string& what) {
 void PeerSession::on_unknown_message(std::size_t frame_size, TimePoint now) {
     swarm_.stats().protocol_downloaded += frame_size;
     last_receive_ = now_ = now;
-    got_first_message_ = true;
 }
 
 void PeerSession::on_message(const wire::Message& message, std::size_t frame_size, TimePoint now) {
@@ -289,7 +288,12 @@ void PeerSession::on_message(const wire::Message& message, std::size_t frame_siz
     const auto* piece = std::get_if<wire::Piece>(&message);
     swarm_.stats().protocol_downloaded += frame_size - (piece != nullptr ? piece->block.size() : 0);
     handle(message);
-    got_first_message_ = true;
+    // BEP 6 wants HAVE_ALL / HAVE_NONE first, but libtorrent sends its extended handshake (BEP 10) before
+    // them; neither it nor PORT or a keep-alive says anything about pieces.
+    if (!std::holds_alternative<wire::Extended>(message) && !std::holds_alternative<wire::Port>(message) &&
+        !std::holds_alternative<wire::KeepAlive>(message)) {
+        got_first_message_ = true;
+    }
 }
 
 void PeerSession::handle(const wire::Message& message) {

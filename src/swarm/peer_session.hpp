@@ -22,8 +22,8 @@
 //   Closed, not banned:
 //   - a flood of REQUEST / CANCEL messages (kRequestFloodBurst): abuse, but a client with a huge pipeline
 //     can get there honestly, and reconnecting costs it a handshake;
-//   - a REQUEST for a piece we do not have, HAVE_ALL or HAVE_NONE after the first message, an invalid
-//     extended handshake, idle timeout.
+//   - a REQUEST for a piece we do not have, HAVE_ALL or HAVE_NONE after the first message (extended
+//     messages, PORT and keep-alives aside), an invalid extended handshake, idle timeout.
 //   Whatever a peer sends, what a session holds for it stays bounded: max_incoming_requests queued
 //   requests, kMaxReleasedRemembered released blocks, and what the I/O layer lets the outbox grow to.
 #include <chrono>
@@ -205,8 +205,8 @@ class PeerSession {
     bool closed_ = false;
 
     Bitfield peer_has_;
-    bool counted_as_seed_ = false;  // availability counted through add_peer_have_all
-    bool got_first_message_ = false;
+    bool counted_as_seed_ = false;    // availability counted through add_peer_have_all
+    bool got_first_message_ = false;  // a message other than an extended one, PORT or a keep-alive
     bool am_choking_ = true;
     bool am_interested_ = false;
     bool peer_choking_ = true;

@@ -286,6 +286,22 @@ TEST_F(PeerSessionTest, BitfieldWithSpareBitsIsABan) {
     EXPECT_TRUE(io_.closed->ban);
 }
 
+TEST_F(PeerSessionTest, HaveAllAfterTheExtendedHandshakeIsTheFirstMessage) {
+    // libtorrent sends its extended handshake before HAVE_ALL / HAVE_NONE.
+    for (const wire::Message first : {wire::Message{wire::HaveAll{}}, wire::Message{wire::HaveNone{}}}) {
+        make(false, /*fast=*/true);
+        wire::ExtensionHandshake theirs;
+        theirs.client = "libtorrent/2.0.8.0";
+        const auto payload = wire::encode_extension_handshake(theirs);
+        feed(wire::Extended{0, {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}});
+        feed(wire::KeepAlive{});
+        feed(wire::Port{6881});
+        feed(first);
+        EXPECT_FALSE(io_.closed) << wire::name_of(first);
+        EXPECT_EQ(session_->is_seed(), std::holds_alternative<wire::HaveAll>(first));
+    }
+}
+
 TEST_F(PeerSessionTest, HaveAllAfterTheFirstMessageCloses) {
     make();
     feed(wire::Have{PieceIndex{1}});
