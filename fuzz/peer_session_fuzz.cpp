@@ -4,7 +4,8 @@
 // would. Oracles:
 //   - nothing crashes or throws, whatever the peer sends;
 //   - what the session holds stays bounded: queued uploads, the request counter (it always equals the
-//     requests outstanding), the outbox (drained as a socket would);
+//     requests outstanding), the outbox (drained as a socket would), the peer's allowed fast pieces and
+//     suggestions (BEP 6);
 //   - the picker's bookkeeping stays consistent, and closing gives back every request and the availability.
 #include <chrono>
 #include <cstdint>
@@ -114,6 +115,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         now += std::chrono::seconds(7);
         swarm.tick(now);
         check(session->queued_uploads() <= kMaxQueued);
+        check(session->allowed_fast().size() <= kMaxAllowedFastSet);
+        check(session->suggested().size() <= kMaxSuggestedPieces);
         check(swarm.request_budget() + session->requests_in_flight() == settings.max_requests_in_flight);
         check(swarm.picker().check_invariants());
     }

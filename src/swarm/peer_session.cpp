@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "swarm/allowed_fast.hpp"
 #include "swarm/request_queue.hpp"
 #include "swarm/swarm.hpp"
 
@@ -25,6 +26,17 @@ bool erase_block(Container& blocks, const Block& block) {
     if (it == blocks.end()) return false;
     blocks.erase(it);
     return true;
+}
+
+template <class Container>
+bool contains(const Container& pieces, PieceIndex piece) {
+    return std::find(pieces.begin(), pieces.end(), piece) != pieces.end();
+}
+
+bool is_fast_message(const wire::Message& m) {
+    return std::holds_alternative<wire::HaveAll>(m) || std::holds_alternative<wire::HaveNone>(m) ||
+           std::holds_alternative<wire::SuggestPiece>(m) || std::holds_alternative<wire::RejectRequest>(m) ||
+           std::holds_alternative<wire::AllowedFast>(m);
 }
 
 }  // namespace
@@ -150,13 +162,17 @@ void PeerSession::set_choking(bool choke) {
         queue(wire::Choke{});
         // BEP 3: a choke discards the peer's pending requests (those being read are dropped when they are).
         // BEP 6: "If a peer has the fast extension enabled, a peer must reject all pending requests when it
-        // chokes": the peer learns of each one it lost.
-        if (fast_) {
-            for (const auto& r : incoming_requests_) queue(wire::RejectRequest{r.piece, r.begin, r.length});
-            for (const auto& r : reading_) queue(wire::RejectRequest{r.piece, r.begin, r.length});
-        }
-        incoming_requests_.clear();
-        reading_.clear();
+        // chokes": the peer learns of each one it lost. Requests for its allowed fast pieces stand: they are
+        // served while it is choked.
+        const auto dropped = [this](const Block& r) { return !is_granted(r.piece); };
+        const auto drop = [&](auto& requests) {
+            for (const auto& r : requests) {
+                if (fast_ && dropped(r)) queue(wire::RejectRequest{r.piece, r.begin, r.length});
+            }
+            std::erase_if(requests, dropped);
+        };
+        drop(incoming_requests_);
+        drop(reading_);
     } else {
         queue(wire::Unchoke{});
         io_.on_upload_ready();
@@ -180,7 +196,9 @@ void PeerSession::update_interest() {
 }
 
 void PeerSession::request_more() {
-    if (closed_ || peer_choking_ || !am_interested_ || swarm_.disk_backlogged()) return;
+    if (closed_ || !am_interested_ || swarm_.disk_backlogged()) return;
+    // Choked: only pieces the peer allowed fast (BEP 6), as libtorrent asks.
+    if (peer_choking_ && allowed_fast_.empty()) return;
     // The swarm's budget (max_requests_in_flight) bounds the memory of pieces in progress however many
     // peers there are; a peer that finds it spent asks again when its next block arrives.
     // A snubbed peer gets one request at a time until a block comes back: the requests it held went back to
@@ -192,7 +210,17 @@ void PeerSession::request_more() {
         requests_to_send(target, static_cast<std::uint32_t>(outstanding_.size()), swarm_.request_budget());
     if (wanted == 0) return;
     if (outstanding_.empty()) last_block_ = now_;
-    const auto blocks = swarm_.picker().pick(id_, peer_has_, wanted);
+    std::erase_if(suggested_, [this](PieceIndex p) { return swarm_.picker().has_piece(p); });
+    std::vector<Block> blocks;
+    if (peer_choking_) {
+        Bitfield fast_only(peer_has_.size());
+        for (const auto piece : allowed_fast_) {
+            if (peer_has_.test(piece)) fast_only.set(piece);
+        }
+        blocks = swarm_.picker().pick(id_, fast_only, wanted, suggested_);
+    } else {
+        blocks = swarm_.picker().pick(id_, peer_has_, wanted, suggested_);
+    }
     swarm_.on_requests_sent(static_cast<std::uint32_t>(blocks.size()));
     for (const auto& block : blocks) {
         outstanding_.push_back(block);
@@ -249,7 +277,8 @@ void PeerSession::tick(TimePoint now) {
 }
 
 std::optional<Block> PeerSession::next_upload() {
-    if (closed_ || am_choking_ || incoming_requests_.empty()) return std::nullopt;
+    // While the peer is choked, only requests for its allowed fast pieces are queued.
+    if (closed_ || incoming_requests_.empty()) return std::nullopt;
     const Block block = incoming_requests_.front();
     incoming_requests_.pop_front();
     reading_.push_back(block);
@@ -297,6 +326,12 @@ void PeerSession::on_message(const wire::Message& message, std::size_t frame_siz
 }
 
 void PeerSession::handle(const wire::Message& message) {
+    if (!fast_ && is_fast_message(message)) {
+        // BEP 6: "When the fast extension is disabled, if a peer receives [one of them] the peer MUST close
+        // the connection" (libtorrent does).
+        close({"fast extension message without the fast extension", false});
+        return;
+    }
     std::visit(
         [this](const auto& m) {
             using T = std::decay_t<decltype(m)>;
@@ -315,6 +350,7 @@ void PeerSession::handle(const wire::Message& message) {
                 request_more();
             } else if constexpr (std::is_same_v<T, wire::Interested>) {
                 peer_interested_ = true;
+                send_allowed_fast();
                 swarm_.on_interest_changed(now_);
             } else if constexpr (std::is_same_v<T, wire::NotInterested>) {
                 peer_interested_ = false;
@@ -327,10 +363,14 @@ void PeerSession::handle(const wire::Message& message) {
                 on_piece(m, now_);
             } else if constexpr (std::is_same_v<T, wire::RejectRequest>) {
                 on_reject(m);
+            } else if constexpr (std::is_same_v<T, wire::AllowedFast>) {
+                on_allowed_fast(m.index);
+            } else if constexpr (std::is_same_v<T, wire::SuggestPiece>) {
+                on_suggest(m.index);
             } else if constexpr (std::is_same_v<T, wire::Extended>) {
                 on_extended(m);
             }
-            // KeepAlive, Port, SuggestPiece, AllowedFast: nothing to do yet.
+            // KeepAlive, Port: nothing to do.
         },
         message);
 }
@@ -404,13 +444,16 @@ void PeerSession::on_request(const wire::Request& request) {
         close({"request for a piece we do not have", false});
         return;
     }
-    // Choked: it may have crossed our choke on the wire. Full queue: dropped. Either way it costs a token.
-    if (am_choking_ || incoming_requests_.size() >= swarm_.settings().peer.max_incoming_requests) {
+    // Choked: it may have crossed our choke on the wire, unless it is for an allowed fast piece. Full queue:
+    // dropped. Either way it costs a token.
+    const Block block{request.index, request.begin, request.length};
+    if (incoming_requests_.size() >= swarm_.settings().peer.max_incoming_requests ||
+        (am_choking_ && !serve_while_choked(block))) {
         if (fast_) queue(wire::RejectRequest{request.index, request.begin, request.length});
         waste_request();
         return;
     }
-    incoming_requests_.push_back(Block{request.index, request.begin, request.length});
+    incoming_requests_.push_back(block);
     io_.on_upload_ready();
 }
 
@@ -423,12 +466,69 @@ void PeerSession::on_cancel(const wire::Cancel& cancel) {
 
 void PeerSession::on_reject(const wire::RejectRequest& reject) {
     const Block block{reject.index, reject.begin, reject.length};
-    if (erase_block(outstanding_, block)) {
-        swarm_.on_requests_done(1);
-        swarm_.picker().on_request_rejected(id_, block);
-        remember_released(block);
-    }
+    // A request we never sent, cancelled or gave up on: nothing to release (and a flood of them costs
+    // nothing but the search).
+    if (!erase_block(outstanding_, block)) return;
+    swarm_.on_requests_done(1);
+    swarm_.picker().on_request_rejected(id_, block);
+    remember_released(block);
+    // Rejected while it chokes us: it no longer lets us fetch that piece (libtorrent strikes it off too), or
+    // the next pick would ask again at once.
+    if (peer_choking_) std::erase(allowed_fast_, block.piece);
     request_more();
+}
+
+void PeerSession::on_allowed_fast(PieceIndex piece) {
+    // The sender need not have the piece (BEP 6): it is requested once the peer has it.
+    if (swarm_.picker().has_piece(piece) || contains(allowed_fast_, piece) ||
+        allowed_fast_.size() >= kMaxAllowedFastSet) {
+        return;
+    }
+    allowed_fast_.push_back(piece);
+    request_more();
+}
+
+void PeerSession::on_suggest(PieceIndex piece) {
+    if (swarm_.picker().has_piece(piece)) return;
+    std::erase(suggested_, piece);
+    if (suggested_.size() >= kMaxSuggestedPieces) suggested_.pop_back();
+    suggested_.insert(suggested_.begin(), piece);
+}
+
+void PeerSession::send_allowed_fast() {
+    if (!fast_ || allowed_fast_decided_) return;
+    allowed_fast_decided_ = true;
+    const auto k = std::min(swarm_.settings().peer.allowed_fast_set_size, kMaxAllowedFastSet);
+    // A starting peer (BEP 6): one that has fewer pieces than the set. Others have enough to trade.
+    if (k == 0 || peer_has_.count() >= k) return;
+    for (const auto piece : allowed_fast_set(address_, remote_.info_hash, swarm_.picker().num_pieces(), k)) {
+        if (peer_has_.test(piece)) continue;  // libtorrent leaves those out too
+        granted_fast_.push_back(FastGrant{piece, 0});
+        queue(wire::AllowedFast{piece});
+    }
+}
+
+bool PeerSession::is_granted(PieceIndex piece) const noexcept {
+    return std::any_of(granted_fast_.begin(), granted_fast_.end(),
+                       [piece](const FastGrant& g) { return g.piece == piece; });
+}
+
+bool PeerSession::serve_while_choked(const Block& request) {
+    auto it = std::find_if(granted_fast_.begin(), granted_fast_.end(),
+                           [&](const FastGrant& g) { return g.piece == request.piece; });
+    if (it == granted_fast_.end()) return false;
+    if (it->served_choked >= kAllowedFastServesPerBlock * swarm_.picker().blocks_in_piece(request.piece)) {
+        return false;
+    }
+    ++it->served_choked;
+    return true;
+}
+
+std::vector<PieceIndex> PeerSession::granted_fast() const {
+    std::vector<PieceIndex> pieces;
+    pieces.reserve(granted_fast_.size());
+    for (const auto& g : granted_fast_) pieces.push_back(g.piece);
+    return pieces;
 }
 
 void PeerSession::on_piece(const wire::Piece& piece, TimePoint now) {

@@ -7,8 +7,9 @@
 //
 // It keeps choke and interest both ways, the request pipeline (its size follows the peer's rate, see
 // request_queue.hpp), snubbing, the peer's queued requests for upload with a flood bucket, what the peer
-// has, and the extension handshake (BEP 10). What concerns the whole torrent (the piece picker, the choker,
-// piece assembly, strikes) is the Swarm's; a session reaches the other peers only through it.
+// has, the extension handshake (BEP 10) and the fast extension (BEP 6, below). What concerns the whole
+// torrent (the piece picker, the choker, piece assembly, strikes) is the Swarm's; a session reaches the other
+// peers only through it.
 //
 // What a misbehaving peer gets (ban: closed, and refused by the whole session from then on):
 //   Banned, for violations an honest client cannot make by mistake once the info-hash matched:
@@ -23,9 +24,27 @@
 //   - a flood of REQUEST / CANCEL messages (kRequestFloodBurst): abuse, but a client with a huge pipeline
 //     can get there honestly, and reconnecting costs it a handshake;
 //   - a REQUEST for a piece we do not have, HAVE_ALL or HAVE_NONE after the first message (extended
-//     messages, PORT and keep-alives aside), an invalid extended handshake, idle timeout.
-//   Whatever a peer sends, what a session holds for it stays bounded: max_incoming_requests queued
-//   requests, kMaxReleasedRemembered released blocks, and what the I/O layer lets the outbox grow to.
+//     messages, PORT and keep-alives aside), a fast extension message (BEP 6) on a connection without it,
+//     an invalid extended handshake, idle timeout.
+//
+// The fast extension (BEP 6), when both handshakes set its bit:
+//   - we open with HAVE_ALL or HAVE_NONE instead of a full or empty BITFIELD;
+//   - every request we drop is answered with a REJECT_REQUEST: at a choke, over the queue bound, and past
+//     a lowered max_incoming_requests;
+//   - a starting peer (fewer pieces than allowed_fast_set_size) gets our allowed fast set (allowed_fast.hpp)
+//     at its first INTERESTED, less the pieces it has, and those pieces are served while it is choked: their
+//     requests are queued like others (same bound) and survive a choke; each block at most
+//     kAllowedFastServesPerBlock times while choked, more is rejected;
+//   - the peer's ALLOWED_FAST pieces (at most kMaxAllowedFastSet kept) are requested while it chokes us,
+//     through the picker like any other; one it rejects while choking us is struck off;
+//   - its SUGGEST_PIECEs (the newest kMaxSuggestedPieces kept) are picked first when it has them and we
+//     want them;
+//   - its REJECT_REQUEST releases the block (one for a request we never sent or no longer have is ignored),
+//     and its CHOKE leaves our requests standing until it rejects them.
+//
+// Whatever a peer sends, what a session holds for it stays bounded: max_incoming_requests queued requests,
+// kMaxReleasedRemembered released blocks, kMaxAllowedFastSet allowed fast pieces each way,
+// kMaxSuggestedPieces suggestions, and what the I/O layer lets the outbox grow to.
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -68,11 +87,21 @@ struct PeerSettings {
     std::chrono::seconds peer_idle_timeout{180};   // nothing received: close
     std::chrono::seconds keep_alive_interval{90};  // nothing sent: send a keep-alive
     std::chrono::seconds request_timeout{60};      // requests outstanding and no block: snubbed
+    // BEP 6: the size of the allowed fast set a starting peer gets (the BEP's k; at most kMaxAllowedFastSet;
+    // 0: none). Applies to peers that have not been sent one yet.
+    std::uint32_t allowed_fast_set_size = 10;
 };
 
 // Requests given up on (cancelled, choked, snubbed) that are remembered, so a late PIECE for one of them is
 // not taken for an unrequested block.
 inline constexpr std::size_t kMaxReleasedRemembered = 2048;
+// BEP 6 bounds: the allowed fast set we send, and the peer's ALLOWED_FAST pieces we keep (later ones are
+// ignored); the peer's SUGGEST_PIECEs kept (the oldest is forgotten first); how many times each block of an
+// allowed fast piece is served while the peer is choked (again after a hash failure at the peer; more is
+// rejected).
+inline constexpr std::uint32_t kMaxAllowedFastSet = 64;
+inline constexpr std::size_t kMaxSuggestedPieces = 16;
+inline constexpr std::uint32_t kAllowedFastServesPerBlock = 2;
 // Requests that come to nothing cost the peer a token: a REQUEST we drop (we choke the peer, or its queue
 // is full) and every CANCEL. An honest peer loses at most one pipeline of requests per choke (choke rounds
 // are 10 s apart) and cancels about one pipeline in its endgame; a flood costs thousands a second. Bucket
@@ -125,9 +154,9 @@ class PeerSession {
     // The I/O layer sent bytes (for the keep-alive timer).
     void on_sent(TimePoint now) noexcept { last_send_ = now; }
 
-    // Uploads. next_upload() hands out the oldest queued request while the peer is unchoked; the I/O layer
-    // reads the block and calls on_block_read() (or on_read_failed()). A block cancelled or choked away while
-    // it was read is dropped then.
+    // Uploads. next_upload() hands out the oldest queued request (while the peer is choked, only requests
+    // for its allowed fast pieces are queued); the I/O layer reads the block and calls on_block_read() (or
+    // on_read_failed()). A block cancelled or choked away while it was read is dropped then.
     std::optional<Block> next_upload();
     void on_block_read(const Block& block, std::span<const std::uint8_t> data);
     void on_read_failed(const std::string& what);
@@ -171,6 +200,10 @@ class PeerSession {
         return static_cast<std::uint32_t>(outstanding_.size());
     }
     std::size_t queued_uploads() const noexcept { return incoming_requests_.size(); }
+    // BEP 6: the pieces we let the peer fetch while choked, and those it lets us fetch while it chokes us.
+    std::vector<PieceIndex> granted_fast() const;
+    const std::vector<PieceIndex>& allowed_fast() const noexcept { return allowed_fast_; }
+    const std::vector<PieceIndex>& suggested() const noexcept { return suggested_; }
 
   private:
     void handle(const wire::Message& message);
@@ -183,6 +216,14 @@ class PeerSession {
     void on_cancel(const wire::Cancel& cancel);
     void on_piece(const wire::Piece& piece, TimePoint now);
     void on_reject(const wire::RejectRequest& reject);
+    void on_allowed_fast(PieceIndex piece);
+    void on_suggest(PieceIndex piece);
+    // Our allowed fast set, once, at the peer's first INTERESTED (see the top of this file).
+    void send_allowed_fast();
+    // A request for a granted piece while the peer is choked: counts it; false past the bound or if the
+    // piece was never granted.
+    bool serve_while_choked(const Block& request);
+    bool is_granted(PieceIndex piece) const noexcept;
     void on_extended(const wire::Extended& message);
     void send_extension_handshake();
     // A request that came to nothing (see kRequestFloodBurst); closes the session when the bucket is empty.
@@ -219,6 +260,18 @@ class PeerSession {
     std::deque<Block> incoming_requests_;
     std::vector<Block> reading_;  // handed out by next_upload(), not yet read
     std::uint32_t request_waste_budget_ = 0;
+
+    // BEP 6. Ours: the allowed fast set sent to the peer, with the blocks served from each piece while it
+    // was choked. While we choke the peer, incoming_requests_ and reading_ hold requests for these only.
+    struct FastGrant {
+        PieceIndex piece;
+        std::uint32_t served_choked = 0;
+    };
+    std::vector<FastGrant> granted_fast_;
+    bool allowed_fast_decided_ = false;
+    // The peer's: pieces it allowed fast, and its suggestions, newest first.
+    std::vector<PieceIndex> allowed_fast_;
+    std::vector<PieceIndex> suggested_;
 
     std::vector<std::uint8_t> out_;
 

@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "swarm/allowed_fast.hpp"
 #include "swarm/request_queue.hpp"
 #include "swarm/session_fakes.hpp"
 #include "swarm/swarm.hpp"
@@ -27,6 +28,8 @@ PiecePicker picker() {
     return test::small_picker(kPieces, kPieceLength);
 }
 
+const Endpoint kPeerAddress = Endpoint::v4({127, 0, 0, 2}, 6881);
+
 class PeerSessionTest : public ::testing::Test {
   protected:
     void make(bool we_have_all = false, bool fast = false, bool remote_extensions = true) {
@@ -36,11 +39,12 @@ class PeerSessionTest : public ::testing::Test {
         wire::set_fast_extension(s.reserved, fast);
         s.client_name = "test";
         s.peer.max_incoming_requests = 10;
+        s.peer.allowed_fast_set_size = allowed_fast_k_;
         swarm_ = std::make_unique<Swarm>(host_, picker(), s, 1);
         if (we_have_all) {
             for (std::uint32_t i = 0; i < kPieces; ++i) swarm_->picker().on_piece_verified(PieceIndex{i});
         }
-        session_ = std::make_unique<PeerSession>(*swarm_, PeerId{1}, io_, Endpoint::v4({127, 0, 0, 2}, 6881),
+        session_ = std::make_unique<PeerSession>(*swarm_, PeerId{1}, io_, kPeerAddress,
                                                  remote_handshake(remote_extensions, fast), now_);
         session_->start();
     }
@@ -59,6 +63,9 @@ class PeerSessionTest : public ::testing::Test {
             names.emplace_back(wire::name_of(m));
             if (const auto* r = std::get_if<wire::Request>(&m))
                 requests_.push_back({r->index, r->begin, r->length});
+            if (const auto* r = std::get_if<wire::RejectRequest>(&m))
+                rejects_.push_back({r->index, r->begin, r->length});
+            if (const auto* a = std::get_if<wire::AllowedFast>(&m)) allowed_fast_sent_.push_back(a->index);
         }
         return names;
     }
@@ -86,6 +93,9 @@ class PeerSessionTest : public ::testing::Test {
     std::unique_ptr<Swarm> swarm_;
     std::unique_ptr<PeerSession> session_;
     std::vector<Block> requests_;
+    std::vector<Block> rejects_;
+    std::vector<PieceIndex> allowed_fast_sent_;
+    std::uint32_t allowed_fast_k_ = 10;  // for the next make()
 };
 
 TEST_F(PeerSessionTest, OpensWithBitfieldAndExtensionHandshake) {
@@ -303,7 +313,7 @@ TEST_F(PeerSessionTest, HaveAllAfterTheExtendedHandshakeIsTheFirstMessage) {
 }
 
 TEST_F(PeerSessionTest, HaveAllAfterTheFirstMessageCloses) {
-    make();
+    make(false, /*fast=*/true);
     feed(wire::Have{PieceIndex{1}});
     feed(wire::HaveAll{});
     ASSERT_TRUE(io_.closed);
@@ -364,6 +374,251 @@ TEST_F(PeerSessionTest, DestroyedWithoutACloseGivesBackWhatItHeld) {
     EXPECT_EQ(swarm_->picker().availability(PieceIndex{0}), 0u);
     EXPECT_TRUE(swarm_->picker().check_invariants());
     EXPECT_TRUE(host_.closed.empty());  // no callbacks from a destructor
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The fast extension (BEP 6)
+
+TEST_F(PeerSessionTest, FastExtensionMessageWithoutTheFastExtensionCloses) {
+    for (const wire::Message m :
+         {wire::Message{wire::HaveNone{}}, wire::Message{wire::AllowedFast{PieceIndex{1}}},
+          wire::Message{wire::SuggestPiece{PieceIndex{1}}},
+          wire::Message{wire::RejectRequest{PieceIndex{1}, 0, 16 * 1024}}}) {
+        io_ = FakeIo{};
+        make();
+        feed(m);
+        ASSERT_TRUE(io_.closed) << wire::name_of(m);
+        EXPECT_EQ(io_.closed->text, "fast extension message without the fast extension");
+        EXPECT_FALSE(io_.closed->ban);
+    }
+}
+
+TEST_F(PeerSessionTest, HaveNoneOpensTheConversationOnly) {
+    make(false, true);
+    (void)sent();
+    feed(wire::HaveNone{});
+    EXPECT_TRUE(session_->pieces().none());
+    EXPECT_FALSE(session_->is_interesting());
+    EXPECT_TRUE(sent().empty());
+    feed(wire::Have{PieceIndex{2}});
+    EXPECT_TRUE(session_->is_interesting());
+    feed(wire::HaveNone{});
+    ASSERT_TRUE(io_.closed);
+    EXPECT_EQ(io_.closed->text, "have-none after the first message");
+}
+
+TEST_F(PeerSessionTest, StartingPeerGetsTheAllowedFastSetAtItsFirstInterest) {
+    allowed_fast_k_ = 3;
+    make(/*we_have_all=*/true, /*fast=*/true);
+    (void)sent();
+    feed(wire::HaveNone{});
+    EXPECT_TRUE(sent().empty());
+    feed(wire::Interested{});
+    (void)sent();
+    const auto expected = allowed_fast_set(kPeerAddress, wire::InfoHashBytes{}, kPieces, 3);
+    ASSERT_EQ(expected.size(), 3u);
+    EXPECT_EQ(allowed_fast_sent_, expected);
+    EXPECT_EQ(session_->granted_fast(), expected);
+    // Once per connection.
+    feed(wire::NotInterested{});
+    feed(wire::Interested{});
+    (void)sent();
+    EXPECT_EQ(allowed_fast_sent_.size(), 3u);
+}
+
+TEST_F(PeerSessionTest, AllowedFastSetLeavesOutWhatThePeerHasAndSkipsPeersThatCanTrade) {
+    allowed_fast_k_ = 3;
+    const auto set = allowed_fast_set(kPeerAddress, wire::InfoHashBytes{}, kPieces, 3);
+    make(true, true);
+    feed(wire::Have{set[0]});
+    feed(wire::Interested{});
+    (void)sent();
+    EXPECT_EQ(allowed_fast_sent_, (std::vector<PieceIndex>{set[1], set[2]}));
+
+    // As many pieces as the set has: no set.
+    allowed_fast_sent_.clear();
+    make(true, true);
+    for (std::uint32_t i = 0; i < 3; ++i) feed(wire::Have{PieceIndex{i}});
+    feed(wire::Interested{});
+    (void)sent();
+    EXPECT_TRUE(allowed_fast_sent_.empty());
+    EXPECT_TRUE(session_->granted_fast().empty());
+
+    // Without the fast extension, or with a set size of 0: none either.
+    make(true, false);
+    feed(wire::Interested{});
+    allowed_fast_k_ = 0;
+    make(true, true);
+    feed(wire::HaveNone{});
+    feed(wire::Interested{});
+    (void)sent();
+    EXPECT_TRUE(allowed_fast_sent_.empty());
+}
+
+class PeerSessionChokedTest : public PeerSessionTest {
+  protected:
+    // We seed; a starting peer got its allowed fast set of 3 and is choked.
+    void SetUp() override {
+        allowed_fast_k_ = 3;
+        make(true, true);
+        feed(wire::HaveNone{});
+        feed(wire::Interested{});
+        session_->set_choking(true);  // the choke round its interest started may have unchoked it
+        (void)sent();
+        granted_ = session_->granted_fast();
+        ASSERT_EQ(granted_.size(), 3u);
+        for (std::uint32_t i = 0; i < kPieces; ++i) {
+            if (std::find(granted_.begin(), granted_.end(), PieceIndex{i}) == granted_.end()) {
+                other_ = PieceIndex{i};
+                break;
+            }
+        }
+    }
+    void serve(const Block& b) {
+        std::vector<std::uint8_t> data(b.length, 7);
+        session_->on_block_read(b, data);
+    }
+    std::vector<PieceIndex> granted_;
+    PieceIndex other_;
+};
+
+TEST_F(PeerSessionChokedTest, AllowedFastPiecesAreServedWhileChoked) {
+    const auto wakes = io_.upload_wakes;
+    feed(wire::Request{granted_[0], 0, 16 * 1024});
+    feed(wire::Request{other_, 0, 16 * 1024});
+    EXPECT_EQ(sent(), (std::vector<std::string>{"reject-request"}));
+    EXPECT_EQ(rejects_, (std::vector<Block>{{other_, 0, 16 * 1024}}));
+    EXPECT_EQ(io_.upload_wakes, wakes + 1);
+    const auto block = session_->next_upload();
+    ASSERT_TRUE(block);
+    EXPECT_EQ(*block, (Block{granted_[0], 0, 16 * 1024}));
+    serve(*block);
+    EXPECT_EQ(sent(), (std::vector<std::string>{"piece"}));
+    EXPECT_FALSE(session_->next_upload());
+    EXPECT_TRUE(session_->am_choking());
+}
+
+TEST_F(PeerSessionChokedTest, ChokeRejectsPendingRequestsButKeepsAllowedFastOnes) {
+    session_->set_choking(false);
+    (void)sent();
+    const Block other0{other_, 0, 16 * 1024};
+    const Block other1{other_, 16 * 1024, 16 * 1024};
+    const Block fast{granted_[1], 0, 16 * 1024};
+    for (const auto& b : {other0, fast, other1}) feed(wire::Request{b.piece, b.begin, b.length});
+    const auto reading = session_->next_upload();  // other0, being read when the choke comes
+    ASSERT_EQ(reading, other0);
+    session_->set_choking(true);
+    EXPECT_EQ(sent(), (std::vector<std::string>{"choke", "reject-request", "reject-request"}));
+    // Those queued, then the one being read.
+    EXPECT_EQ(rejects_, (std::vector<Block>{other1, other0}));
+    EXPECT_EQ(session_->queued_uploads(), 1u);
+    serve(other0);  // read after the choke: dropped
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(session_->next_upload(), fast);
+}
+
+TEST_F(PeerSessionChokedTest, AllowedFastServesWhileChokedAreBounded) {
+    // 4 blocks a piece, each served at most kAllowedFastServesPerBlock times while choked.
+    const std::uint32_t bound = kAllowedFastServesPerBlock * 4;
+    for (std::uint32_t i = 0; i < bound; ++i) {
+        feed(wire::Request{granted_[2], (i % 4) * 16 * 1024, 16 * 1024});
+        const auto b = session_->next_upload();
+        ASSERT_TRUE(b);
+        serve(*b);
+    }
+    (void)sent();
+    EXPECT_TRUE(rejects_.empty());
+    feed(wire::Request{granted_[2], 0, 16 * 1024});
+    (void)sent();
+    EXPECT_EQ(rejects_.size(), 1u);
+    EXPECT_FALSE(session_->next_upload());
+    EXPECT_FALSE(io_.closed);
+}
+
+TEST_F(PeerSessionTest, RequestsThePeersAllowedFastPiecesWhileChoked) {
+    make(false, true);
+    (void)sent();
+    feed_bitfield_all();  // a seed that chokes us
+    EXPECT_EQ(sent(), (std::vector<std::string>{"interested"}));
+    feed(wire::AllowedFast{PieceIndex{5}});
+    const auto names = sent();
+    EXPECT_EQ(count(names, "request"), 4u);
+    for (const auto& b : requests_) EXPECT_EQ(b.piece, PieceIndex{5});
+    EXPECT_EQ(session_->requests_in_flight(), 4u);
+    // Rejected while it chokes us: the piece is struck off and not asked for again.
+    feed(wire::RejectRequest{PieceIndex{5}, 0, 16 * 1024});
+    EXPECT_TRUE(session_->allowed_fast().empty());
+    EXPECT_EQ(session_->requests_in_flight(), 3u);
+    EXPECT_EQ(count(sent(), "request"), 0u);
+    // Unchoked: everything else.
+    feed(wire::Unchoke{});
+    EXPECT_GT(count(sent(), "request"), 4u);
+}
+
+TEST_F(PeerSessionTest, AllowedFastPieceIsRequestedOnceThePeerHasIt) {
+    make(false, true);
+    feed(wire::HaveNone{});
+    feed(wire::AllowedFast{PieceIndex{6}});
+    feed(wire::AllowedFast{PieceIndex{6}});  // again: kept once
+    (void)sent();
+    EXPECT_TRUE(requests_.empty());
+    EXPECT_EQ(session_->allowed_fast(), (std::vector<PieceIndex>{PieceIndex{6}}));
+    feed(wire::Have{PieceIndex{6}});
+    const auto names = sent();
+    EXPECT_EQ(count(names, "interested"), 1u);
+    EXPECT_EQ(count(names, "request"), 4u);
+}
+
+TEST_F(PeerSessionTest, SuggestedPieceIsRequestedFirst) {
+    make(false, true);
+    feed_bitfield_all();
+    feed(wire::SuggestPiece{PieceIndex{7}});
+    feed(wire::SuggestPiece{PieceIndex{3}});  // newest first
+    feed(wire::Unchoke{});
+    (void)sent();
+    ASSERT_GE(requests_.size(), 8u);
+    for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(requests_[i].piece, PieceIndex{3});
+    for (std::size_t i = 4; i < 8; ++i) EXPECT_EQ(requests_[i].piece, PieceIndex{7});
+}
+
+TEST_F(PeerSessionTest, RejectsForRequestsNeverSentAreIgnored) {
+    make(false, true);
+    download_from_seed();
+    (void)sent();
+    const auto in_flight = session_->requests_in_flight();
+    std::optional<Block> never;
+    for (std::uint32_t p = 0; p < kPieces && !never; ++p) {
+        const Block b{PieceIndex{p}, 0, 16 * 1024};
+        if (std::find(requests_.begin(), requests_.end(), b) == requests_.end()) never = b;
+    }
+    ASSERT_TRUE(never);
+    for (int i = 0; i < 100'000; ++i) feed(wire::RejectRequest{never->piece, never->begin, never->length});
+    EXPECT_FALSE(io_.closed);
+    EXPECT_EQ(session_->requests_in_flight(), in_flight);
+    EXPECT_TRUE(sent().empty());
+    EXPECT_TRUE(swarm_->picker().check_invariants());
+}
+
+TEST(PeerSessionFast, AllowedFastAndSuggestionsFromThePeerAreBounded) {
+    test::FakeHost host;
+    test::FakeIo io;
+    SwarmSettings s;
+    wire::set_fast_extension(s.reserved);
+    Swarm swarm(host, test::small_picker(1000, 16 * 1024), s, 1);
+    const TimePoint now{std::chrono::hours(1)};
+    PeerSession session(swarm, PeerId{1}, io, kPeerAddress, remote_handshake(false, true), now);
+    session.start();
+    for (std::uint32_t i = 0; i < 1000; ++i) {
+        for (const wire::Message m : {wire::Message{wire::AllowedFast{PieceIndex{i}}},
+                                      wire::Message{wire::SuggestPiece{PieceIndex{i}}}}) {
+            session.on_message(m, wire::encoded_size(m), now);
+        }
+    }
+    EXPECT_FALSE(io.closed);
+    EXPECT_EQ(session.allowed_fast().size(), kMaxAllowedFastSet);
+    ASSERT_EQ(session.suggested().size(), kMaxSuggestedPieces);
+    EXPECT_EQ(session.suggested().front(), PieceIndex{999});
+    EXPECT_EQ(session.suggested().back(), PieceIndex{static_cast<std::uint32_t>(1000 - kMaxSuggestedPieces)});
 }
 
 TEST(ExtensionRegistry, AssignsIdsInOrderAndListsThemForTheHandshake) {

@@ -2,8 +2,10 @@
 // over in-memory links, the same way every time.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
+#include "swarm/allowed_fast.hpp"
 #include "swarm/swarm_harness.hpp"
 
 namespace bt::swarm::test {
@@ -178,6 +180,65 @@ TEST(SwarmScenario, PeerThatSendsOnlyHaveAll) {
     EXPECT_TRUE(leecher.data_matches(h.torrent()));
     EXPECT_EQ(received["have"], 0u);
     EXPECT_EQ(received["bitfield"], 0u);
+}
+
+// BEP 6: a seed that unchokes nobody still lets a starting peer fetch its allowed fast set, and the peer
+// asks for exactly those pieces while it is choked; then nothing more moves.
+TEST(SwarmScenario, ChokedStartingPeerFetchesItsAllowedFastSet) {
+    Harness h(small_torrent(32));
+    NodeOptions seed_o = seed_options();
+    seed_o.fast_extension = true;
+    seed_o.settings.choker = ChokerSettings{.regular_slots = 0, .optimistic_slots = 0};
+    seed_o.settings.peer.allowed_fast_set_size = 4;
+    auto& seed = h.add_node("seed", seed_o);
+    NodeOptions leecher_o;
+    leecher_o.fast_extension = true;
+    auto& leecher = h.add_node("leecher", leecher_o);
+    auto& link = h.connect(seed, leecher, 500 * kKiB);
+    const auto granted = allowed_fast_set(leecher.address(), wire::InfoHashBytes{}, 32, 4);
+    ASSERT_TRUE(h.run_until([&] { return leecher.swarm().stats().pieces_verified == 4; }, 20s));
+    h.run_for(20s);
+    for (std::uint32_t i = 0; i < 32; ++i) {
+        const bool allowed = std::find(granted.begin(), granted.end(), PieceIndex{i}) != granted.end();
+        EXPECT_EQ(leecher.swarm().picker().has_piece(PieceIndex{i}), allowed) << "piece " << i;
+    }
+    auto& received = link.side_of(leecher).received;
+    EXPECT_EQ(received["allowed-fast"], 4u);
+    EXPECT_EQ(received["unchoke"], 0u);
+    EXPECT_EQ(received["reject-request"], 0u);  // it asked for nothing else
+    EXPECT_EQ(received["piece"], 4u * 4);
+    EXPECT_TRUE(link.session_at(seed).am_choking());
+    EXPECT_EQ(link.session_at(leecher).requests_in_flight(), 0u);
+    EXPECT_EQ(leecher.swarm().stats().wasted, 0u);
+    EXPECT_TRUE(leecher.swarm().picker().check_invariants());
+}
+
+// A seed chokes a leecher in the middle of the download: the requests it drops are rejected (BEP 6), they
+// go to the other seed at once, and the download completes with nothing wasted.
+TEST(SwarmScenario, ChokeRejectsPendingRequestsAndTheyGoElsewhere) {
+    Harness h(small_torrent(64));
+    NodeOptions seed_o = seed_options(1);
+    seed_o.fast_extension = true;
+    auto& a = h.add_node("seed a", seed_o);
+    seed_o.seed_value = 2;
+    auto& b = h.add_node("seed b", seed_o);
+    NodeOptions leecher_o;
+    leecher_o.fast_extension = true;
+    auto& leecher = h.add_node("leecher", leecher_o);
+    auto& link_a = h.connect(a, leecher, 200 * kKiB);
+    h.connect(b, leecher, 200 * kKiB);
+    ASSERT_TRUE(h.run_until([&] { return leecher.swarm().stats().pieces_verified >= 8; }, 30s));
+    ASSERT_FALSE(link_a.session_at(a).am_choking());
+    auto settings = a.swarm().settings();
+    settings.choker = ChokerSettings{.regular_slots = 0, .optimistic_slots = 0};
+    a.swarm().apply_settings(settings, h.now());  // a choke round at once
+    ASSERT_TRUE(link_a.session_at(a).am_choking());
+    ASSERT_TRUE(h.run_until([&] { return leecher.is_complete(); }, 60s));
+    EXPECT_TRUE(leecher.data_matches(h.torrent()));
+    EXPECT_GT(link_a.side_of(leecher).received["reject-request"], 0u);
+    EXPECT_EQ(leecher.swarm().stats().wasted, 0u);
+    for (const auto& r : leecher.closed()) EXPECT_EQ(r.text, "both seeds");  // at the end only
+    EXPECT_TRUE(leecher.swarm().picker().check_invariants());
 }
 
 // A leecher among 1,000 seeds: however many peers, the requests in flight stay within the swarm's budget
