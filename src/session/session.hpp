@@ -102,10 +102,12 @@ class Session {
     const Settings& settings() const noexcept { return settings_; }
     const wire::PeerId& peer_id() const noexcept { return peer_id_; }
     std::uint32_t tracker_key() const noexcept { return tracker_key_; }
-    // What we advertise in the handshake's reserved bytes: the extension protocol (BEP 10).
+    // What we advertise in the handshake's reserved bytes: the extension protocol (BEP 10) and the fast
+    // extension (BEP 6).
     wire::Reserved reserved_bits() const noexcept {
         wire::Reserved bits{};
         wire::set_extension_protocol(bits);
+        wire::set_fast_extension(bits);
         return bits;
     }
     std::uint64_t random_seed();
