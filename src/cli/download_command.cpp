@@ -53,6 +53,7 @@ struct DownloadOptions {
     std::optional<double> seed_ratio;
     std::optional<std::int64_t> seed_time;
     std::uint32_t max_peers = 50;
+    std::uint32_t upload_slots = 5;
     std::string stats_json;
     std::optional<std::string> resume_dir;  // --resume-dir; default: user_dirs.hpp
     std::string save_torrent;               // --save-torrent (download only)
@@ -120,6 +121,10 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
         ->check(non_negative_whole_number());
     cmd->add_option("--max-peers", o.max_peers, "connected peers at most (default 50)")
         ->check(whole_number(1, 10000));
+    cmd->add_option("--upload-slots", o.upload_slots,
+                    "peers unchoked at once per torrent (default 5: 4 by rate, 1 at random); with 0, peers "
+                    "get only the few pieces BEP 6 lets a new peer fetch while choked")
+        ->check(whole_number(0, 10000));
     cmd->add_option("--stats-json", o.stats_json, "write transfer statistics to FILE at exit");
     cmd->add_option("--resume-dir", o.resume_dir,
                     "folder of the resume records, one per torrent and download folder (default: "
@@ -329,6 +334,7 @@ int run_download(const DownloadOptions& o) {
     settings.listen_port = static_cast<std::uint16_t>(o.port);
     settings.listen_address = o.listen_address;
     settings.max_peers = o.max_peers;
+    settings.upload_slots = o.upload_slots;
     settings.encryption = o.encryption_name == "disable"   ? net::EncryptionPolicy::disable
                           : o.encryption_name == "allow"   ? net::EncryptionPolicy::allow
                           : o.encryption_name == "require" ? net::EncryptionPolicy::require

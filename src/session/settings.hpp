@@ -38,6 +38,10 @@ struct Settings {
     std::uint32_t hash_failures_before_ban =
         2;  // per peer; a sole contributor of a bad piece is banned at once
     std::uint32_t max_incoming_requests = 500;  // per peer; more are dropped (and counted)
+    // Peers unchoked at once per torrent: one optimistic slot (a random interested peer, moved every 30 s)
+    // and the others by rate. 0: nobody is unchoked, and a starting peer only gets the pieces it may fetch
+    // while choked (its allowed fast set, BEP 6).
+    std::uint32_t upload_slots = 5;
     // Banned peer ids and addresses remembered per list (the session's, each torrent's), and peers with
     // hash-failure strikes per torrent: the oldest is forgotten first, so misbehaving peers cannot grow them.
     std::uint32_t max_ban_records = 10'000;

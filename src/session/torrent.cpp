@@ -40,6 +40,8 @@ swarm::SwarmSettings swarm_settings(Session& session) {
     s.peer.keep_alive_interval = settings.keep_alive_interval;
     s.peer.request_timeout = settings.request_timeout;
     s.choke_interval = settings.choke_interval;
+    s.choker.optimistic_slots = settings.upload_slots > 0 ? 1 : 0;
+    s.choker.regular_slots = settings.upload_slots - s.choker.optimistic_slots;
     s.max_requests_in_flight = settings.max_requests_in_flight;
     s.hash_failures_before_ban = settings.hash_failures_before_ban;
     s.max_ban_records = settings.max_ban_records;
