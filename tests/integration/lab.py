@@ -610,7 +610,8 @@ class Lab:
         return t
 
     def lt_peer(self, name, torrent, save, seed, peers=(), no_tracker=False, upload_limit=0, timeout=None,
-                encryption="enabled"):
+                encryption="enabled", extra=()):
+        """lt_peer.py; `extra`: more of its arguments (--set NAME=VALUE, --remote-class, --peer-log)."""
         need_libtorrent()
         argv = [SYSTEM_PYTHON, LT_PEER, torrent.path, "--seed" if seed else "--leech", "--save", save, "--port", 0,
                 "--encryption", encryption]
@@ -622,6 +623,7 @@ class Lab:
             argv += ["--upload-limit", upload_limit]
         if timeout:
             argv += ["--timeout", timeout]
+        argv += list(extra)
         return LtPeer(self, name, argv)
 
     def aria2(self, name, torrent, dir, seed, verify=True):

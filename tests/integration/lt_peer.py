@@ -3,19 +3,26 @@
 
 usage: lt_peer.py TORRENT (--seed | --leech) --save DIR [--port N] [--peer HOST:PORT]... [--no-tracker]
                   [--upload-limit BYTES_S] [--encryption enabled|required|disabled] [--timeout S] [--interval S]
+                  [--set NAME=VALUE]... [--remote-class] [--peer-log]
 
 Lines it prints (stdout, flushed), for the test to wait on:
   LISTENING port N          the TCP port it listens on (--port 0 lets the kernel pick)
   SEEDING                   --seed: the data in DIR checked complete
   ANNOUNCED peers=N         a tracker answered
-  STAT state=.. progress=.. down=N up=N peers=N   every --interval seconds (payload bytes, session totals)
+  STAT state=.. progress=.. down=N up=N peers=N pieces=N   every --interval seconds (payload bytes, session
+                            totals; pieces: verified)
   DONE bytes=N seconds=S    --leech: the download is complete (then it exits 0)
   ALERT <type>: <message>   peer connects, disconnects and errors, tracker and file errors
   PEER ip:port in|out client='..' down=N up=N      one line per peer seen, at exit
+  PEERLOG <peer_log_alert message>   --peer-log: every event libtorrent logs for a peer, e.g. "NAME peer
+                            [ 127.0.0.1:40000 client: .. ] [127.0.0.1:40000] <== ALLOWED_FAST [ 3 ]"
+                            (<== message received, ==> sent, <<< >>> socket, *** other)
 Exits 0 on SIGTERM/SIGINT or when a leech completes; 1 on a listen, file or check error or on --timeout.
 --peer endpoints are dialled when the torrent starts and again every 2 s while fewer peers are connected.
---upload-limit also applies to loopback peers: libtorrent exempts local peers from rate limits unless
-they are put in the global peer class, which this does.
+--upload-limit also applies to loopback peers: libtorrent exempts local peers from rate limits and
+unchoke slots unless they are put in the global peer class, which this (and --remote-class) does.
+--set NAME=VALUE sets a libtorrent setting (settings_pack name; true/false, a number or text), after the
+ones above, e.g. --set unchoke_slots_limit=0 --set allowed_fast_set_size=4.
 """
 import argparse
 import signal
@@ -37,6 +44,10 @@ ap.add_argument("--upload-limit", type=int, default=0, metavar="BYTES_S")
 ap.add_argument("--encryption", choices=["enabled", "required", "disabled"], default="enabled")
 ap.add_argument("--timeout", type=float, default=0, help="leech: give up after S seconds (default: never)")
 ap.add_argument("--interval", type=float, default=0.25)
+ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a libtorrent setting")
+ap.add_argument("--remote-class", action="store_true",
+                help="loopback peers in the global peer class: unchoke slots and rate limits apply to them")
+ap.add_argument("--peer-log", action="store_true", help="print libtorrent's peer log (PEERLOG lines)")
 a = ap.parse_args()
 
 
@@ -58,10 +69,14 @@ settings = {
     "min_reconnect_time": 1, "max_failcount": 1000,
     "upload_rate_limit": a.upload_limit,
     "alert_mask": (lt.alert_category.error | lt.alert_category.status | lt.alert_category.connect
-                   | lt.alert_category.peer | lt.alert_category.tracker),
+                   | lt.alert_category.peer | lt.alert_category.tracker
+                   | (lt.alert_category.peer_log if a.peer_log else 0)),
 }
+for item in a.set:
+    name, _, value = item.partition("=")
+    settings[name] = {"true": True, "false": False}.get(value, int(value) if value.lstrip("-").isdigit() else value)
 ses = lt.session(settings)
-if a.upload_limit:
+if a.upload_limit or a.remote_class:
     pf = lt.ip_filter()
     pf.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
     ses.set_peer_class_filter(pf)
@@ -117,6 +132,8 @@ while not stopping:
         elif isinstance(al, lt.listen_failed_alert):
             out(f"ALERT {type(al).__name__}: {al.message()}")
             sys.exit(1)
+        elif isinstance(al, lt.peer_log_alert):
+            out(f"PEERLOG {al.message()}")
         elif isinstance(al, lt.tracker_reply_alert):
             out(f"ANNOUNCED peers={al.num_peers}")
         elif isinstance(al, (lt.peer_connect_alert, lt.peer_disconnected_alert, lt.peer_error_alert,
@@ -134,7 +151,7 @@ while not stopping:
     poll_peers()
     if now - last_stat >= a.interval:
         out(f"STAT state={st.state} progress={st.progress:.4f} down={st.total_payload_download} "
-            f"up={st.total_payload_upload} peers={st.num_peers}")
+            f"up={st.total_payload_upload} peers={st.num_peers} pieces={st.num_pieces}")
         last_stat = now
     if st.errc.value():
         out(f"ERROR {st.errc.message()}")
