@@ -126,6 +126,12 @@ void Torrent::make_swarm() {
     auto swarm = std::make_unique<swarm::Swarm>(static_cast<swarm::SwarmHost&>(*this), std::move(*picker),
                                                 swarm_settings(session_), session_.random_seed());
     if (swarm_) swarm->stats() = swarm_->stats();
+    // BEP 27: a private torrent's peers come from its trackers only, so it does not offer ut_pex.
+    if (!metainfo_->is_private) {
+        swarm->extensions().add(wire::kPexExtensionName, [this](swarm::PeerSession& peer, auto payload) {
+            on_pex_message(peer, payload);
+        });
+    }
     swarm_ = std::move(swarm);
     ++swarms_made_;
     disk_->drop_partial_pieces();
@@ -498,6 +504,7 @@ asio::awaitable<void> Torrent::tick_loop(std::uint64_t run) {
         if (stats.payload_uploaded != last_payload_up_) last_upload_ = now;
         last_payload_down_ = stats.payload_downloaded;
         last_payload_up_ = stats.payload_uploaded;
+        exchange_peers(now);
         connect_more();
         disk_->maybe_save(now, state_ == TorrentState::seeding, swarm_->picker().have());
         if (state_ == TorrentState::seeding &&

@@ -226,6 +226,9 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     void request_metadata(MetadataConnection& peer, Clock::time_point now);
     void close_metadata_peers(const std::string& reason);
     void on_metadata_complete(std::string info_bytes);
+    // Peer exchange (torrent_pex.cpp): messages to the connected peers (from the tick), and theirs.
+    void exchange_peers(Clock::time_point now);
+    void on_pex_message(swarm::PeerSession& session, std::span<const std::uint8_t> payload);
 
     Session& session_;
     TorrentId id_;

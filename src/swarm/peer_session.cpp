@@ -445,6 +445,14 @@ void PeerSession::on_piece(const wire::Piece& piece, TimePoint now) {
     request_more();
 }
 
+bool PeerSession::send_extension(std::string_view name, std::span<const std::uint8_t> payload) {
+    if (!extension_protocol_ || closed_) return false;
+    const auto id = extensions_.message_id(name);
+    if (!id) return false;
+    queue(wire::Extended{*id, payload});
+    return true;
+}
+
 void PeerSession::send_extension_handshake() {
     const auto& s = swarm_.settings();
     wire::ExtensionHandshake ours;

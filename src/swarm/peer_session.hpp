@@ -157,6 +157,8 @@ class PeerSession {
     // The peer's 'v' from its extended handshake (BEP 10, made printable), else its peer id's client code.
     std::string client_name() const;
     const wire::PeerExtensions& extensions() const noexcept { return extensions_; }
+    // An extension message (BEP 10) under the id the peer gave `name`; false when it has not enabled it.
+    bool send_extension(std::string_view name, std::span<const std::uint8_t> payload);
     bool supports_fast() const noexcept { return fast_; }
     const Bitfield& pieces() const noexcept { return peer_has_; }
     bool is_seed() const noexcept { return peer_has_.all(); }

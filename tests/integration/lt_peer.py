@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""A libtorrent peer for bitveil's swarm tests, bound to 127.0.0.1 only (DHT, LSD, UPnP, NAT-PMP, PEX, uTP off).
+"""A libtorrent peer for bitveil's swarm tests, bound to 127.0.0.1 only (DHT, LSD, UPnP, NAT-PMP, uTP off; PEX off
+unless --pex).
 
 usage: lt_peer.py TORRENT (--seed | --leech) --save DIR [--port N] [--peer HOST:PORT]... [--no-tracker]
                   [--upload-limit BYTES_S] [--encryption enabled|required|disabled] [--timeout S] [--interval S]
+                  [--pex]
 
 Lines it prints (stdout, flushed), for the test to wait on:
   LISTENING port N          the TCP port it listens on (--port 0 lets the kernel pick)
@@ -37,6 +39,7 @@ ap.add_argument("--upload-limit", type=int, default=0, metavar="BYTES_S")
 ap.add_argument("--encryption", choices=["enabled", "required", "disabled"], default="enabled")
 ap.add_argument("--timeout", type=float, default=0, help="leech: give up after S seconds (default: never)")
 ap.add_argument("--interval", type=float, default=0.25)
+ap.add_argument("--pex", action="store_true", help="take part in peer exchange (ut_pex; off by default)")
 a = ap.parse_args()
 
 
@@ -71,7 +74,9 @@ atp = lt.add_torrent_params()
 atp.ti = ti
 atp.save_path = a.save
 atp.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
-atp.flags |= lt.torrent_flags.disable_dht | lt.torrent_flags.disable_lsd | lt.torrent_flags.disable_pex
+atp.flags |= lt.torrent_flags.disable_dht | lt.torrent_flags.disable_lsd
+if not a.pex:
+    atp.flags |= lt.torrent_flags.disable_pex
 if a.no_tracker:
     atp.flags |= lt.torrent_flags.override_trackers  # with an empty tracker list
 h = ses.add_torrent(atp)
