@@ -254,6 +254,7 @@ void Torrent::connect_more() {
     limits.max_peers = settings().max_peers;
     limits.max_half_open = settings().max_half_open;
     limits.seeding = state_ == TorrentState::seeding;
+    limits.encrypted_first = settings().encryption == net::EncryptionPolicy::require;
     const auto dial = peer_list_.pick_to_dial(
         Clock::now(), limits, [this](const Endpoint& e) { return session_.is_banned_address(e); });
     for (const auto& endpoint : dial) {
