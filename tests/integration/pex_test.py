@@ -10,6 +10,9 @@ Cases:
   tell_lt         a libtorrent leecher knows only bitveil; bitveil downloads from a libtorrent seeder given
                   with --peer: the leecher learns the seeder through bitveil's PEX, connects to it, and
                   completes
+  hostile         a peer floods ut_pex messages (50 made-up loopback peers, its target's own address and port 0,
+                  every 50 ms) while a libtorrent seeder serves: the download completes, and bitveil took at
+                  most one message a minute from it (its peer list stays small)
   private         the same as tell_lt with a private torrent: bitveil offers no ut_pex, the leecher never
                   hears of the seeder
 Exit status: 0 pass, 1 fail (every process's log is printed), 77 skipped.
@@ -48,6 +51,29 @@ def learn_from_lt(lab):
     check(re.search(rf"127\.0\.0\.1:{seeder.port} out: connected", text),
           f"bitveil never connected to the seeder at port {seeder.port}")
     lab.log(f"bitveil: {st.get('peers_connected_out')} outgoing connections")
+
+
+def hostile(lab):
+    need_libtorrent()
+    pl = payload(lab, "pex-hostile")
+    tor = lab.create_torrent(pl, piece_size=64 * KiB)
+    seeder = lab.lt_peer("lt-seed", tor, pl.parent, seed=True, no_tracker=True, upload_limit=1 * MiB)
+    seeder.wait_seeding()
+    flood = lab.bad_peer("flood", tor, "pex_flood")
+    bv = lab.bitveil("bitveil", "download", tor, lab.path("dl"),
+                     peers=[f"127.0.0.1:{flood.port}", f"127.0.0.1:{seeder.port}"])
+    st = bv.finish(120, watch=[seeder])
+    pl.check_copy(lab.path("dl"), "bitveil")
+    sent = len(re.findall(r"SENT \d+ ut_pex message", flood.text()))
+    lab.log(f"flood: {sent} log lines of ut_pex messages sent (one per 100); bitveil knows {st['peers_known']} peers")
+    check(sent >= 1, "the flood never sent a ut_pex message (bitveil offered no ut_pex?)")
+    took = re.findall(r"ut_pex: (\d+) added", bv.text())
+    check(1 <= len(took) <= 2, f"bitveil took {len(took)} ut_pex messages from the flood in {bv_seconds(st)} s")
+    check(st["peers_known"] <= 2 + 2 * 50, f"bitveil's peer list grew to {st['peers_known']}")
+
+
+def bv_seconds(st):
+    return st.get("seconds", "?")
 
 
 def tell(lab, private):
@@ -91,6 +117,7 @@ def private(lab):
 CASES = {  # name -> (function, time budget in seconds, summary)
     "learn_from_lt": (learn_from_lt, 180, "bitveil learns a seeder through a libtorrent leecher's PEX"),
     "tell_lt": (tell_lt, 180, "a libtorrent leecher learns a seeder through bitveil's PEX"),
+    "hostile": (hostile, 150, "a ut_pex flood is mostly ignored; the download completes"),
     "private": (private, 120, "a private torrent: no ut_pex offered, nothing learned"),
 }
 
