@@ -125,6 +125,14 @@ void Torrent::make_swarm() {
     if (!picker) throw std::runtime_error("piece picker: " + picker.error().message());
     auto swarm = std::make_unique<swarm::Swarm>(static_cast<swarm::SwarmHost&>(*this), std::move(*picker),
                                                 swarm_settings(session_), session_.random_seed());
+    // BEP 9: peers that came with a magnet link get the info dictionary from us. Not for a private torrent
+    // (BEP 27), as libtorrent, whose ut_metadata plugin is not added to one ("don't add this extension if
+    // the torrent is private", create_ut_metadata_plugin): its metadata goes only to those given the
+    // .torrent.
+    if (!metainfo_->is_private) {
+        const auto& info = metainfo_->info_bytes;
+        swarm->serve_metadata({reinterpret_cast<const std::uint8_t*>(info.data()), info.size()});
+    }
     if (swarm_) swarm->stats() = swarm_->stats();
     // BEP 27: a private torrent's peers come from its trackers only, so it does not offer ut_pex.
     if (!metainfo_->is_private) {

@@ -403,7 +403,7 @@ TEST_F(SessionLifecycle, ConcurrentVerifiesAndAStopAllReturn) {
 
 // Found in review: a peer that handshakes for a torrent with no swarm yet (added but not started, or without
 // metadata) crashed the process when the refusal was counted.
-TEST_F(SessionLifecycle, APeerForATorrentNotStartedIsRefusedAndOneWithoutMetadataIsAskedForIt) {
+TEST_F(SessionLifecycle, APeerForATorrentNotStartedIsRefusedAndAMagnetGetsTheMetadataFromIt) {
     auto& seeder = add_node("seeder");
     auto& idle = add_node("idle");
     const auto metainfo = make_torrent(seeder.path(), "content", kContent, kPiece, 24);
@@ -424,9 +424,16 @@ TEST_F(SessionLifecycle, APeerForATorrentNotStartedIsRefusedAndOneWithoutMetadat
         [&] {
             const auto& failures = idle.session->incoming_failures();
             const auto it = failures.find("torrent not accepting peers");
-            return it != failures.end() && it->second >= 1 && fetching.status().metadata_connected == 1;
+            return it != failures.end() && it->second >= 1 &&
+                   fetching.status().state == TorrentState::seeding;
         },
-        "the stopped torrent refused its peer, the magnet took its own"));
+        "the stopped torrent refused its peer; the magnet got the metadata from its own and completed"));
+    ASSERT_TRUE(fetching.has_metadata());
+    EXPECT_EQ(fetching.metainfo().info_hash.bytes, magnet_only.info_hash.bytes);
+    EXPECT_EQ(read_all(idle.path() + "/other/x.bin"), read_all(seeder.path() + "/other/x.bin"));
+    EXPECT_EQ(states(fetching),
+              (std::vector{TorrentState::stopped, TorrentState::metadata, TorrentState::checking,
+                           TorrentState::downloading, TorrentState::seeding}));
 }
 
 TEST_F(SessionLifecycle, ATorrentBeingRemovedCannotBeAddedAgainUntilItIsGone) {
