@@ -29,8 +29,11 @@
 #include "core/endpoint.hpp"
 #include "core/hex.hpp"
 #include "core/log.hpp"
+#include "metainfo/magnet.hpp"
+#include "metainfo/torrent_builder.hpp"
 #include "net/spawn.hpp"
 #include "session/session.hpp"
+#include "storage/atomic_file.hpp"
 
 namespace bt::cli {
 
@@ -52,6 +55,8 @@ struct DownloadOptions {
     std::uint32_t max_peers = 50;
     std::string stats_json;
     std::optional<std::string> resume_dir;  // --resume-dir; default: user_dirs.hpp
+    std::string save_torrent;               // --save-torrent (download only)
+    bool metadata_only = false;             // --metadata-only (download only)
     bool quiet = false;
     bool verbose = false;
     std::string encryption_name = "prefer";
@@ -93,8 +98,10 @@ Examples:
 )";
 
 void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
-    cmd->add_option("torrents", o.torrents,
-                    "the .torrent file(s) or their http(s):// URLs; several run in one session, on one port")
+    cmd->add_option(
+           "torrents", o.torrents,
+           "the .torrent file(s), their http(s):// URLs, or magnet links; several run in one session, "
+           "on one port")
         ->required()
         ->check(not_empty("a .torrent file"));
     cmd->add_option("-d,--dir", o.dir, "download folder (default: the current folder)");
@@ -140,10 +147,21 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
     cmd->add_flag("-v,--verbose", o.verbose, "log peer and tracker events");
 }
 
+// One torrent as the command line names it: a .torrent (file or URL), or a magnet link.
+struct Source {
+    session::TorrentParams params;          // download_dir is set when added
+    std::vector<std::string> magnet_peers;  // x.pe
+    bool magnet = false;
+};
+
 // One torrent of the run, and what the process still waits for from it.
 struct Job {
     std::string path;
     session::Torrent* torrent = nullptr;
+    bool magnet = false;
+    bool has_trackers = false;
+    std::vector<Endpoint> peers;    // --peer, and a magnet's x.pe
+    bool metadata_written = false;  // a magnet's metadata saved (resume folder, --save-torrent)
     bool finished = false;  // complete (and seeding ended), or failed: the exit no longer waits for it
     bool failed = false;
     bool reported = false;  // its error is already on stderr
@@ -156,23 +174,63 @@ struct Job {
 // A stall hint is printed when it first holds, then again when its words change, at most twice a minute.
 constexpr auto kHintRepeat = std::chrono::seconds(30);
 
+// Where a magnet link's metadata is kept once fetched, so that a restart does not fetch it again.
+std::string metadata_copy_path(const std::string& resume_dir, const wire::InfoHashBytes& info_hash) {
+    return resume_dir + "/" + to_hex(info_hash) + ".torrent";
+}
+
+// A magnet link's torrent: the metadata fetched by an earlier run when the resume folder has it.
+Result<Source, std::string> load_magnet(const std::string& uri, const std::string& resume_dir) {
+    auto magnet = metainfo::parse_magnet(uri);
+    if (!magnet) return fail(magnet.error().message());
+    Source source;
+    source.magnet = true;
+    source.magnet_peers = magnet->peers;
+    if (!resume_dir.empty()) {
+        const auto copy = metadata_copy_path(resume_dir, magnet->info_hash.bytes);
+        if (auto bytes = storage::read_file(copy, kMaxTorrentFileBytes)) {
+            auto parsed = metainfo::parse_torrent(*bytes);
+            if (parsed && parsed->info_hash.bytes == magnet->info_hash.bytes) {
+                source.params = session::TorrentParams::from_metainfo(std::move(*parsed), "");
+                return source;
+            }
+        }
+    }
+    source.params.info_hash = magnet->info_hash.bytes;
+    source.params.name = magnet->display_name.empty() ? magnet->info_hash.hex() : magnet->display_name;
+    for (const auto& tracker : magnet->trackers) source.params.trackers.push_back({tracker});  // a tier each
+    return source;
+}
+
 // Reads and parses every torrent before anything starts, so a typo in the third file costs nothing.
 // Two torrents with the same info-hash, or with the same name (they would write the same files in the
 // one download folder), are refused.
-Result<std::vector<metainfo::Metainfo>, std::string> load_torrents(const std::vector<std::string>& paths,
-                                                                   std::chrono::seconds fetch_timeout) {
-    std::vector<metainfo::Metainfo> loaded;
+Result<std::vector<Source>, std::string> load_sources(const std::vector<std::string>& paths,
+                                                      std::chrono::seconds fetch_timeout,
+                                                      const std::string& resume_dir) {
+    std::vector<Source> loaded;
     std::map<std::string, std::string> path_by_hash, path_by_name;
     for (const auto& path : paths) {
-        auto metainfo = load_torrent(path, fetch_timeout);
-        if (!metainfo) return bt::fail(path + ": " + metainfo.error());
-        const auto hash = to_hex(metainfo->info_hash.bytes);
+        Source source;
+        if (metainfo::looks_like_magnet(path)) {
+            auto magnet = load_magnet(path, resume_dir);
+            if (!magnet) return bt::fail(printable(path) + ": " + magnet.error());
+            source = std::move(*magnet);
+        } else {
+            auto metainfo = load_torrent(path, fetch_timeout);
+            if (!metainfo) return bt::fail(path + ": " + metainfo.error());
+            source.params = session::TorrentParams::from_metainfo(std::move(*metainfo), "");
+        }
+        const auto hash = to_hex(source.params.info_hash);
         if (auto [it, fresh] = path_by_hash.emplace(hash, path); !fresh)
             return bt::fail(path + ": the same torrent as " + it->second);
-        if (auto [it, fresh] = path_by_name.emplace(metainfo->name, path); !fresh)
-            return bt::fail(path + ": has the same name as " + it->second + " (\"" +
-                            printable(metainfo->name) + "\"); both would write the same files");
-        loaded.push_back(std::move(*metainfo));
+        if (source.params.metainfo) {
+            const auto& name = source.params.metainfo->name;
+            if (auto [it, fresh] = path_by_name.emplace(name, path); !fresh)
+                return bt::fail(path + ": has the same name as " + it->second + " (\"" + printable(name) +
+                                "\"); both would write the same files");
+        }
+        loaded.push_back(std::move(source));
     }
     return loaded;
 }
@@ -200,6 +258,31 @@ Result<std::optional<std::uint16_t>, std::string> listen(session::Session& sessi
     return fail(listening.error().message);
 }
 
+// A magnet link's metadata, once fetched: kept in the resume folder (a restart does not fetch it again) and
+// written to --save-torrent. Only a --save-torrent that fails is an error (reported here).
+bool write_metadata(const Job& job, const DownloadOptions& o, const std::string& resume_dir,
+                    StatusDisplay& display) {
+    const auto& metainfo = job.torrent->metainfo();
+    const std::string bytes = metainfo::wrap_info_dictionary(metainfo.info_bytes, metainfo.trackers);
+    if (job.magnet && !resume_dir.empty()) {
+        const auto copy = metadata_copy_path(resume_dir, job.torrent->info_hash());
+        auto made = storage::ensure_directories(resume_dir, 0700);
+        auto written = made ? storage::write_file_atomic(copy, bytes) : made;
+        if (!written)
+            BT_LOG(warning, "torrent", "could not keep the metadata: {}", written.error().message());
+    }
+    if (o.save_torrent.empty()) return true;
+    if (auto written = storage::write_file_atomic(o.save_torrent, bytes); !written) {
+        display.erase();
+        report_error(o.save_torrent, written.error().ec.message());
+        return false;
+    }
+    if (!o.quiet)
+        display.print(fmt::format("bitveil: {}: saved {} ({} bytes)", printable(metainfo.name),
+                                  printable(o.save_torrent), bytes.size()));
+    return true;
+}
+
 int run_download(const DownloadOptions& o) {
     log::set_level(o.verbose ? log::Level::info : o.quiet ? log::Level::error : log::Level::warning);
     // Cheap checks first: the peers' syntax, then their names, then the torrents (which may be fetched).
@@ -218,9 +301,18 @@ int run_download(const DownloadOptions& o) {
         return kExitInvalid;
     }
     const std::vector<Endpoint> peers = std::move(*resolved);
-    auto metainfos = load_torrents(o.torrents, std::chrono::seconds(o.tracker_timeout));
-    if (!metainfos) {
-        report_error("", metainfos.error());
+    if (!o.save_torrent.empty() && o.torrents.size() > 1) {
+        report_error("--save-torrent",
+                     "takes one torrent; " + std::to_string(o.torrents.size()) + " were given");
+        return kExitInvalid;
+    }
+    // Absolute, so that a later run from another folder finds the same records.
+    const std::string resume_dir = o.resume_dir
+                                       ? std::filesystem::absolute(*o.resume_dir).lexically_normal().string()
+                                       : default_resume_dir();
+    auto sources = load_sources(o.torrents, std::chrono::seconds(o.tracker_timeout), resume_dir);
+    if (!sources) {
+        report_error("", sources.error());
         return kExitInvalid;
     }
     std::error_code ec;
@@ -246,9 +338,7 @@ int run_download(const DownloadOptions& o) {
                                                                     : net::EncryptionLevel::rc4;
     settings.handshake_timeout = std::chrono::seconds(o.handshake_timeout);
     settings.tracker_timeout = std::chrono::seconds(o.tracker_timeout);
-    // Absolute, so that a later run from another folder finds the same records.
-    settings.resume_dir = o.resume_dir ? std::filesystem::absolute(*o.resume_dir).lexically_normal().string()
-                                       : default_resume_dir();
+    settings.resume_dir = resume_dir;
     if (settings.resume_dir.empty() && !o.quiet) {
         fmt::print(stderr,
                    "bitveil: no home folder to keep resume data in (give --resume-dir): an "
@@ -268,10 +358,28 @@ int run_download(const DownloadOptions& o) {
     }
 
     // Sized once: the callbacks below keep references to the jobs.
-    std::vector<Job> jobs(metainfos->size());
+    std::vector<Job> jobs(sources->size());
     for (std::size_t i = 0; i < jobs.size(); ++i) {
+        auto& source = (*sources)[i];
         jobs[i].path = o.torrents[i];
-        auto added = session.add_torrent(std::move((*metainfos)[i]), o.dir);
+        jobs[i].magnet = source.magnet;
+        jobs[i].has_trackers = !source.params.trackers.empty();
+        jobs[i].peers = peers;
+        for (const auto& text : source.magnet_peers) {
+            std::string problem;
+            if (auto parsed = parse_peer_address(text); !parsed) {
+                problem = parsed.error();
+            } else if (auto endpoints = resolve_peers({*parsed}); !endpoints) {
+                problem = endpoints.error().message;
+            } else {
+                jobs[i].peers.insert(jobs[i].peers.end(), endpoints->begin(), endpoints->end());
+            }
+            if (!problem.empty() && !o.quiet)
+                fmt::print(stderr, "bitveil: {}: x.pe {} skipped: {}\n", printable(source.params.name),
+                           printable(text), problem);
+        }
+        source.params.download_dir = o.dir;
+        auto added = session.add_torrent(std::move(source.params));
         if (!added) {  // the same torrent named twice
             report_error(o.torrents[i], added.error());
             return kExitInvalid;
@@ -328,6 +436,28 @@ int run_download(const DownloadOptions& o) {
         job.torrent->on_state_change([&](session::TorrentState state) {
             const bool running =
                 state == session::TorrentState::downloading || state == session::TorrentState::seeding;
+            if (state != session::TorrentState::metadata && job.torrent->has_metadata() &&
+                !job.metadata_written) {
+                job.metadata_written = true;
+                if (!write_metadata(job, o, resume_dir, display)) {
+                    job.reported = true;
+                    finish(job, true);
+                    return;
+                }
+                if (o.metadata_only) {
+                    if (o.save_torrent.empty() && !o.quiet) {
+                        const auto kept =
+                            job.magnet && !resume_dir.empty()
+                                ? "; kept in " + metadata_copy_path(resume_dir, job.torrent->info_hash())
+                                : std::string();
+                        display.print(
+                            fmt::format("bitveil: {}: metadata fetched{} (--save-torrent FILE writes it)",
+                                        printable(job.torrent->name()), printable(kept)));
+                    }
+                    finish(job, false);
+                    return;
+                }
+            }
             if (running && !job.check_reported && !o.quiet) {
                 job.check_reported = true;
                 const auto data_path = data_location(o.dir, job.torrent->name());
@@ -342,14 +472,12 @@ int run_download(const DownloadOptions& o) {
             } else if (state == session::TorrentState::error) {
                 if (several && !stopping) {
                     display.erase();
-                    report_error(printable(job.torrent->metainfo().name), job.torrent->status().error);
+                    report_error(printable(job.torrent->name()), job.torrent->status().error);
                     job.reported = true;
                 }
                 finish(job, true);
             }
-            if (state == session::TorrentState::downloading || state == session::TorrentState::seeding) {
-                job.torrent->add_peers(peers, true);
-            }
+            if (running || state == session::TorrentState::metadata) job.torrent->add_peers(job.peers, true);
         });
     }
     for (auto& job : jobs) job.torrent->start();
@@ -374,14 +502,15 @@ int run_download(const DownloadOptions& o) {
         for (auto& job : jobs) {
             const auto status = job.torrent->status();
             const auto name = printable(job.torrent->name());
-            if (status.stats.hash_failures > job.hash_failures_reported && status.last_hash_failure) {
+            if (status.stats.hash_failures > job.hash_failures_reported && status.last_hash_failure &&
+                job.torrent->has_metadata()) {
                 job.hash_failures_reported = status.stats.hash_failures;
                 display.print(
                     fmt::format("bitveil: {}: {}", name,
                                 hash_failure_text(job.torrent->metainfo(), *status.last_hash_failure)));
             }
-            const auto hint = stall_hint(StallFacts{status, !job.torrent->metainfo().trackers.empty(),
-                                                    peers.size(), session.settings().encryption});
+            const auto hint = stall_hint(
+                StallFacts{status, job.has_trackers, job.peers.size(), session.settings().encryption});
             if (hint && *hint != job.last_hint && now - job.last_hint_at >= kHintRepeat) {
                 job.last_hint = *hint;
                 job.last_hint_at = now;
@@ -411,8 +540,7 @@ int run_download(const DownloadOptions& o) {
     display.finish();
     std::vector<TorrentReport> reports;
     for (const auto& job : jobs) {
-        reports.push_back(
-            {job.torrent->metainfo().name, to_hex(job.torrent->info_hash()), job.torrent->status()});
+        reports.push_back({job.torrent->name(), to_hex(job.torrent->info_hash()), job.torrent->status()});
     }
     if (!o.stats_json.empty()) write_stats_json(o.stats_json, reports, session.incoming_failures(), seconds);
     for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -420,7 +548,7 @@ int run_download(const DownloadOptions& o) {
         const auto name = printable(reports[i].name);
         if (jobs[i].failed) {
             if (!jobs[i].reported) report_error(name, s.error.empty() ? "stopped" : s.error);
-        } else {
+        } else if (!o.metadata_only) {  // its one line was "saved FILE"
             display.print_summary(reports[i].name, s, seconds);
             if (!o.quiet && !jobs[i].last_hint.empty() && s.pieces_have < s.num_pieces)
                 display.print(fmt::format("bitveil: {}: {}", name, jobs[i].last_hint));
@@ -436,6 +564,11 @@ void add_download_command(CLI::App& app, int& status) {
     CLI::App* cmd = app.add_subcommand("download", "Download a torrent (then optionally seed it)");
     add_shared_options(cmd, *o);
     auto* seed_flag = cmd->add_flag("--seed", o->seed, "keep seeding after the download until stopped");
+    cmd->add_option("--save-torrent", o->save_torrent,
+                    "write the torrent (a magnet link's, once its metadata is fetched) to FILE")
+        ->check(not_empty("a file name"));
+    cmd->add_flag("--metadata-only", o->metadata_only,
+                  "stop once the metadata is fetched (with --save-torrent: only get the .torrent)");
     seed_flag->excludes(cmd->get_option("--seed-ratio"))->excludes(cmd->get_option("--seed-time"));
     cmd->footer(kDownloadFooter);
     cmd->callback([o, cmd, &status] {

@@ -256,9 +256,14 @@ std::string status_line(std::string_view name, const session::TorrentStatus& s, 
     l.separator = "  ";
     switch (s.state) {
         case TorrentState::metadata: {
-            l.add({"getting metadata"});
-            const auto peers = l.add(peer_forms(s));
-            l.steps = {{peers, 1}, {peers, kDrop}};
+            // "fetching metadata from 3 peers (2/5)": the peers offering it, the 16 KiB pieces received.
+            const auto from = fmt::format("fetching metadata from {} peer{}", s.metadata_peers,
+                                          s.metadata_peers == 1 ? "" : "s");
+            const auto pieces = s.metadata_pieces == 0
+                                    ? std::string()
+                                    : fmt::format(" ({}/{})", s.metadata_pieces_have, s.metadata_pieces);
+            const auto what = l.add({from + pieces, from, "metadata"});
+            l.steps = {{what, 1}, {what, 2}};
             break;
         }
         case TorrentState::checking: {

@@ -123,4 +123,34 @@ Result<std::string, Error> build_torrent(const TorrentSpec& spec) {
     return bencode::encode(Value(std::move(root)));
 }
 
+std::string wrap_info_dictionary(std::string_view info_bytes,
+                                 const std::vector<std::vector<std::string>>& trackers) {
+    const auto string = [](std::string_view text) {
+        return std::to_string(text.size()) + ":" + std::string(text);
+    };
+    std::vector<std::vector<std::string>> tiers;
+    for (const auto& tier : trackers) {
+        std::vector<std::string> urls;
+        for (const auto& url : tier) {
+            if (!url.empty()) urls.push_back(url);
+        }
+        if (!urls.empty()) tiers.push_back(std::move(urls));
+    }
+    std::string out = "d";  // keys in order: announce, announce-list, info
+    if (!tiers.empty()) {
+        out += "8:announce" + string(tiers.front().front());
+        out += "13:announce-listl";
+        for (const auto& tier : tiers) {
+            out += "l";
+            for (const auto& url : tier) out += string(url);
+            out += "e";
+        }
+        out += "e";
+    }
+    out += "4:info";
+    out += info_bytes;
+    out += "e";
+    return out;
+}
+
 }  // namespace bt::metainfo

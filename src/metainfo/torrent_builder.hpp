@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -41,5 +42,11 @@ struct TorrentSpec {
 // a negative length, a total size of 0, a non-positive piece length, the wrong number of piece
 // hashes, an empty tracker URL or tier.
 Result<std::string, Error> build_torrent(const TorrentSpec& spec);
+
+// A .torrent around an info dictionary received as it is (a magnet link's metadata, BEP 9): 'announce'
+// and 'announce-list' from `trackers` (tiers; empty tiers and URLs skipped), then 'info', byte for byte,
+// so the file's info-hash is the magnet's.
+std::string wrap_info_dictionary(std::string_view info_bytes,
+                                 const std::vector<std::vector<std::string>>& trackers);
 
 }  // namespace bt::metainfo

@@ -387,8 +387,7 @@ asio::awaitable<void> Session::handle_incoming(std::unique_ptr<net::ByteStream> 
         if (torrent) torrent->count_closed(failure);
         co_return;
     }
-    torrent->stats().protocol_uploaded += result->bytes_sent;
-    torrent->stats().protocol_downloaded += result->bytes_received;
+    torrent->count_handshake(result->bytes_sent, result->bytes_received);
     torrent->attach_incoming(std::move(result->transport), endpoint, result->remote,
                              std::move(result->leftover));
 }

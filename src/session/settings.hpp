@@ -18,6 +18,9 @@ struct Settings {
     // tracker replaces the idle one that failed most often, or is dropped when none has failed yet: no
     // tracker can grow the list without bound, and dead addresses make room for fresh ones.
     std::uint32_t max_known_peers = 3000;
+    // The largest info dictionary taken from peers for a magnet link (BEP 9): a peer announcing more is not
+    // asked. 32 MiB holds the piece hashes of a 400 GiB torrent in 256 KiB pieces.
+    std::uint64_t max_metadata_size = 32 * 1024 * 1024;
     std::chrono::seconds connect_timeout{10};
     // Whole opening exchange (MSE and BitTorrent handshakes): a peer that has not finished by then is
     // closed, whether it stalled before its MSE key or at any later step.

@@ -110,6 +110,7 @@ Torrent::~Torrent() {
 void Torrent::close_peers(const std::string& reason) {
     stopping_ = true;
     if (swarm_) swarm_->close_all(reason);
+    close_metadata_peers(reason);
 }
 
 void Torrent::apply_settings() {
@@ -127,7 +128,21 @@ void Torrent::make_swarm() {
     if (!picker) throw std::runtime_error("piece picker: " + picker.error().message());
     auto swarm = std::make_unique<swarm::Swarm>(static_cast<swarm::SwarmHost&>(*this), std::move(*picker),
                                                 swarm_settings(session_), session_.random_seed());
+    // BEP 9: peers that came with a magnet link get the info dictionary from us. Not for a private torrent
+    // (BEP 27), as libtorrent, whose ut_metadata plugin is not added to one ("don't add this extension if
+    // the torrent is private", create_ut_metadata_plugin): its metadata goes only to those given the
+    // .torrent.
+    if (!metainfo_->is_private) {
+        const auto& info = metainfo_->info_bytes;
+        swarm->serve_metadata({reinterpret_cast<const std::uint8_t*>(info.data()), info.size()});
+    }
     if (swarm_) swarm->stats() = swarm_->stats();
+    // BEP 27: a private torrent's peers come from its trackers only, so it does not offer ut_pex.
+    if (!metainfo_->is_private) {
+        swarm->extensions().add(wire::kPexExtensionName, [this](swarm::PeerSession& peer, auto payload) {
+            on_pex_message(peer, payload);
+        });
+    }
     swarm_ = std::move(swarm);
     ++swarms_made_;
     disk_->drop_partial_pieces();
@@ -179,6 +194,12 @@ TorrentStatus Torrent::status() const {
     s.closed_our_mse = closed_our_mse_;
     s.closed_our_plaintext = closed_our_plaintext_;
     s.last_hash_failure = last_hash_failure_;
+    s.metadata_connected = static_cast<std::uint32_t>(metadata_peers_.size());
+    if (metadata_fetch_) {
+        s.metadata_peers = static_cast<std::uint32_t>(metadata_fetch_->usable_peers());
+        s.metadata_pieces_have = metadata_fetch_->pieces_received();
+        s.metadata_pieces = metadata_fetch_->piece_count();
+    }
     return s;
 }
 
@@ -225,7 +246,9 @@ void Torrent::spawn_job(asio::awaitable<void> job) {
 }
 
 bool Torrent::accepts_connections() const noexcept {
-    return !stopping_ && (state_ == TorrentState::downloading || state_ == TorrentState::seeding) &&
+    if (stopping_) return false;
+    if (state_ == TorrentState::metadata) return metadata_peers_.size() < settings().max_peers;
+    return (state_ == TorrentState::downloading || state_ == TorrentState::seeding) &&
            peers_.size() < settings().max_peers;
 }
 
@@ -241,10 +264,11 @@ bool Torrent::is_banned(const Endpoint& endpoint) const {
 void Torrent::connect_more() {
     if (!accepts_connections()) return;
     swarm::DialLimits limits;
-    limits.connected = peers_.size();
+    limits.connected = has_metadata() ? peers_.size() : metadata_peers_.size();
     limits.max_peers = settings().max_peers;
     limits.max_half_open = settings().max_half_open;
     limits.seeding = state_ == TorrentState::seeding;
+    limits.encrypted_first = settings().encryption == net::EncryptionPolicy::require;
     const auto dial = peer_list_.pick_to_dial(
         Clock::now(), limits, [this](const Endpoint& e) { return session_.is_banned_address(e); });
     for (const auto& endpoint : dial) {
@@ -300,8 +324,7 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
         encrypt = false;
     }
     if (connected) {
-        stats().protocol_downloaded += connected->bytes_received;
-        stats().protocol_uploaded += connected->bytes_sent;
+        count_handshake(connected->bytes_sent, connected->bytes_received);
         if (connected->remote.peer_id == session_.peer_id()) {
             peer_list_.on_self(endpoint);
             connected.reset();
@@ -326,6 +349,11 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
         BT_LOG(info, "peer", "{} out: {}", endpoint.to_string(), reason);
         co_return;
     }
+    if (!has_metadata()) {
+        add_metadata_connection(std::move(connected->transport), endpoint, Direction::outgoing,
+                                connected->remote, std::move(connected->leftover));
+        co_return;
+    }
     // add_connection reports the connection to the peer list (before the peer starts and may close).
     auto peer = add_connection(std::move(connected->transport), endpoint, Direction::outgoing,
                                connected->remote, std::move(connected->leftover));
@@ -334,6 +362,11 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
 
 void Torrent::attach_incoming(net::Transport transport, Endpoint endpoint, const wire::Handshake& remote,
                               std::vector<std::uint8_t> leftover) {
+    if (!has_metadata()) {
+        add_metadata_connection(std::move(transport), endpoint, Direction::incoming, remote,
+                                std::move(leftover));
+        return;
+    }
     add_connection(std::move(transport), endpoint, Direction::incoming, remote, std::move(leftover));
 }
 
@@ -372,6 +405,12 @@ std::shared_ptr<PeerConnection> Torrent::add_connection(net::Transport transport
            net::kind_name(peer->kind()));
     peer->start();
     return peer;
+}
+
+void Torrent::count_handshake(std::uint64_t sent, std::uint64_t received) {
+    if (!swarm_) return;
+    stats().protocol_uploaded += sent;
+    stats().protocol_downloaded += received;
 }
 
 void Torrent::count_closed(const std::string& reason) {
@@ -480,6 +519,7 @@ asio::awaitable<void> Torrent::tick_loop(std::uint64_t run) {
         if (stats.payload_uploaded != last_payload_up_) last_upload_ = now;
         last_payload_down_ = stats.payload_downloaded;
         last_payload_up_ = stats.payload_uploaded;
+        exchange_peers(now);
         connect_more();
         disk_->maybe_save(now, state_ == TorrentState::seeding, swarm_->picker().have());
         if (state_ == TorrentState::seeding &&

@@ -25,14 +25,17 @@
 #include "core/bounded_map.hpp"
 #include "core/endpoint.hpp"
 #include "metainfo/metainfo.hpp"
+#include "session/metadata_connection.hpp"
 #include "session/peer_connection.hpp"
 #include "session/seed_goals.hpp"
 #include "session/settings.hpp"
 #include "session/torrent_disk.hpp"
+#include "swarm/metadata_fetch.hpp"
 #include "swarm/peer_list.hpp"
 #include "swarm/swarm.hpp"
 #include "tracker/announcer.hpp"
 #include "tracker/types.hpp"
+#include "wire/ut_metadata.hpp"
 
 namespace bt::session {
 
@@ -77,6 +80,11 @@ struct TorrentStatus {
     std::uint32_t closed_our_mse = 0;
     std::uint32_t closed_our_plaintext = 0;
     std::optional<PieceIndex> last_hash_failure;  // the last piece that failed its check
+    // TorrentState::metadata: peers connected for the metadata, those offering it, and its pieces.
+    std::uint32_t metadata_connected = 0;
+    std::uint32_t metadata_peers = 0;
+    std::uint32_t metadata_pieces_have = 0;
+    std::uint32_t metadata_pieces = 0;  // 0 until a peer's size is taken
     TransferStats stats;
 };
 
@@ -162,6 +170,14 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
         return disk_->read_block(block);
     }
     void count_closed(const std::string& reason);
+    // A handshake's bytes, in the protocol counters (none are kept before the metadata).
+    void count_handshake(std::uint64_t sent, std::uint64_t received);
+
+    // From metadata connections (torrent_metadata.cpp).
+    void on_metadata_offer(MetadataConnection& peer, std::optional<std::uint64_t> size,
+                           std::optional<std::uint16_t> listen_port);
+    void on_metadata_message(MetadataConnection& peer, const wire::MetadataMessage& message);
+    void on_metadata_peer_closed(MetadataConnection& peer, const std::string& reason);
 
   private:
     // Runs one of the torrent's coroutines, holding the torrent alive until it ends; an exception escaping
@@ -214,6 +230,16 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
                                                    Direction direction, const wire::Handshake& remote,
                                                    std::vector<std::uint8_t> leftover);
     std::uint64_t bytes_left() const;
+    // The metadata phase (torrent_metadata.cpp): connections that fetch it, requests once a second.
+    void add_metadata_connection(net::Transport transport, Endpoint endpoint, Direction direction,
+                                 const wire::Handshake& remote, std::vector<std::uint8_t> leftover);
+    asio::awaitable<void> metadata_loop(std::uint64_t run);
+    void request_metadata(MetadataConnection& peer, Clock::time_point now);
+    void close_metadata_peers(const std::string& reason);
+    void on_metadata_complete(std::string info_bytes);
+    // Peer exchange (torrent_pex.cpp): messages to the connected peers (from the tick), and theirs.
+    void exchange_peers(Clock::time_point now);
+    void on_pex_message(swarm::PeerSession& session, std::span<const std::uint8_t> payload);
 
     Session& session_;
     TorrentId id_;
@@ -241,6 +267,10 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     asio::steady_timer stop_done_;  // cancelled when stop() finishes: wakes a second stop() waiting for it
 
     std::vector<std::shared_ptr<PeerConnection>> peers_;
+    // Without metadata: what fetches it, and the connections that do.
+    std::unique_ptr<swarm::MetadataFetch> metadata_fetch_;
+    std::vector<std::shared_ptr<MetadataConnection>> metadata_peers_;
+    std::uint64_t next_metadata_key_ = 1;
     std::uint32_t next_peer_id_ = 1;
     // Every known address: sources, failures and backoff, dials in flight, bans by address.
     swarm::PeerList peer_list_;

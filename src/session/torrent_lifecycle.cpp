@@ -30,7 +30,10 @@ void Torrent::start() {
 
 void Torrent::run_loops(std::uint64_t run) {
     spawn_job(announce_loop(run));
-    if (!has_metadata()) return;
+    if (!has_metadata()) {
+        spawn_job(metadata_loop(run));
+        return;
+    }
     spawn_job(tick_loop(run));
     connect_more();
 }
@@ -88,6 +91,7 @@ asio::awaitable<void> Torrent::stop() {
     announce_timer_.cancel();
     tick_timer_.cancel();
     if (swarm_) swarm_->close_all("torrent stopped");
+    close_metadata_peers("torrent stopped");
     // 'stopped' (when 'started' was announced), one tracker after the other until one takes it;
     // settings.stop_announce_timeout bounds all the attempts together.
     if (announcer_.on_stop(Clock::now())) {

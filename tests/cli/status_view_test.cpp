@@ -51,8 +51,10 @@ TorrentStatus in_state(TorrentState state) {
     if (state == TorrentState::metadata) {
         s = TorrentStatus{};
         s.state = state;
-        s.peers_connected = 1;
-        s.peers_mse_header = 1;
+        s.metadata_connected = 3;
+        s.metadata_peers = 2;
+        s.metadata_pieces_have = 1;
+        s.metadata_pieces = 5;
     }
     return s;
 }
@@ -127,7 +129,7 @@ TEST(StatusLine, FullLinesForLogs) {
               "album  checking 25.0%  742.5 MiB/2.9 GiB");
     EXPECT_EQ(status_line("album", in_state(TorrentState::stopped)), "album  stopped 42.3%  1.2/2.9 GiB");
     EXPECT_EQ(status_line("album", in_state(TorrentState::metadata)),
-              "album  getting metadata  1 peer (header)");
+              "album  fetching metadata from 2 peers (1/5)");
     EXPECT_EQ(
         status_line("album", in_state(TorrentState::error)),
         "album  error: cannot write /srv/data/a/very/long/path/to/some/file.iso: No space left on device");

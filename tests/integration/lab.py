@@ -564,9 +564,11 @@ class Lab:
 
     # --- torrents ------------------------------------------------------------------------------
 
-    def create_torrent(self, payload, tracker_url=None, piece_size=None):
+    def create_torrent(self, payload, tracker_url=None, piece_size=None, private=False):
         out = os.path.join(self.path("torrents"), payload.name + ".torrent")
         argv = [self.bitveil_path, "create", payload.path, "-o", out, "--quiet"]
+        if private:
+            argv.append("--private")
         if tracker_url:
             argv += ["--tracker", tracker_url]
         if piece_size:
@@ -610,7 +612,7 @@ class Lab:
         return t
 
     def lt_peer(self, name, torrent, save, seed, peers=(), no_tracker=False, upload_limit=0, timeout=None,
-                encryption="enabled"):
+                encryption="enabled", pex=False):
         need_libtorrent()
         argv = [SYSTEM_PYTHON, LT_PEER, torrent.path, "--seed" if seed else "--leech", "--save", save, "--port", 0,
                 "--encryption", encryption]
@@ -622,6 +624,8 @@ class Lab:
             argv += ["--upload-limit", upload_limit]
         if timeout:
             argv += ["--timeout", timeout]
+        if pex:
+            argv.append("--pex")
         return LtPeer(self, name, argv)
 
     def aria2(self, name, torrent, dir, seed, verify=True):

@@ -198,5 +198,23 @@ INSTANTIATE_TEST_SUITE_P(
         return name;
     });
 
+TEST(TorrentBuilder, AnInfoDictionaryWrappedWithTrackersKeepsItsInfoHash) {
+    auto built = build_torrent(multi_file_spec());
+    ASSERT_TRUE(built);
+    auto original = parse_torrent(*built);
+    ASSERT_TRUE(original);
+    const std::vector<std::vector<std::string>> tiers = {
+        {"udp://a.example:1/announce", ""}, {}, {"http://b/x"}};
+    auto wrapped = parse_torrent(wrap_info_dictionary(original->info_bytes, tiers));
+    ASSERT_TRUE(wrapped) << wrapped.error().message();
+    EXPECT_EQ(wrapped->info_hash.bytes, original->info_hash.bytes);
+    EXPECT_EQ(wrapped->trackers,
+              (std::vector<std::vector<std::string>>{{"udp://a.example:1/announce"}, {"http://b/x"}}));
+    auto bare = parse_torrent(wrap_info_dictionary(original->info_bytes, {}));
+    ASSERT_TRUE(bare) << bare.error().message();
+    EXPECT_TRUE(bare->trackers.empty());
+    EXPECT_EQ(bare->info_hash.bytes, original->info_hash.bytes);
+}
+
 }  // namespace
 }  // namespace bt::metainfo

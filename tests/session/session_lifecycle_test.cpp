@@ -403,7 +403,7 @@ TEST_F(SessionLifecycle, ConcurrentVerifiesAndAStopAllReturn) {
 
 // Found in review: a peer that handshakes for a torrent with no swarm yet (added but not started, or without
 // metadata) crashed the process when the refusal was counted.
-TEST_F(SessionLifecycle, APeerForATorrentNotStartedOrWithoutMetadataIsRefused) {
+TEST_F(SessionLifecycle, APeerForATorrentNotStartedIsRefusedAndAMagnetGetsTheMetadataFromIt) {
     auto& seeder = add_node("seeder");
     auto& idle = add_node("idle");
     const auto metainfo = make_torrent(seeder.path(), "content", kContent, kPiece, 24);
@@ -412,7 +412,9 @@ TEST_F(SessionLifecycle, APeerForATorrentNotStartedOrWithoutMetadataIsRefused) {
     TorrentParams params;
     params.info_hash = magnet_only.info_hash.bytes;
     params.download_dir = idle.path();
-    add_torrent(idle, std::move(params)).start();  // announcing, no metadata
+    auto& fetching = add_torrent(idle, std::move(params));
+    fetching.start();  // announcing, no metadata
+    EXPECT_EQ(fetching.status().state, TorrentState::metadata);
 
     auto& one = start_seeding(seeder, metainfo);
     auto& two = start_seeding(seeder, magnet_only);
@@ -422,9 +424,16 @@ TEST_F(SessionLifecycle, APeerForATorrentNotStartedOrWithoutMetadataIsRefused) {
         [&] {
             const auto& failures = idle.session->incoming_failures();
             const auto it = failures.find("torrent not accepting peers");
-            return it != failures.end() && it->second >= 2;
+            return it != failures.end() && it->second >= 1 &&
+                   fetching.status().state == TorrentState::seeding;
         },
-        "both refused"));
+        "the stopped torrent refused its peer; the magnet got the metadata from its own and completed"));
+    ASSERT_TRUE(fetching.has_metadata());
+    EXPECT_EQ(fetching.metainfo().info_hash.bytes, magnet_only.info_hash.bytes);
+    EXPECT_EQ(read_all(idle.path() + "/other/x.bin"), read_all(seeder.path() + "/other/x.bin"));
+    EXPECT_EQ(states(fetching),
+              (std::vector{TorrentState::stopped, TorrentState::metadata, TorrentState::checking,
+                           TorrentState::downloading, TorrentState::seeding}));
 }
 
 TEST_F(SessionLifecycle, ATorrentBeingRemovedCannotBeAddedAgainUntilItIsGone) {
