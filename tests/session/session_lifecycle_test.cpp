@@ -436,6 +436,40 @@ TEST_F(SessionLifecycle, APeerForATorrentNotStartedIsRefusedAndAMagnetGetsTheMet
                            TorrentState::downloading, TorrentState::seeding}));
 }
 
+TEST_F(SessionLifecycle, AMagnetStoppedWhileFetchingItsMetadataGetsItAfterAResumeAndARemoveEndsIt) {
+    auto& seeder = add_node("seeder");
+    auto& leecher = add_node("leecher");
+    const auto metainfo = make_torrent(seeder.path(), "content", kContent, kPiece, 27);
+    const auto other = make_torrent(seeder.path(), "other", {{"y.bin", 70'000}}, kPiece, 28);
+    start_seeding(seeder, metainfo);
+    start_seeding(seeder, other);
+    const auto magnet = [&](const metainfo::Metainfo& m) {
+        TorrentParams params;
+        params.info_hash = m.info_hash.bytes;
+        params.download_dir = leecher.path();
+        return params;
+    };
+    auto& leech = add_torrent(leecher, magnet(metainfo));
+    leech.add_peers({seeder.endpoint()}, true);
+    leech.start();
+    ASSERT_TRUE(finish(leech.stop(), "a stop while the metadata is being fetched"));
+    EXPECT_EQ(leech.status().state, State::stopped);
+    EXPECT_EQ(leech.status().metadata_connected, 0u);
+    EXPECT_FALSE(leech.has_metadata());
+    leech.resume();
+    ASSERT_TRUE(run_until_seeding({&leech}));
+    EXPECT_TRUE(compare_trees(seeder.path() + "/content", leecher.path() + "/content"));
+
+    auto& gone = add_torrent(leecher, magnet(other));
+    gone.add_peers({seeder.endpoint()}, true);
+    gone.start();
+    Result<void, std::string> removed = fail(std::string("not run"));
+    ASSERT_TRUE(remove(*leecher.session, gone.id(), RemoveData::erase, removed));
+    EXPECT_TRUE(removed) << removed.error();
+    EXPECT_FALSE(fs::exists(leecher.path() + "/other"));
+    EXPECT_TRUE(stop_all()) << "the metadata connections' coroutines all end";
+}
+
 TEST_F(SessionLifecycle, ATorrentBeingRemovedCannotBeAddedAgainUntilItIsGone) {
     auto& seeder = add_node("seeder");
     const auto metainfo = make_torrent(seeder.path(), "content", kContent, kPiece, 26);
