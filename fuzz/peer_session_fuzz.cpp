@@ -1,11 +1,11 @@
 // PeerSession fuzz target: the fuzzer plays a connected peer. The input's first byte picks our side's
-// state (seeding or not, the fast extension); the rest is the peer's byte stream, framed by a real
-// wire::MessageReader and fed to the session, with the clock advancing and uploads served as the I/O layer
-// would. Oracles:
+// state (seeding or not, the fast extension, serving metadata over ut_metadata); the rest is the peer's byte
+// stream, framed by a real wire::MessageReader and fed to the session, with the clock advancing and uploads
+// served as the I/O layer would. Oracles:
 //   - nothing crashes or throws, whatever the peer sends;
 //   - what the session holds stays bounded: queued uploads, the request counter (it always equals the
-//     requests outstanding), the outbox (drained as a socket would), the peer's allowed fast pieces and
-//     suggestions (BEP 6);
+//     requests outstanding), the outbox (drained as a socket would), the metadata requests waiting and the
+//     answers refilled right after a drain, the peer's allowed fast pieces and suggestions (BEP 6);
 //   - the picker's bookkeeping stays consistent, and closing gives back every request and the availability.
 #include <chrono>
 #include <cstdint>
@@ -67,6 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     settings.max_requests_in_flight = 64;
     Host host;
     Swarm swarm(host, std::move(*picker), settings, 1);
+    const std::vector<std::uint8_t> metadata(2 * 16 * 1024 + 500, 'm');  // 3 ut_metadata pieces
+    if ((mode & 16) != 0) swarm.serve_metadata(metadata);
     if ((mode & 2) != 0) {
         for (std::uint32_t i = 0; i < kPieces; i += (mode & 4) != 0 ? 2 : 1) {
             swarm.picker().on_piece_verified(PieceIndex{i});
@@ -112,6 +114,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             session->on_block_read(*b, std::span(block).first(b->length));
         }
         session->take_output(out);
+        // Only metadata answers that waited for room are queued right after a drain.
+        check(session->output_size() <= kMetadataSendBuffer + 17 * 1024);
+        check(session->queued_metadata_requests() <= kMaxQueuedMetadataRequests);
         now += std::chrono::seconds(7);
         swarm.tick(now);
         check(session->queued_uploads() <= kMaxQueued);

@@ -22,6 +22,13 @@ own random peer id, and one dial to each --connect endpoint. After the handshake
   unrequested  sends a full bitfield (no UNCHOKE, so nothing is asked of it), then a 16 KiB PIECE nobody asked for
   request_flood  sends INTERESTED, waits until the peer announces a piece, then REQUEST + CANCEL pairs for
                that piece's first block as fast as the peer reads them
+The next modes set the extension protocol bit (BEP 10) and send an extended handshake offering ut_metadata
+(id 3) and ut_pex (id 4); they answer ut_metadata requests for the torrent's info dictionary:
+  meta_wrong_size  with pieces one byte short
+  meta_wrong_hash  with pieces of the right size whose bytes are flipped
+  meta_huge        announces metadata_size 2^31 (and rejects every request)
+  pex_flood        sends a full bitfield and UNCHOKE, then a ut_pex message of 50 made-up peers on 127.0.0.0/8
+                   (plus the peer's own address and port-0 entries) every 50 ms
 The next modes replace the BitTorrent handshake itself. When they dial they send at once; when they are
 dialled they first wait (up to 5 s) for the peer's opening bytes:
   random_handshake  sends 4 KiB of random bytes instead of a handshake
@@ -51,8 +58,9 @@ MAX_MESSAGE = 1 << 20  # longest message we accept from the peer (a bitfield of 
 MAX_BLOCK = 128 * 1024  # longest block we answer; longer requests get the connection closed
 BLOCK = 16 * 1024
 HANDSHAKE_MODES = ("random_handshake", "mse_stall95", "mse_garbage700", "wrong_infohash")
+EXTENSION_MODES = ("meta_wrong_size", "meta_wrong_hash", "meta_huge", "pex_flood")
 MODES = ("corrupt", "corrupt_leave", "garbage", "oversized", "flood", "huge_length", "bad_bitfield", "have_oob", "request_oob",
-         "request_huge", "unrequested", "request_flood") + HANDSHAKE_MODES
+         "request_huge", "unrequested", "request_flood") + EXTENSION_MODES + HANDSHAKE_MODES
 NAMES = {0: "CHOKE", 1: "UNCHOKE", 2: "INTERESTED", 3: "NOT_INTERESTED", 4: "HAVE", 5: "BITFIELD", 6: "REQUEST",
          7: "PIECE", 8: "CANCEL", 9: "PORT", 13: "SUGGEST", 14: "HAVE_ALL", 15: "HAVE_NONE", 16: "REJECT",
          17: "ALLOWED_FAST", 20: "EXTENDED"}
@@ -96,7 +104,7 @@ def load_torrent(path):
     num_pieces = len(info[b"pieces"]) // 20
     total = info[b"length"] if b"length" in info else sum(f[b"length"] for f in info[b"files"])
     last_piece_size = total - (num_pieces - 1) * info[b"piece length"]
-    return hashlib.sha1(data[a:b]).digest(), num_pieces, info[b"piece length"], last_piece_size
+    return hashlib.sha1(data[a:b]).digest(), num_pieces, info[b"piece length"], last_piece_size, data[a:b]
 
 
 def full_bitfield(num_pieces):
@@ -117,7 +125,8 @@ class Closed(Exception):
 class BadPeer:
     def __init__(self, args):
         self.args = args
-        self.info_hash, self.num_pieces, self.piece_length, self.last_piece_size = load_torrent(args.torrent)
+        (self.info_hash, self.num_pieces, self.piece_length, self.last_piece_size,
+         self.info_bytes) = load_torrent(args.torrent)
         self.modes = args.mode.split(",")
         # One peer id per mode: a peer banned for one mode must not hide what the other modes do.
         self.peer_ids = {m: b"-BP0001-" + os.urandom(12) for m in self.modes}
@@ -197,7 +206,8 @@ class BadPeer:
                      f"bytes={st['bytes']} seconds={time.monotonic() - st['t0']:.2f}")
 
     async def handshake(self, n, reader, writer, direction, mode):
-        ours = PSTR + bytes(8) + self.info_hash + self.peer_ids[mode]
+        reserved = bytes([0, 0, 0, 0, 0, 0x10, 0, 0]) if mode in EXTENSION_MODES else bytes(8)
+        ours = PSTR + reserved + self.info_hash + self.peer_ids[mode]
         if direction == "out":
             writer.write(ours)
         first = await asyncio.wait_for(reader.readexactly(20), 30)
@@ -456,6 +466,100 @@ class BadPeer:
         while await reader.read(65536):
             pass
         raise asyncio.IncompleteReadError(b"", None)
+
+    def bencode(self, v):
+        if isinstance(v, int):
+            return b"i%de" % v
+        if isinstance(v, bytes):
+            return b"%d:%s" % (len(v), v)
+        if isinstance(v, dict):
+            return b"d" + b"".join(self.bencode(k) + self.bencode(v[k]) for k in sorted(v)) + b"e"
+        raise TypeError(type(v))
+
+    async def extended_handshake(self, n, writer, metadata_size):
+        hs = {b"m": {b"ut_metadata": 3, b"ut_pex": 4}, b"v": b"bad_peer", b"metadata_size": metadata_size}
+        writer.write(message(20, bytes([0]) + self.bencode(hs)))
+        await writer.drain()
+        self.log(f"SENT {n} EXTENDED handshake metadata_size={metadata_size}")
+
+    async def serve_metadata(self, n, reader, writer, st, size, damage):
+        """Answers the peer's ut_metadata requests: `damage(piece bytes)` gives what is sent; size None: reject."""
+        their = {}
+        while True:
+            msg_id, payload = await self.read_message(n, reader)
+            if msg_id != 20 or not payload:
+                continue
+            if payload[0] == 0:
+                their = bdecode(payload[1:])[0].get(b"m", {})
+                self.log(f"RECV {n} EXTENDED handshake m={sorted(k.decode() for k in their)}")
+                continue
+            if payload[0] != 3 or b"ut_metadata" not in their:
+                continue
+            req, _ = bdecode(payload[1:])
+            piece = req.get(b"piece", 0)
+            st["requests"] += 1
+            self.counts["requests"] += 1
+            if size is None:
+                body = self.bencode({b"msg_type": 2, b"piece": piece})
+                self.log(f"RECV {n} ut_metadata request {piece} -> SENT reject")
+            else:
+                chunk = damage(self.info_bytes[piece * BLOCK:(piece + 1) * BLOCK])
+                body = self.bencode({b"msg_type": 1, b"piece": piece, b"total_size": size}) + chunk
+                self.log(f"RECV {n} ut_metadata request {piece} -> SENT {len(chunk)} bytes")
+            writer.write(message(20, bytes([their[b"ut_metadata"]]) + body))
+            await writer.drain()
+
+    async def mode_meta_wrong_size(self, n, reader, writer, st):
+        await self.extended_handshake(n, writer, len(self.info_bytes))
+        await self.serve_metadata(n, reader, writer, st, len(self.info_bytes), lambda b: b[:-1])
+
+    async def mode_meta_wrong_hash(self, n, reader, writer, st):
+        await self.extended_handshake(n, writer, len(self.info_bytes))
+        await self.serve_metadata(n, reader, writer, st, len(self.info_bytes), lambda b: bytes(x ^ 0x5A for x in b))
+
+    async def mode_meta_huge(self, n, reader, writer, st):
+        await self.extended_handshake(n, writer, 1 << 31)
+        await self.serve_metadata(n, reader, writer, st, None, None)
+
+    async def mode_pex_flood(self, n, reader, writer, st):
+        await self.send_have_all(n, writer)
+        await self.extended_handshake(n, writer, len(self.info_bytes))
+        their = {}
+        peer_ip = writer.get_extra_info("peername")[0]
+        own = bytes(int(x) for x in peer_ip.split(".")) if "." in peer_ip else b""
+        drain = asyncio.ensure_future(self.read_all_extended(n, reader, their))
+        try:
+            sent = 0
+            while not drain.done():
+                if b"ut_pex" in their:
+                    # Made-up peers on 127.0.0.0/8 only: whoever dials them stays on this machine.
+                    added = b"".join(bytes([127, random.randrange(1, 256), random.randrange(256), random.randrange(1, 255)])
+                                     + random.randrange(1, 65536).to_bytes(2, "big") for _ in range(47))
+                    port = their.get(b"\x00p", 6881)  # the peer itself, at the port it listens on
+                    added += own + port.to_bytes(2, "big") if own else b""
+                    added += bytes([127, 9, 9, 9, 0, 0]) * 2  # port 0
+                    body = self.bencode({b"added": added, b"added.f": bytes(len(added) // 6), b"dropped": b""})
+                    writer.write(message(20, bytes([their[b"ut_pex"]]) + body))
+                    await writer.drain()
+                    sent += 1
+                    st["bytes"] += len(body)
+                    if sent % 100 == 1:
+                        self.log(f"SENT {n} ut_pex message #{sent} ({len(added) // 6} peers)")
+                await asyncio.sleep(0.05)
+            drain.result()
+        finally:
+            drain.cancel()
+
+    async def read_all_extended(self, n, reader, their):
+        """read_all, noting the ids of the peer's extended handshake in `their`."""
+        while True:
+            msg_id, payload = await self.read_message(n, reader)
+            if msg_id == 20 and payload[:1] == b"\x00":
+                hs = bdecode(payload[1:])[0]
+                their.update(hs.get(b"m", {}))
+                if isinstance(hs.get(b"p"), int):
+                    their[b"\x00p"] = hs[b"p"]
+                self.log(f"RECV {n} EXTENDED handshake m={sorted(k.decode() for k in their)}")
 
     async def read_all(self, n, reader):
         """Read and log the peer's messages until it closes (raises IncompleteReadError then)."""

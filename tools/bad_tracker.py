@@ -19,7 +19,9 @@ HTTP modes (any path is accepted; the reply ignores the query):
   trickle      200 headers with a 1 MiB Content-Length, then one byte every second, forever
   silent       reads the request and never answers
   huge_peers   a valid compact reply with 50,000 peers (127.1.x.y, port 1: nothing listens there)
-  ok           a valid compact reply with the --peer endpoints
+  ok           a valid compact reply with the --peer endpoints, without seeder or leecher counts; a
+               scrape (a path ending in /scrape, BEP 48) gets 7 seeders, 3 leechers and 11 downloads for
+               every info_hash it names
 UDP modes (connection ids are random and not checked):
   silent       never answers
   wrong_tid    answers every request correctly but with a wrong transaction id
@@ -44,6 +46,7 @@ import signal
 import socket
 import struct
 import sys
+import urllib.parse
 
 MiB = 1024 * 1024
 HTTP_MODES = ["huge", "truncated", "wrong_types", "bad_peers", "not_dict", "failure", "status500", "garbage",
@@ -82,6 +85,15 @@ def http_head(status="200 OK", length=None):
     if length is not None:
         head += f"Content-Length: {length}\r\n"
     return (head + "\r\n").encode()
+
+
+def scrape_body(target):
+    """The "ok" mode's BEP 48 reply to GET `target` (bytes): fixed counts for every info_hash asked."""
+    query = target.partition(b"?")[2]
+    hashes = [urllib.parse.unquote_to_bytes(v) for k, _, v in (p.partition(b"=") for p in query.split(b"&"))
+              if k == b"info_hash"]
+    files = b"".join(bstr(h) + b"d8:completei7e10:downloadedi11e10:incompletei3ee" for h in sorted(hashes))
+    return b"d5:filesd" + files + b"ee"
 
 
 def http_body(mode, peers):
@@ -134,6 +146,9 @@ async def serve_http(mode, peers, reader, writer):
         if mode == "status500":
             body = b"internal error"
             writer.write(http_head("500 Internal Server Error", len(body)) + body)
+        elif mode == "ok" and head.split(b" ")[1].partition(b"?")[0].endswith(b"/scrape"):
+            body = scrape_body(head.split(b" ")[1])
+            writer.write(http_head(length=len(body)) + body)
         else:
             body = http_body(mode, peers)
             writer.write(http_head(length=len(body)) + body)

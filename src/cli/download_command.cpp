@@ -451,6 +451,15 @@ int run_download(const DownloadOptions& o) {
                     return;
                 }
                 if (o.metadata_only) {
+                    if (o.save_torrent.empty() && !o.quiet) {
+                        const auto kept =
+                            job.magnet && !resume_dir.empty()
+                                ? "; kept in " + metadata_copy_path(resume_dir, job.torrent->info_hash())
+                                : std::string();
+                        display.print(
+                            fmt::format("bitveil: {}: metadata fetched{} (--save-torrent FILE writes it)",
+                                        printable(job.torrent->name()), printable(kept)));
+                    }
                     finish(job, false);
                     return;
                 }
@@ -545,7 +554,7 @@ int run_download(const DownloadOptions& o) {
         const auto name = printable(reports[i].name);
         if (jobs[i].failed) {
             if (!jobs[i].reported) report_error(name, s.error.empty() ? "stopped" : s.error);
-        } else {
+        } else if (!o.metadata_only) {  // its one line was "saved FILE"
             display.print_summary(reports[i].name, s, seconds);
             if (!o.quiet && !jobs[i].last_hint.empty() && s.pieces_have < s.num_pieces)
                 display.print(fmt::format("bitveil: {}: {}", name, jobs[i].last_hint));

@@ -1,4 +1,4 @@
-// bitveil info FILE.torrent|MAGNET [--json]
+// bitveil info FILE.torrent|MAGNET [--json] [--scrape [--tracker-timeout S]]
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <sys/stat.h>
@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -13,6 +15,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/json_writer.hpp"
+#include "cli/scrape_report.hpp"
 #include "cli/text.hpp"
 #include "cli/torrent_source.hpp"
 #include "cli/validators.hpp"
@@ -25,6 +28,8 @@ namespace {
 struct InfoOptions {
     std::string input;
     bool json = false;
+    bool scrape = false;
+    int tracker_timeout = 30;
 };
 
 constexpr const char* kInfoFooter = R"(JSON output (--json) is one object:
@@ -39,8 +44,19 @@ constexpr const char* kInfoFooter = R"(JSON output (--json) is one object:
 For a magnet link: info_hash, name (dn, when given), trackers (one tier per tr), peers (x.pe).
 Strings are valid UTF-8: bytes that are not valid UTF-8 become U+FFFD.
 
-INPUT may also be an http:// or https:// URL of a .torrent (fetched within 30 s, redirects followed).
-Exit status: 0 ok, 2 unreadable file or URL, or invalid torrent/magnet (one line on stderr).
+With --scrape, each tracker is asked (BEP 48 over HTTP, BEP 15 over UDP, all at once, each within
+--tracker-timeout) how many seeders, leechers and completed downloads it counts, one line per tracker:
+  http://tracker.example/announce ... 5 seeders, 3 leechers, 40 downloaded
+  udp://tracker.example:6969 ... error: timed out after 30 s
+  http://tracker.example/tracker.php ... cannot be scraped: the last part of its path is not "announce" (BEP 48)
+  http://tracker.example/announce ... no match: the tracker has no numbers for this torrent
+With --json: {"info_hash", "name" (when known), "scrape": [{"tracker", "status": "ok" | "no_match" |
+"error" | "unsupported", "seeders", "leechers", "downloaded" (ok), "error" (error, unsupported)}]}.
+
+INPUT may also be an http:// or https:// URL of a .torrent (fetched within --tracker-timeout, 30 s by
+default, redirects followed).
+Exit status: 0 ok, 2 unreadable file or URL, or invalid torrent/magnet (one line on stderr);
+with --scrape, 1 when no tracker answered (or there is none to ask).
 Files larger than 64 MiB are refused. v2-only (BEP 52) torrents are not supported.
 
 Examples:
@@ -48,6 +64,8 @@ Examples:
   bitveil info --json ubuntu.iso.torrent | jq .info_hash
   bitveil info https://example.org/ubuntu.iso.torrent
   bitveil info 'magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=demo'
+  bitveil info --scrape ubuntu.iso.torrent
+  bitveil info --scrape --json --tracker-timeout 10 'magnet:?xt=urn:btih:...&tr=udp%3A%2F%2Ft.example%3A6969'
 )";
 
 // Paths as libtorrent's file_storage::file_path() gives them: prefixed by the name for multi-file.
@@ -206,21 +224,83 @@ std::string subject_of(const std::string& input) {
     return input.size() <= kMax ? input : input.substr(0, kMax - 3) + "...";
 }
 
+// What --scrape asks about.
+struct ScrapeSubject {
+    std::string name;  // may be empty (a magnet link without dn)
+    metainfo::InfoHash info_hash;
+    std::vector<std::vector<std::string>> trackers;
+};
+
+int run_scrape(const InfoOptions& opt, const ScrapeSubject& subject) {
+    const auto trackers = trackers_to_scrape(subject.trackers);
+    if (trackers.empty()) {
+        report_error(subject_of(opt.input), "no trackers to scrape");
+        return kExitFailure;
+    }
+    if (!opt.json) {
+        if (!subject.name.empty()) fmt::print("name:          {}\n", printable(subject.name));
+        fmt::print("info hash:     {}\n", subject.info_hash.hex());
+        fmt::print("scrape:\n");
+        std::fflush(stdout);
+    }
+    const auto outcomes =
+        scrape_all(trackers, subject.info_hash.bytes, std::chrono::seconds(opt.tracker_timeout),
+                   [&opt](std::size_t, const ScrapeOutcome& outcome) {
+                       if (opt.json) return;
+                       fmt::print("  {}\n", scrape_line(outcome));
+                       std::fflush(stdout);
+                   });
+    if (opt.json) {
+        JsonWriter w;
+        w.begin_object();
+        w.key("info_hash");
+        w.string(subject.info_hash.hex());
+        if (!subject.name.empty()) {
+            w.key("name");
+            w.string(subject.name);
+        }
+        w.key("scrape");
+        w.begin_array();
+        for (const auto& outcome : outcomes) write_scrape_json(w, outcome);
+        w.end_array();
+        w.end_object();
+        fmt::print("{}\n", w.str());
+    }
+    std::size_t answered = 0;
+    std::size_t unsupported = 0;
+    for (const auto& outcome : outcomes) {
+        answered +=
+            outcome.kind == ScrapeOutcome::Kind::counts || outcome.kind == ScrapeOutcome::Kind::no_match;
+        unsupported += outcome.kind == ScrapeOutcome::Kind::unsupported;
+    }
+    if (answered > 0) return kExitOk;
+    report_error(subject_of(opt.input), unsupported == outcomes.size() ? "no tracker can be scraped"
+                                                                       : "no tracker answered the scrape");
+    return kExitFailure;
+}
+
 int run_info(const InfoOptions& opt) {
+    const auto timeout = std::chrono::seconds(opt.tracker_timeout);
     if (metainfo::looks_like_magnet(opt.input)) {
         auto magnet = metainfo::parse_magnet(opt.input);
         if (!magnet) {
             report_error(subject_of(opt.input), magnet.error().message());
             return kExitInvalid;
         }
+        if (opt.scrape) {
+            ScrapeSubject subject{magnet->display_name, magnet->info_hash, {}};
+            for (const auto& url : magnet->trackers) subject.trackers.push_back({url});
+            return run_scrape(opt, subject);
+        }
         print_magnet(*magnet, opt.json);
         return kExitOk;
     }
-    auto m = load_torrent(opt.input);
+    auto m = load_torrent(opt.input, timeout);
     if (!m) {
         report_error(opt.input, m.error());
         return kExitInvalid;
     }
+    if (opt.scrape) return run_scrape(opt, ScrapeSubject{m->name, m->info_hash, m->trackers});
     if (opt.json) {
         print_torrent_json(*m);
     } else {
@@ -238,6 +318,11 @@ void add_info_command(CLI::App& app, int& status) {
         ->required()
         ->check(not_empty("a .torrent file, its URL or a magnet link"));
     cmd->add_flag("--json", opt->json, "print one JSON object (fields below)");
+    cmd->add_flag("--scrape", opt->scrape,
+                  "ask each tracker how many seeders, leechers and completed downloads it counts");
+    cmd->add_option("--tracker-timeout", opt->tracker_timeout,
+                    "seconds each tracker has to answer --scrape (default 30), and fetching a .torrent URL")
+        ->check(whole_number(1, 600));
     cmd->footer(kInfoFooter);
     cmd->callback([opt, &status] { status = run_info(*opt); });
 }

@@ -132,6 +132,16 @@ std::string stats_json(const std::vector<TorrentReport>& torrents,
         j.key("info_hash");
         j.string(t.info_hash_hex);
         write_status_fields(j, t.status, session::state_name(t.status.state));
+        // The swarm as its trackers count it (announce replies or scrapes), when one said.
+        const std::pair<const char*, const std::optional<std::uint32_t>&> swarm[] = {
+            {"swarm_seeders", t.status.swarm_seeders},
+            {"swarm_leechers", t.status.swarm_leechers},
+            {"swarm_downloaded", t.status.swarm_downloaded}};
+        for (const auto& [key, value] : swarm) {
+            if (!value) continue;
+            j.key(key);
+            j.integer(*value);
+        }
         j.end_object();
     }
     j.end_array();

@@ -1,7 +1,8 @@
 #pragma once
-// Announces to one tracker, whatever its transport: http:// and https:// go through the HTTP client
-// (BEP 3, 23, 7), udp:// through an asio UDP socket driving the pure tracker::UdpTrackerTransaction
-// (BEP 15, with the BEP 41 URL data). Both give the same tracker::AnnounceResponse.
+// Announces to and scrapes one tracker, whatever its transport: http:// and https:// go through the HTTP
+// client (BEP 3, 23, 7, 48), udp:// through an asio UDP socket driving the pure
+// tracker::UdpTrackerTransaction (BEP 15, with the BEP 41 URL data). Both give the same
+// tracker::AnnounceResponse (or tracker::ScrapeResponse).
 //
 // Every failure is one printable line that starts with the tracker, e.g.
 //   "udp://tracker.example:6969: timed out after 30 s"
@@ -26,6 +27,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "tracker/types.hpp"
@@ -66,6 +68,27 @@ asio::awaitable<Result<tracker::AnnounceResponse, std::string>> announce_udp(std
 asio::awaitable<Result<tracker::AnnounceResponse, std::string>> announce_http(
     asio::any_io_executor http_pool, std::string url, tracker::AnnounceRequest request,
     TrackerOptions options);
+
+// Why a tracker gave no answer, in two parts so that a caller can lay them out (`bitveil info --scrape`).
+struct TrackerFailure {
+    std::string tracker;  // as error lines name it: the URL, made printable; a udp:// one without its path
+    std::string reason;   // e.g. "timed out after 30 s", "tracker error: unregistered torrent"
+    // The tracker cannot be asked at all: a scheme we do not speak, a malformed udp:// URL, or (scrape) an
+    // http(s):// URL whose last path segment is not "announce" (BEP 48).
+    bool unsupported = false;
+    // "<tracker>: <reason>", the line announce() gives.
+    std::string line() const;
+};
+
+// Scrapes `info_hashes` (1 to tracker::kUdpMaxScrapeHashes) from the tracker whose announce URL is `url`:
+// udp:// through BEP 15's scrape action (the same socket, connection-id cache, retransmissions and time
+// bound as an announce), http(s):// through the scrape URL BEP 48 derives from it, with the same HTTP
+// client, timeout and body limit. The response holds an entry for each hash the tracker answered (none
+// for a torrent it does not track); its failure_reason is never set: the tracker's refusal (HTTP
+// "failure reason", UDP error action) is a TrackerFailure "tracker error: ...".
+using ScrapeReply = Result<tracker::ScrapeResponse, TrackerFailure>;
+asio::awaitable<ScrapeReply> scrape(asio::any_io_executor http_pool, std::string url,
+                                    std::vector<tracker::InfoHashBytes> info_hashes, TrackerOptions options);
 
 // "30 s", "1.5 s", "200 ms": how error lines name a timeout.
 std::string describe_duration(std::chrono::milliseconds duration);

@@ -4,6 +4,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "core/log.hpp"
+#include "core/printable.hpp"
 #include "net/spawn.hpp"
 #include "session/session.hpp"
 #include "session/torrent.hpp"
@@ -70,12 +71,22 @@ void PeerConnection::on_closed(const swarm::CloseReason& reason) {
 
 void PeerConnection::on_extension_handshake(bool first) {
     const auto& extensions = session_.extensions();
-    if (first) {
-        BT_LOG(info, "peer", "{}: client {} (extended handshake: reqq {}, {} extensions)", describe(),
-               session_.client_name(), extensions.request_queue(), extensions.messages().size());
-    } else {
-        BT_LOG(debug, "peer", "{}: extended handshake update: client {}, reqq {}, {} extensions", describe(),
-               session_.client_name(), extensions.request_queue(), extensions.messages().size());
+    // The names the peer enabled (a few: a peer may list up to wire::kMaxExtensionMessages).
+    std::string names;
+    std::size_t listed = 0;
+    for (const auto& [name, id] : extensions.messages()) {
+        if (listed++ == 8) {
+            names += ", ...";
+            break;
+        }
+        names += (names.empty() ? "" : ", ") + printable(name);
+    }
+    const auto level = first ? log::Level::info : log::Level::debug;
+    if (log::enabled(level)) {
+        log::write(level, "peer",
+                   fmt::format("{}: client {} (extended handshake{}: reqq {}, extensions: {})", describe(),
+                               session_.client_name(), first ? "" : " update", extensions.request_queue(),
+                               names.empty() ? "none" : names));
     }
 }
 

@@ -14,6 +14,7 @@
 #include "core/endpoint.hpp"
 #include "net/peer_handshake.hpp"
 #include "swarm/peer_session.hpp"
+#include "swarm/pex.hpp"
 #include "wire/handshake.hpp"
 #include "wire/message_reader.hpp"
 
@@ -43,6 +44,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection>, priv
     Direction direction() const noexcept { return direction_; }
     net::ConnectionKind kind() const noexcept { return transport_.kind; }
     std::string describe() const;
+    // Peer exchange with this peer (torrent_pex.cpp).
+    swarm::PexState& pex() noexcept { return pex_; }
 
   private:
     void on_output() override { writer_wake_.cancel(); }
@@ -63,6 +66,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection>, priv
     std::vector<std::uint8_t> sending_;  // being written
     asio::steady_timer writer_wake_;
     asio::steady_timer uploader_wake_;
+    swarm::PexState pex_;
     swarm::PeerSession session_;  // last: it joins the swarm when constructed and may call back at once
 };
 

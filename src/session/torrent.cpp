@@ -21,6 +21,7 @@
 #include "storage/piece_hasher.hpp"
 #include "storage/resume_store.hpp"
 #include "swarm/block.hpp"
+#include "tracker/url.hpp"
 
 namespace bt::session {
 
@@ -28,6 +29,8 @@ namespace {
 
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto kTick = std::chrono::seconds(1);
+// How often a tracker whose announces carry no seeder and leecher counts is scraped for them (display only).
+constexpr auto kScrapeInterval = std::chrono::minutes(30);
 // What announces say is left while the size is unknown (no metadata yet): not 0, which would tell the
 // tracker we are a seed (and get us no seeds back).
 constexpr std::uint64_t kLeftWithoutMetadata = 16 * 1024;
@@ -127,7 +130,21 @@ void Torrent::make_swarm() {
     if (!picker) throw std::runtime_error("piece picker: " + picker.error().message());
     auto swarm = std::make_unique<swarm::Swarm>(static_cast<swarm::SwarmHost&>(*this), std::move(*picker),
                                                 swarm_settings(session_), session_.random_seed());
+    // BEP 9: peers that came with a magnet link get the info dictionary from us. Not for a private torrent
+    // (BEP 27), as libtorrent, whose ut_metadata plugin is not added to one ("don't add this extension if
+    // the torrent is private", create_ut_metadata_plugin): its metadata goes only to those given the
+    // .torrent.
+    if (!metainfo_->is_private) {
+        const auto& info = metainfo_->info_bytes;
+        swarm->serve_metadata({reinterpret_cast<const std::uint8_t*>(info.data()), info.size()});
+    }
     if (swarm_) swarm->stats() = swarm_->stats();
+    // BEP 27: a private torrent's peers come from its trackers only, so it does not offer ut_pex.
+    if (!metainfo_->is_private) {
+        swarm->extensions().add(wire::kPexExtensionName, [this](swarm::PeerSession& peer, auto payload) {
+            on_pex_message(peer, payload);
+        });
+    }
     swarm_ = std::move(swarm);
     ++swarms_made_;
     disk_->drop_partial_pieces();
@@ -173,6 +190,9 @@ TorrentStatus Torrent::status() const {
     s.announces_ok = announces_ok_;
     s.announces_failed = announces_failed_;
     s.tracker_error = tracker_error_;
+    s.swarm_seeders = swarm_seeders_;
+    s.swarm_leechers = swarm_leechers_;
+    s.swarm_downloaded = swarm_downloaded_;
     s.closed_our_mse = closed_our_mse_;
     s.closed_our_plaintext = closed_our_plaintext_;
     s.last_hash_failure = last_hash_failure_;
@@ -250,6 +270,7 @@ void Torrent::connect_more() {
     limits.max_peers = settings().max_peers;
     limits.max_half_open = settings().max_half_open;
     limits.seeding = state_ == TorrentState::seeding;
+    limits.encrypted_first = settings().encryption == net::EncryptionPolicy::require;
     const auto dial = peer_list_.pick_to_dial(
         Clock::now(), limits, [this](const Endpoint& e) { return session_.is_banned_address(e); });
     for (const auto& endpoint : dial) {
@@ -500,6 +521,7 @@ asio::awaitable<void> Torrent::tick_loop(std::uint64_t run) {
         if (stats.payload_uploaded != last_payload_up_) last_upload_ = now;
         last_payload_down_ = stats.payload_downloaded;
         last_payload_up_ = stats.payload_uploaded;
+        exchange_peers(now);
         connect_more();
         disk_->maybe_save(now, state_ == TorrentState::seeding, swarm_->picker().have());
         if (state_ == TorrentState::seeding &&
@@ -569,11 +591,53 @@ asio::awaitable<void> Torrent::announce(const tracker::NextAnnounce& next, std::
     if (parsed->warning_message)
         BT_LOG(warning, "tracker", "{}: warning: {}", next.url, *parsed->warning_message);
     announcer_.on_success(next, *parsed, Clock::now());
+    if (!stopping) update_swarm_counts(next.url, *parsed, run);
     std::vector<Endpoint> endpoints;
     for (const auto& peer : parsed->peers) endpoints.push_back(peer.endpoint);
     BT_LOG(info, "tracker", "{}: {} peer(s), next announce in {} s", next.url, endpoints.size(),
            announcer_.interval().count());
     if (!stopping) add_peers(endpoints);
+}
+
+void Torrent::update_swarm_counts(const std::string& url, const tracker::AnnounceResponse& reply,
+                                  std::uint64_t run) {
+    if (reply.complete || reply.incomplete) {
+        swarm_seeders_ = reply.complete;
+        swarm_leechers_ = reply.incomplete;
+        if (reply.downloaded) swarm_downloaded_ = reply.downloaded;
+        return;
+    }
+    const auto now = Clock::now();
+    if ((next_scrape_ && now < *next_scrape_) || !tracker::can_scrape(url)) return;
+    next_scrape_ = now + kScrapeInterval;
+    spawn_job(scrape(url, run));
+}
+
+asio::awaitable<void> Torrent::scrape(std::string url, std::uint64_t run) {
+    net::TrackerOptions options;
+    options.timeout = settings().tracker_timeout;
+    options.cancel = &session_.http_cancel();
+    options.user_agent = settings().user_agent;
+    options.udp_mux = session_.udp_mux();
+    std::vector<tracker::InfoHashBytes> hashes{info_hash()};
+    auto reply = co_await net::scrape(session_.http_pool().get_executor(), url, std::move(hashes), options);
+    if (run != run_) co_return;
+    if (!reply) {
+        BT_LOG(debug, "tracker", "{}: scrape: {}", reply.error().tracker, reply.error().reason);
+        co_return;
+    }
+    if (reply->min_request_interval && next_scrape_)  // BEP 48: the tracker asks for fewer scrapes
+        next_scrape_ = std::max(*next_scrape_, Clock::now() + *reply->min_request_interval);
+    const tracker::ScrapeStats* stats = reply->find(info_hash());
+    if (stats == nullptr) {
+        BT_LOG(debug, "tracker", "{}: scrape: no entry for this torrent", printable(url));
+        co_return;
+    }
+    swarm_seeders_ = stats->complete;
+    swarm_leechers_ = stats->incomplete;
+    swarm_downloaded_ = stats->downloaded;
+    BT_LOG(info, "tracker", "{}: scrape: {} seeders, {} leechers, {} downloaded", printable(url),
+           stats->complete, stats->incomplete, stats->downloaded);
 }
 
 }  // namespace bt::session

@@ -69,6 +69,12 @@ struct TorrentStatus {
     std::uint32_t announces_ok = 0;
     std::uint32_t announces_failed = 0;
     std::string tracker_error;
+    // The swarm as its trackers count it, for display: seeders, leechers and completed downloads from the
+    // latest announce reply that gave them, else from a scrape (BEP 48, BEP 15) of a tracker whose
+    // announces carry no counts, at most every 30 minutes. Unset until a tracker said.
+    std::optional<std::uint32_t> swarm_seeders;
+    std::optional<std::uint32_t> swarm_leechers;
+    std::optional<std::uint32_t> swarm_downloaded;
     // Our dials that the peer closed during the handshake: the encrypted (MSE) one, the plaintext one.
     // Many of them and no peer connected: the peers want another --encryption policy.
     std::uint32_t closed_our_mse = 0;
@@ -202,6 +208,11 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     // Sends `next` and reports the outcome to announcer_. `stopping`: the 'stopped' round of stop().
     asio::awaitable<void> announce(const tracker::NextAnnounce& next, std::chrono::milliseconds timeout,
                                    bool stopping);
+    // Takes the swarm's counts from an announce reply, or scrapes `url` for them when the reply has none
+    // and the last scrape is old enough.
+    void update_swarm_counts(const std::string& url, const tracker::AnnounceResponse& reply,
+                             std::uint64_t run);
+    asio::awaitable<void> scrape(std::string url, std::uint64_t run);
     asio::awaitable<void> tick_loop(std::uint64_t run);
     void connect_more();
     void set_state(TorrentState state);
@@ -226,6 +237,9 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     void request_metadata(MetadataConnection& peer, Clock::time_point now);
     void close_metadata_peers(const std::string& reason);
     void on_metadata_complete(std::string info_bytes);
+    // Peer exchange (torrent_pex.cpp): messages to the connected peers (from the tick), and theirs.
+    void exchange_peers(Clock::time_point now);
+    void on_pex_message(swarm::PeerSession& session, std::span<const std::uint8_t> payload);
 
     Session& session_;
     TorrentId id_;
@@ -267,6 +281,10 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     std::uint32_t announces_ok_ = 0;
     std::uint32_t announces_failed_ = 0;
     std::string tracker_error_;
+    std::optional<std::uint32_t> swarm_seeders_;
+    std::optional<std::uint32_t> swarm_leechers_;
+    std::optional<std::uint32_t> swarm_downloaded_;
+    std::optional<Clock::time_point> next_scrape_;  // not before then (unset: a scrape may go now)
     std::uint32_t closed_our_mse_ = 0;
     std::uint32_t closed_our_plaintext_ = 0;
     std::optional<PieceIndex> last_hash_failure_;

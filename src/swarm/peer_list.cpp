@@ -95,14 +95,20 @@ std::size_t PeerList::forget_failed_peers(std::size_t count) {
 std::vector<Endpoint> PeerList::pick_to_dial(TimePoint now, const DialLimits& limits,
                                              const std::function<bool(const Endpoint&)>& skip) {
     std::vector<Endpoint> out;
-    for (auto& [endpoint, p] : entries_) {
-        if (limits.connected + connecting_ >= limits.max_peers || connecting_ >= limits.max_half_open) break;
-        if (p.connected || p.connecting || p.banned || p.is_self || p.next_attempt > now) continue;
-        if (limits.seeding && !p.is_given()) continue;
-        if (skip && skip(endpoint)) continue;
-        p.connecting = true;
-        ++connecting_;
-        out.push_back(endpoint);
+    // Two passes when encrypted_first: the peers that prefer encryption, then the rest.
+    for (const bool encrypted_pass : {true, false}) {
+        if (encrypted_pass && !limits.encrypted_first) continue;
+        for (auto& [endpoint, p] : entries_) {
+            if (limits.connected + connecting_ >= limits.max_peers || connecting_ >= limits.max_half_open)
+                return out;
+            if (limits.encrypted_first && p.prefers_encryption != encrypted_pass) continue;
+            if (p.connected || p.connecting || p.banned || p.is_self || p.next_attempt > now) continue;
+            if (limits.seeding && !p.is_given()) continue;
+            if (skip && skip(endpoint)) continue;
+            p.connecting = true;
+            ++connecting_;
+            out.push_back(endpoint);
+        }
     }
     return out;
 }
@@ -160,6 +166,10 @@ void PeerList::on_stopped(const Endpoint& endpoint) {
 
 void PeerList::ban(const Endpoint& endpoint) {
     entry(endpoint).banned = true;
+}
+
+void PeerList::mark_prefers_encryption(const Endpoint& endpoint) {
+    if (const auto it = entries_.find(endpoint); it != entries_.end()) it->second.prefers_encryption = true;
 }
 
 bool PeerList::is_banned(const Endpoint& endpoint) const {

@@ -62,6 +62,9 @@ struct DialLimits {
     std::size_t max_peers = 50;
     std::size_t max_half_open = 16;
     bool seeding = false;  // only given addresses are dialled (leechers dial a seed)
+    // --encryption require: peers known to prefer encryption (a PEX flag) are dialled before the others,
+    // since they are the ones that will accept an encrypted-only connection.
+    bool encrypted_first = false;
 };
 
 class PeerList {
@@ -76,7 +79,8 @@ class PeerList {
         bool connecting = false;     // being dialled
         bool banned = false;
         bool is_self = false;
-        bool plaintext_works = false;  // a plaintext handshake worked after MSE failed
+        bool plaintext_works = false;     // a plaintext handshake worked after MSE failed
+        bool prefers_encryption = false;  // said by a peer's PEX flags (BEP 11)
 
         bool has_source(PeerSource source) const noexcept {
             return (sources & (1u << static_cast<unsigned>(source))) != 0;
@@ -122,6 +126,8 @@ class PeerList {
     void on_stopped(const Endpoint& endpoint);
     // Never dialled again and refused when it connects; kept past max_size.
     void ban(const Endpoint& endpoint);
+    // A peer exchange flagged it as preferring encryption (an address not in the list is ignored).
+    void mark_prefers_encryption(const Endpoint& endpoint);
 
     bool is_banned(const Endpoint& endpoint) const;
     bool plaintext_works(const Endpoint& endpoint) const;

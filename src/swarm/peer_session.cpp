@@ -5,6 +5,7 @@
 #include "swarm/allowed_fast.hpp"
 #include "swarm/request_queue.hpp"
 #include "swarm/swarm.hpp"
+#include "wire/ut_metadata.hpp"
 
 namespace bt::swarm {
 
@@ -97,6 +98,7 @@ void PeerSession::close(const CloseReason& reason) {
     count_availability(false);
     incoming_requests_.clear();
     reading_.clear();
+    metadata_requests_.clear();
     io_.on_closed(reason);
     swarm_.leave(*this, reason, now_);  // last: the host may drop the connection that owns this session
 }
@@ -148,6 +150,7 @@ void PeerSession::queue(const wire::Message& message) {
 void PeerSession::take_output(std::vector<std::uint8_t>& into) {
     into.clear();
     std::swap(into, out_);
+    answer_metadata_requests();  // the outbox has room again
 }
 
 void PeerSession::send_have(PieceIndex piece) {
@@ -273,6 +276,7 @@ void PeerSession::tick(TimePoint now) {
         release_requests();
     }
     if (now - last_send_ > s.keep_alive_interval) queue(wire::KeepAlive{});
+    answer_metadata_requests();
     request_more();
 }
 
@@ -549,6 +553,14 @@ void PeerSession::on_piece(const wire::Piece& piece, TimePoint now) {
     request_more();
 }
 
+bool PeerSession::send_extension(std::string_view name, std::span<const std::uint8_t> payload) {
+    if (!extension_protocol_ || closed_) return false;
+    const auto id = extensions_.message_id(name);
+    if (!id) return false;
+    queue(wire::Extended{*id, payload});
+    return true;
+}
+
 void PeerSession::send_extension_handshake() {
     const auto& s = swarm_.settings();
     wire::ExtensionHandshake ours;
@@ -556,11 +568,65 @@ void PeerSession::send_extension_handshake() {
     if (!s.client_name.empty()) ours.client = s.client_name;
     if (s.listen_port != 0) ours.listen_port = s.listen_port;
     if (const auto reqq = s.peer.max_incoming_requests; reqq > 0) ours.request_queue = reqq;
+    if (const auto metadata = swarm_.metadata(); !metadata.empty()) ours.metadata_size = metadata.size();
     ours.your_ip = address_;
     ours.your_ip->port = 0;
-    const std::string payload = wire::encode_extension_handshake(ours);
-    queue(wire::Extended{wire::kExtendedHandshakeId,
-                         {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}});
+    send_extended(wire::kExtendedHandshakeId, wire::encode_extension_handshake(ours));
+}
+
+void PeerSession::send_extended(std::uint8_t id, std::string_view payload) {
+    queue(wire::Extended{id, {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}});
+}
+
+void PeerSession::on_metadata_message(std::span<const std::uint8_t> payload) {
+    if (closed_) return;
+    auto message = wire::decode_metadata_message(payload);
+    if (!message) {
+        // libtorrent disconnects a peer whose ut_metadata message is not a dictionary with an integer
+        // msg_type and piece (ut_metadata.cpp, on_extended); so do we, for those and the other messages
+        // the decoder refuses (a negative piece, bytes after a request), which no working client sends
+        // either. Closed, not banned: a bug, not an attack, and it cost us nothing.
+        close({"invalid ut_metadata message: " + message.error(), false});
+        return;
+    }
+    // A data or reject message answers a request of ours, and a swarm has the metadata, so it asks for
+    // none (fetching is the metadata phase's, before the swarm): ignored, as libtorrent ignores an
+    // unrequested piece. An unknown msg_type is ignored too ("an unrecognized message ID MUST be
+    // ignored", BEP 10).
+    if (message->type == wire::MetadataMessageType::request) on_metadata_request(message->piece);
+}
+
+void PeerSession::on_metadata_request(std::uint32_t piece) {
+    // A peer that enabled no ut_metadata in its extended handshake gave us no id to answer with: nothing
+    // to do (libtorrent likewise).
+    const auto id = extensions_.message_id(wire::kMetadataExtensionName);
+    if (!id) return;
+    const auto metadata = swarm_.metadata();
+    if (piece >= wire::metadata_piece_count(metadata.size()) ||
+        metadata_requests_.size() >= kMaxQueuedMetadataRequests) {
+        send_extended(*id, wire::encode_metadata_reject(piece));
+        waste_request();
+        return;
+    }
+    metadata_requests_.push_back(piece);
+    answer_metadata_requests();
+}
+
+void PeerSession::answer_metadata_requests() {
+    while (!closed_ && !metadata_requests_.empty() && out_.size() < kMetadataSendBuffer) {
+        // The peer may have disabled ut_metadata since it asked (BEP 10 handshakes are additive).
+        const auto id = extensions_.message_id(wire::kMetadataExtensionName);
+        if (!id) {
+            metadata_requests_.clear();
+            return;
+        }
+        const std::uint32_t piece = metadata_requests_.front();
+        metadata_requests_.pop_front();
+        const auto metadata = swarm_.metadata();
+        const auto data = metadata.subspan(std::size_t{piece} * wire::kMetadataPieceSize,
+                                           wire::metadata_piece_size(metadata.size(), piece));
+        send_extended(*id, wire::encode_metadata_data(piece, metadata.size(), data));
+    }
 }
 
 void PeerSession::on_extended(const wire::Extended& message) {

@@ -25,7 +25,7 @@
 //     can get there honestly, and reconnecting costs it a handshake;
 //   - a REQUEST for a piece we do not have, HAVE_ALL or HAVE_NONE after the first message (extended
 //     messages, PORT and keep-alives aside), a fast extension message (BEP 6) on a connection without it,
-//     an invalid extended handshake, idle timeout.
+//     an invalid extended handshake, an invalid ut_metadata message (see on_metadata_message), idle timeout.
 //
 // The fast extension (BEP 6), when both handshakes set its bit:
 //   - we open with HAVE_ALL or HAVE_NONE instead of a full or empty BITFIELD;
@@ -43,8 +43,9 @@
 //     and its CHOKE leaves our requests standing until it rejects them.
 //
 // Whatever a peer sends, what a session holds for it stays bounded: max_incoming_requests queued requests,
-// kMaxReleasedRemembered released blocks, kMaxAllowedFastSet allowed fast pieces each way,
-// kMaxSuggestedPieces suggestions, and what the I/O layer lets the outbox grow to.
+// kMaxReleasedRemembered released blocks, kMaxQueuedMetadataRequests metadata requests (whose answers enter
+// the outbox only while it holds less than kMetadataSendBuffer), kMaxAllowedFastSet allowed fast pieces each
+// way, kMaxSuggestedPieces suggestions, and what the I/O layer lets the outbox grow to.
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -109,6 +110,16 @@ inline constexpr std::uint32_t kAllowedFastServesPerBlock = 2;
 inline constexpr std::uint32_t kRequestFloodBurst = 4;
 inline constexpr std::uint32_t kRequestFloodRefillDivisor = 5;
 
+// Serving the metadata (BEP 9, ut_metadata; see Swarm::serve_metadata). A request is answered at once
+// while the outbox holds less than kMetadataSendBuffer bytes; otherwise it waits, at most
+// kMaxQueuedMetadataRequests of them, and is answered when the I/O layer takes the outbox (or at the next
+// tick). Honest clients keep one (aria2) or two (libtorrent) requests outstanding per peer, so the bound
+// is never reached by them; a request beyond it, or for a piece past the end, is rejected and costs a
+// token of the request flood bucket (kRequestFloodBurst), so a flood of them closes the peer as a flood of
+// REQUESTs does. The answers a peer can make us hold stay under kMetadataSendBuffer plus one piece.
+inline constexpr std::size_t kMetadataSendBuffer = 64 * 1024;
+inline constexpr std::size_t kMaxQueuedMetadataRequests = 8;
+
 // What the I/O layer around a session is told. Calls come from inside the session's own methods or from the
 // Swarm acting on other peers' messages (a CANCEL in end-game, a HAVE, a choke round).
 class PeerIo {
@@ -161,9 +172,14 @@ class PeerSession {
     void on_block_read(const Block& block, std::span<const std::uint8_t> data);
     void on_read_failed(const std::string& what);
 
-    // Bytes to write: the I/O layer swaps them out (take_output) and encrypts and sends them.
+    // Bytes to write: the I/O layer swaps them out (take_output) and encrypts and sends them. Metadata
+    // answers that waited for room are queued right after a take, so the outbox may be non-empty then.
     std::size_t output_size() const noexcept { return out_.size(); }
     void take_output(std::vector<std::uint8_t>& into);
+
+    // A ut_metadata message (BEP 9) from the peer: the handler Swarm::serve_metadata registers.
+    void on_metadata_message(std::span<const std::uint8_t> payload);
+    std::size_t queued_metadata_requests() const noexcept { return metadata_requests_.size(); }
 
     void close(const CloseReason& reason);
     bool is_closed() const noexcept { return closed_; }
@@ -186,6 +202,8 @@ class PeerSession {
     // The peer's 'v' from its extended handshake (BEP 10, made printable), else its peer id's client code.
     std::string client_name() const;
     const wire::PeerExtensions& extensions() const noexcept { return extensions_; }
+    // An extension message (BEP 10) under the id the peer gave `name`; false when it has not enabled it.
+    bool send_extension(std::string_view name, std::span<const std::uint8_t> payload);
     bool supports_fast() const noexcept { return fast_; }
     const Bitfield& pieces() const noexcept { return peer_has_; }
     bool is_seed() const noexcept { return peer_has_.all(); }
@@ -226,6 +244,10 @@ class PeerSession {
     bool is_granted(PieceIndex piece) const noexcept;
     void on_extended(const wire::Extended& message);
     void send_extension_handshake();
+    void on_metadata_request(std::uint32_t piece);
+    // Answers waiting metadata requests while the outbox has room (kMetadataSendBuffer).
+    void answer_metadata_requests();
+    void send_extended(std::uint8_t id, std::string_view payload);
     // A request that came to nothing (see kRequestFloodBurst); closes the session when the bucket is empty.
     void waste_request();
     void ban(const std::string& reason) { close({std::string(kBannedPrefix) + reason, true}); }
@@ -260,6 +282,7 @@ class PeerSession {
     std::deque<Block> incoming_requests_;
     std::vector<Block> reading_;  // handed out by next_upload(), not yet read
     std::uint32_t request_waste_budget_ = 0;
+    std::deque<std::uint32_t> metadata_requests_;  // ut_metadata pieces to answer, oldest first
 
     // BEP 6. Ours: the allowed fast set sent to the peer, with the blocks served from each piece while it
     // was choked. While we choke the peer, incoming_requests_ and reading_ hold requests for these only.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "wire/ut_metadata.hpp"
+
 namespace bt::swarm {
 
 Swarm::Swarm(SwarmHost& host, PiecePicker picker, SwarmSettings settings, std::uint64_t seed)
@@ -25,6 +27,15 @@ void Swarm::apply_settings(const SwarmSettings& settings, TimePoint now) {
         choker_.apply_settings(settings_.choker);
         run_choker(now);
     }
+}
+
+void Swarm::serve_metadata(std::span<const std::uint8_t> info) {
+    const bool registered = !metadata_.empty();
+    metadata_ = info;
+    if (registered || info.empty()) return;
+    extensions_.add(
+        wire::kMetadataExtensionName,
+        [](PeerSession& peer, std::span<const std::uint8_t> payload) { peer.on_metadata_message(payload); });
 }
 
 std::uint32_t Swarm::request_budget() const noexcept {

@@ -88,6 +88,14 @@ class Swarm {
     TransferStats& stats() noexcept { return stats_; }
     const TransferStats& stats() const noexcept { return stats_; }
     ExtensionRegistry& extensions() noexcept { return extensions_; }
+    // BEP 9: serves `info` (the info dictionary, exactly the bytes hashed for the info hash) to peers that
+    // ask over ut_metadata, registered here, and says its size ('metadata_size') in our extended
+    // handshakes. Call it before any peer joins (their handshake goes out at start); `info` must outlive
+    // the swarm. Whether a torrent's metadata is served at all is the torrent's call (not for a private
+    // one: see session::Torrent::make_swarm).
+    void serve_metadata(std::span<const std::uint8_t> info);
+    // What serve_metadata was given; empty when the metadata is not served.
+    std::span<const std::uint8_t> metadata() const noexcept { return metadata_; }
     const std::vector<PeerSession*>& peers() const noexcept { return peers_; }
     bool is_complete() const noexcept { return picker_.is_finished(); }
     bool is_banned(const wire::PeerId& peer_id) const { return banned_ids_.contains(peer_id); }
@@ -136,6 +144,7 @@ class Swarm {
     Choker choker_;
     TransferStats stats_;
     ExtensionRegistry extensions_;
+    std::span<const std::uint8_t> metadata_;
     std::vector<PeerSession*> peers_;
     std::uint32_t in_flight_ = 0;
     // Connected peers, and departed ones whose blocks wait in unverified pieces: a bad piece blames them

@@ -169,7 +169,8 @@ Result<AnnounceResponse, Error> parse_announce_response(std::string_view body, c
     return out;
 }
 
-Result<ScrapeResponse, Error> parse_scrape_response(std::string_view body, const ResponseLimits& limits) {
+Result<ScrapeResponse, Error> parse_scrape_response(std::string_view body, const ResponseLimits& limits,
+                                                    std::span<const InfoHashBytes> wanted) {
     auto decoded = decode_body(body, limits);
     if (!decoded) return fail(std::move(decoded).error());
     const Value& root = *decoded;
@@ -180,12 +181,26 @@ Result<ScrapeResponse, Error> parse_scrape_response(std::string_view body, const
         return out;
     }
     const Value* files = root.find("files");
+    if (files != nullptr && files->as_dict() == nullptr)
+        return fail(field_error("files", "expected a dictionary"));
+    if (const Value* flags = root.find("flags")) {  // BEP 48; informational, so a wrong type is ignored
+        if (const Value* min = flags->find("min_request_interval");
+            min != nullptr && min->as_int() != nullptr && *min->as_int() >= 0) {
+            out.min_request_interval =
+                std::chrono::seconds(std::min<std::int64_t>(*min->as_int(), limits.interval_ceiling.count()));
+        }
+    }
     if (files == nullptr) return out;
-    if (files->as_dict() == nullptr) return fail(field_error("files", "expected a dictionary"));
+    const std::size_t max_kept = wanted.empty() ? limits.max_scrape_files : wanted.size();
     for (const auto& [key, stats] : *files->as_dict()) {
-        if (key.size() != 20 || stats.as_dict() == nullptr) continue;
         InfoHashBytes hash{};
-        std::copy(key.begin(), key.end(), hash.begin());
+        if (key.size() == hash.size()) std::copy(key.begin(), key.end(), hash.begin());
+        const bool asked = wanted.empty() || std::find(wanted.begin(), wanted.end(), hash) != wanted.end();
+        if (key.size() != hash.size() || stats.as_dict() == nullptr || !asked ||
+            out.files.size() >= max_kept) {
+            ++out.dropped_files;
+            continue;
+        }
         ScrapeStats s;
         s.complete = saturating_count(stats.find("complete")).value_or(0);
         s.downloaded = saturating_count(stats.find("downloaded")).value_or(0);
@@ -254,6 +269,12 @@ std::string encode_scrape_response(const ScrapeResponse& r) {
                            Value(std::move(stats)));
     }
     dict.emplace_back("files", Value(std::move(files)));
+    if (r.min_request_interval) {
+        Value::Dict flags;
+        flags.emplace_back("min_request_interval",
+                           Value(static_cast<std::int64_t>(r.min_request_interval->count())));
+        dict.emplace_back("flags", Value(std::move(flags)));
+    }
     return bencode::encode(Value(std::move(dict)));
 }
 

@@ -4,6 +4,7 @@
 //
 // The body must already be bounded by the HTTP client (net::HttpOptions::max_body, 4 MiB): these parsers
 // bound what they keep (ResponseLimits) but read the whole body they are given.
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -22,9 +23,14 @@ namespace bt::tracker {
 Result<AnnounceResponse, Error> parse_announce_response(std::string_view body,
                                                         const ResponseLimits& limits = {});
 
-// {"files": {<20-byte info-hash>: {"complete", "downloaded", "incomplete"}}}. Keys that are not 20 bytes
-// and values that are not dictionaries are skipped; a missing count reads as 0.
-Result<ScrapeResponse, Error> parse_scrape_response(std::string_view body, const ResponseLimits& limits = {});
+// BEP 48: {"files": {<20-byte info-hash>: {"complete", "downloaded", "incomplete"}}, "flags":
+// {"min_request_interval"}}. Entries are kept only for the `wanted` info-hashes when some are given (what
+// the scrape asked for), else up to limits.max_scrape_files; keys that are not 20 bytes and values that
+// are not dictionaries are skipped; all of these are counted in dropped_files. A missing or negative count
+// reads as 0. A "failure reason" is a successful parse, as for announces. Errors: malformed_bencode,
+// not_a_dictionary, invalid_field ("files" not a dictionary, "failure reason" not a string).
+Result<ScrapeResponse, Error> parse_scrape_response(std::string_view body, const ResponseLimits& limits = {},
+                                                    std::span<const InfoHashBytes> wanted = {});
 
 // Encoders for in-process tracker stubs and the fuzzers' round trips. Compact form puts v4 peers in
 // "peers" and v6 peers in "peers6" (peer ids are lost); otherwise "peers" is a list of dictionaries.

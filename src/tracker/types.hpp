@@ -63,6 +63,9 @@ struct ResponseLimits {
     // Bencode limits for the HTTP body: bound the decoder's memory whatever the tracker sends.
     std::size_t max_bencode_values = 200'000;
     std::size_t max_bencode_depth = 32;
+    // HTTP scrape replies (BEP 48): entries kept when the caller does not name the info-hashes it wants
+    // (a tracker may answer with every torrent it has). With wanted hashes, only those are kept.
+    std::size_t max_scrape_files = 1'000;
 };
 
 struct AnnounceResponse {
@@ -97,8 +100,21 @@ struct ScrapeStats {
 };
 
 struct ScrapeResponse {
+    // Set when the tracker refused the scrape (HTTP "failure reason", UDP action 3); nothing else is then
+    // set.
     std::optional<std::string> failure_reason;
     std::vector<std::pair<InfoHashBytes, ScrapeStats>> files;  // HTTP: sorted by hash; UDP: request order
+    // HTTP only (BEP 48 "flags"): do not scrape again sooner than this; clamped into [0, interval_ceiling].
+    std::optional<std::chrono::seconds> min_request_interval;
+    std::size_t dropped_files = 0;  // HTTP only: entries not kept (not asked for, or beyond max_scrape_files)
+
+    // The numbers for `info_hash`; nullptr when the tracker gave none (a torrent it does not track).
+    const ScrapeStats* find(const InfoHashBytes& info_hash) const noexcept {
+        for (const auto& [hash, stats] : files) {
+            if (hash == info_hash) return &stats;
+        }
+        return nullptr;
+    }
     friend bool operator==(const ScrapeResponse&, const ScrapeResponse&) = default;
 };
 

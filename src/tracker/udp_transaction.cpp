@@ -122,8 +122,15 @@ void UdpTrackerTransaction::on_reply(const UdpResponse& response, TimePoint now)
             finish(Reply(std::move(*reply)));
         }
     } else if (const auto* scrape = std::get_if<UdpScrapeResponse>(&response)) {
-        // Entries come in request order; a short reply covers only the first hashes.
+        // Entries come in request order; a short reply covers only the first hashes (a tracker may cap
+        // how many it answers), a longer one answers something we did not ask.
         const auto& hashes = std::get<Scrape>(request_).info_hashes;
+        if (scrape->entries.size() > hashes.size()) {
+            finish(fail(Error{Errc::invalid_packet,
+                              "scrape response: " + std::to_string(scrape->entries.size()) + " entries for " +
+                                  std::to_string(hashes.size()) + " info-hashes"}));
+            return;
+        }
         ScrapeResponse reply;
         for (std::size_t i = 0; i < std::min(hashes.size(), scrape->entries.size()); ++i) {
             reply.files.emplace_back(hashes[i], scrape->entries[i]);

@@ -18,7 +18,8 @@
 // Datagrams whose transaction id differs from the current request's, that are too short to carry one,
 // or whose action is neither the expected one nor error, are ignored (they may be late duplicates or
 // spoofed). A matching error (action 3) ends the transaction with a reply whose failure_reason holds the
-// message; a matching but malformed reply ends it with that parse error.
+// message; a matching but malformed reply ends it with that parse error. A scrape reply with more entries
+// than info-hashes asked is malformed; one with fewer answers the first hashes only.
 #include <chrono>
 #include <cstdint>
 #include <optional>

@@ -132,6 +132,11 @@ std::optional<std::string> scrape_url_from_announce(std::string_view announce_ur
     return out;
 }
 
+bool can_scrape(std::string_view announce_url) {
+    return scrape_url_from_announce(announce_url).has_value() ||
+           parse_udp_tracker_url(announce_url).has_value();
+}
+
 std::string build_scrape_url(std::string_view scrape_url, std::span<const InfoHashBytes> info_hashes) {
     std::string out = start_query(scrape_url);
     bool first = true;

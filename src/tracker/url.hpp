@@ -24,6 +24,9 @@ std::string build_announce_url(std::string_view announce_url, const AnnounceRequ
 // BEP 48: the last path segment must start with "announce", which becomes "scrape"; the rest of the URL
 // (".php", the query) stays. nullopt when that is not possible or the URL is not http(s).
 std::optional<std::string> scrape_url_from_announce(std::string_view announce_url);
+// Whether a tracker can be scraped at all: a valid udp:// URL (BEP 15 action 2), or an http(s):// one
+// for which scrape_url_from_announce gives a URL.
+bool can_scrape(std::string_view announce_url);
 // scrape_url + "?info_hash=..&info_hash=..", with the same query rules as build_announce_url.
 std::string build_scrape_url(std::string_view scrape_url, std::span<const InfoHashBytes> info_hashes);
 

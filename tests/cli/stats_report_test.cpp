@@ -61,5 +61,17 @@ TEST(StatsReport, JsonHasTotalsThenOneObjectPerTorrent) {
     EXPECT_NE(json.find("\"complete\": true", first), std::string::npos);
 }
 
+TEST(StatsReport, SwarmCountsOnlyWhenATrackerGaveThem) {
+    auto known = report("known", TorrentState::downloading, 2, 1, 3);
+    known.status.swarm_seeders = 7;
+    known.status.swarm_leechers = 3;  // no downloaded count
+    const auto json = stats_json({report("unknown", TorrentState::downloading, 2, 1, 3), known}, {}, 1.0);
+    const auto second = json.find("\"name\": \"known\"");
+    ASSERT_NE(second, std::string::npos) << json;
+    EXPECT_EQ(json.find("\"swarm_seeders\""), json.find("\"swarm_seeders\": 7", second)) << json;
+    EXPECT_NE(json.find("\"swarm_leechers\": 3", second), std::string::npos) << json;
+    EXPECT_EQ(json.find("\"swarm_downloaded\""), std::string::npos) << json;
+}
+
 }  // namespace
 }  // namespace bt::cli

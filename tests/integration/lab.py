@@ -564,9 +564,11 @@ class Lab:
 
     # --- torrents ------------------------------------------------------------------------------
 
-    def create_torrent(self, payload, tracker_url=None, piece_size=None):
+    def create_torrent(self, payload, tracker_url=None, piece_size=None, private=False):
         out = os.path.join(self.path("torrents"), payload.name + ".torrent")
         argv = [self.bitveil_path, "create", payload.path, "-o", out, "--quiet"]
+        if private:
+            argv.append("--private")
         if tracker_url:
             argv += ["--tracker", tracker_url]
         if piece_size:
@@ -610,7 +612,7 @@ class Lab:
         return t
 
     def lt_peer(self, name, torrent, save, seed, peers=(), no_tracker=False, upload_limit=0, timeout=None,
-                encryption="enabled", extra=()):
+                encryption="enabled", pex=False, extra=()):
         """lt_peer.py; `extra`: more of its arguments (--set NAME=VALUE, --remote-class, --peer-log)."""
         need_libtorrent()
         argv = [SYSTEM_PYTHON, LT_PEER, torrent.path, "--seed" if seed else "--leech", "--save", save, "--port", 0,
@@ -623,6 +625,8 @@ class Lab:
             argv += ["--upload-limit", upload_limit]
         if timeout:
             argv += ["--timeout", timeout]
+        if pex:
+            argv.append("--pex")
         argv += list(extra)
         return LtPeer(self, name, argv)
 

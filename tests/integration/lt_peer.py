@@ -1,13 +1,15 @@
 #!/usr/bin/python3
-"""A libtorrent peer for bitveil's swarm tests, bound to 127.0.0.1 only (DHT, LSD, UPnP, NAT-PMP, PEX, uTP off).
+"""A libtorrent peer for bitveil's swarm tests, bound to 127.0.0.1 only (DHT, LSD, UPnP, NAT-PMP, uTP off; PEX off
+unless --pex).
 
-usage: lt_peer.py TORRENT (--seed | --leech) --save DIR [--port N] [--peer HOST:PORT]... [--no-tracker]
+usage: lt_peer.py TORRENT|MAGNET (--seed | --leech) --save DIR [--port N] [--peer HOST:PORT]... [--no-tracker]
                   [--upload-limit BYTES_S] [--encryption enabled|required|disabled] [--timeout S] [--interval S]
-                  [--set NAME=VALUE]... [--remote-class] [--peer-log]
+                  [--pex] [--set NAME=VALUE]... [--remote-class] [--peer-log]
 
 Lines it prints (stdout, flushed), for the test to wait on:
   LISTENING port N          the TCP port it listens on (--port 0 lets the kernel pick)
   SEEDING                   --seed: the data in DIR checked complete
+  METADATA bytes=N          a magnet: the info dictionary arrived from a peer (N: its size)
   ANNOUNCED peers=N         a tracker answered
   STAT state=.. progress=.. down=N up=N peers=N pieces=N   every --interval seconds (payload bytes, session
                             totals; pieces: verified)
@@ -18,7 +20,9 @@ Lines it prints (stdout, flushed), for the test to wait on:
                             [ 127.0.0.1:40000 client: .. ] [127.0.0.1:40000] <== ALLOWED_FAST [ 3 ]"
                             (<== message received, ==> sent, <<< >>> socket, *** other)
 Exits 0 on SIGTERM/SIGINT or when a leech completes; 1 on a listen, file or check error or on --timeout.
---peer endpoints are dialled when the torrent starts and again every 2 s while fewer peers are connected.
+--peer endpoints are dialled when the torrent starts and again every 2 s while fewer peers are connected
+(with a magnet, also while it fetches the metadata). A magnet's own tr= and x.pe= are used as libtorrent
+parses them (--no-tracker drops the trackers).
 --upload-limit also applies to loopback peers: libtorrent exempts local peers from rate limits and
 unchoke slots unless they are put in the global peer class, which this (and --remote-class) does.
 --set NAME=VALUE sets a libtorrent setting (settings_pack name; true/false, a number or text), after the
@@ -32,7 +36,7 @@ import time
 import libtorrent as lt
 
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-ap.add_argument("torrent")
+ap.add_argument("torrent", help="a .torrent file or a magnet: URI (BEP 9: the metadata comes from peers)")
 mode = ap.add_mutually_exclusive_group(required=True)
 mode.add_argument("--seed", action="store_true")
 mode.add_argument("--leech", action="store_true")
@@ -44,6 +48,7 @@ ap.add_argument("--upload-limit", type=int, default=0, metavar="BYTES_S")
 ap.add_argument("--encryption", choices=["enabled", "required", "disabled"], default="enabled")
 ap.add_argument("--timeout", type=float, default=0, help="leech: give up after S seconds (default: never)")
 ap.add_argument("--interval", type=float, default=0.25)
+ap.add_argument("--pex", action="store_true", help="take part in peer exchange (ut_pex; off by default)")
 ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a libtorrent setting")
 ap.add_argument("--remote-class", action="store_true",
                 help="loopback peers in the global peer class: unchoke slots and rate limits apply to them")
@@ -81,12 +86,19 @@ if a.upload_limit or a.remote_class:
     pf.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
     ses.set_peer_class_filter(pf)
 
-ti = lt.torrent_info(a.torrent)
-atp = lt.add_torrent_params()
-atp.ti = ti
+magnet = a.torrent.startswith("magnet:")
+if magnet:
+    atp = lt.parse_magnet_uri(a.torrent)
+    ti = None  # until the metadata arrives
+else:
+    ti = lt.torrent_info(a.torrent)
+    atp = lt.add_torrent_params()
+    atp.ti = ti
 atp.save_path = a.save
 atp.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
-atp.flags |= lt.torrent_flags.disable_dht | lt.torrent_flags.disable_lsd | lt.torrent_flags.disable_pex
+atp.flags |= lt.torrent_flags.disable_dht | lt.torrent_flags.disable_lsd
+if not a.pex:
+    atp.flags |= lt.torrent_flags.disable_pex
 if a.no_tracker:
     atp.flags |= lt.torrent_flags.override_trackers  # with an empty tracker list
 h = ses.add_torrent(atp)
@@ -136,13 +148,19 @@ while not stopping:
             out(f"PEERLOG {al.message()}")
         elif isinstance(al, lt.tracker_reply_alert):
             out(f"ANNOUNCED peers={al.num_peers}")
+        elif isinstance(al, lt.metadata_received_alert):
+            ti = h.torrent_file()
+            out(f"METADATA bytes={len(ti.info_section())}")
+        elif isinstance(al, lt.metadata_failed_alert):
+            out(f"ALERT {type(al).__name__}: {al.message()}")
         elif isinstance(al, (lt.peer_connect_alert, lt.peer_disconnected_alert, lt.peer_error_alert,
                              lt.peer_ban_alert, lt.tracker_error_alert, lt.tracker_warning_alert,
                              lt.torrent_error_alert, lt.file_error_alert, lt.hash_failed_alert)):
             out(f"ALERT {type(al).__name__}: {al.message()}")
     st = h.status()
     now = time.monotonic()
-    if st.state in (lt.torrent_status.downloading, lt.torrent_status.finished, lt.torrent_status.seeding):
+    if st.state in (lt.torrent_status.downloading_metadata, lt.torrent_status.downloading,
+                    lt.torrent_status.finished, lt.torrent_status.seeding):
         active_since = active_since or now
         if peers and now - last_dial >= 2 and st.num_peers < len(peers):
             for ep in peers:
@@ -165,7 +183,7 @@ while not stopping:
             out(f"ERROR the data in {a.save} is incomplete ({st.progress * 100:.2f}%), cannot seed")
             rc = 1
             break
-    if a.leech and st.is_seeding:
+    if a.leech and st.is_seeding and ti is not None:
         out(f"DONE bytes={ti.total_size()} seconds={now - (active_since or t0):.2f}")
         break
     if a.leech and a.timeout and now - t0 > a.timeout:

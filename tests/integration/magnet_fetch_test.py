@@ -7,12 +7,16 @@ Cases:
   from_lt              a magnet with only --peer: metadata and data from a libtorrent seeder; a second run of the
                        same magnet finds the metadata kept in the resume folder and does not fetch it again
   from_transmission    the same from a transmission-cli seeder
+  hostile              peers that answer with metadata pieces of the wrong size or the wrong bytes, or announce
+                       a metadata_size of 2^31: each is closed with its reason; then a libtorrent seeder dials
+                       in, and the metadata and the data come from it
   udp_tracker          a magnet whose tr= is opentracker over UDP: --metadata-only --save-torrent F writes a
                        .torrent with the magnet's info-hash and nothing else; then the download completes
 Exit status: 0 pass, 1 fail (every process's log is printed), 77 skipped.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -75,6 +79,27 @@ def from_transmission(lab):
     check(st.get("complete") is True, f"not complete: {st}")
 
 
+def hostile(lab):
+    need_libtorrent()
+    pl = payload(lab, "magnet-hostile")
+    tor = lab.create_torrent(pl, piece_size=16 * KiB)
+    bad = lab.bad_peer("bad", tor, "meta_wrong_size,meta_wrong_hash,meta_huge")
+    ports = [int(p) for p in re.findall(r"^LISTENING 127\.0\.0\.1:(\d+) mode=", bad.wait_for(
+        r"(?s)(LISTENING.*){3}", 20, "three listening modes").group(0), re.M)]
+    check(len(ports) == 3, f"bad_peer listens on {ports}")
+    dl = lab.path("dl")
+    # Only the liars at first, so that each is asked and caught.
+    bv = lab.bitveil("bitveil", "download", Magnet(tor), dl, peers=[f"127.0.0.1:{p}" for p in ports])
+    bv.wait_for(r"metadata_size 2147483648 is outside", 20, "the 2^31 metadata_size refused")
+    bv.wait_for(r"ut_metadata piece \d+ has \d+ bytes, expected \d+", 20, "the short piece refused")
+    bv.wait_for(r"does not match the info hash", 20, "the wrong bytes found out")
+    # Then a real seeder comes: the metadata and the data come from it.
+    seeder = lab.lt_peer("lt-seed", tor, pl.parent, seed=True, no_tracker=True, peers=[f"127.0.0.1:{bv.port}"])
+    st = bv.finish(120, watch=[seeder])
+    pl.check_copy(dl, "bitveil")
+    check(st.get("complete") is True, f"not complete: {st}")
+
+
 def udp_tracker(lab):
     need_libtorrent()
     pl = payload(lab, "magnet-udp")
@@ -107,6 +132,7 @@ def udp_tracker(lab):
 CASES = {  # name -> (function, time budget in seconds, summary)
     "from_lt": (from_lt, 150, "magnet with --peer: metadata and data from libtorrent; a rerun does not refetch"),
     "from_transmission": (from_transmission, 180, "magnet with --peer: metadata and data from transmission"),
+    "hostile": (hostile, 150, "liars about metadata size and bytes are closed; the seeder gives the metadata"),
     "udp_tracker": (udp_tracker, 150, "magnet with a UDP tr=: --metadata-only --save-torrent, then the download"),
 }
 

@@ -519,5 +519,217 @@ TEST(TrackerClientHttp, ABodyOverTheLimitIsRefused) {
     EXPECT_EQ(reply.error(), stub.url() + ": response larger than 4096 bytes");
 }
 
+// --- scrape -------------------------------------------------------------------------------------------
+
+std::vector<tracker::InfoHashBytes> two_hashes() {
+    std::vector<tracker::InfoHashBytes> hashes(2);
+    hashes[0].fill(0xab);
+    hashes[1].fill(0xcd);
+    return hashes;
+}
+
+asio::awaitable<void> call_scrape(std::optional<ScrapeReply>& out, asio::any_io_executor pool,
+                                  std::string url, std::vector<tracker::InfoHashBytes> hashes,
+                                  TrackerOptions options, UdpStub* stub_to_stop) {
+    out = co_await scrape(pool, std::move(url), std::move(hashes), std::move(options));
+    if (stub_to_stop) stub_to_stop->socket.close();
+}
+
+ScrapeReply run_udp_scrape(UdpStub& stub, asio::io_context& io, const TrackerOptions& options,
+                           std::vector<tracker::InfoHashBytes> hashes = two_hashes()) {
+    std::optional<ScrapeReply> out;
+    asio::co_spawn(io, stub.run(), asio::detached);
+    asio::co_spawn(io, call_scrape(out, io.get_executor(), stub.url(), std::move(hashes), options, &stub),
+                   asio::detached);
+    io.run();
+    io.restart();
+    if (!out) return fail(TrackerFailure{"", "the scrape never finished"});
+    return std::move(*out);
+}
+
+// Answers connects, and scrapes with `entries` (in request order).
+std::function<std::vector<Packet>(const tracker::UdpRequest&, std::size_t)> scrapes_with(
+    std::vector<tracker::ScrapeStats> entries) {
+    return [entries](const tracker::UdpRequest& request, std::size_t) -> std::vector<Packet> {
+        if (std::holds_alternative<tracker::UdpConnectRequest>(request)) return {connect_reply(request)};
+        if (std::holds_alternative<tracker::UdpScrapeRequest>(request))
+            return {tracker::encode_udp_response(tracker::UdpScrapeResponse{tid_of(request), entries})};
+        return {announce_reply(tid_of(request), {})};
+    };
+}
+
+asio::awaitable<void> scrape_then_announce(std::optional<ScrapeReply>& scraped,
+                                           std::optional<Reply>& announced, UdpStub& stub,
+                                           TrackerOptions options) {
+    auto executor = co_await asio::this_coro::executor;
+    scraped = co_await scrape(executor, stub.url("/announce?passkey=s3cret"), two_hashes(), options);
+    announced = co_await announce(executor, stub.url(), sample_request(), options);
+    stub.socket.close();
+}
+
+TEST(TrackerClientScrape, UdpScrapesEveryHashAndSharesTheConnectionIdWithAnnounces) {
+    asio::io_context io;
+    tracker::UdpConnectionCache cache;
+    UdpStub stub(io, asio::ip::make_address("127.0.0.1"));
+    stub.respond = scrapes_with({{5, 50, 10}, {1, 2, 3}});
+    std::optional<ScrapeReply> scraped;
+    std::optional<Reply> announced;
+    asio::co_spawn(io, stub.run(), asio::detached);
+    asio::co_spawn(io, scrape_then_announce(scraped, announced, stub, fast_options(cache)), asio::detached);
+    io.run();
+    ASSERT_TRUE(scraped && announced);
+    ASSERT_TRUE(*scraped) << scraped->error().line();
+    ASSERT_TRUE(*announced) << announced->error();
+    const auto hashes = two_hashes();
+    ASSERT_EQ((*scraped)->files.size(), 2u);
+    EXPECT_EQ(*(*scraped)->find(hashes[0]), (tracker::ScrapeStats{5, 50, 10}));
+    EXPECT_EQ(*(*scraped)->find(hashes[1]), (tracker::ScrapeStats{1, 2, 3}));
+
+    ASSERT_EQ(stub.requests.size(), 3u) << "connect, scrape, then the announce without a connect";
+    const auto* sent = std::get_if<tracker::UdpScrapeRequest>(&stub.requests[1]);
+    ASSERT_NE(sent, nullptr);
+    EXPECT_EQ(sent->connection_id, 0x1122334455667788ULL);
+    EXPECT_EQ(sent->info_hashes, hashes);
+    EXPECT_TRUE(std::holds_alternative<tracker::UdpAnnounceRequest>(stub.requests[2]));
+}
+
+TEST(TrackerClientScrape, UdpErrorsAreFailuresNamingTheTracker) {
+    const std::string name_prefix = "udp://127.0.0.1:";
+    {  // the tracker's error action
+        asio::io_context io;
+        tracker::UdpConnectionCache cache;
+        UdpStub stub(io, asio::ip::make_address("127.0.0.1"));
+        stub.respond = [](const tracker::UdpRequest& request, std::size_t) -> std::vector<Packet> {
+            if (std::holds_alternative<tracker::UdpConnectRequest>(request)) return {connect_reply(request)};
+            return {tracker::encode_udp_response(tracker::UdpErrorResponse{tid_of(request), "no\nscrapes"})};
+        };
+        auto reply = run_udp_scrape(stub, io, fast_options(cache));
+        ASSERT_FALSE(reply);
+        EXPECT_EQ(reply.error().tracker, name_prefix + std::to_string(stub.port()));
+        EXPECT_EQ(reply.error().reason, "tracker error: no\\x0ascrapes");
+        EXPECT_FALSE(reply.error().unsupported);
+        EXPECT_EQ(cache.size(), 0u) << "a refusal drops the connection id";
+    }
+    {  // more entries than hashes
+        asio::io_context io;
+        tracker::UdpConnectionCache cache;
+        UdpStub stub(io, asio::ip::make_address("127.0.0.1"));
+        stub.respond = scrapes_with({{1, 1, 1}, {2, 2, 2}, {3, 3, 3}});
+        auto reply = run_udp_scrape(stub, io, fast_options(cache));
+        ASSERT_FALSE(reply);
+        EXPECT_EQ(
+            reply.error().reason,
+            "malformed reply: invalid UDP tracker packet: scrape response: 3 entries for 2 info-hashes");
+    }
+    {  // silence
+        asio::io_context io;
+        tracker::UdpConnectionCache cache;
+        UdpStub stub(io, asio::ip::make_address("127.0.0.1"));
+        stub.respond = [](const tracker::UdpRequest&, std::size_t) { return std::vector<Packet>{}; };
+        auto options = fast_options(cache);
+        options.timeout = 500ms;
+        options.udp_base_timeout = 100ms;
+        auto reply = run_udp_scrape(stub, io, options);
+        ASSERT_FALSE(reply);
+        EXPECT_EQ(reply.error().line(),
+                  name_prefix + std::to_string(stub.port()) + ": timed out after 500 ms");
+    }
+}
+
+TEST(TrackerClientScrape, RefusesWhatCannotBeAsked) {
+    asio::io_context io;
+    tracker::UdpConnectionCache cache;
+    struct Case {
+        std::string url;
+        std::size_t hashes;
+        bool unsupported;
+        std::string reason;
+    };
+    const Case cases[] = {
+        {"http://t.invalid/tracker", 1, true,
+         "cannot be scraped: the last part of its path is not \"announce\" (BEP 48)"},
+        {"wss://t.invalid/announce", 1, true,
+         "cannot be scraped: unsupported tracker protocol (http, https and udp are supported)"},
+        {"udp://t.invalid/announce", 1, true, "not a valid UDP tracker URL (udp://host:port[/path])"},
+        {"http://t.invalid/announce", 0, false, "a scrape asks about 1 to 74 torrents, not 0"},
+        {"udp://t.invalid:80", 75, false, "a scrape asks about 1 to 74 torrents, not 75"},
+    };
+    for (const auto& c : cases) {
+        std::optional<ScrapeReply> out;
+        asio::co_spawn(
+            io,
+            call_scrape(out, io.get_executor(), c.url, std::vector<tracker::InfoHashBytes>(c.hashes),
+                        fast_options(cache), nullptr),
+            asio::detached);
+        io.run();
+        io.restart();
+        ASSERT_TRUE(out) << c.url;
+        ASSERT_FALSE(*out) << c.url;
+        EXPECT_EQ(out->error().tracker, c.url);
+        EXPECT_EQ(out->error().reason, c.reason) << c.url;
+        EXPECT_EQ(out->error().unsupported, c.unsupported) << c.url;
+    }
+}
+
+ScrapeReply run_http_scrape(HttpStub& stub, asio::io_context& io, const std::string& url,
+                            const TrackerOptions& options) {
+    asio::thread_pool pool(1);
+    std::optional<ScrapeReply> out;
+    asio::co_spawn(io, stub.serve_once(), asio::detached);
+    asio::co_spawn(io, call_scrape(out, pool.get_executor(), url, two_hashes(), options, nullptr),
+                   asio::detached);
+    io.run();
+    pool.join();
+    if (!out) return fail(TrackerFailure{"", "the scrape never finished"});
+    return std::move(*out);
+}
+
+TEST(TrackerClientScrape, HttpAsksTheBep48UrlAndKeepsTheHashesAsked) {
+    asio::io_context io;
+    tracker::UdpConnectionCache cache;
+    HttpStub stub(io);
+    const auto hashes = two_hashes();
+    tracker::ScrapeResponse canned;
+    tracker::InfoHashBytes other{};
+    other.fill(0x01);
+    canned.files = {{other, {9, 9, 9}}, {hashes[0], {5, 50, 10}}};  // nothing for hashes[1]
+    stub.response = http_response("200 OK", tracker::encode_scrape_response(canned));
+    const std::string base = "http://127.0.0.1:" + std::to_string(stub.acceptor.local_endpoint().port());
+    auto reply = run_http_scrape(stub, io, base + "/x/announce.php?passkey=k", fast_options(cache));
+    ASSERT_TRUE(reply) << reply.error().line();
+    ASSERT_EQ(reply->files.size(), 1u);
+    EXPECT_EQ(*reply->find(hashes[0]), (tracker::ScrapeStats{5, 50, 10}));
+    EXPECT_EQ(reply->find(hashes[1]), nullptr);
+    EXPECT_EQ(reply->dropped_files, 1u);
+    EXPECT_TRUE(stub.request_line.starts_with("GET /x/scrape.php?passkey=k&info_hash=%AB%AB"))
+        << stub.request_line;
+    EXPECT_NE(stub.request_line.find("&info_hash=%CD%CD"), std::string::npos) << stub.request_line;
+}
+
+TEST(TrackerClientScrape, HttpFailuresAreOneReasonEach) {
+    struct Case {
+        std::string response;
+        std::string reason;
+    };
+    const Case cases[] = {
+        {http_response("200 OK", "d14:failure reason8:go\naway!e"), "tracker error: go\\x0aaway!"},
+        {http_response("404 Not Found", "nope"), "HTTP status 404"},
+        {http_response("200 OK", "d5:filesi3ee"),
+         "malformed reply: invalid field in tracker response: files: expected a dictionary"},
+        {http_response("200 OK", "<html>"), "malformed reply: tracker response is not valid bencode"},
+    };
+    for (const auto& c : cases) {
+        asio::io_context io;
+        tracker::UdpConnectionCache cache;
+        HttpStub stub(io);
+        stub.response = c.response;
+        auto reply = run_http_scrape(stub, io, stub.url(), fast_options(cache));
+        ASSERT_FALSE(reply) << c.reason;
+        EXPECT_EQ(reply.error().tracker, stub.url());
+        EXPECT_TRUE(reply.error().reason.starts_with(c.reason)) << reply.error().reason;
+        EXPECT_TRUE(stub.request_line.starts_with("GET /scrape?info_hash=")) << stub.request_line;
+    }
+}
+
 }  // namespace
 }  // namespace bt::net

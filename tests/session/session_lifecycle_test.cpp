@@ -403,7 +403,7 @@ TEST_F(SessionLifecycle, ConcurrentVerifiesAndAStopAllReturn) {
 
 // Found in review: a peer that handshakes for a torrent with no swarm yet (added but not started, or without
 // metadata) crashed the process when the refusal was counted.
-TEST_F(SessionLifecycle, APeerForATorrentNotStartedIsRefusedAndOneWithoutMetadataIsAskedForIt) {
+TEST_F(SessionLifecycle, APeerForATorrentNotStartedIsRefusedAndAMagnetGetsTheMetadataFromIt) {
     auto& seeder = add_node("seeder");
     auto& idle = add_node("idle");
     const auto metainfo = make_torrent(seeder.path(), "content", kContent, kPiece, 24);
@@ -424,9 +424,50 @@ TEST_F(SessionLifecycle, APeerForATorrentNotStartedIsRefusedAndOneWithoutMetadat
         [&] {
             const auto& failures = idle.session->incoming_failures();
             const auto it = failures.find("torrent not accepting peers");
-            return it != failures.end() && it->second >= 1 && fetching.status().metadata_connected == 1;
+            return it != failures.end() && it->second >= 1 &&
+                   fetching.status().state == TorrentState::seeding;
         },
-        "the stopped torrent refused its peer, the magnet took its own"));
+        "the stopped torrent refused its peer; the magnet got the metadata from its own and completed"));
+    ASSERT_TRUE(fetching.has_metadata());
+    EXPECT_EQ(fetching.metainfo().info_hash.bytes, magnet_only.info_hash.bytes);
+    EXPECT_EQ(read_all(idle.path() + "/other/x.bin"), read_all(seeder.path() + "/other/x.bin"));
+    EXPECT_EQ(states(fetching),
+              (std::vector{TorrentState::stopped, TorrentState::metadata, TorrentState::checking,
+                           TorrentState::downloading, TorrentState::seeding}));
+}
+
+TEST_F(SessionLifecycle, AMagnetStoppedWhileFetchingItsMetadataGetsItAfterAResumeAndARemoveEndsIt) {
+    auto& seeder = add_node("seeder");
+    auto& leecher = add_node("leecher");
+    const auto metainfo = make_torrent(seeder.path(), "content", kContent, kPiece, 27);
+    const auto other = make_torrent(seeder.path(), "other", {{"y.bin", 70'000}}, kPiece, 28);
+    start_seeding(seeder, metainfo);
+    start_seeding(seeder, other);
+    const auto magnet = [&](const metainfo::Metainfo& m) {
+        TorrentParams params;
+        params.info_hash = m.info_hash.bytes;
+        params.download_dir = leecher.path();
+        return params;
+    };
+    auto& leech = add_torrent(leecher, magnet(metainfo));
+    leech.add_peers({seeder.endpoint()}, true);
+    leech.start();
+    ASSERT_TRUE(finish(leech.stop(), "a stop while the metadata is being fetched"));
+    EXPECT_EQ(leech.status().state, State::stopped);
+    EXPECT_EQ(leech.status().metadata_connected, 0u);
+    EXPECT_FALSE(leech.has_metadata());
+    leech.resume();
+    ASSERT_TRUE(run_until_seeding({&leech}));
+    EXPECT_TRUE(compare_trees(seeder.path() + "/content", leecher.path() + "/content"));
+
+    auto& gone = add_torrent(leecher, magnet(other));
+    gone.add_peers({seeder.endpoint()}, true);
+    gone.start();
+    Result<void, std::string> removed = fail(std::string("not run"));
+    ASSERT_TRUE(remove(*leecher.session, gone.id(), RemoveData::erase, removed));
+    EXPECT_TRUE(removed) << removed.error();
+    EXPECT_FALSE(fs::exists(leecher.path() + "/other"));
+    EXPECT_TRUE(stop_all()) << "the metadata connections' coroutines all end";
 }
 
 TEST_F(SessionLifecycle, ATorrentBeingRemovedCannotBeAddedAgainUntilItIsGone) {

@@ -73,6 +73,23 @@ TEST(PeerList, PicksDueAddressesInAddressOrderAndMarksThemConnecting) {
     EXPECT_TRUE(list.pick_to_dial(kStart, limits()).empty());
 }
 
+TEST(PeerList, WithEncryptedFirstPeersPreferringEncryptionAreDialledBeforeTheRest) {
+    PeerList list;
+    for (std::uint8_t i = 1; i <= 4; ++i) list.add(ep(i), PeerSource::pex);
+    list.mark_prefers_encryption(ep(3));
+    list.mark_prefers_encryption(ep(9));  // unknown: ignored
+    EXPECT_EQ(list.size(), 4u);
+    DialLimits l;
+    l.max_half_open = 2;
+    l.encrypted_first = true;
+    EXPECT_EQ(list.pick_to_dial(kStart, l), (std::vector<Endpoint>{ep(3), ep(1)}));
+    PeerList plain_order;
+    for (std::uint8_t i = 1; i <= 4; ++i) plain_order.add(ep(i), PeerSource::pex);
+    plain_order.mark_prefers_encryption(ep(3));
+    l.encrypted_first = false;
+    EXPECT_EQ(plain_order.pick_to_dial(kStart, l), (std::vector<Endpoint>{ep(1), ep(2)}));
+}
+
 TEST(PeerList, DialsStopAtHalfOpenAndPeerLimits) {
     PeerList list;
     for (std::uint8_t i = 1; i <= 10; ++i) list.add(ep(i), PeerSource::tracker);

@@ -293,7 +293,79 @@ TEST(ParseScrapeResponse, ReadsFilesAndSkipsBadEntries) {
     EXPECT_EQ(r->files[0].second, (ScrapeStats{5, 50, 10}));
     EXPECT_EQ(r->files[1].first[0], 'b');
     EXPECT_EQ(r->files[1].second, (ScrapeStats{1, 0, 0}));
+    EXPECT_EQ(r->dropped_files, 2u);  // the 3-byte key and the value that is not a dictionary
+    ScrapeResponse kept = *r;
+    kept.dropped_files = 0;
+    EXPECT_EQ(parse_scrape_response(encode_scrape_response(*r)).value(), kept);
+}
+
+InfoHashBytes filled(std::uint8_t byte) {
+    InfoHashBytes h{};
+    h.fill(byte);
+    return h;
+}
+
+// A reply with one entry per hash in `hashes`, complete = the hash's first byte.
+std::string scrape_body(const std::vector<InfoHashBytes>& hashes) {
+    ScrapeResponse r;
+    for (const auto& h : hashes) r.files.emplace_back(h, ScrapeStats{h[0], 0, 1});
+    return encode_scrape_response(r);
+}
+
+TEST(ParseScrapeResponse, KeepsOnlyTheWantedHashes) {
+    const std::string body = scrape_body({filled('a'), filled('b'), filled('c')});
+    const std::vector<InfoHashBytes> wanted = {filled('c'), filled('z')};
+    auto r = parse_scrape_response(body, {}, wanted);
+    ASSERT_TRUE(r) << r.error().message();
+    ASSERT_EQ(r->files.size(), 1u);
+    EXPECT_EQ(r->files[0].first, filled('c'));
+    EXPECT_EQ(r->dropped_files, 2u);
+    ASSERT_NE(r->find(filled('c')), nullptr);
+    EXPECT_EQ(r->find(filled('c'))->complete, 'c');
+    EXPECT_EQ(r->find(filled('z')), nullptr);  // asked, not answered
+    EXPECT_EQ(r->find(filled('a')), nullptr);  // answered, not asked
+}
+
+TEST(ParseScrapeResponse, AFullScrapeIsBounded) {
+    std::vector<InfoHashBytes> hashes;
+    for (int i = 0; i < 50; ++i) hashes.push_back(filled(static_cast<std::uint8_t>(i)));
+    ResponseLimits limits;
+    limits.max_scrape_files = 8;
+    auto r = parse_scrape_response(scrape_body(hashes), limits);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->files.size(), 8u);
+    EXPECT_EQ(r->dropped_files, 42u);
+    // The hashes asked for are found wherever they are, whatever the bound.
+    const std::vector<InfoHashBytes> wanted = {filled(49)};
+    auto asked = parse_scrape_response(scrape_body(hashes), limits, wanted);
+    ASSERT_TRUE(asked);
+    ASSERT_EQ(asked->files.size(), 1u);
+    EXPECT_EQ(asked->files[0].second.complete, 49u);
+}
+
+TEST(ParseScrapeResponse, ReadsTheMinRequestIntervalFlag) {
+    const std::string files = "5:filesd" + bstr(std::string(20, 'a')) + "d8:completei1eee";
+    auto r = parse_scrape_response("d" + files + "5:flagsd20:min_request_intervali3600eee");
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->min_request_interval, 3600s);
     EXPECT_EQ(parse_scrape_response(encode_scrape_response(*r)).value(), *r);
+    // Clamped to the interval ceiling; negative or of the wrong type: ignored.
+    EXPECT_EQ(
+        parse_scrape_response("d5:flagsd20:min_request_intervali99999999eee").value().min_request_interval,
+        ResponseLimits{}.interval_ceiling);
+    EXPECT_FALSE(
+        parse_scrape_response("d5:flagsd20:min_request_intervali-1eee").value().min_request_interval);
+    EXPECT_FALSE(parse_scrape_response("d5:flagsd20:min_request_interval1:xee").value().min_request_interval);
+    EXPECT_FALSE(parse_scrape_response("d5:flagsi1ee").value().min_request_interval);
+}
+
+TEST(ParseScrapeResponse, NegativeAndHugeCounts) {
+    const std::string body = "d5:filesd" + bstr(std::string(20, 'a')) +
+                             "d8:completei-5e10:downloadedi99999999999e10:incomplete1:xeee";
+    auto r = parse_scrape_response(body);
+    ASSERT_TRUE(r) << r.error().message();
+    ASSERT_EQ(r->files.size(), 1u);
+    EXPECT_EQ(r->files[0].second, (ScrapeStats{0, 0xffffffffU, 0}));
 }
 
 TEST(ParseScrapeResponse, FailureAndErrors) {
@@ -302,6 +374,9 @@ TEST(ParseScrapeResponse, FailureAndErrors) {
     EXPECT_EQ(failure->failure_reason, "nope");
     EXPECT_TRUE(parse_scrape_response("de").value().files.empty());
     EXPECT_EQ(parse_scrape_response("d5:filesli1eee").error().code, Errc::invalid_field);
+    EXPECT_EQ(parse_scrape_response("d14:failure reasoni1ee").error().code, Errc::invalid_field);
+    // A failure wins over everything else, a malformed "files" included.
+    EXPECT_EQ(parse_scrape_response("d14:failure reason2:no5:filesi1ee").value().failure_reason, "no");
     EXPECT_EQ(parse_scrape_response("le").error().code, Errc::not_a_dictionary);
     EXPECT_EQ(parse_scrape_response("x").error().code, Errc::malformed_bencode);
 }

@@ -259,6 +259,42 @@ TEST(UdpTrackerTransaction, ScrapesInRequestOrder) {
     EXPECT_EQ(reply.files[1], std::make_pair(hashes[1], ScrapeStats{4, 5, 6}));
 }
 
+TEST(UdpTrackerTransaction, AShortScrapeReplyAnswersTheFirstHashesAndALongOneIsMalformed) {
+    std::vector<InfoHashBytes> hashes(2);
+    hashes[0].fill(0xaa);
+    hashes[1].fill(0xbb);
+    for (const std::size_t entries : {std::size_t{1}, std::size_t{3}}) {
+        UdpTrackerTransaction t(UdpTrackerTransaction::Scrape{hashes}, fast_settings(), 3, kT0);
+        t.feed(connect_response(tid_of(only_output(t)), 1), kT0);
+        const Packet scrape = only_output(t);
+        t.feed(encode_udp_response(UdpScrapeResponse{
+                   tid_of(scrape), std::vector<ScrapeStats>(entries, ScrapeStats{1, 2, 3})}),
+               kT0);
+        ASSERT_TRUE(t.done()) << entries;
+        if (entries == 1) {
+            const auto& reply = std::get<ScrapeResponse>(t.result()->value());
+            ASSERT_EQ(reply.files.size(), 1u);
+            EXPECT_EQ(reply.files[0], std::make_pair(hashes[0], ScrapeStats{1, 2, 3}));
+            EXPECT_EQ(reply.find(hashes[1]), nullptr);
+        } else {
+            EXPECT_EQ(t.result()->error().code, Errc::invalid_packet);
+            EXPECT_EQ(t.result()->error().detail, "scrape response: 3 entries for 2 info-hashes");
+        }
+    }
+}
+
+TEST(UdpTrackerTransaction, AScrapeErrorIsTheTrackersText) {
+    UdpTrackerTransaction t(UdpTrackerTransaction::Scrape{std::vector<InfoHashBytes>(1)}, fast_settings(), 3,
+                            kT0);
+    t.feed(connect_response(tid_of(only_output(t)), 1), kT0);
+    const Packet scrape = only_output(t);
+    t.feed(encode_udp_response(UdpErrorResponse{tid_of(scrape), std::string("not tracked\0\0", 13)}), kT0);
+    ASSERT_TRUE(t.done() && t.result()->has_value());
+    const auto& reply = std::get<ScrapeResponse>(t.result()->value());
+    EXPECT_EQ(reply.failure_reason, "not tracked");
+    EXPECT_TRUE(reply.files.empty());
+}
+
 TEST(UdpTrackerTransaction, RefusesScrapesThePacketCannotCarry) {
     for (std::size_t n : {std::size_t{0}, kUdpMaxScrapeHashes + 1}) {
         UdpTrackerTransaction t(UdpTrackerTransaction::Scrape{std::vector<InfoHashBytes>(n)}, fast_settings(),

@@ -140,6 +140,19 @@ INSTANTIATE_TEST_SUITE_P(
                     ScrapeCase{"udp://t:80/announce", nullptr}, ScrapeCase{"announce", nullptr},
                     ScrapeCase{"", nullptr}));
 
+TEST(CanScrape, UdpAlwaysHttpPerBep48) {
+    EXPECT_TRUE(can_scrape("udp://t.example:6969"));
+    EXPECT_TRUE(can_scrape("udp://t.example:6969/announce?passkey=x"));
+    EXPECT_TRUE(can_scrape("udp://[::1]:6969/whatever"));
+    EXPECT_TRUE(can_scrape("http://t.example/announce"));
+    EXPECT_TRUE(can_scrape("https://t.example/x/announce.php?k=1"));
+    EXPECT_FALSE(can_scrape("http://t.example/tracker"));
+    EXPECT_FALSE(can_scrape("http://t.example/announce/"));
+    EXPECT_FALSE(can_scrape("udp://t.example"));  // no port: not a UDP tracker URL
+    EXPECT_FALSE(can_scrape("wss://t.example/announce"));
+    EXPECT_FALSE(can_scrape(""));
+}
+
 TEST(BuildScrapeUrl, RepeatsInfoHash) {
     std::vector<InfoHashBytes> hashes(2);
     hashes[0].fill(0x41);  // 'A'

@@ -48,7 +48,8 @@ TEST(UtMetadata, EncodingRoundTrips) {
         auto decoded = decode_metadata_message(bytes(encoded));
         ASSERT_TRUE(decoded) << decoded.error();
     }
-    auto data = decode_metadata_message(bytes(encode_metadata_data(7, 16484, block)));
+    const std::string encoded = encode_metadata_data(7, 16484, block);  // the message's data points into it
+    auto data = decode_metadata_message(bytes(encoded));
     EXPECT_EQ(data->piece, 7u);
     EXPECT_EQ(data->total_size, 16484u);
     EXPECT_EQ(std::vector<std::uint8_t>(data->data.begin(), data->data.end()), block);
