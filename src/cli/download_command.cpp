@@ -252,6 +252,14 @@ int run_download(const DownloadOptions& o) {
         fmt::print(stderr, "bitveil: listening on port {}\n", session.listen_port());
     }
 
+    // What was renamed or skipped to read each torrent as libtorrent does (bitveil info has the details).
+    for (const auto& m : *metainfos) {
+        if (o.quiet) break;
+        for (const auto& line : metainfo_notices(m)) {
+            fmt::print(stderr, "bitveil: {}: {}\n", printable(m.name), printable(line));
+        }
+    }
+
     // Sized once: the callbacks below keep references to the jobs.
     std::vector<Job> jobs(metainfos->size());
     for (std::size_t i = 0; i < jobs.size(); ++i) {

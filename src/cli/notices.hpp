@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "metainfo/metainfo.hpp"
 #include "net/peer_handshake.hpp"
@@ -31,5 +32,10 @@ std::string hash_failure_text(const metainfo::Metainfo& metainfo, PieceIndex pie
 // 2 changed files); 869 to download", "nothing on disk yet: 1536 pieces to download", "all 1536 pieces on
 // disk". `seed`: the seed command, where nothing on disk means the folder is probably the wrong one.
 std::string check_report_text(const session::TorrentStatus& status, bool seed, const std::string& data_path);
+
+// What `download` and `seed` say before starting about a torrent read as libtorrent reads it
+// (Metainfo::notes): each link not created (at most `max_links`, then how many more), and one line counting
+// the rest, pointing at `bitveil info`. Empty when nothing was changed. Unescaped: print with printable().
+std::vector<std::string> metainfo_notices(const metainfo::Metainfo& metainfo, std::size_t max_links = 5);
 
 }  // namespace bt::cli
