@@ -1,15 +1,72 @@
-// parse_torrent must never crash or throw; whatever it accepts must satisfy Metainfo's invariants.
+// parse_torrent must never crash or throw; whatever it accepts must satisfy Metainfo's invariants: among
+// them, every path stays inside the torrent's folder and no two files land on one path, whatever was
+// renamed to get there (duplicates, '..', invalid names), and a link's text never climbs out of it.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "crypto/sha1.hpp"
+#include "metainfo/file_tree.hpp"
 #include "metainfo/metainfo.hpp"
 
 namespace {
 
 void check(bool ok) {
     if (!ok) std::abort();
+}
+
+bool is_safe(const std::string& c) {
+    return !c.empty() && c != "." && c != ".." && c.size() <= 255 && c.find('/') == std::string::npos &&
+           c.find('\\') == std::string::npos && c.find('\0') == std::string::npos;
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return s;
+}
+
+// No two files on one path and no file where a folder is (ASCII case ignored); pad files are never on disk.
+void check_distinct(const bt::metainfo::Metainfo& m) {
+    std::unordered_set<std::string> files;
+    std::unordered_set<std::string> folders;
+    for (const auto& f : m.files) {
+        if (f.pad) continue;
+        std::string path;
+        for (std::size_t i = 0; i + 1 < f.path.size(); ++i) {
+            path += lower(f.path[i]);
+            folders.insert(path);
+            path += '/';
+        }
+        check(files.insert(path + lower(f.path.back())).second);
+    }
+    for (const auto& folder : folders) check(files.count(folder) == 0);
+}
+
+void check_link(const bt::metainfo::Metainfo& m, const bt::metainfo::FileEntry& f) {
+    check(f.length == 0 && m.multi_file);
+    for (const auto& c : f.symlink_target) check(is_safe(c));
+    if (f.symlink_target.empty()) return;
+    // The text on disk climbs at most out of the link's own folders, to the torrent's folder.
+    const std::string text = bt::metainfo::detail::relative_link_text(f.path, f.symlink_target);
+    std::size_t ups = 0;
+    std::string_view rest = text;
+    while (rest == ".." || rest.substr(0, 3) == "../") {
+        ++ups;
+        rest.remove_prefix(std::min<std::size_t>(3, rest.size()));
+    }
+    check(ups + 1 <= f.path.size());
+    if (rest.empty() || rest == ".") return;
+    for (std::size_t start = 0;;) {
+        const auto slash = rest.find('/', start);
+        check(is_safe(std::string(rest.substr(start, slash - start))));
+        if (slash == std::string_view::npos) break;
+        start = slash + 1;
+    }
 }
 
 void check_invariants(const bt::metainfo::Metainfo& m) {
@@ -24,12 +81,11 @@ void check_invariants(const bt::metainfo::Metainfo& m) {
         check(f.offset == offset);
         offset += f.length;
         check(!f.path.empty());
-        for (const auto& c : f.path) {
-            check(!c.empty() && c != "." && c != ".." && c.size() <= 255);
-            check(c.find('/') == std::string::npos && c.find('\\') == std::string::npos);
-            check(c.find('\0') == std::string::npos);
-        }
+        for (const auto& c : f.path) check(is_safe(c));
+        if (f.symlink) check_link(m, f);
     }
+    check_distinct(m);
+    for (const auto& note : m.notes) check(!note.text().empty());
     check(offset == m.total_size);
     check(m.multi_file ||
           (m.files.size() == 1 && m.files[0].path.size() == 1 && m.files[0].path[0] == m.name));

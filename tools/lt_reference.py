@@ -4,7 +4,9 @@
 usage:
   lt_reference.py info FILE.torrent
       Prints libtorrent's reading of the torrent as JSON: info_hash (v1, hex), name, total_size,
-      piece_length, num_pieces, private, trackers (list of tiers), files [{path, length, pad}].
+      piece_length, num_pieces, private, trackers (list of tiers), files [{path, length, pad}];
+      a file's "executable" is true for BEP 47 'x', and "symlink" is a BEP 47 link's target as
+      libtorrent keeps it (a link whose target is not in the torrent points at the link itself).
   lt_reference.py create PATH --piece-size BYTES [--tracker URL]... [--private] [-o OUT] [--mode MODE]
       Makes a torrent of PATH with libtorrent, writes OUT when given and prints
       {"info_hash": ..., "files": [...]} as JSON (info_hash: v1, or null for a v2-only torrent).
@@ -34,6 +36,10 @@ def file_list(fs):
         entry = {"path": fs.file_path(i).replace(os.sep, "/"), "length": fs.file_size(i)}
         if fs.file_flags(i) & lt.file_storage.flag_pad_file:
             entry["pad"] = True
+        if fs.file_flags(i) & lt.file_storage.flag_executable:
+            entry["executable"] = True
+        if fs.file_flags(i) & lt.file_storage.flag_symlink:
+            entry["symlink"] = fs.symlink(i).replace(os.sep, "/")
         out.append(entry)
     return out
 

@@ -363,6 +363,16 @@ int run_download(const DownloadOptions& o) {
         fmt::print(stderr, "bitveil: listening on port {}\n", session.listen_port());
     }
 
+    // What was renamed or skipped to read each torrent as libtorrent does (bitveil info has the details).
+    for (const auto& source : *sources) {
+        if (o.quiet) break;
+        if (!source.params.metainfo) continue;  // a magnet's metadata is not known yet
+        const auto& m = *source.params.metainfo;
+        for (const auto& line : metainfo_notices(m)) {
+            fmt::print(stderr, "bitveil: {}: {}\n", printable(m.name), printable(line));
+        }
+    }
+
     // Sized once: the callbacks below keep references to the jobs.
     std::vector<Job> jobs(sources->size());
     for (std::size_t i = 0; i < jobs.size(); ++i) {

@@ -37,10 +37,15 @@ constexpr const char* kInfoFooter = R"(JSON output (--json) is one object:
   name, total_size, piece_length, num_pieces, private, hybrid
   trackers      list of tiers, each a list of URLs
   web_seeds     BEP 19 url-list
-  files         [{"path", "length"}] in torrent order; "pad": true marks BEP 47 pad files.
+  files         [{"path", "length"}] in torrent order; "pad": true marks BEP 47 pad files,
+                "executable" and "hidden": true their attributes, "symlink" a link's target
+                (a path like "path"), "symlink_skipped": true a link that is not created.
                 A path uses '/' and, as in libtorrent, starts with the torrent's name:
                 "name/dir/file" for a multi-file torrent, "name" for a single file.
   comment, created_by, creation_date (Unix seconds)   only when present
+  notes         what was changed to read the torrent as libtorrent does, in the order found:
+                [{"kind", "field", "from", "to", "reason", "text"}], kind one of renamed,
+                duplicate, symlink_skipped, not_a_symlink, field_ignored ("from"/"to": paths)
 For a magnet link: info_hash, name (dn, when given), trackers (one tier per tr), peers (x.pe).
 Strings are valid UTF-8: bytes that are not valid UTF-8 become U+FFFD.
 
@@ -71,6 +76,15 @@ Examples:
 // Paths as libtorrent's file_storage::file_path() gives them: prefixed by the name for multi-file.
 std::string display_path(const metainfo::Metainfo& m, const metainfo::FileEntry& f) {
     return m.multi_file ? m.name + "/" + f.path_string() : m.name;
+}
+
+std::string join_path(const std::vector<std::string>& components) {
+    std::string out;
+    for (const auto& c : components) {
+        if (!out.empty()) out += '/';
+        out += c;
+    }
+    return out;
 }
 
 void write_tiers(JsonWriter& w, const std::vector<std::vector<std::string>>& tiers) {
@@ -114,10 +128,38 @@ void print_torrent_json(const metainfo::Metainfo& m) {
         w.string(display_path(m, f));
         w.key("length");
         w.integer(f.length);
-        if (f.pad) {
-            w.key("pad");
+        const auto flag = [&](const char* key, bool on) {
+            if (!on) return;
+            w.key(key);
             w.boolean(true);
+        };
+        flag("pad", f.pad);
+        flag("executable", f.executable);
+        flag("hidden", f.hidden);
+        if (f.symlink && !f.symlink_target.empty()) {
+            w.key("symlink");
+            w.string(m.name + "/" + join_path(f.symlink_target));
         }
+        flag("symlink_skipped", f.symlink && f.symlink_target.empty());
+        w.end_object();
+    }
+    w.end_array();
+    w.key("notes");
+    w.begin_array();
+    for (const auto& note : m.notes) {
+        w.begin_object();
+        w.key("kind");
+        w.string(metainfo::note_kind_name(note.kind));
+        w.key("field");
+        w.string(note.field);
+        w.key("from");
+        w.string(note.from);
+        w.key("to");
+        w.string(note.to);
+        w.key("reason");
+        w.string(note.reason);
+        w.key("text");
+        w.string(note.text());
         w.end_object();
     }
     w.end_array();
@@ -175,9 +217,22 @@ void print_torrent_text(const metainfo::Metainfo& m) {
     fmt::print("files ({}):\n", m.files.size() - pads);
     for (const auto& f : m.files) {
         if (f.pad) continue;
-        fmt::print("  {:>10}  {}\n", human_size(f.length), printable(display_path(m, f)));
+        std::string line = printable(display_path(m, f));
+        if (f.symlink && !f.symlink_target.empty()) {
+            line += " -> " + printable(m.name + "/" + join_path(f.symlink_target));
+        } else if (f.symlink) {
+            line += " (link not created)";
+        } else if (f.executable) {
+            line += " (executable)";
+        }
+        fmt::print("  {:>10}  {}\n", f.symlink ? std::string("link") : human_size(f.length), line);
     }
     if (pads > 0) fmt::print("  ({} pad file{} not shown)\n", pads, pads == 1 ? "" : "s");
+    if (!m.notes.empty()) {
+        fmt::print("read as libtorrent reads it ({} note{}):\n", m.notes.size(),
+                   m.notes.size() == 1 ? "" : "s");
+        for (const auto& note : m.notes) fmt::print("  {}\n", printable(note.text()));
+    }
 }
 
 void print_magnet(const metainfo::Magnet& mg, bool json) {

@@ -1,6 +1,7 @@
 #include "cli/notices.hpp"
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -86,6 +87,37 @@ std::string data_location(std::string_view dir, std::string_view name) {
     std::string out(dir);
     if (!out.empty() && out.back() != '/') out += '/';
     out += name;
+    return out;
+}
+
+std::vector<std::string> metainfo_notices(const metainfo::Metainfo& metainfo, std::size_t max_links) {
+    std::vector<std::string> out;
+    std::size_t links = 0;
+    std::size_t renamed = 0;
+    std::size_t ignored = 0;
+    for (const auto& note : metainfo.notes) {
+        switch (note.kind) {
+            case metainfo::Note::Kind::symlink_skipped:
+                if (++links <= max_links) out.push_back(note.text());
+                break;
+            case metainfo::Note::Kind::renamed:
+            case metainfo::Note::Kind::duplicate:
+                ++renamed;
+                break;
+            case metainfo::Note::Kind::not_a_symlink:
+            case metainfo::Note::Kind::field_ignored:
+                ++ignored;
+                break;
+        }
+    }
+    if (links > max_links) out.push_back(fmt::format("and {} more links not created", links - max_links));
+    std::vector<std::string> parts;
+    if (renamed > 0) parts.push_back(fmt::format("{} name{} changed", renamed, renamed == 1 ? "" : "s"));
+    if (ignored > 0) parts.push_back(fmt::format("{} field{} ignored", ignored, ignored == 1 ? "" : "s"));
+    if (!parts.empty()) {
+        out.push_back(fmt::format("{} to read it as libtorrent does (bitveil info lists them)",
+                                  fmt::join(parts, " and ")));
+    }
     return out;
 }
 

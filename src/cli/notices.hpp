@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "metainfo/metainfo.hpp"
 #include "net/peer_handshake.hpp"
@@ -36,5 +37,9 @@ std::string check_report_text(const session::TorrentStatus& status, bool seed, c
 // Where a torrent's data is, as the user named its folder: DIR/NAME with one '/' between them however DIR
 // ends (`-d /srv/data/` and `-d /srv/data` both give "/srv/data/album").
 std::string data_location(std::string_view dir, std::string_view name);
+// What `download` and `seed` say before starting about a torrent read as libtorrent reads it
+// (Metainfo::notes): each link not created (at most `max_links`, then how many more), and one line counting
+// the rest, pointing at `bitveil info`. Empty when nothing was changed. Unescaped: print with printable().
+std::vector<std::string> metainfo_notices(const metainfo::Metainfo& metainfo, std::size_t max_links = 5);
 
 }  // namespace bt::cli

@@ -251,6 +251,50 @@ void append_compact(std::string& out, const Endpoint& endpoint) {
     append_compact_to(out, endpoint);
 }
 
+namespace {
+
+// The IPv4 address of a v4 endpoint, or of an IPv4-mapped v6 one (::ffff:a.b.c.d).
+std::optional<std::array<std::uint8_t, 4>> ipv4_of(const Endpoint& e) {
+    const auto& a = e.address;
+    if (e.is_v4()) return std::array<std::uint8_t, 4>{a[0], a[1], a[2], a[3]};
+    for (int i = 0; i < 10; ++i) {
+        if (a[i] != 0) return std::nullopt;
+    }
+    if (a[10] != 0xff || a[11] != 0xff) return std::nullopt;
+    return std::array<std::uint8_t, 4>{a[12], a[13], a[14], a[15]};
+}
+
+bool all_zero_but_last(const std::array<std::uint8_t, 16>& a, std::uint8_t last) {
+    for (int i = 0; i < 15; ++i) {
+        if (a[i] != 0) return false;
+    }
+    return a[15] == last;
+}
+
+}  // namespace
+
+bool Endpoint::is_loopback() const noexcept {
+    if (const auto v4 = ipv4_of(*this)) return (*v4)[0] == 127;
+    return all_zero_but_last(address, 1);
+}
+
+bool Endpoint::is_local_network() const noexcept {
+    if (const auto v4 = ipv4_of(*this)) {
+        const auto& b = *v4;
+        return b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168) ||
+               (b[0] == 100 && (b[1] & 0xc0) == 64) || (b[0] == 169 && b[1] == 254);
+    }
+    return (address[0] & 0xfe) == 0xfc || (address[0] == 0xfe && (address[1] & 0xc0) == 0x80);
+}
+
+bool Endpoint::is_unusable() const noexcept {
+    if (const auto v4 = ipv4_of(*this)) {
+        const auto& b = *v4;
+        return b[0] == 0 || b[0] >= 224;  // 0/8, multicast 224/4 and the reserved 240/4 with broadcast
+    }
+    return all_zero_but_last(address, 0) || address[0] == 0xff;
+}
+
 }  // namespace bt
 
 std::size_t std::hash<bt::Endpoint>::operator()(const bt::Endpoint& e) const noexcept {

@@ -36,6 +36,13 @@ struct Endpoint {
     // "1.2.3.4:6881" or "[::1]:6881".
     std::string to_string() const;
 
+    // Where the address can be: this machine (127/8, ::1), a local network (10/8, 172.16/12, 192.168/16,
+    // 100.64/10, link-local 169.254/16 and fe80::/10, unique-local fc00::/7), or nowhere a peer listens
+    // (0/8, multicast, broadcast, ::, ff00::/8). IPv4-mapped IPv6 addresses count as their IPv4 address.
+    bool is_loopback() const noexcept;
+    bool is_local_network() const noexcept;
+    bool is_unusable() const noexcept;
+
     friend auto operator<=>(const Endpoint&, const Endpoint&) = default;
 };
 

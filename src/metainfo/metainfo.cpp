@@ -1,13 +1,16 @@
 #include "metainfo/metainfo.hpp"
 
 #include <limits>
+#include <optional>
 #include <span>
 #include <unordered_set>
 #include <utility>
+#include <variant>
 
 #include "bencode/decode.hpp"
 #include "bencode/value.hpp"
 #include "core/hex.hpp"
+#include "metainfo/file_tree.hpp"
 #include "metainfo/path_sanitizer.hpp"
 
 namespace bt::metainfo {
@@ -43,36 +46,88 @@ const Value* find_preferring_utf8(const Value& dict, std::string_view key, Value
     return dict.find(key);
 }
 
+// Notes are collected while parsing; paths in them read like libtorrent's ("name/dir/file").
+struct Parse {
+    Metainfo& m;
+    void note(Note::Kind kind, std::string field, std::string from, std::string to, std::string reason) {
+        m.notes.push_back({kind, std::move(field), std::move(from), std::move(to), std::move(reason)});
+    }
+    void ignored(std::string field, std::string reason) {
+        note(Note::Kind::field_ignored, std::move(field), {}, {}, std::move(reason));
+    }
+    std::string shown(const std::string& relative) const {
+        return m.multi_file ? m.name + "/" + relative : relative;
+    }
+};
+
+// Path elements (strings or views) joined with '/'.
+template <class Parts>
+std::string joined(const Parts& parts) {
+    std::string out;
+    bool first = true;
+    for (const auto& part : parts) {
+        if (!first) out += '/';
+        out += part;
+        first = false;
+    }
+    return out;
+}
+
 struct Attributes {
     bool pad = false;
     bool executable = false;
     bool hidden = false;
+    bool symlink = false;
 };
 
-Result<Attributes, Error> parse_attr(const Value& dict, const std::string& field) {
+// BEP 47 'attr': a string of flags; libtorrent ignores one of another type, and so do we.
+Attributes parse_attr(const Value& dict, const std::string& field, Parse& p) {
     Attributes a;
     const Value* attr = dict.find("attr");
     if (attr == nullptr) return a;
     const auto* s = attr->as_string();
-    if (s == nullptr) return error(Errc::invalid_field, field + ".attr: not a string");
+    if (s == nullptr) {
+        p.ignored(field + ".attr", "not a string");
+        return a;
+    }
     a.pad = s->find('p') != std::string_view::npos;
     a.executable = s->find('x') != std::string_view::npos;
     a.hidden = s->find('h') != std::string_view::npos;
+    a.symlink = s->find('l') != std::string_view::npos;
     return a;
 }
 
-Result<std::string, Error> parse_name(const Value& info) {
+// libtorrent treats a file whose path holds this as padding, as BitComet writes it.
+bool is_bitcomet_padding(std::string_view shown_path) {
+    return shown_path.find("_____padding_file_") != std::string_view::npos;
+}
+
+Result<std::string, Error> parse_name(const Value& info, bool multi_file, const InfoHash& hash, Parse& p) {
     std::string field;
     const Value* v = find_preferring_utf8(info, "name", Value::Type::string, field);
     field = "info." + field;
     if (v == nullptr) return error(Errc::invalid_name, field + ": missing");
     const auto* raw = v->as_string();
     if (raw == nullptr) return error(Errc::invalid_name, field + ": not a string");
-    if (raw->empty()) return error(Errc::invalid_name, field + ": empty");
-    if (*raw == ".") return error(Errc::invalid_name, field + ": '.' is not a name");
-    auto clean = detail::sanitize_component(*raw);
-    if (!clean) return error(Errc::invalid_name, field + ": " + detail::describe(clean.error()));
-    return detail::rename_reserved_root(std::move(*clean));  // not ".bitveil": old records are read there
+    if (raw->empty() && !multi_file) return error(Errc::invalid_name, field + ": empty");
+    detail::PathChanges changes;
+    std::string name = detail::sanitize_component(*raw, &changes);
+    std::string reason = changes.describe();
+    if (name.empty()) {
+        if (!multi_file) {
+            return error(Errc::invalid_name, field + ": nothing is left of '" + std::string(*raw) +
+                                                 "' once '.', '..' and '/' are dropped");
+        }
+        name = hash.hex();  // libtorrent names such a torrent's folder after its info-hash
+        reason += ": named after the info-hash";
+    }
+    // Not ".bitveil": earlier versions' records are read there (path_sanitizer.hpp, rule 7).
+    if (detail::is_reserved_root_name(name)) {
+        name = detail::rename_reserved_root(std::move(name));
+        reason += std::string(reason.empty() ? "" : ", ") + "the name of bitveil's resume folder";
+    }
+    if (name != *raw) p.note(Note::Kind::renamed, field, std::string(*raw), name, std::move(reason));
+    return name;
 }
 
 Result<std::int64_t, Error> parse_piece_length(const Value& info) {
@@ -98,20 +153,64 @@ Result<std::int64_t, Error> parse_length(const Value* v, const std::string& fiel
     return *len;
 }
 
-Result<FileEntry, Error> parse_file(const Value& entry, const std::string& field, std::size_t name_bytes) {
+// BEP 47 'symlink path': sanitised like a path, but with nothing left there is no link (libtorrent then
+// keeps the entry as an empty file). The target, or why there is none.
+std::variant<std::vector<std::string>, std::string> parse_symlink_target(const Value& entry) {
+    const Value* v = entry.find("symlink path");
+    if (v == nullptr) return std::string("no 'symlink path'");
+    const auto* list = v->as_list();
+    if (list == nullptr) return std::string("'symlink path' is not a list");
+    std::vector<std::string> target;
+    for (std::size_t j = 0; j < list->size(); ++j) {
+        const auto* s = (*list)[j].as_string();
+        if (s == nullptr) return index_field("'symlink path'", j) + " is not a string";
+        std::string clean = detail::sanitize_component(*s);
+        if (!clean.empty()) target.push_back(std::move(clean));
+    }
+    if (target.empty()) return std::string("'symlink path' names nothing");
+    return target;
+}
+
+Result<FileEntry, Error> parse_file(const Value& entry, const std::string& field, Parse& p, bool& pathless) {
     if (entry.as_dict() == nullptr) return error(Errc::invalid_field, field + ": not a dictionary");
     FileEntry file;
-    auto length = parse_length(entry.find("length"), field + ".length");
-    if (!length) return fail(std::move(length).error());
-    file.length = *length;
+    const Attributes attr = parse_attr(entry, field, p);
+    file.pad = attr.pad;
+    file.executable = attr.executable;
+    file.hidden = attr.hidden;
+    std::string not_a_link;  // why an 'l' entry is no link
+    if (attr.symlink) {
+        // A link holds no data, whatever 'length' says (libtorrent: "an implied size of zero").
+        auto target = parse_symlink_target(entry);
+        if (auto* components = std::get_if<std::vector<std::string>>(&target)) {
+            file.symlink = true;
+            file.symlink_target = std::move(*components);
+        } else {
+            not_a_link = std::move(std::get<std::string>(target));
+        }
+    } else {
+        auto length = parse_length(entry.find("length"), field + ".length");
+        if (!length) return fail(std::move(length).error());
+        file.length = *length;
+    }
 
     std::string key;
     const Value* path = find_preferring_utf8(entry, "path", Value::Type::list, key);
     const std::string path_field = field + "." + key;
-    if (path == nullptr) return error(Errc::invalid_path, path_field + ": missing");
-    const auto* list = path->as_list();
-    if (list == nullptr) return error(Errc::invalid_path, path_field + ": not a list");
-    if (list->empty()) return error(Errc::invalid_path, path_field + ": empty list");
+    const auto* list = path == nullptr ? nullptr : path->as_list();
+    pathless = list == nullptr || list->empty();
+    if (pathless) {
+        // A pad file needs no name: libtorrent calls it ".pad/<length>".
+        if (!file.pad) {
+            if (path == nullptr) return error(Errc::invalid_path, path_field + ": missing");
+            if (list == nullptr) return error(Errc::invalid_path, path_field + ": not a list");
+            return error(Errc::invalid_path, path_field + ": empty list");
+        }
+        file.path = {".pad", std::to_string(file.length)};
+        if (!not_a_link.empty())
+            p.note(Note::Kind::not_a_symlink, field, p.shown(file.path_string()), {}, not_a_link);
+        return file;
+    }
     std::vector<std::string_view> raw;
     raw.reserve(list->size());
     for (std::size_t j = 0; j < list->size(); ++j) {
@@ -119,52 +218,57 @@ Result<FileEntry, Error> parse_file(const Value& entry, const std::string& field
         if (s == nullptr) return error(Errc::invalid_path, index_field(path_field, j) + ": not a string");
         raw.push_back(*s);
     }
-    auto clean = detail::sanitize_path(raw);
-    if (!clean) return error(Errc::invalid_path, path_field + ": " + detail::describe(clean.error()));
-    file.path = std::move(*clean);
-
-    std::size_t bytes = name_bytes;
+    detail::PathChanges changes;
+    file.path = detail::sanitize_path(raw, &changes);
+    std::size_t bytes = p.m.name.size();
     for (const auto& c : file.path) bytes += 1 + c.size();
     if (bytes > detail::kMaxPathBytes)
         return error(Errc::invalid_path, path_field + ": longer than 4096 bytes");
-
-    auto attr = parse_attr(entry, field);
-    if (!attr) return fail(std::move(attr).error());
-    file.pad = attr->pad;
-    file.executable = attr->executable;
-    file.hidden = attr->hidden;
+    const std::string shown = p.shown(file.path_string());
+    if (changes.any())
+        p.note(Note::Kind::renamed, path_field, p.shown(joined(raw)), shown, changes.describe());
+    if (!not_a_link.empty()) p.note(Note::Kind::not_a_symlink, field, shown, {}, not_a_link);
+    if (!file.pad && is_bitcomet_padding(shown)) file.pad = true;
     return file;
 }
 
-Result<void, Error> parse_files(const Value& info, Metainfo& m) {
+Result<void, Error> parse_files(const Value& info, Metainfo& m, Parse& p) {
     const Value* files = info.find("files");
     if (files == nullptr) {
         // Single-file form: the file is called `name`.
-        const Value* length = info.find("length");
-        if (length == nullptr) return error(Errc::no_files, "info: neither 'files' nor 'length'");
-        auto len = parse_length(length, "info.length");
-        if (!len) return fail(std::move(len).error());
-        auto attr = parse_attr(info, "info");
-        if (!attr) return fail(std::move(attr).error());
+        const Attributes attr = parse_attr(info, "info", p);
+        std::int64_t length = 0;
+        if (!attr.symlink) {  // a link holds no data: the torrent is then empty, and refused below
+            auto len = parse_length(info.find("length"), "info.length");
+            if (!len) {
+                if (info.find("length") == nullptr)
+                    return error(Errc::no_files, "info: neither 'files' nor 'length'");
+                return fail(std::move(len).error());
+            }
+            length = *len;
+        }
         FileEntry file;
         file.path = {m.name};
-        file.length = *len;
-        file.executable = attr->executable;
-        file.hidden = attr->hidden;
+        file.length = length;
+        file.executable = attr.executable;
+        file.hidden = attr.hidden;
+        file.pad = attr.pad || is_bitcomet_padding(m.name);
         m.files.push_back(std::move(file));
-        m.total_size = *len;
+        m.total_size = length;
         return {};
     }
     const auto* list = files->as_list();
     if (list == nullptr) return error(Errc::invalid_field, "info.files: not a list");
     if (list->empty()) return error(Errc::no_files, "info.files: empty list");
-    m.multi_file = true;
     m.files.reserve(list->size());
+    std::vector<bool> pathless(list->size(), false);
     std::int64_t total = 0;
     for (std::size_t i = 0; i < list->size(); ++i) {
         const std::string field = index_field("info.files", i);
-        auto file = parse_file((*list)[i], field, m.name.size());
+        bool no_path = false;
+        auto file = parse_file((*list)[i], field, p, no_path);
         if (!file) return fail(std::move(file).error());
+        pathless[i] = no_path;
         if (file->length > std::numeric_limits<std::int64_t>::max() - total)
             return error(Errc::invalid_length, field + ".length: total size overflows 64 bits");
         file->offset = total;
@@ -173,24 +277,36 @@ Result<void, Error> parse_files(const Value& info, Metainfo& m) {
     }
     m.total_size = total;
 
+    // As libtorrent: links are checked against the paths as sanitised, then clashing paths are renamed.
+    for (auto& skipped : detail::check_symlinks(m.files)) {
+        const auto& f = m.files[skipped.file];
+        p.note(Note::Kind::symlink_skipped, index_field("info.files", skipped.file), p.shown(f.path_string()),
+               p.shown(joined(skipped.target)), "its target is not a file or folder of the torrent");
+    }
+    for (const auto& r : detail::resolve_duplicate_paths(m.files, pathless)) {
+        std::string reason = "a folder of the torrent has that path";
+        if (r.same_as < m.files.size()) {
+            // The other file keeps its path: it was never renamed, or renamed before this one came.
+            reason = "the same path as " + index_field("info.files", r.same_as);
+            if (joined(r.from) != m.files[r.same_as].path_string()) reason += ", but for letter case";
+        }
+        p.note(Note::Kind::duplicate, index_field("info.files", r.file) + ".path", p.shown(joined(r.from)),
+               p.shown(m.files[r.file].path_string()), std::move(reason));
+    }
+
+    // resolve_duplicate_paths() leaves no clash; this is the check that none is left (pad files are never
+    // on disk, so they may share a path).
     std::vector<const std::vector<std::string>*> paths;
     std::vector<std::size_t> index;
     for (std::size_t i = 0; i < m.files.size(); ++i) {
-        if (m.files[i].pad) continue;  // never written, so they cannot clash
+        if (m.files[i].pad) continue;
         paths.push_back(&m.files[i].path);
         index.push_back(i);
     }
     if (auto clash = detail::find_path_conflict(paths)) {
-        const std::size_t a = index[clash->first];
-        const std::size_t b = index[clash->second];
-        const std::string fa = index_field("info.files", a);
-        const std::string fb = index_field("info.files", b);
-        if (m.files[a].path.size() == m.files[b].path.size()) {
-            return error(Errc::invalid_path,
-                         fb + ".path: same path as " + fa + " ('" + m.files[b].path_string() + "')");
-        }
-        return error(Errc::invalid_path, fb + ".path: lies inside " + fa + ", which is a file ('" +
-                                             m.files[a].path_string() + "')");
+        return error(Errc::invalid_path, index_field("info.files", index[clash->second]) +
+                                             ".path: clashes with " +
+                                             index_field("info.files", index[clash->first]));
     }
     return {};
 }
@@ -198,6 +314,7 @@ Result<void, Error> parse_files(const Value& info, Metainfo& m) {
 Result<Metainfo, Error> load_info(const Value& info) {
     if (info.as_dict() == nullptr) return error(Errc::missing_info, "info: not a dictionary");
     Metainfo m;
+    Parse p{m};
     m.info_bytes = std::string(info.raw());
     m.info_hash.bytes = crypto::sha1(info.raw());
 
@@ -210,8 +327,9 @@ Result<Metainfo, Error> load_info(const Value& info) {
                      "v2-only torrent (BEP 52) is not supported; a hybrid v1+v2 torrent would load");
     }
     m.hybrid = v2;
+    m.multi_file = info.find("files") != nullptr;
 
-    auto name = parse_name(info);
+    auto name = parse_name(info, m.multi_file, m.info_hash, p);
     if (!name) return fail(std::move(name).error());
     m.name = std::move(*name);
 
@@ -219,7 +337,7 @@ Result<Metainfo, Error> load_info(const Value& info) {
     if (!piece_length) return fail(std::move(piece_length).error());
     m.piece_length = *piece_length;
 
-    if (auto files = parse_files(info, m); !files) return fail(files.error());
+    if (auto files = parse_files(info, m, p); !files) return fail(files.error());
     if (m.total_size == 0) return error(Errc::invalid_length, "info: total size is zero");
 
     if (pieces == nullptr) return error(Errc::invalid_pieces, "info.pieces: missing");
@@ -238,21 +356,50 @@ Result<Metainfo, Error> load_info(const Value& info) {
     }
     m.piece_hashes.resize(static_cast<std::size_t>(count));
     for (std::size_t i = 0; i < m.piece_hashes.size(); ++i) {
-        const auto* p = reinterpret_cast<const std::uint8_t*>(hashes->data()) + i * kHashSize;
-        std::copy(p, p + kHashSize, m.piece_hashes[i].begin());
+        const auto* hash = reinterpret_cast<const std::uint8_t*>(hashes->data()) + i * kHashSize;
+        std::copy(hash, hash + kHashSize, m.piece_hashes[i].begin());
     }
 
-    const Value* priv = info.find("private");
-    m.is_private = priv != nullptr && priv->as_int() != nullptr && *priv->as_int() == 1;
+    // BEP 27 says 1; libtorrent (and so we) take any other integer but 0 as private too.
+    if (const Value* priv = info.find("private")) {
+        if (priv->as_int() == nullptr) {
+            p.ignored("info.private", "not an integer (the torrent is not private)");
+        } else {
+            m.is_private = *priv->as_int() != 0;
+        }
+    }
     return m;
 }
 
-Result<std::string_view, Error> optional_string(const Value& root, std::string_view key) {
+// An optional string field: absent or of another type (ignored, with a note) gives "".
+std::string_view optional_string(const Value& root, std::string_view key, Parse& p) {
     const Value* v = root.find(key);
-    if (v == nullptr) return std::string_view();
+    if (v == nullptr) return {};
     const auto* s = v->as_string();
-    if (s == nullptr) return error(Errc::invalid_field, std::string(key) + ": not a string");
+    if (s == nullptr) {
+        p.ignored(std::string(key), "not a string");
+        return {};
+    }
     return *s;
+}
+
+// `key.utf-8` when it is a non-empty string, else `key` (libtorrent reads comment and created by so).
+std::string_view optional_text(const Value& root, std::string_view key, Parse& p) {
+    const std::string utf8 = std::string(key) + ".utf-8";
+    if (const Value* v = root.find(utf8)) {
+        if (v->as_string() == nullptr) {
+            p.ignored(utf8, "not a string");
+        } else if (!v->as_string()->empty()) {
+            return *v->as_string();
+        }
+    }
+    return optional_string(root, key, p);
+}
+
+// Tracker and web seed URLs as libtorrent takes them: leading spaces dropped.
+std::string_view trim_url(std::string_view url) {
+    while (!url.empty() && url.front() == ' ') url.remove_prefix(1);
+    return url;
 }
 
 // Appends `s` unless it is empty or already seen. The views point into the input, which outlives the
@@ -262,78 +409,76 @@ void add_unique(std::vector<std::string>& out, std::unordered_set<std::string_vi
     if (!s.empty() && seen.insert(s).second) out.emplace_back(s);
 }
 
-// A string or a list of strings (url-list is either; httpseeds should be a list).
-Result<std::vector<std::string>, Error> string_or_list(const Value& root, std::string_view key) {
+// A string or a list of strings (url-list is either; httpseeds should be a list). Anything else, and list
+// entries that are not strings, are ignored.
+std::vector<std::string> string_or_list(const Value& root, std::string_view key, Parse& p) {
     std::vector<std::string> out;
     std::unordered_set<std::string_view> seen;
     const Value* v = root.find(key);
     if (v == nullptr) return out;
     if (const auto* s = v->as_string()) {
-        add_unique(out, seen, *s);
+        add_unique(out, seen, trim_url(*s));
         return out;
     }
     const auto* list = v->as_list();
-    if (list == nullptr) return error(Errc::invalid_field, std::string(key) + ": not a string or list");
+    if (list == nullptr) {
+        p.ignored(std::string(key), "not a string or list");
+        return out;
+    }
     for (std::size_t i = 0; i < list->size(); ++i) {
         const auto* s = (*list)[i].as_string();
-        if (s == nullptr) return error(Errc::invalid_field, index_field(key, i) + ": not a string");
-        add_unique(out, seen, *s);
+        if (s == nullptr) {
+            p.ignored(index_field(key, i), "not a string");
+            continue;
+        }
+        add_unique(out, seen, trim_url(*s));
     }
     return out;
 }
 
-Result<void, Error> parse_trackers(const Value& root, Metainfo& m) {
-    auto announce = optional_string(root, "announce");
-    if (!announce) return fail(std::move(announce).error());
+void parse_trackers(const Value& root, Metainfo& m, Parse& p) {
+    const std::string_view announce = trim_url(optional_string(root, "announce", p));
     // Within one torrent a tracker URL appears once, in the first tier that names it.
     std::unordered_set<std::string_view> seen;
     if (const Value* v = root.find("announce-list")) {
         const auto* tiers = v->as_list();
-        if (tiers == nullptr) return error(Errc::invalid_field, "announce-list: not a list");
-        for (std::size_t t = 0; t < tiers->size(); ++t) {
+        if (tiers == nullptr) p.ignored("announce-list", "not a list");
+        for (std::size_t t = 0; tiers != nullptr && t < tiers->size(); ++t) {
             const auto* tier = (*tiers)[t].as_list();
-            if (tier == nullptr)
-                return error(Errc::invalid_field, index_field("announce-list", t) + ": not a list");
+            if (tier == nullptr) {
+                p.ignored(index_field("announce-list", t), "not a list");
+                continue;
+            }
             std::vector<std::string> urls;
             for (std::size_t u = 0; u < tier->size(); ++u) {
                 const auto* url = (*tier)[u].as_string();
                 if (url == nullptr) {
-                    return error(Errc::invalid_field,
-                                 index_field(index_field("announce-list", t), u) + ": not a string");
+                    p.ignored(index_field(index_field("announce-list", t), u), "not a string");
+                    continue;
                 }
-                add_unique(urls, seen, *url);
+                add_unique(urls, seen, trim_url(*url));
             }
             if (!urls.empty()) m.trackers.push_back(std::move(urls));
         }
     }
-    if (m.trackers.empty() && !announce->empty()) m.trackers.push_back({std::string(*announce)});
-    return {};
+    if (m.trackers.empty() && !announce.empty()) m.trackers.push_back({std::string(announce)});
 }
 
-Result<void, Error> parse_outer(const Value& root, Metainfo& m) {
-    if (auto trackers = parse_trackers(root, m); !trackers) return fail(trackers.error());
-
-    auto url_list = string_or_list(root, "url-list");
-    if (!url_list) return fail(std::move(url_list).error());
-    m.url_list = std::move(*url_list);
-    auto http_seeds = string_or_list(root, "httpseeds");
-    if (!http_seeds) return fail(std::move(http_seeds).error());
-    m.http_seeds = std::move(*http_seeds);
-
+void parse_outer(const Value& root, Metainfo& m, Parse& p) {
+    parse_trackers(root, m, p);
+    m.url_list = string_or_list(root, "url-list", p);
+    m.http_seeds = string_or_list(root, "httpseeds", p);
     if (const Value* date = root.find("creation date")) {
-        if (date->as_int() == nullptr) return error(Errc::invalid_field, "creation date: not an integer");
-        m.creation_date = *date->as_int();
+        if (date->as_int() == nullptr) {
+            p.ignored("creation date", "not an integer");
+        } else if (*date->as_int() < 0) {
+            p.ignored("creation date", "negative");
+        } else {
+            m.creation_date = *date->as_int();
+        }
     }
-    std::string key;
-    if (find_preferring_utf8(root, "comment", Value::Type::string, key) != nullptr) {
-        auto comment = optional_string(root, key);
-        if (!comment) return fail(std::move(comment).error());
-        m.comment = std::string(*comment);
-    }
-    auto created_by = optional_string(root, "created by");
-    if (!created_by) return fail(std::move(created_by).error());
-    m.created_by = std::string(*created_by);
-    return {};
+    m.comment = std::string(optional_text(root, "comment", p));
+    m.created_by = std::string(optional_text(root, "created by", p));
 }
 
 bencode::Limits torrent_limits() {
@@ -394,6 +539,37 @@ std::string FileEntry::path_string() const {
     return out;
 }
 
+const char* note_kind_name(Note::Kind kind) noexcept {
+    switch (kind) {
+        case Note::Kind::renamed:
+            return "renamed";
+        case Note::Kind::duplicate:
+            return "duplicate";
+        case Note::Kind::symlink_skipped:
+            return "symlink_skipped";
+        case Note::Kind::not_a_symlink:
+            return "not_a_symlink";
+        case Note::Kind::field_ignored:
+            return "field_ignored";
+    }
+    return "note";
+}
+
+std::string Note::text() const {
+    switch (kind) {
+        case Kind::renamed:
+        case Kind::duplicate:
+            return "renamed '" + from + "' to '" + to + "' (" + reason + ")";
+        case Kind::symlink_skipped:
+            return "skipped the link '" + from + "' to '" + to + "': " + reason;
+        case Kind::not_a_symlink:
+            return "'" + from + "' is marked as a link (" + reason + "): created as an empty file";
+        case Kind::field_ignored:
+            return "ignored " + field + ": " + reason;
+    }
+    return field + ": " + reason;
+}
+
 std::int64_t Metainfo::piece_size(std::uint32_t piece) const {
     if (piece >= num_pieces()) return 0;
     if (piece + 1 < num_pieces()) return piece_length;
@@ -409,7 +585,8 @@ Result<Metainfo, Error> parse_torrent(std::string_view bytes) {
     if (info == nullptr) return error(Errc::missing_info, "info: missing");
     auto m = load_info(*info);
     if (!m) return m;
-    if (auto outer = parse_outer(*root, *m); !outer) return fail(outer.error());
+    Parse p{*m};
+    parse_outer(*root, *m, p);
     return m;
 }
 

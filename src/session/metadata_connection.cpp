@@ -16,6 +16,10 @@ namespace {
 
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 64 * 1024;
+// What a peer can make us queue before the metadata: our requests and handshake are far smaller. A peer that
+// asks us for metadata we do not have gets this many rejects, then silence.
+constexpr std::size_t kMaxOutbox = 64 * 1024;
+constexpr std::uint32_t kMaxRejects = 64;
 
 }  // namespace
 
@@ -31,7 +35,10 @@ MetadataConnection::MetadataConnection(Torrent& torrent, std::uint64_t key, net:
             wire::has_fast_extension(remote.reserved)),
       leftover_(std::move(leftover)),
       reader_(std::nullopt),
-      writer_wake_(transport_.stream->get_executor(), Clock::time_point::max()) {}
+      peer_id_(remote.peer_id),
+      writer_wake_(transport_.stream->get_executor(), Clock::time_point::max()) {
+    torrent.session().on_peer_opened();  // counted against the session's sockets, as every peer is
+}
 
 MetadataConnection::~MetadataConnection() = default;
 
@@ -61,6 +68,7 @@ void MetadataConnection::start() {
 void MetadataConnection::close(const std::string& reason) {
     if (closed_) return;
     closed_ = true;
+    torrent_.session().on_peer_closed();
     transport_.stream->shutdown();
     transport_.stream->close();
     writer_wake_.cancel();
@@ -77,8 +85,10 @@ void MetadataConnection::request(const std::vector<std::uint32_t>& pieces) {
 }
 
 void MetadataConnection::send(const wire::Message& message) {
+    if (closed_) return;
     wire::encode(message, outbox_);
     writer_wake_.cancel();
+    if (outbox_.size() > kMaxOutbox) close("not reading what we send");
 }
 
 void MetadataConnection::on_message(const wire::Message& message) {
@@ -118,7 +128,7 @@ void MetadataConnection::on_extended(std::uint8_t id, std::span<const std::uint8
     if (message->type == wire::MetadataMessageType::request) {
         // We have nothing to give yet (BEP 9: "reject ... if the peer doesn't have the metadata").
         const std::string reject = wire::encode_metadata_reject(message->piece);
-        if (their_metadata_id_) {
+        if (their_metadata_id_ && rejects_sent_++ < kMaxRejects) {
             send(wire::Extended{*their_metadata_id_,
                                 {reinterpret_cast<const std::uint8_t*>(reject.data()), reject.size()}});
         }

@@ -52,6 +52,8 @@ class MetadataConnection : public std::enable_shared_from_this<MetadataConnectio
     Direction direction() const noexcept { return direction_; }
     net::ConnectionKind kind() const noexcept { return transport_.kind; }
     Clock::time_point last_received() const noexcept { return last_received_; }
+    Clock::time_point connected_at() const noexcept { return connected_at_; }
+    const wire::PeerId& peer_id() const noexcept { return peer_id_; }
     std::string describe() const;
 
   private:
@@ -69,11 +71,14 @@ class MetadataConnection : public std::enable_shared_from_this<MetadataConnectio
     bool fast_ = false;
     std::vector<std::uint8_t> leftover_;
     wire::MessageReader reader_;
+    wire::PeerId peer_id_;
     std::optional<std::uint8_t> their_metadata_id_;  // from the peer's extended handshake
+    std::uint32_t rejects_sent_ = 0;                 // answers to its requests: we have nothing yet
     std::vector<std::uint8_t> outbox_;
     std::vector<std::uint8_t> sending_;
     asio::steady_timer writer_wake_;
-    Clock::time_point last_received_ = Clock::now();
+    Clock::time_point connected_at_ = Clock::now();
+    Clock::time_point last_received_ = connected_at_;
     bool closed_ = false;
 };
 

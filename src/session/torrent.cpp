@@ -238,6 +238,7 @@ void Torrent::stop_with_error(const std::string& message) {
     BT_LOG(info, "torrent", "{}: {}", printable(name()), printable(message));
     error_ = message;
     if (swarm_) swarm_->close_all("torrent stopped: " + message);
+    close_metadata_peers("torrent stopped: " + message);
     set_state(TorrentState::error);
 }
 

@@ -228,9 +228,16 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::finish_download() {
         std::uint32_t& count;
         ~InFlight() { --count; }
     } in_flight{writes_in_flight_};
-    auto created =
-        co_await net::run_on(pool_.get_executor(), [this] { return storage_->create_empty_files(); });
+    using Links = Result<std::vector<storage::StorageError>, storage::StorageError>;
+    auto created = co_await net::run_on(pool_.get_executor(), [this]() -> Links {
+        if (auto empty = storage_->create_empty_files(); !empty) return fail(empty.error());
+        return storage_->create_symlinks();
+    });
     if (!created) co_return fail(describe(created.error()));
+    // A BEP 47 link is a convenience beside the data, which is complete without it.
+    for (const auto& problem : *created) {
+        BT_LOG(warning, "torrent", "{}: link not created: {}", printable(metainfo_.name), describe(problem));
+    }
     piece_buffers_.release_idle();  // seeding reads into buffers of its own
     co_return Result<void, std::string>{};
 }

@@ -69,7 +69,8 @@ class TorrentDisk {
     bool backlogged() const noexcept;
     asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> read_block(swarm::Block block);
 
-    // Every piece is in: creates the empty files and frees the download's idle buffers.
+    // Every piece is in: creates the empty files and the BEP 47 links (a link that cannot be made is a
+    // warning) and frees the download's idle buffers.
     asio::awaitable<Result<void, std::string>> finish_download();
 
     // The resume record (storage/resume_data.hpp). mark_dirty: pieces were verified since the last save.

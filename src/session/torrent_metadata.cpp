@@ -15,6 +15,9 @@ namespace {
 
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto kMetadataTick = std::chrono::seconds(1);
+// A peer that has not offered the metadata this long after connecting (it has none either, or refused, or
+// went silent) gives its slot to another: the peer list dials it again after a backoff.
+constexpr auto kMetadataGrace = std::chrono::seconds(30);
 
 }  // namespace
 
@@ -48,10 +51,12 @@ asio::awaitable<void> Torrent::metadata_loop(std::uint64_t run) {
     while (is_current(run) && !has_metadata()) {
         const auto now = Clock::now();
         for (const auto& peer : std::vector(metadata_peers_)) {
+            request_metadata(*peer, now);  // first: it notices requests left unanswered
             if (now - peer->last_received() > settings().peer_idle_timeout) {
                 peer->close("idle");
-            } else {
-                request_metadata(*peer, now);
+            } else if (now - peer->connected_at() > kMetadataGrace &&
+                       !(metadata_fetch_ && metadata_fetch_->offers(peer->key()))) {
+                peer->close("it does not give the metadata");
             }
         }
         connect_more();
@@ -107,7 +112,13 @@ void Torrent::on_metadata_message(MetadataConnection& peer, const wire::Metadata
             for (const auto key : outcome.drop) {
                 for (const auto& other : std::vector(metadata_peers_)) {
                     if (other->key() != key) continue;
-                    if (other->direction() == Direction::outgoing) peer_list_.ban(other->endpoint());
+                    // By address when we dialled it, and by peer id either way: a liar that connects to us
+                    // again is refused too.
+                    const auto address = other->direction() == Direction::outgoing
+                                             ? std::optional<Endpoint>(other->endpoint())
+                                             : std::nullopt;
+                    if (address) peer_list_.ban(*address);
+                    session_.ban(other->peer_id(), address);
                     other->close(outcome.reason);
                 }
             }

@@ -77,7 +77,8 @@ void Torrent::on_pex_message(swarm::PeerSession& session, std::span<const std::u
     }
     const auto taken = peer_list_.add(learned, swarm::PeerSource::pex);
     for (const auto& added : message->added) {
-        if (added.flags & wire::kPexPrefersEncryption) peer_list_.mark_prefers_encryption(added.endpoint);
+        if (added.flags & wire::kPexPrefersEncryption)
+            peer_list_.mark_prefers_encryption(added.endpoint);  // known only
     }
     BT_LOG(info, "peer", "{}: ut_pex: {} added ({} new), {} dropped", peer.describe(), message->added.size(),
            taken, message->dropped.size());

@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "metainfo/file_tree.hpp"
 #include "storage/safe_path.hpp"
 #include "storage/unique_fd.hpp"
 
@@ -189,7 +190,7 @@ Result<FileStorage::HandlePtr, StorageError> FileStorage::open_file(std::uint32_
     // to be regular.
     int flags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
     flags |= for_write ? (O_RDWR | O_CREAT) : O_RDONLY;
-    UniqueFd fd(::openat(dir->fd.get(), name.c_str(), flags, 0644));
+    UniqueFd fd(::openat(dir->fd.get(), name.c_str(), flags, entry.executable ? 0755 : 0644));
     if (fd.get() < 0) {
         const int e = errno;
         if (e == ELOOP && is_symlink_at(dir->fd.get(), name)) {
@@ -379,11 +380,36 @@ Result<void, StorageError> FileStorage::create_empty_files() {
     if (layout_error_.ec) return fail(layout_error(Op::open));
     for (std::uint32_t i = 0; i < layout_.files.size(); ++i) {
         const auto& f = layout_.files[i];
-        if (f.pad || f.length != 0) continue;
+        if (f.pad || f.symlink || f.length != 0) continue;
         auto h = open_file(i, true);  // creates it; not worth a cache slot
         if (!h) return fail(std::move(h).error());
     }
     return {};
+}
+
+std::vector<StorageError> FileStorage::create_symlinks() {
+    std::vector<StorageError> problems;
+    if (layout_error_.ec) {
+        problems.push_back(layout_error(Op::symlink));
+        return problems;
+    }
+    for (std::uint32_t i = 0; i < layout_.files.size(); ++i) {
+        const auto& f = layout_.files[i];
+        if (!f.symlink || f.symlink_target.empty()) continue;
+        const std::string path = file_path(FileIndex{i});
+        auto dir = walk(download_dir_, detail::parent_folders(layout_, f), true);
+        if (!dir) {
+            problems.push_back(std::move(dir).error());
+            continue;
+        }
+        const std::string text = metainfo::detail::relative_link_text(f.path, f.symlink_target);
+        const std::string& name = f.path.back();
+        if (::symlinkat(text.c_str(), dir->fd.get(), name.c_str()) == 0) continue;
+        const int e = errno;
+        if (e == EEXIST && detail::link_text_at(dir->fd.get(), name) == text) continue;  // made before
+        problems.push_back(StorageError{errno_code(e), path, Op::symlink});
+    }
+    return problems;
 }
 
 Result<void, StorageError> FileStorage::flush() {
@@ -434,7 +460,7 @@ std::vector<FileStatus> FileStorage::file_status() const {
         FileStatus& s = out.emplace_back();
         s.file = FileIndex{i};
         const auto& f = layout_.files[i];
-        if (f.pad) continue;
+        if (f.pad || f.symlink) continue;
         if (layout_error_.ec) {
             s.error = layout_error_.ec;
             continue;

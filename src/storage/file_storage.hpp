@@ -16,7 +16,12 @@
 // inside a file reads as zeros, and the piece hash check catches it. Zero-length files receive no
 // writes, so create_empty_files() creates them (call it when the download starts or completes).
 // BEP 47 pad files are never touched on disk: reads of a pad range give zeros, writes to it are
-// dropped without looking at the bytes.
+// dropped without looking at the bytes. A file with the 'x' attribute is created 0755 instead of 0644.
+// A BEP 47 link holds no data (length 0); create_symlinks() makes the links whose target the metainfo
+// parser found in the torrent (FileEntry::symlink_target), relative to the link's folder, with
+// symlinkat() from the descriptor of that folder reached by the safe walk below. The text never climbs
+// above the torrent's folder (metainfo/file_tree.hpp, relative_link_text), and bitveil itself never
+// follows a link (see the safety rule), so a link changes nothing about where data goes.
 //
 // Safety rule. The download folder itself is opened as given (it is the user's choice, and may be a
 // symlink). Everything below it - the torrent root `name` and every component of every file path - is
@@ -98,7 +103,7 @@ struct FileSlice {
 
 struct FileStatus {
     FileIndex file;
-    bool exists = false;        // a regular file is present on disk (never for pad files)
+    bool exists = false;        // a regular file is present on disk (never for pad files and links)
     std::int64_t size = 0;      // st_size
     std::int64_t mtime_ns = 0;  // st_mtim as nanoseconds since the epoch
     std::error_code error;      // why stat failed, if not simply because the file is absent
@@ -142,8 +147,13 @@ class FileStorage {
     // A pad file fails with Errc::out_of_range: it is not on disk.
     Result<UniqueFd, StorageError> open_for_reading(FileIndex file) const;
 
-    // Creates every zero-length (non-pad) file and its folders; existing files are left alone.
+    // Creates every zero-length file (not pad files, not links) and its folders; existing files are left
+    // alone.
     Result<void, StorageError> create_empty_files();
+    // Creates the torrent's BEP 47 links (those with a target) and their folders. A link already there with
+    // the same text is fine; anything else in its place is left alone and reported (EEXIST), as is any
+    // other failure: one StorageError per link not made, never fatal (the data is complete without them).
+    std::vector<StorageError> create_symlinks();
     // fdatasync()s every file written since the last flush (reopening it if it was evicted).
     Result<void, StorageError> flush();
     // Closes all cached descriptors (operations in flight finish on their own copy).

@@ -310,7 +310,8 @@ Result<HashReport, StorageError> hash_pieces(const FileStorage& storage, const H
     sources.reserve(layout.files.size());
     for (std::uint32_t i = 0; i < layout.files.size(); ++i) {
         const auto& f = layout.files[i];
-        sources.push_back({f.pad ? std::string() : storage.file_path(FileIndex{i}), f.length, f.pad});
+        const bool on_disk = !f.pad && !f.symlink;  // a link holds no data
+        sources.push_back({on_disk ? storage.file_path(FileIndex{i}) : std::string(), f.length, !on_disk});
     }
     return hash_files(sources, &storage, layout.piece_length, options);
 }

@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "metainfo/file_tree.hpp"
 #include "storage/atomic_file.hpp"
 #include "storage/resume_store.hpp"
 #include "storage/safe_path.hpp"
@@ -29,11 +30,12 @@ class Remover {
 
     Result<void, StorageError> remove_files(const Layout& layout) {
         for (const auto& f : layout.files) {
-            if (f.pad) continue;  // never on disk
+            if (f.pad) continue;                                  // never on disk
+            if (f.symlink && f.symlink_target.empty()) continue;  // a link never made: nothing of ours
             auto dir = open_folder(detail::parent_folders(layout, f));
             if (!dir) return fail(std::move(dir).error());
             if (!*dir) continue;
-            auto removed = remove_file(**dir, f.path.back());
+            auto removed = f.symlink ? remove_link(**dir, f) : remove_file(**dir, f.path.back());
             if (!removed) return fail(std::move(removed).error());
             if (*removed) ++report_.files_removed;
         }
@@ -139,6 +141,29 @@ class Remover {
         }
         // Whatever was swapped in since the fstatat is removed as a name, never followed.
         if (::unlinkat(dir.fd.get(), name.c_str(), 0) != 0) {
+            if (errno == ENOENT) return false;
+            return fail(StorageError{errno_code(errno), path, Op::remove});
+        }
+        return true;
+    }
+
+    // Removes the link `f` made (FileStorage::create_symlinks) if it is there with the text it was made with;
+    // true when it did. Anything else in its place stays, reported.
+    Result<bool, StorageError> remove_link(const OpenDir& dir, const metainfo::FileEntry& f) {
+        const std::string& name = f.path.back();
+        const std::string path = join(dir.path, name);
+        struct stat st {};
+        if (::fstatat(dir.fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT) return false;
+            return fail(StorageError{errno_code(errno), path, Op::stat});
+        }
+        if (!S_ISLNK(st.st_mode) || detail::link_text_at(dir.fd.get(), name) !=
+                                        metainfo::detail::relative_link_text(f.path, f.symlink_target)) {
+            leave(path,
+                  make_error_code(S_ISLNK(st.st_mode) ? Errc::symlink_refused : Errc::not_a_regular_file));
+            return false;
+        }
+        if (::unlinkat(dir.fd.get(), name.c_str(), 0) != 0) {  // removes the link, never what it names
             if (errno == ENOENT) return false;
             return fail(StorageError{errno_code(errno), path, Op::remove});
         }

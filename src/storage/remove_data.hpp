@@ -3,7 +3,8 @@
 // calls it on its disk pool once the torrent has stopped and its FileStorage has closed its files.
 //
 // What goes, in this order:
-//   1. every file of the layout (pad files are never on disk) that is a regular file;
+//   1. every file of the layout (pad files are never on disk) that is a regular file, and every BEP 47
+//      link the layout names that is there with the text FileStorage::create_symlinks() gives it;
 //   2. the folders the torrent's paths name (its root folder and the folders inside), deepest first, each
 //      only when it is empty: a folder holding anything the torrent does not name (a user's own file, a
 //      link or FIFO left below) stays;

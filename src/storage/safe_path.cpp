@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -30,6 +31,14 @@ bool is_safe_component(std::string_view c) {
 bool is_symlink_at(int dir, const std::string& name) {
     struct stat st {};
     return ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
+std::string link_text_at(int dir, const std::string& name) {
+    std::string text(4096, '\0');
+    const ssize_t n = ::readlinkat(dir, name.c_str(), text.data(), text.size());
+    if (n < 0 || static_cast<std::size_t>(n) >= text.size()) return {};
+    text.resize(static_cast<std::size_t>(n));
+    return text;
 }
 
 Result<OpenDir, StorageError> walk(const std::string& base, const std::vector<const std::string*>& dirs,
@@ -86,6 +95,14 @@ StorageError check_layout(const Layout& layout, const std::string& download_dir)
         for (const auto& c : f.path) path = join(path, c);
         if (f.path.empty() || !std::all_of(f.path.begin(), f.path.end(), is_safe_component) ||
             (layout.root.empty() && reserved(f.path))) {
+            return {make_error_code(Errc::invalid_path), path, Op::open};
+        }
+        // A link's target is below the torrent's folder (relative_link_text climbs no higher), so a
+        // single-file torrent, whose file sits in the download folder itself, has no place for one.
+        if (f.symlink && (f.length != 0 || (!f.symlink_target.empty() && layout.root.empty()))) {
+            return {make_error_code(Errc::invalid_layout), path, Op::open};
+        }
+        if (!std::all_of(f.symlink_target.begin(), f.symlink_target.end(), is_safe_component)) {
             return {make_error_code(Errc::invalid_path), path, Op::open};
         }
     }

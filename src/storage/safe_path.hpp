@@ -28,8 +28,12 @@ bool is_safe_component(std::string_view c);
 // symlink?
 bool is_symlink_at(int dir, const std::string& name);
 
+// The text of the symbolic link `name` in `dir`; empty when it is not a link (or cannot be read).
+std::string link_text_at(int dir, const std::string& name);
+
 // Why FileStorage refuses `layout` (ec empty when it is sound): the files do not tile [0, total_size) in
-// order, a path component is unsafe, or the name in the download folder itself is the resume folder's.
+// order, a path component (or a link target's) is unsafe, a link holds data or has no torrent folder to
+// stay in, or the name in the download folder itself is the resume folder's.
 StorageError check_layout(const Layout& layout, const std::string& download_dir);
 
 // The folders between the download folder and `file`: the torrent root, then all but the last component

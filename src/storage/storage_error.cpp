@@ -58,6 +58,8 @@ const char* op_name(Op op) noexcept {
             return "rename";
         case Op::remove:
             return "remove";
+        case Op::symlink:
+            return "symlink";
     }
     return "?";
 }

@@ -22,7 +22,7 @@ enum class Errc : std::uint8_t {
 const std::error_category& error_category() noexcept;
 std::error_code make_error_code(Errc e) noexcept;
 
-enum class Op : std::uint8_t { open, read, write, mkdir, truncate, stat, sync, rename, remove };
+enum class Op : std::uint8_t { open, read, write, mkdir, truncate, stat, sync, rename, remove, symlink };
 
 const char* op_name(Op op) noexcept;
 

@@ -13,8 +13,8 @@ MetadataFetch::MetadataFetch(const crypto::Sha1Digest& info_hash, std::uint64_t 
 
 std::optional<std::string> MetadataFetch::add_peer(PeerKey peer, std::optional<std::uint64_t> size) {
     if (!size) {
-        peers_[peer] = PeerState{};
-        return std::nullopt;  // kept: a later extended handshake may give one
+        peers_.try_emplace(peer);  // kept (a later handshake may give one); an earlier size stays (BEP 10)
+        return std::nullopt;
     }
     if (*size == 0 || *size > max_size_) {
         peers_.erase(peer);
@@ -31,6 +31,22 @@ void MetadataFetch::remove_peer(PeerKey peer) {
         if (p.asked == peer) p.asked.reset();
     }
     if (source_ == peer) source_.reset();
+}
+
+void MetadataFetch::refuse(PeerKey peer) {
+    const auto it = peers_.find(peer);
+    if (it == peers_.end()) return;
+    it->second.refused = true;
+    it->second.in_flight = 0;
+    for (auto& p : pieces_) {
+        if (p.asked == peer) p.asked.reset();
+    }
+    if (source_ == peer) source_.reset();
+}
+
+bool MetadataFetch::offers(PeerKey peer) const {
+    const auto it = peers_.find(peer);
+    return it != peers_.end() && it->second.size != 0 && !it->second.refused;
 }
 
 bool MetadataFetch::can_ask(const PeerState& state) const {
@@ -53,6 +69,17 @@ void MetadataFetch::reset_attempt() {
 
 std::vector<std::uint32_t> MetadataFetch::requests_for(PeerKey peer, Clock::time_point now) {
     std::vector<std::uint32_t> out;
+    // A peer that leaves a request unanswered for kRequestTimeout counts as one that rejected: it is not
+    // asked again, so a silent peer (the single source included) never holds the fetch.
+    for (const auto& p : std::vector(pieces_.begin(), pieces_.end())) {
+        if (p.asked && now - p.asked_at >= kRequestTimeout) refuse(*p.asked);
+    }
+    // The size was taken from a peer that can no longer be asked (it left, refused, lied or went silent), and
+    // no other offers it: the next attempt takes the size of the peer asking now.
+    if (size_ != 0 &&
+        std::none_of(peers_.begin(), peers_.end(), [&](const auto& each) { return can_ask(each.second); })) {
+        reset_attempt();
+    }
     const auto it = peers_.find(peer);
     if (it == peers_.end() || !can_ask(it->second)) return out;
     auto& state = it->second;
@@ -60,14 +87,6 @@ std::vector<std::uint32_t> MetadataFetch::requests_for(PeerKey peer, Clock::time
     if (single_source_) {
         if (!source_) source_ = peer;
         if (*source_ != peer) return out;
-    }
-    // Requests nobody answered in time go back to be asked of anyone (this peer included).
-    for (auto& p : pieces_) {
-        if (p.asked && now - p.asked_at >= kRequestTimeout) {
-            if (auto asked = peers_.find(*p.asked); asked != peers_.end() && asked->second.in_flight > 0)
-                --asked->second.in_flight;
-            p.asked.reset();
-        }
     }
     for (std::uint32_t i = 0; i < pieces_.size() && state.in_flight < kRequestsPerPeer; ++i) {
         auto& p = pieces_[i];
@@ -80,16 +99,8 @@ std::vector<std::uint32_t> MetadataFetch::requests_for(PeerKey peer, Clock::time
     return out;
 }
 
-void MetadataFetch::on_reject(PeerKey peer, std::uint32_t piece) {
-    const auto it = peers_.find(peer);
-    if (it == peers_.end()) return;
-    it->second.refused = true;
-    it->second.in_flight = 0;
-    for (auto& p : pieces_) {
-        if (p.asked == peer) p.asked.reset();
-    }
-    if (source_ == peer) source_.reset();
-    (void)piece;  // every request of a peer that rejects one is taken back
+void MetadataFetch::on_reject(PeerKey peer, std::uint32_t /*piece*/) {
+    refuse(peer);  // every request of a peer that rejects one is taken back
 }
 
 MetadataFetch::Outcome MetadataFetch::on_data(PeerKey peer, std::uint32_t piece, std::uint64_t total_size,
@@ -100,10 +111,9 @@ MetadataFetch::Outcome MetadataFetch::on_data(PeerKey peer, std::uint32_t piece,
     };
     const auto it = peers_.find(peer);
     if (it == peers_.end()) return bad("ut_metadata data from a peer that was not asked");
-    if (piece >= pieces_.size())
-        return bad("ut_metadata piece " + std::to_string(piece) + " of " + std::to_string(pieces_.size()));
-    // A late answer to a request that timed out and went to another peer: not the peer's fault, ignored.
-    if (pieces_[piece].asked != peer) return Outcome{};
+    // A piece not asked of this peer now: a late answer to a request that timed out, or to one of an attempt
+    // that was started again; not necessarily the peer's fault, and it costs nothing to ignore.
+    if (piece >= pieces_.size() || pieces_[piece].asked != peer) return Outcome{};
     if (total_size != size_)
         return bad("ut_metadata total_size " + std::to_string(total_size) + " differs from " +
                    std::to_string(size_));

@@ -5,13 +5,15 @@
 // pass on what the peers answer; the time comes in with every call that needs it.
 //
 // Hostile or broken peers. A peer whose metadata_size is 0 or above the bound is not asked. The size is
-// taken from the first peer asked; a peer announcing another one waits until that attempt fails. A data
+// taken from the first peer asked; a peer announcing another one waits until that attempt fails or nobody
+// offering that size can be asked any more. A peer that rejects, or leaves a request unanswered for
+// kRequestTimeout, is not asked again (the caller may close it: offers() turns false). A data
 // message with another total_size, a piece of the wrong length or out of range: the peer is dropped
-// (bad_peer); a late answer to a request that went to another peer meanwhile is ignored. Memory is what
-// arrived so far, never what a peer announced. When the whole fails its hash check, it is not known which
-// piece was wrong: with one contributor, that peer is dropped; with several, every later attempt takes all
-// its pieces from a single peer, so the next failure names the culprit. Either way the attempt starts again,
-// with the size free to change.
+// (bad_peer); an answer to a request not outstanding with it (late, or of an earlier attempt) is ignored.
+// Memory is what arrived so far, never what a peer announced. When the whole fails its hash check, it is not
+// known which piece was wrong: with one contributor, that peer is dropped; with several, every later attempt
+// takes all its pieces from a single peer, so the next failure names the culprit. Either way the attempt
+// starts again, with the size free to change.
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -45,6 +47,8 @@ class MetadataFetch {
     std::vector<std::uint32_t> requests_for(PeerKey peer, Clock::time_point now);
     // The peer has no metadata to give (reject): it is not asked again.
     void on_reject(PeerKey peer, std::uint32_t piece);
+    // Whether the peer may still give the metadata: it offered a size and did not refuse or go silent.
+    bool offers(PeerKey peer) const;
 
     struct Outcome {
         enum class Kind : std::uint8_t { accepted, bad_peer, hash_failed, complete };
@@ -76,6 +80,7 @@ class MetadataFetch {
         bool refused = false;  // rejected our request
     };
 
+    void refuse(PeerKey peer);
     void begin_attempt(std::uint64_t size);
     void reset_attempt();
     bool can_ask(const PeerState& state) const;

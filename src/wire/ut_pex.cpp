@@ -1,5 +1,6 @@
 #include "wire/ut_pex.hpp"
 
+#include <algorithm>
 #include <string_view>
 #include <tuple>
 #include <utility>
@@ -22,11 +23,9 @@ Result<std::vector<Endpoint>, std::string> compact_list(const bencode::Value& di
     if (text->size() % size != 0)
         return fail("ut_pex " + std::string(key) + " of " + std::to_string(text->size()) +
                     " bytes is not whole " + std::to_string(size) + "-byte entries");
-    if (text->size() / size > kMaxPexEntries)
-        return fail("ut_pex " + std::string(key) + " has " + std::to_string(text->size() / size) +
-                    " entries, more than " + std::to_string(kMaxPexEntries));
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(text->data());
-    for (std::size_t at = 0; at < text->size(); at += size) {
+    const std::size_t end = std::min(text->size(), kMaxPexEntriesRead * size);  // the rest is ignored
+    for (std::size_t at = 0; at < end; at += size) {
         if (auto e = endpoint_from_compact({bytes + at, size}); e && e->port != 0) {
             out.push_back(*e);
         } else {

@@ -6,9 +6,10 @@
 // 18 per IPv6 peer) with one flags byte per added peer:
 //   added / added.f / dropped        IPv4
 //   added6 / added6.f / dropped6     IPv6
-// BEP 11: "each message can contain up to 50 added and 50 dropped peers" (per family here, as
-// libtorrent sends them); more than kMaxPexEntries in a list is an error, not truncated, since no
-// well-behaved client sends it. A flags string shorter than its list gives the missing peers no flags.
+// BEP 11: "each message can contain up to 50 added and 50 dropped peers": we send at most that per list.
+// libtorrent sends up to 100 added (and more dropped), so a list is read up to kMaxPexEntriesRead entries
+// and the rest ignored; only a malformed message is refused. A flags string shorter than its list gives
+// the missing peers no flags.
 // Port 0 entries are skipped (nobody listens there). Other keys are ignored (BEP 10).
 #include <cstdint>
 #include <span>
@@ -21,8 +22,10 @@
 namespace bt::wire {
 
 inline constexpr const char* kPexExtensionName = "ut_pex";
-inline constexpr std::size_t kMaxPexEntries = 50;            // per list, as BEP 11 allows
-inline constexpr std::size_t kMaxPexMessageSize = 4 * 1024;  // 200 IPv6 entries with flags fit in 4 KiB
+inline constexpr std::size_t kMaxPexEntries = 50;       // per list we send, as BEP 11 allows
+inline constexpr std::size_t kMaxPexEntriesRead = 100;  // per list we read
+// The extended-message bound of the frame reader (wire::kDefaultMaxExtendedPayload).
+inline constexpr std::size_t kMaxPexMessageSize = 64 * 1024;
 
 // BEP 11 flags of an added peer.
 inline constexpr std::uint8_t kPexPrefersEncryption = 0x01;
@@ -44,7 +47,7 @@ struct PexMessage {
 };
 
 // One line when the payload is not a PEX message (too large, not a dictionary, a list that is not a
-// string of whole entries, or longer than kMaxPexEntries).
+// string of whole entries).
 Result<PexMessage, std::string> decode_pex_message(std::span<const std::uint8_t> payload);
 // At most kMaxPexEntries per list and family are written; the caller sends the rest later.
 std::string encode_pex_message(const PexMessage& message);

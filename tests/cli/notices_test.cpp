@@ -114,5 +114,26 @@ TEST(DataLocation, OneSlashBetweenTheFolderAndTheName) {
     EXPECT_EQ(data_location("empty/", "x.iso"), "empty/x.iso");
 }
 
+TEST(MetainfoNotices, LinksOneByOneTheRestCounted) {
+    metainfo::Metainfo m;
+    m.name = "t";
+    EXPECT_TRUE(metainfo_notices(m).empty());
+    using K = metainfo::Note::Kind;
+    for (int n = 0; n < 3; ++n) {
+        m.notes.push_back({K::symlink_skipped, "info.files[1]", "t/l" + std::to_string(n), "t/etc",
+                           "its target "
+                           "is not in it"});
+    }
+    m.notes.push_back({K::renamed, "info.files[0].path", "t/../a", "t/a", "'..' dropped"});
+    m.notes.push_back({K::duplicate, "info.files[2].path", "t/a", "t/a.1", "the same path as info.files[0]"});
+    m.notes.push_back({K::field_ignored, "url-list[0]", {}, {}, "not a string"});
+    EXPECT_EQ(metainfo_notices(m, 2),
+              (std::vector<std::string>{"skipped the link 't/l0' to 't/etc': its target is not in it",
+                                        "skipped the link 't/l1' to 't/etc': its target is not in it",
+                                        "and 1 more links not created",
+                                        "2 names changed and 1 field ignored to read it as libtorrent does "
+                                        "(bitveil info lists them)"}));
+}
+
 }  // namespace
 }  // namespace bt::cli

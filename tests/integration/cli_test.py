@@ -470,11 +470,15 @@ def test_json_is_valid_for_non_utf8_names(tmp):
     out = os.path.join(tmp, "names.torrent")
     d = create(top.decode(errors="surrogateescape"), out, "--comment", "line1\nline2\ttab")
     paths = [f["path"] for f in d["files"]]
+    # Read as libtorrent reads them: invalid UTF-8 and controls become '_', '\' goes, '"' is kept.
     check("names/caf\u00e9.txt" in paths, f"UTF-8 name not kept: {paths}")
-    check("names/latin1-\ufffdt\ufffd.txt" in paths, f"invalid UTF-8 not replaced by U+FFFD: {paths}")
-    check("names/ctrl-\x01-\x1b[31m.txt" in paths, f"control characters not round-tripped: {paths}")
-    # '\' inside a component becomes '_' when read (the metainfo sanitiser), '"' is kept.
-    check('names/quote"back_slash' in paths, f"quote/backslash: {paths}")
+    check("names/latin1-_.txt" in paths, f"invalid UTF-8 not replaced as libtorrent does: {paths}")
+    check("names/ctrl-_-_[31m.txt" in paths, f"control characters not replaced: {paths}")
+    check('names/quote"backslash' in paths, f"quote/backslash: {paths}")
+    # The notes show the names as the torrent has them: invalid UTF-8 as U+FFFD, controls as they are.
+    sources = [n["from"] for n in d["notes"]]
+    check("names/latin1-\ufffdt\ufffd.txt" in sources, f"invalid UTF-8 not replaced by U+FFFD: {sources}")
+    check("names/ctrl-\x01-\x1b[31m.txt" in sources, f"control characters not round-tripped: {sources}")
     check(d["comment"] == "line1\nline2\ttab", "comment escaping")
     r = bitveil("info", out)
     check(r.returncode == 0 and b"\x1b" not in r.stdout, "human output must not pass escape sequences through")
@@ -504,16 +508,70 @@ def hand_made_torrent(path, name, files):
 
 def test_info_escapes_terminal_control_in_names(tmp):
     # ESC sequences (colour, OSC window title ended by BEL), a C1 CSI (U+009B) and a newline, in the torrent's
-    # name and in a file name: `bitveil info` shows them as \xNN, never as the bytes themselves.
+    # name and in a file name. Read as libtorrent reads them, the C0 controls become '_'; the C1 CSI (a valid
+    # character) stays in the name, and the notes show the names as the torrent has them: `bitveil info` shows
+    # every control as \xNN, never as the bytes themselves.
     out = os.path.join(tmp, "evil.torrent")
     hand_made_torrent(out, b"evil\x1b]0;title\x07\xc2\x9b31m\n", [([b"f\x1b[2J.txt"], 10)])
     r = bitveil("info", out)
     check(r.returncode == 0, f"info: exit {r.returncode}: {r.stderr!r}")
     for raw in (b"\x1b", b"\x07", b"\xc2\x9b"):
         check(raw not in r.stdout, f"info printed the control byte(s) {raw!r}: {r.stdout!r}")
-    check(b"name:          evil\\x1b]0;title\\x07\\xc2\\x9b31m\\x0a\n" in r.stdout,
-          f"name not escaped: {r.stdout!r}")
-    check(b"f\\x1b[2J.txt" in r.stdout, f"file name not escaped: {r.stdout!r}")
+    check(b"name:          evil_]0;title_\\xc2\\x9b31m_\n" in r.stdout, f"name not escaped: {r.stdout!r}")
+    check(b"f_[2J.txt" in r.stdout, f"file name not sanitised: {r.stdout!r}")
+    check(b"renamed 'evil\\x1b]0;title\\x07\\xc2\\x9b31m\\x0a' to 'evil_]0;title_\\xc2\\x9b31m_'" in r.stdout,
+          f"the note does not show the name as the torrent has it, escaped: {r.stdout!r}")
+
+
+# Path elements from the wild, each read by libtorrent 2.0 in its own way (path_sanitizer.hpp). Left out: a
+# last element "." or ".." (libtorrent 2.0.8 then names the file "." or "..", which it cannot create) and
+# elements that only grow past 255 bytes by replacement (bitveil cuts them at 255; libtorrent keeps them and
+# cannot create the file).
+WILD_ELEMENTS = [b"", b".", b"..", b"...", b"a", b"A", b"a.txt", b"A.TXT", b"b", b"/", b"\\", b"a/b", b"..\\x",
+                 b"/..", b"\x00", b"x\x01y", b"\xff", b"\xc3\x28", b"\xc3", b"caf\xc3\xa9", b"\xe2\x80\xae",
+                 b"e\xe2\x80\x8ex", b".hidden", b"d", b"d.1", b"a.1.txt", b"x" * 250, b"y" * 245 + b".flac",
+                 b"z" * 300 + b".longextension", b"\xf0\x9f\x98\x80" * 70 + b".mp3", b"_____padding_file_0",
+                 b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80"]
+
+
+def test_info_reads_wild_torrents_as_libtorrent(tmp):
+    """Random torrents of odd path elements, clashing paths, pad files with and without a path and file
+    attributes: bitveil names every file as libtorrent does, and says which ones are executable."""
+    rng = random.Random(23)
+    checked = 0
+    for case in range(150):
+        files = []
+        for _ in range(rng.randint(1, 6)):
+            entry = {b"length": rng.choice([0, 1, 100, 20000])}
+            elements = [rng.choice(WILD_ELEMENTS) for _ in range(rng.randint(1, 3))]
+            if elements[-1].lstrip(b"/") in (b".", b".."):
+                elements.append(b"f")
+            r = rng.random()
+            if r < 0.1:
+                entry[b"attr"] = b"p"
+                if rng.random() < 0.5 and files:  # libtorrent names the torrent after a first pathless pad
+                    files.append(entry)
+                    continue
+            elif r < 0.2:
+                entry[b"attr"] = rng.choice([b"x", b"h", b"xh"])
+            entry[b"path"] = elements
+            files.append(entry)
+        total = sum(f[b"length"] for f in files)
+        if total == 0:
+            continue  # refused by both: nothing to download
+        info = {b"name": rng.choice([b"top", b"", b"..", b".", b"a/b", b"n\xff", b"Top"]), b"piece length": 16 * KiB,
+                b"pieces": b"\x11" * 20 * max(1, (total + 16 * KiB - 1) // (16 * KiB)), b"files": files}
+        path = os.path.join(tmp, f"wild-{case}.torrent")
+        with open(path, "wb") as f:
+            f.write(bencode({b"info": info}))
+        ours, ref = info_json(path), lt_ref("info", path)
+        what = f"wild torrent {case} ({info!r:.2000})"
+        check(ours["name"] == ref["name"], f"{what}: name {ours['name']!r} != libtorrent {ref['name']!r}")
+        mine = [(f["path"], f["length"], f.get("executable", False)) for f in ours["files"] if not f.get("pad")]
+        theirs = [(f["path"], f["length"], f.get("executable", False)) for f in ref["files"] if not f.get("pad")]
+        check(mine == theirs, f"{what}: files differ:\n  bitveil    {mine}\n  libtorrent {theirs}")
+        checked += 1
+    print(f"  {checked} wild torrents read as libtorrent reads them")
 
 
 def test_torrent_named_like_the_resume_folder_is_renamed(tmp):
@@ -541,7 +599,7 @@ def main():
              test_create_matches_mktorrent]
     if have_lt:
         tests += [test_create_matches_libtorrent, test_info_reads_libtorrent_hybrid_and_refuses_v2_only,
-                  test_info_matches_libtorrent_on_real_torrents]
+                  test_info_matches_libtorrent_on_real_torrents, test_info_reads_wild_torrents_as_libtorrent]
     for t in tests:
         tmp = tempfile.mkdtemp(prefix="bitveil-cli-test-")
         os.environ["XDG_STATE_HOME"] = os.path.join(tmp, "state")  # resume records: not in root's ~

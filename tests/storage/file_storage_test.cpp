@@ -216,6 +216,96 @@ TEST(FileStorage, EmptyFilesAppearOnlyWithCreateEmptyFiles) {
     EXPECT_TRUE(s.create_empty_files());  // idempotent
 }
 
+TEST(FileStorage, ExecutableFilesAreCreatedWithTheExecutableBits) {
+    TempDir dl;
+    Layout layout = make_layout({{{"run.sh"}, 4}, {{"data"}, 4}, {{"empty-tool"}, 0}}, 4, {"tor"});
+    layout.files[0].executable = true;
+    layout.files[2].executable = true;
+    FileStorage s(layout, dl.path());
+    ASSERT_TRUE(s.write_at(0, std::vector<std::uint8_t>(8, 1)));
+    ASSERT_TRUE(s.create_empty_files());
+    const auto mode = [&](const char* name) {
+        struct stat st {};
+        EXPECT_EQ(::stat((dl / ("tor/" + std::string(name))).c_str(), &st), 0) << name;
+        return st.st_mode & 0111;
+    };
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    EXPECT_EQ(mode("run.sh"), 0111 & ~mask);
+    EXPECT_EQ(mode("empty-tool"), 0111 & ~mask);
+    EXPECT_EQ(mode("data"), 0u);
+}
+
+// A BEP 47 link: no data, a target below the torrent's folder.
+metainfo::FileEntry link_entry(std::vector<std::string> path, std::vector<std::string> target) {
+    metainfo::FileEntry f;
+    f.path = std::move(path);
+    f.symlink = true;
+    f.symlink_target = std::move(target);
+    return f;
+}
+
+Layout layout_with_links() {
+    Layout layout = make_layout({{{"dir", "f.txt"}, 4}, {{"dir", "sub", "g"}, 4}}, 4, {"tor"});
+    for (auto f :
+         {link_entry({"to_file"}, {"dir", "f.txt"}), link_entry({"deep", "er", "to_dir"}, {"dir", "sub"}),
+          link_entry({"dir", "sub", "up"}, {"dir", "f.txt"}), link_entry({"skipped"}, {})}) {
+        f.offset = layout.total_size;
+        layout.files.push_back(std::move(f));
+    }
+    return layout;
+}
+
+TEST(FileStorage, LinksAreMadeRelativeToTheirFolderAndOnlyByCreateSymlinks) {
+    TempDir dl;
+    FileStorage s(layout_with_links(), dl.path());
+    ASSERT_TRUE(s.write_at(0, std::vector<std::uint8_t>(8, 7)));
+    ASSERT_TRUE(s.create_empty_files());
+    EXPECT_FALSE(exists_no_follow(dl / "tor/to_file")) << "a link is not an empty file";
+    EXPECT_TRUE(s.create_symlinks().empty());
+    EXPECT_EQ(fs::read_symlink(dl / "tor/to_file"), "dir/f.txt");
+    EXPECT_EQ(fs::read_symlink(dl / "tor/deep/er/to_dir"), "../../dir/sub");
+    EXPECT_EQ(fs::read_symlink(dl / "tor/dir/sub/up"), "../f.txt");
+    EXPECT_FALSE(exists_no_follow(dl / "tor/skipped")) << "a link whose target is not in the torrent";
+    EXPECT_EQ(slurp(dl / "tor/to_file"), std::string(4, '\x07'));
+    EXPECT_TRUE(fs::is_regular_file(dl / "tor/deep/er/to_dir/g"));
+    EXPECT_TRUE(s.create_symlinks().empty()) << "made before, with the same text";
+    const auto status = s.file_status();
+    EXPECT_FALSE(status[2].exists || status[2].error) << "links are not data files";
+}
+
+TEST(FileStorage, SomethingElseWhereALinkGoesIsLeftAndReported) {
+    TempDir dl;
+    fs::create_directories(dl / "tor");
+    std::ofstream(dl / "tor/to_file") << "mine";
+    fs::create_symlink("/etc/passwd", dl / "tor/deep");  // a planted link where a folder must be
+    FileStorage s(layout_with_links(), dl.path());
+    const auto problems = s.create_symlinks();
+    ASSERT_EQ(problems.size(), 2u);
+    EXPECT_EQ(problems[0].file, dl / "tor/to_file");
+    EXPECT_EQ(problems[0].ec, std::errc::file_exists);
+    EXPECT_EQ(problems[0].op, Op::symlink);
+    EXPECT_EQ(problems[1].ec, Errc::symlink_refused);
+    EXPECT_EQ(slurp(dl / "tor/to_file"), "mine");
+    EXPECT_EQ(fs::read_symlink(dl / "tor/deep"), "/etc/passwd");
+}
+
+TEST(FileStorage, RefusesLinksThatHoldDataOrHaveNoTorrentFolder) {
+    Layout holds = layout_with_links();
+    holds.files[2].length = 1;
+    holds.total_size += 1;
+    for (std::size_t k = 3; k < holds.files.size(); ++k) holds.files[k].offset += 1;
+    EXPECT_EQ(FileStorage(holds, "/nonexistent").create_symlinks().at(0).ec, Errc::invalid_layout);
+    Layout single = make_layout({{{"only"}, 4}}, 4, {});
+    auto f = link_entry({"l"}, {"only"});
+    f.offset = 4;
+    single.files.push_back(f);
+    EXPECT_EQ(FileStorage(single, "/nonexistent").create_symlinks().at(0).ec, Errc::invalid_layout);
+    Layout unsafe = layout_with_links();
+    unsafe.files[2].symlink_target = {"..", "etc"};
+    EXPECT_EQ(FileStorage(unsafe, "/nonexistent").create_symlinks().at(0).ec, Errc::invalid_path);
+}
+
 TEST(FileStorage, FilesAreSparseAndHolesReadAsZeros) {
     TempDir dl;
     constexpr std::int64_t kSize = 64 << 20;

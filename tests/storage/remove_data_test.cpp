@@ -174,6 +174,37 @@ TEST_F(RemoveDataLinks, ALinkInPlaceOfAFileIsLeftAndItsTargetIsUntouched) {
     EXPECT_EQ(slurp(outside / "victim"), "precious");
 }
 
+TEST(RemoveData, TheTorrentsOwnLinksGoAnotherLinkInTheirPlaceStays) {
+    TempDir dl;
+    Layout layout = make_layout({{{"dir", "f"}, 4}}, 4, {"tor"});
+    for (auto [path, target] :
+         {std::pair<std::vector<std::string>, std::vector<std::string>>{{"mine"}, {"dir", "f"}},
+          {{"planted"}, {"dir", "f"}},
+          {{"skipped"}, {}}}) {
+        metainfo::FileEntry f;
+        f.path = path;
+        f.symlink = true;
+        f.symlink_target = target;
+        f.offset = 4;
+        layout.files.push_back(f);
+    }
+    download(layout, dl.path());
+    FileStorage s(layout, dl.path());
+    ASSERT_TRUE(s.create_symlinks().size() == 0);
+    fs::remove(dl / "tor/planted");
+    fs::create_symlink("/etc", dl / "tor/planted");        // not the text we made: not ours
+    std::ofstream(dl / "tor/skipped") << "a user's file";  // we never made a link there
+    auto r = remove_data(layout, dl.path(), hash_of(1), "");
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->files_removed, 2u) << "dir/f and the link 'mine'";
+    EXPECT_FALSE(exists_no_follow(dl / "tor/mine"));
+    EXPECT_EQ(fs::read_symlink(dl / "tor/planted"), "/etc");
+    EXPECT_EQ(slurp(dl / "tor/skipped"), "a user's file");
+    EXPECT_TRUE(fs::exists("/etc/passwd"));
+    ASSERT_EQ(r->left.size(), 2u);
+    EXPECT_EQ(r->left[0].reason, Errc::symlink_refused);
+}
+
 TEST(RemoveData, AFifoOrFolderInPlaceOfAFileIsLeft) {
     TempDir dl;
     ASSERT_EQ(::mkdir((dl / "t").c_str(), 0755), 0);

@@ -14,13 +14,13 @@ namespace {
 using Kind = MetadataFetch::Outcome::Kind;
 using Clock = MetadataFetch::Clock;
 
-// An info dictionary of 2.5 metadata pieces, and its hash.
+// An info dictionary of 2.5 metadata pieces (by default), and its hash.
 struct Metadata {
     std::string bytes;
     crypto::Sha1Digest hash{};
-    Metadata() {
+    explicit Metadata(std::size_t name_size = 40'000) {
         bytes = "d4:name";
-        const std::string name(40'000, 'n');
+        const std::string name(name_size, 'n');
         bytes += std::to_string(name.size()) + ":" + name + "e";
         hash = crypto::sha1(std::string_view(bytes));
     }
@@ -77,7 +77,7 @@ TEST(MetadataFetch, WrongSizesDropThePeerAndItsPiecesGoToAnother) {
     EXPECT_EQ(fetch.usable_peers(), 0u);
 }
 
-TEST(MetadataFetch, ARequestNobodyAnswersGoesToAnotherPeerAndTheLateAnswerIsIgnored) {
+TEST(MetadataFetch, ASilentPeerIsNotAskedAgainItsPiecesGoToAnotherAndItsLateAnswerIsIgnored) {
     const Metadata m;
     MetadataFetch fetch(m.hash, 1 << 20);
     fetch.add_peer(1, m.bytes.size());
@@ -86,9 +86,41 @@ TEST(MetadataFetch, ARequestNobodyAnswersGoesToAnotherPeerAndTheLateAnswerIsIgno
     ASSERT_EQ(fetch.requests_for(1, now).size(), 3u);
     EXPECT_TRUE(fetch.requests_for(2, now + std::chrono::seconds(1)).empty());
     EXPECT_EQ(fetch.requests_for(2, now + MetadataFetch::kRequestTimeout).size(), 3u);
+    EXPECT_FALSE(fetch.offers(1));
+    EXPECT_TRUE(fetch.requests_for(1, now + MetadataFetch::kRequestTimeout).empty());
     EXPECT_EQ(fetch.on_data(1, 0, m.bytes.size(), m.piece(0)).kind, Kind::accepted);
     EXPECT_EQ(fetch.pieces_received(), 0u) << "the late answer is not taken";
-    EXPECT_EQ(fetch.usable_peers(), 2u) << "nor held against the peer";
+    EXPECT_EQ(fetch.usable_peers(), 1u);
+}
+
+TEST(MetadataFetch, ASizeFromAPeerThatCannotBeAskedAnyMoreGivesWayToTheOthers) {
+    const Metadata m;
+    MetadataFetch fetch(m.hash, 1 << 20);
+    fetch.add_peer(1, 1000);  // a liar, first
+    fetch.add_peer(2, m.bytes.size());
+    const auto now = Clock::now();
+    ASSERT_EQ(fetch.requests_for(1, now).size(), 1u);
+    EXPECT_EQ(fetch.size(), 1000u);
+    EXPECT_TRUE(fetch.requests_for(2, now).empty()) << "another size waits while the first can be asked";
+    fetch.on_reject(1, 0);
+    EXPECT_EQ(fetch.requests_for(2, now).size(), 3u);
+    EXPECT_EQ(fetch.size(), m.bytes.size());
+    // The same when the liar goes silent instead.
+    MetadataFetch silent(m.hash, 1 << 20);
+    silent.add_peer(1, 1000);
+    silent.add_peer(2, m.bytes.size());
+    ASSERT_EQ(silent.requests_for(1, now).size(), 1u);
+    EXPECT_TRUE(silent.requests_for(2, now + std::chrono::seconds(1)).empty());
+    EXPECT_EQ(silent.requests_for(2, now + MetadataFetch::kRequestTimeout).size(), 3u);
+}
+
+TEST(MetadataFetch, AHandshakeWithoutASizeKeepsTheOneGivenBefore) {
+    const Metadata m;
+    MetadataFetch fetch(m.hash, 1 << 20);
+    fetch.add_peer(1, m.bytes.size());
+    fetch.add_peer(1, std::nullopt);  // BEP 10: a later handshake carries only changes
+    EXPECT_TRUE(fetch.offers(1));
+    EXPECT_EQ(fetch.requests_for(1, Clock::now()).size(), 3u);
 }
 
 TEST(MetadataFetch, AHashFailureWithOneContributorDropsItThenAnotherPeerSucceeds) {
@@ -116,9 +148,9 @@ TEST(MetadataFetch, AHashFailureWithOneContributorDropsItThenAnotherPeerSucceeds
 }
 
 TEST(MetadataFetch, AfterAMixedFailureOnePeerGivesEveryPieceSoTheCulpritIsFound) {
-    const Metadata m;
+    const Metadata m(70'000);  // 5 metadata pieces: 4 asked of the first peer, 1 of the second
     std::string wrong = m.bytes;
-    wrong[16384 + 5] ^= 1;  // piece 1 is corrupt
+    wrong[4 * 16384 + 5] ^= 1;  // piece 4 is corrupt
     const auto piece_of = [](const std::string& s, std::uint32_t i) {
         return std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()) + i * 16384,
                                              wire::metadata_piece_size(s.size(), i));
@@ -126,26 +158,25 @@ TEST(MetadataFetch, AfterAMixedFailureOnePeerGivesEveryPieceSoTheCulpritIsFound)
     MetadataFetch fetch(m.hash, 1 << 20);
     fetch.add_peer(1, m.bytes.size());  // honest
     fetch.add_peer(2, m.bytes.size());  // liar
-    auto now = Clock::now();
-    ASSERT_EQ(fetch.requests_for(1, now).size(), 3u);
-    // Peer 1 answers piece 0 and 2; piece 1 times out and goes to the liar.
-    fetch.on_data(1, 0, m.bytes.size(), m.piece(0));
-    fetch.on_data(1, 2, m.bytes.size(), m.piece(2));
-    now += MetadataFetch::kRequestTimeout;
-    ASSERT_EQ(fetch.requests_for(2, now), (std::vector<std::uint32_t>{1}));
-    auto failed = fetch.on_data(2, 1, m.bytes.size(), piece_of(wrong, 1));
+    const auto now = Clock::now();
+    ASSERT_EQ(fetch.requests_for(1, now), (std::vector<std::uint32_t>{0, 1, 2, 3}));
+    ASSERT_EQ(fetch.requests_for(2, now), (std::vector<std::uint32_t>{4}));
+    for (std::uint32_t i = 0; i < 4; ++i) fetch.on_data(1, i, m.bytes.size(), m.piece(i));
+    auto failed = fetch.on_data(2, 4, m.bytes.size(), piece_of(wrong, 4));
     EXPECT_EQ(failed.kind, Kind::hash_failed);
     EXPECT_TRUE(failed.drop.empty()) << "two contributors: nobody is known guilty";
     // Next attempt: one source. The liar asks first and gets every piece, and is found out.
-    ASSERT_EQ(fetch.requests_for(2, now).size(), 3u);
+    ASSERT_EQ(fetch.requests_for(2, now).size(), 4u);
     EXPECT_TRUE(fetch.requests_for(1, now).empty());
-    for (std::uint32_t i = 0; i < 2; ++i) fetch.on_data(2, i, wrong.size(), piece_of(wrong, i));
-    auto caught = fetch.on_data(2, 2, wrong.size(), piece_of(wrong, 2));
+    for (std::uint32_t i = 0; i < 4; ++i) fetch.on_data(2, i, wrong.size(), piece_of(wrong, i));
+    ASSERT_EQ(fetch.requests_for(2, now), (std::vector<std::uint32_t>{4}));
+    auto caught = fetch.on_data(2, 4, wrong.size(), piece_of(wrong, 4));
     EXPECT_EQ(caught.kind, Kind::hash_failed);
     EXPECT_EQ(caught.drop, (std::vector<MetadataFetch::PeerKey>{2}));
-    ASSERT_EQ(fetch.requests_for(1, now).size(), 3u);
-    for (std::uint32_t i = 0; i < 2; ++i) fetch.on_data(1, i, m.bytes.size(), m.piece(i));
-    EXPECT_EQ(fetch.on_data(1, 2, m.bytes.size(), m.piece(2)).kind, Kind::complete);
+    ASSERT_EQ(fetch.requests_for(1, now).size(), 4u);
+    for (std::uint32_t i = 0; i < 4; ++i) fetch.on_data(1, i, m.bytes.size(), m.piece(i));
+    ASSERT_EQ(fetch.requests_for(1, now), (std::vector<std::uint32_t>{4}));
+    EXPECT_EQ(fetch.on_data(1, 4, m.bytes.size(), m.piece(4)).kind, Kind::complete);
 }
 
 TEST(MetadataFetch, APeerThatRejectsIsNotAskedAgainAndItsRequestsGoBack) {

@@ -145,5 +145,31 @@ TEST(Endpoint, HashesEqualEndpointsAlike) {
     EXPECT_LT(Endpoint::v4({1, 2, 3, 4}, 1), Endpoint::v4({1, 2, 3, 5}, 1));
 }
 
+TEST(Endpoint, WhereAnAddressCanBe) {
+    const auto v4 = [](std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
+        return Endpoint::v4({a, b, c, d}, 6881);
+    };
+    EXPECT_TRUE(v4(127, 0, 0, 1).is_loopback());
+    EXPECT_TRUE(v4(127, 9, 9, 9).is_loopback());
+    EXPECT_FALSE(v4(128, 0, 0, 1).is_loopback());
+    EXPECT_TRUE(parse_ip_address("::1")->is_loopback());
+    EXPECT_TRUE(parse_ip_address("::ffff:127.0.0.1")->is_loopback());
+    for (const auto& e : {v4(10, 1, 2, 3), v4(172, 16, 0, 1), v4(172, 31, 255, 1), v4(192, 168, 1, 1),
+                          v4(169, 254, 0, 1), v4(100, 64, 0, 1), *parse_ip_address("fd00::1"),
+                          *parse_ip_address("fe80::1"), *parse_ip_address("::ffff:10.0.0.1")}) {
+        EXPECT_TRUE(e.is_local_network()) << e.to_string();
+        EXPECT_FALSE(e.is_unusable()) << e.to_string();
+    }
+    for (const auto& e :
+         {v4(172, 32, 0, 1), v4(8, 8, 8, 8), v4(100, 128, 0, 1), *parse_ip_address("2001:db8::1")}) {
+        EXPECT_FALSE(e.is_local_network()) << e.to_string();
+        EXPECT_FALSE(e.is_unusable()) << e.to_string();
+    }
+    for (const auto& e : {v4(0, 0, 0, 0), v4(0, 1, 2, 3), v4(224, 0, 0, 1), v4(239, 1, 1, 1),
+                          v4(255, 255, 255, 255), *parse_ip_address("::"), *parse_ip_address("ff02::1")}) {
+        EXPECT_TRUE(e.is_unusable()) << e.to_string();
+    }
+}
+
 }  // namespace
 }  // namespace bt
