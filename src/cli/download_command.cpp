@@ -54,6 +54,8 @@ struct DownloadOptions {
     std::optional<std::int64_t> seed_time;
     std::uint32_t max_peers = 50;
     std::uint32_t upload_slots = 5;
+    std::string download_limit = "0";
+    std::string upload_limit = "0";
     std::string stats_json;
     std::optional<std::string> resume_dir;  // --resume-dir; default: user_dirs.hpp
     std::string save_torrent;               // --save-torrent (download only)
@@ -125,6 +127,13 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
                     "peers unchoked at once per torrent (default 5: 4 by rate, 1 at random); with 0, peers "
                     "get only the few pieces BEP 6 lets a new peer fetch while choked")
         ->check(whole_number(0, 10000));
+    cmd->add_option("--download-limit", o.download_limit,
+                    "download at most RATE bytes per second over all torrents, counting every byte peers "
+                    "send (500K, 2M; K is 1,024 bytes; default 0: no limit)")
+        ->check(byte_rate());
+    cmd->add_option("--upload-limit", o.upload_limit,
+                    "upload at most RATE bytes per second over all torrents (500K, 2M; default 0: no limit)")
+        ->check(byte_rate());
     cmd->add_option("--stats-json", o.stats_json, "write transfer statistics to FILE at exit");
     cmd->add_option("--resume-dir", o.resume_dir,
                     "folder of the resume records, one per torrent and download folder (default: "
@@ -335,6 +344,8 @@ int run_download(const DownloadOptions& o) {
     settings.listen_address = o.listen_address;
     settings.max_peers = o.max_peers;
     settings.upload_slots = o.upload_slots;
+    settings.download_limit = static_cast<std::uint64_t>(parse_size(o.download_limit).value_or(0));
+    settings.upload_limit = static_cast<std::uint64_t>(parse_size(o.upload_limit).value_or(0));
     settings.encryption = o.encryption_name == "disable"   ? net::EncryptionPolicy::disable
                           : o.encryption_name == "allow"   ? net::EncryptionPolicy::allow
                           : o.encryption_name == "require" ? net::EncryptionPolicy::require

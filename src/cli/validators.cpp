@@ -92,6 +92,16 @@ CLI::Validator piece_size() {
         "");
 }
 
+CLI::Validator byte_rate() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            if (parse_size(text)) return {};
+            return fmt::format("expected a rate in bytes per second (e.g. 500K, 2M, 0 for none), not {}",
+                               shown(text));
+        },
+        "RATE");
+}
+
 CLI::Validator not_empty(std::string what) {
     return CLI::Validator(
         [what](std::string& text) -> std::string {

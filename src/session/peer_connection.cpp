@@ -31,6 +31,8 @@ PeerConnection::PeerConnection(Torrent& torrent, swarm::PeerId id, net::Transpor
       reader_(torrent.metainfo().num_pieces()),
       writer_wake_(transport_.stream->get_executor(), Clock::time_point::max()),
       uploader_wake_(transport_.stream->get_executor(), Clock::time_point::max()),
+      read_waiter_(torrent.session().rate_limiter(), transport_.stream->get_executor()),
+      write_waiter_(torrent.session().rate_limiter(), transport_.stream->get_executor()),
       session_(torrent.swarm(), id, static_cast<swarm::PeerIo&>(*this), endpoint, remote, Clock::now()) {
     torrent.session().on_peer_opened();
 }
@@ -67,6 +69,8 @@ void PeerConnection::on_closed(const swarm::CloseReason& reason) {
     transport_.stream->close();
     writer_wake_.cancel();
     uploader_wake_.cancel();
+    read_waiter_.cancel();
+    write_waiter_.cancel();
 }
 
 void PeerConnection::on_extension_handshake(bool first) {
@@ -99,11 +103,21 @@ asio::awaitable<void> PeerConnection::writer() {
         }
         session_.take_output(sending_);
         transport_.cipher.encrypt(sending_);
-        auto [ec, n] = co_await transport_.stream->write(sending_);
-        if (is_closed()) co_return;
-        if (ec) {
-            close("write: " + ec.message());
-            co_return;
+        std::span<const std::uint8_t> rest = sending_;
+        while (!rest.empty()) {
+            auto chunk = rest.size();
+            if (torrent_.session().rate_limiter().limits(torrent_.upload_channels())) {
+                chunk = co_await write_quota(chunk);
+                if (is_closed()) co_return;
+                if (chunk == 0) break;  // the session is going away
+            }
+            auto [ec, n] = co_await transport_.stream->write(rest.first(chunk));
+            if (is_closed()) co_return;
+            if (ec) {
+                close("write: " + ec.message());
+                co_return;
+            }
+            rest = rest.subspan(n);
         }
         session_.on_sent(Clock::now());
         uploader_wake_.cancel();
@@ -127,6 +141,20 @@ asio::awaitable<void> PeerConnection::uploader() {
         }
         session_.on_block_read(*block, *data);
     }
+}
+
+asio::awaitable<std::size_t> PeerConnection::read_quota(std::size_t wanted) {
+    if (read_allowance_ == 0)
+        read_allowance_ = co_await read_waiter_.acquire(torrent_.download_channels(), wanted);
+    co_return static_cast<std::size_t>(std::min<std::uint64_t>(read_allowance_, wanted));
+}
+
+asio::awaitable<std::size_t> PeerConnection::write_quota(std::size_t wanted) {
+    if (write_allowance_ == 0)
+        write_allowance_ = co_await write_waiter_.acquire(torrent_.upload_channels(), wanted);
+    const auto chunk = std::min<std::uint64_t>(write_allowance_, wanted);
+    write_allowance_ -= chunk;  // a write moves all it is given, or fails and closes the connection
+    co_return static_cast<std::size_t>(chunk);
 }
 
 asio::awaitable<void> PeerConnection::reader() {
@@ -155,13 +183,19 @@ asio::awaitable<void> PeerConnection::reader() {
             }
             if (is_closed()) co_return;
         }
-        auto buffer = reader_.prepare(kReadChunk);
+        auto chunk = kReadChunk;
+        if (torrent_.session().rate_limiter().limits(torrent_.download_channels())) {
+            chunk = co_await read_quota(chunk);
+            if (is_closed() || chunk == 0) co_return;  // 0: the session is going away
+        }
+        auto buffer = reader_.prepare(chunk);
         auto [ec, n] = co_await transport_.stream->read_some(buffer);
         if (is_closed()) co_return;
         if (ec) {
             close(ec == asio::error::eof ? "closed by peer" : "read: " + ec.message());
             co_return;
         }
+        read_allowance_ -= std::min<std::uint64_t>(read_allowance_, n);
         reader_.commit(n);
         now = Clock::now();
     }

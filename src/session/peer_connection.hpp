@@ -2,7 +2,8 @@
 // The I/O around one connected peer's swarm::PeerSession: a reader that decrypts and frames what the stream
 // delivers and feeds the messages to the session, a writer that encrypts and sends the session's outbox,
 // and an uploader that reads requested blocks on the disk pool. All three run on the session's network
-// thread; close() (or the session closing) stops them.
+// thread; close() (or the session closing) stops them. Under a rate limit (session/rate_limiter.hpp) the
+// reader and the writer ask for quota before each read and write, and move no more than they got.
 #include <asio/awaitable.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
@@ -13,6 +14,7 @@
 
 #include "core/endpoint.hpp"
 #include "net/peer_handshake.hpp"
+#include "session/rate_limiter.hpp"
 #include "swarm/peer_session.hpp"
 #include "swarm/pex.hpp"
 #include "wire/handshake.hpp"
@@ -56,6 +58,10 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection>, priv
     asio::awaitable<void> reader();
     asio::awaitable<void> writer();
     asio::awaitable<void> uploader();
+    // Under a limit: how many bytes the next read (write) may move, waiting for quota when the allowance
+    // is used up; 0 when the wait was cancelled.
+    asio::awaitable<std::size_t> read_quota(std::size_t wanted);
+    asio::awaitable<std::size_t> write_quota(std::size_t wanted);
 
     Torrent& torrent_;
     net::Transport transport_;
@@ -66,6 +72,10 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection>, priv
     std::vector<std::uint8_t> sending_;  // being written
     asio::steady_timer writer_wake_;
     asio::steady_timer uploader_wake_;
+    RateLimiter::Waiter read_waiter_;
+    RateLimiter::Waiter write_waiter_;
+    std::uint64_t read_allowance_ = 0;  // granted and not read yet
+    std::uint64_t write_allowance_ = 0;
     swarm::PexState pex_;
     swarm::PeerSession session_;  // last: it joins the swarm when constructed and may call back at once
 };

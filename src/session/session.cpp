@@ -186,6 +186,8 @@ Result<void, std::string> Session::apply_settings(Settings settings) {
         BT_LOG(info, "session", "listening on {}:{}", settings.listen_address, listen_port_);
     }
     settings_ = std::move(settings);
+    rate_limiter_.set_limit(download_channel_, settings_.download_limit);
+    rate_limiter_.set_limit(upload_channel_, settings_.upload_limit);
     banned_ids_.set_capacity(settings_.max_ban_records);
     banned_addresses_.set_capacity(settings_.max_ban_records);
     if (acceptor_) set_connection_limits();
@@ -267,6 +269,7 @@ asio::awaitable<Result<void, std::string>> Session::remove_torrent(TorrentId id,
         }
     } removing{removing_, torrent.get()};
     co_await torrent->stop();
+    torrent->release_rate_limits();
     if (data == RemoveData::erase) {
         auto removed = co_await torrent->remove_data();
         if (!removed) co_return fail(printable(torrent->name()) + ": " + removed.error());

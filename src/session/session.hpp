@@ -18,6 +18,7 @@
 #include "mse/skey_index.hpp"
 #include "net/byte_stream.hpp"
 #include "net/udp_mux.hpp"
+#include "session/rate_limiter.hpp"
 #include "session/settings.hpp"
 #include "session/torrent.hpp"
 #include "wire/handshake.hpp"
@@ -91,6 +92,11 @@ class Session {
     std::uint32_t connection_limit() const noexcept { return connection_limit_; }
     std::uint32_t pending_incoming_limit() const noexcept { return pending_limit_; }
 
+    // Rate limits: the session's channels (Settings::download_limit, upload_limit) and each torrent's.
+    RateLimiter& rate_limiter() noexcept { return rate_limiter_; }
+    bandwidth::ChannelId download_channel() const noexcept { return download_channel_; }
+    bandwidth::ChannelId upload_channel() const noexcept { return upload_channel_; }
+
     asio::io_context& io() noexcept { return io_; }
     asio::thread_pool& disk_pool() noexcept { return disk_pool_; }
     asio::thread_pool& http_pool() noexcept { return http_pool_; }
@@ -142,6 +148,9 @@ class Session {
     std::uint32_t tracker_key_ = 0;
     // Declared before torrents_, so still alive while the torrents (and their peers) are destroyed.
     std::uint32_t peer_sockets_ = 0;  // established peer connections
+    RateLimiter rate_limiter_{io_.get_executor()};
+    bandwidth::ChannelId download_channel_ = rate_limiter_.add_channel(settings_.download_limit);
+    bandwidth::ChannelId upload_channel_ = rate_limiter_.add_channel(settings_.upload_limit);
     // Accepted connections whose handshake runs, oldest first; shared with the handshakes, which may be
     // destroyed with the io_context after the Session (see PendingSlot in session.cpp).
     std::shared_ptr<detail::PendingHandshakes> pending_;

@@ -54,6 +54,11 @@ struct Settings {
     // Peer sockets over all torrents (established plus pending incoming). Session::listen() lowers it to
     // fit RLIMIT_NOFILE, keeping kReservedDescriptors (session.hpp) for files, dials and the event loop.
     std::uint32_t max_connections = 500;
+    // The session's rate limits in bytes per second (0: none). They count every byte a peer connection
+    // reads or writes after the handshakes (payload and protocol, encrypted or not); each torrent may have
+    // its own limits under them (Torrent::set_rate_limits).
+    std::uint64_t download_limit = 0;
+    std::uint64_t upload_limit = 0;
     // Block requests outstanding over all peers of a torrent (16 KiB each): bounds the memory of pieces in
     // progress. 4 MiB keeps 1 Gbit/s full at 30 ms of round trip (100 Mbit/s at 300 ms); each peer's own
     // queue follows its rate (about two seconds of its transfer, 16 to 500 requests).

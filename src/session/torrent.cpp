@@ -87,6 +87,8 @@ TorrentParams TorrentParams::from_metainfo(metainfo::Metainfo metainfo, std::str
 Torrent::Torrent(Session& session, TorrentId id, TorrentParams params)
     : session_(session),
       id_(id),
+      download_channel_(session.rate_limiter().add_channel(0)),
+      upload_channel_(session.rate_limiter().add_channel(0)),
       info_hash_(params.metainfo ? params.metainfo->info_hash.bytes : params.info_hash),
       name_(std::move(params.name)),
       download_dir_(std::move(params.download_dir)),
@@ -113,6 +115,32 @@ void Torrent::close_peers(const std::string& reason) {
     stopping_ = true;
     if (swarm_) swarm_->close_all(reason);
     close_metadata_peers(reason);
+}
+
+void Torrent::set_rate_limits(std::uint64_t download, std::uint64_t upload) {
+    session_.rate_limiter().set_limit(download_channel_, download);
+    session_.rate_limiter().set_limit(upload_channel_, upload);
+}
+
+std::uint64_t Torrent::download_limit() const {
+    return session_.rate_limiter().limit(download_channel_);
+}
+
+std::uint64_t Torrent::upload_limit() const {
+    return session_.rate_limiter().limit(upload_channel_);
+}
+
+std::array<bandwidth::ChannelId, 2> Torrent::download_channels() const noexcept {
+    return {session_.download_channel(), download_channel_};
+}
+
+std::array<bandwidth::ChannelId, 2> Torrent::upload_channels() const noexcept {
+    return {session_.upload_channel(), upload_channel_};
+}
+
+void Torrent::release_rate_limits() {
+    session_.rate_limiter().remove_channel(download_channel_);
+    session_.rate_limiter().remove_channel(upload_channel_);
 }
 
 void Torrent::apply_settings() {

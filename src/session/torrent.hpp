@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bandwidth/allocator.hpp"
 #include "core/bounded_map.hpp"
 #include "core/endpoint.hpp"
 #include "metainfo/metainfo.hpp"
@@ -143,6 +144,16 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     Result<void, std::string> set_metadata(metainfo::Metainfo metainfo);
     // Settings::* changed at runtime (Session::apply_settings): passed on to the swarm and the peer list.
     void apply_settings();
+    // The torrent's own rate limits in bytes per second (0: none), under the session's; at once for its
+    // peers' next reads and writes.
+    void set_rate_limits(std::uint64_t download, std::uint64_t upload);
+    std::uint64_t download_limit() const;
+    std::uint64_t upload_limit() const;
+    // The channels its peers' reads and writes pass: the session's, then the torrent's.
+    std::array<bandwidth::ChannelId, 2> download_channels() const noexcept;
+    std::array<bandwidth::ChannelId, 2> upload_channels() const noexcept;
+    // For Session::remove_torrent, after stop(): the torrent's channels are given back.
+    void release_rate_limits();
     // For Session::remove_torrent, after stop(): deletes the downloaded files, the folders they leave empty
     // and the resume record, on the disk pool. The error is one line.
     asio::awaitable<Result<void, std::string>> remove_data();
@@ -243,6 +254,8 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
 
     Session& session_;
     TorrentId id_;
+    bandwidth::ChannelId download_channel_;
+    bandwidth::ChannelId upload_channel_;
     wire::InfoHashBytes info_hash_;
     std::string name_;  // until the metadata is known
     std::optional<metainfo::Metainfo> metainfo_;
