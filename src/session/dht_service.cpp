@@ -27,6 +27,8 @@ constexpr std::size_t kMaxStateFileSize = 1024 * 1024;
 constexpr auto kTickAfterInput = std::chrono::milliseconds(20);
 // The longest the timer sleeps, whatever the nodes say (for the periodic save and the bootstrap retries).
 constexpr auto kMaxSleep = std::chrono::seconds(5);
+// The shortest, so that a node that wants its tick again at once cannot make the loop spin.
+constexpr auto kMinSleep = std::chrono::milliseconds(1);
 constexpr auto kResolveTimeout = std::chrono::seconds(10);
 // With saved nodes, the bootstrap nodes are asked only if none of them has answered by then.
 constexpr auto kBootstrapAfterRestore = std::chrono::seconds(5);
@@ -249,7 +251,8 @@ void DhtService::wake_by(Clock::time_point at) {
 
 asio::awaitable<void> DhtService::timer_loop() {
     while (!stopped_) {
-        auto now = Clock::now();
+        const auto now = Clock::now();
+        wake_at_ = Clock::time_point::max();  // lowered by wake_by when a callback below starts a lookup
         auto next = now + kMaxSleep;
         for (auto& [family, n] : nodes_) next = std::min(next, n.tick(now));
         flush();
@@ -271,7 +274,7 @@ asio::awaitable<void> DhtService::timer_loop() {
                 BT_LOG(error, "dht", "bootstrap: {}", what);
             });
         }
-        wake_at_ = std::max(next, now);
+        wake_at_ = std::min(wake_at_, std::max(next, now + kMinSleep));
         timer_.expires_at(wake_at_);
         co_await timer_.async_wait(use_nothrow);
         // Moved up by wake_by (the wait ended early), or a stale wake-up: sleep on until wake_at_.
