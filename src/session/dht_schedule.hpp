@@ -20,10 +20,10 @@ inline constexpr std::chrono::seconds kDhtMaxRetry{5 * 60};
 inline constexpr std::size_t kDhtFewPeers = 10;
 
 // The wait after a lookup, given the peers the torrent knows now and the early lookups made in a row
-// before this one.
-constexpr std::chrono::seconds dht_lookup_delay(std::size_t peers_known,
-                                                std::uint32_t early_rounds) noexcept {
-    if (peers_known >= kDhtFewPeers) return kDhtReannounceInterval;
+// before this one. A seed dials nobody (leechers dial it), so only its announce needs renewing.
+constexpr std::chrono::seconds dht_lookup_delay(std::size_t peers_known, std::uint32_t early_rounds,
+                                                bool seeding) noexcept {
+    if (seeding || peers_known >= kDhtFewPeers) return kDhtReannounceInterval;
     const auto shift = std::min<std::uint32_t>(early_rounds, 16);  // past the cap long before any overflow
     return std::min(kDhtFirstRetry * (std::int64_t{1} << shift), kDhtMaxRetry);
 }

@@ -40,8 +40,9 @@ asio::awaitable<void> Torrent::dht_loop(std::uint64_t run) {
     while (is_current(run) && uses_dht()) {
         start_dht_lookup(run);
         const auto known = peer_list_.size();
-        const auto delay = dht_lookup_delay(known, dht_early_rounds_);
-        dht_early_rounds_ = known < kDhtFewPeers ? dht_early_rounds_ + 1 : 0;
+        const bool seeding = state_ == TorrentState::seeding;
+        const auto delay = dht_lookup_delay(known, dht_early_rounds_, seeding);
+        dht_early_rounds_ = known < kDhtFewPeers && !seeding ? dht_early_rounds_ + 1 : 0;
         dht_timer_.expires_after(delay);  // ends the wait of an earlier run's loop, if any
         co_await dht_timer_.async_wait(use_nothrow);
     }
