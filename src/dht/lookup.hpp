@@ -52,7 +52,6 @@ class Lookup {
     // The K closest nodes that answered with a token, closest first (the announce_peer targets).
     std::vector<std::pair<NodeInfo, Token>> announce_targets() const;
 
-    std::size_t in_flight() const noexcept { return in_flight_; }
     std::size_t queries() const noexcept { return queries_; }
     std::size_t answers() const noexcept { return answers_; }
     std::size_t peers_found() const noexcept { return peers_seen_.size(); }

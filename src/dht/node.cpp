@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "dht/external_address.hpp"
 #include "dht/lookup.hpp"
 #include "dht/node_id.hpp"
 #include "dht/peer_store.hpp"
@@ -87,8 +88,8 @@ struct Node::Impl {
     std::optional<LookupId> self_lookup;
     std::deque<Endpoint> bootstrap;  // at most kMaxBootstrapEndpoints
     TimePoint last_bootstrap{};
-    std::optional<Endpoint> external;                 // address only (port 0)
-    std::deque<std::pair<Endpoint, Endpoint>> votes;  // (voter, address it saw us at); at most kMaxVoters
+    std::optional<Endpoint> external;  // address only (port 0)
+    ExternalAddressVote votes{kMinVotes, kMaxVoters};
     TimePoint next_peer_expiry;
     std::vector<Outgoing> outgoing;  // at most kMaxOutgoing
     std::vector<Event> events;       // at most kMaxEvents
@@ -409,16 +410,9 @@ struct Node::Impl {
     }
 
     void vote(const Endpoint& voter, const Endpoint& seen_as, TimePoint now) {
-        const Endpoint address = address_only(seen_as);
-        if (address.family != family || address.is_unusable()) return;
-        const Endpoint voter_address = address_only(voter);
-        std::erase_if(votes, [&](const auto& v) { return v.first == voter_address; });
-        votes.emplace_back(voter_address, address);
-        if (votes.size() > kMaxVoters) votes.pop_front();
-        std::size_t count = 0;
-        for (const auto& v : votes) count += v.second == address ? 1 : 0;
-        if (count >= kMinVotes && 2 * count > votes.size() && external != address) {
-            external = address;
+        if (seen_as.family != family || seen_as.is_unusable()) return;
+        if (const auto agreed = votes.add(voter, seen_as)) {
+            external = *agreed;
             change_id_if_invalid(now);
         }
     }
@@ -432,6 +426,9 @@ struct Node::Impl {
         for (const auto& entry : table.entries()) fresh.on_answer(entry.node, entry.last_response);
         table = std::move(fresh);
         emit(NodeIdChanged{id});
+        // Our neighbourhood moved with the id: look it up, so that the nodes near the new id learn of us.
+        if (self_lookup) lookups.erase(*self_lookup);
+        self_lookup = start_lookup(LookupKind::find_node, id, std::nullopt, true, now);
     }
 
     void expire_transactions(TimePoint now) {
