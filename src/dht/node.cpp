@@ -35,6 +35,7 @@ constexpr auto kTickInterval = 1s;
 constexpr auto kBootstrapRetry = 30s;
 constexpr auto kPingRetry = 60s;
 constexpr auto kPeerExpiryInterval = 60s;
+constexpr auto kWaitForNodes = 10s;  // a lookup started with an empty table waits this long for bootstrap
 
 enum class Purpose : std::uint8_t { ping, bootstrap, lookup, announce };
 
@@ -288,11 +289,15 @@ struct Node::Impl {
 
     // ---- lookups ----
 
+    std::size_t max_lookup_candidates() const {
+        return std::max(kMinLookupCandidates, 3 * settings.bucket_size);
+    }
+
     std::optional<LookupId> start_lookup(LookupKind kind, const NodeId& target,
                                          std::optional<std::uint16_t> announce_port, bool internal,
                                          TimePoint now, const std::vector<NodeInfo>& extra_candidates = {}) {
         if (lookups.size() >= settings.max_lookups) return std::nullopt;
-        const std::size_t max_candidates = std::max(kMinLookupCandidates, 3 * settings.bucket_size);
+        const std::size_t max_candidates = max_lookup_candidates();
         Lookup lookup({.kind = kind,
                        .target = target,
                        .bucket_size = settings.bucket_size,
@@ -310,6 +315,9 @@ struct Node::Impl {
         const auto it = lookups.find(lookup_id);
         if (it == lookups.end()) return;
         Lookup& lookup = it->second.lookup;
+        // Started before the table had nodes (e.g. right after add_node): it takes them as they come.
+        const bool waiting_for_nodes = lookup.queries() == 0;
+        if (waiting_for_nodes) lookup.add_candidates(table.closest(lookup.target(), max_lookup_candidates()));
         const std::size_t slots =
             settings.max_queries_in_flight - std::min(settings.max_queries_in_flight, transactions.size());
         for (const auto& node : lookup.take_next(slots)) {
@@ -320,7 +328,10 @@ struct Node::Impl {
                 lookup.on_failure(node.endpoint);
             }
         }
-        if (lookup.done()) finish_lookup(lookup_id, now);
+        if (lookup.done() &&
+            !(waiting_for_nodes && lookup.queries() == 0 && now - it->second.started < kWaitForNodes)) {
+            finish_lookup(lookup_id, now);
+        }
     }
 
     void on_lookup_answer(LookupId lookup_id, const NodeInfo& responder, const Response& response,
