@@ -154,8 +154,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
         }
         for (auto& out : node.take_outgoing()) {
-            if (out.datagram.size() > 1500 || out.to.port == 0 || out.to.is_unusable() || !out.to.is_v4())
+            if (out.datagram.size() > 1500 || out.to.port == 0 || out.to.is_unusable() || !out.to.is_v4()) {
                 std::abort();
+            }
             auto message = decode(out.datagram);
             if (!message) std::abort();
             const bool is_query = std::holds_alternative<Query>(message->body);

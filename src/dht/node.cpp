@@ -21,8 +21,8 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::size_t kTransactionIdSize = 4;  // BEP 5 suggests 2; 4 makes forged answers harder to guess
-constexpr std::size_t kMaxBootstrapEndpoints =
-    16;  // the newest add_node endpoints, asked again while the table is small
+// The newest add_node endpoints, asked again while the table is small.
+constexpr std::size_t kMaxBootstrapEndpoints = 16;
 constexpr std::size_t kMaxOutgoing = 4096;  // datagrams waiting for take_outgoing(); more are dropped
 constexpr std::size_t kMaxEvents = 4096;    // events waiting for take_events(); more are dropped
 constexpr std::size_t kMaxVoters = 64;      // BEP 42 "ip" votes remembered (one per voter address)
@@ -142,8 +142,9 @@ struct Node::Impl {
     }
 
     void ping(const NodeInfo& node, TimePoint now) {
-        if (!has_query_in_flight_to(node.endpoint))
+        if (!has_query_in_flight_to(node.endpoint)) {
             send_query(node.endpoint, node.id, Ping{}, Purpose::ping, 0, now);
+        }
     }
 
     void reply(const Endpoint& to, const TransactionId& tid, Response response) {
@@ -277,8 +278,9 @@ struct Node::Impl {
     void on_failed(const Transaction& transaction, TimePoint now, bool timed_out) {
         if (timed_out) {
             ++counters.timeouts;
-            if (transaction.expected_id)
+            if (transaction.expected_id) {
                 table.on_timeout(NodeInfo{*transaction.expected_id, transaction.to}, now);
+            }
         }
         if (transaction.purpose != Purpose::lookup) return;
         if (const auto it = lookups.find(transaction.lookup); it != lookups.end()) {
@@ -359,8 +361,9 @@ struct Node::Impl {
                                       .port = *running.announce_port,
                                       .implied_port = *running.announce_port == 0,
                                       .token = token};
-                if (send_query(node.endpoint, node.id, std::move(announce), Purpose::announce, 0, now))
+                if (send_query(node.endpoint, node.id, std::move(announce), Purpose::announce, 0, now)) {
                     ++announced;
+                }
             }
         }
         ++counters.lookups_done;

@@ -121,8 +121,9 @@ Placement RoutingTable::on_answer(const NodeInfo& node, TimePoint now) {
         }
         if (!can_split(index)) {
             bucket.replacements.push_back(entry);
-            if (bucket.replacements.size() > bucket_size_)
+            if (bucket.replacements.size() > bucket_size_) {
                 bucket.replacements.erase(bucket.replacements.begin());
+            }
             return Placement::replacement;
         }
         split_last();

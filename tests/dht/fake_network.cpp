@@ -28,8 +28,9 @@ Node& FakeNetwork::add(const Endpoint& address, NodeSettings settings) {
 
 void FakeNetwork::collect(const Endpoint& address, std::vector<Datagram>& queue) {
     Node& node = *nodes_.at(address);
-    for (auto& out : node.take_outgoing())
+    for (auto& out : node.take_outgoing()) {
         queue.push_back(Datagram{address, out.to, std::move(out.datagram)});
+    }
     for (auto& event : node.take_events()) events_[address].push_back(std::move(event));
 }
 

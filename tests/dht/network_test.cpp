@@ -23,8 +23,9 @@ const InfoHash kInfoHash = [] {
 // Builds `count` nodes that all bootstrap from the first, and lets them settle.
 void bootstrap(FakeNetwork& net, std::size_t count,
                const std::function<NodeSettings(std::size_t)>& settings_of = {}) {
-    for (std::size_t i = 0; i < count; ++i)
+    for (std::size_t i = 0; i < count; ++i) {
         net.add(FakeNetwork::address_of(i), settings_of ? settings_of(i) : NodeSettings{});
+    }
     for (std::size_t i = 1; i < count; ++i) {
         net.node(FakeNetwork::address_of(i)).add_node(FakeNetwork::address_of(0), net.now());
         net.pump();

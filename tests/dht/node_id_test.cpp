@@ -9,8 +9,9 @@ namespace {
 
 NodeId id_from_hex(const std::string& hex) {
     NodeId id{};
-    for (std::size_t i = 0; i < id.size(); ++i)
+    for (std::size_t i = 0; i < id.size(); ++i) {
         id[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+    }
     return id;
 }
 

@@ -69,8 +69,9 @@ class DhtNodeTest : public ::testing::Test {
         for (const auto& out : node->take_outgoing()) {
             auto decoded = decode(out.datagram);
             EXPECT_TRUE(decoded);
-            if (decoded && std::holds_alternative<Query>(decoded->body))
+            if (decoded && std::holds_alternative<Query>(decoded->body)) {
                 queries.emplace_back(out.to, *decoded);
+            }
         }
         return queries;
     }
@@ -90,8 +91,9 @@ class DhtNodeTest : public ::testing::Test {
             const NodeInfo info{valid_id(address), address};
             node->add_node(address, now);
             for (const auto& [to, query] : sent_queries()) {
-                if (to == address)
+                if (to == address) {
                     answer(address, query, Response{.id = info.id, .nodes = std::vector<NodeInfo>{}});
+                }
             }
             friends.push_back(info);
         }
@@ -244,8 +246,9 @@ TEST_F(DhtNodeTest, GarbageOversizedAndStrayMessagesGetNoAnswer) {
 TEST_F(DhtNodeTest, FloodsFromOneAddressAreDropped) {
     const Endpoint flooder = public_address(9);
     const NodeId id = valid_id(flooder);
-    for (int i = 0; i < 1000; ++i)
+    for (int i = 0; i < 1000; ++i) {
         node->receive(flooder, encode(Message{.transaction_id = "ab", .body = Query{.id = id}}), now);
+    }
     const auto answered = answers_to(flooder).size();
     EXPECT_EQ(answered, NodeSettings{}.max_queries_per_second_per_address);
     EXPECT_EQ(node->stats().dropped_rate, 1000u - answered);
@@ -410,8 +413,9 @@ TEST_F(DhtNodeTest, LearnsItsExternalAddressByVoteAndTakesAValidId) {
     for (const auto& [to, query] : sent_queries()) {
         const auto voter =
             std::find_if(voters.begin(), voters.end(), [&](const NodeInfo& v) { return v.endpoint == to; });
-        if (voter != voters.end())
+        if (voter != voters.end()) {
             answer(to, query, Response{.id = voter->id, .nodes = std::vector<NodeInfo>{}}, own_address);
+        }
     }
     const auto events = node->take_events();
     std::optional<NodeId> changed;

@@ -54,14 +54,16 @@ TEST(DhtPeerStore, PeersExpire) {
 TEST(DhtPeerStore, BoundedPerTorrentAndInTorrents) {
     PeerStore store(3, 5, 30min);
     Rng rng(1);
-    for (std::uint32_t i = 0; i < 20; ++i)
+    for (std::uint32_t i = 0; i < 20; ++i) {
         store.announce(hash_of(1), peer(i), kStart + std::chrono::seconds(i));
+    }
     EXPECT_EQ(store.peer_count(), 5u);
     const auto kept = store.peers(hash_of(1), Endpoint::Family::v4, kStart + 20s, rng);
     EXPECT_EQ(std::set<Endpoint>(kept.begin(), kept.end()),
               (std::set<Endpoint>{peer(15), peer(16), peer(17), peer(18), peer(19)}));
-    for (std::uint8_t t = 2; t < 10; ++t)
+    for (std::uint8_t t = 2; t < 10; ++t) {
         store.announce(hash_of(t), peer(t), kStart + std::chrono::minutes(t));
+    }
     EXPECT_EQ(store.torrent_count(), 3u);
     EXPECT_TRUE(
         store.peers(hash_of(1), Endpoint::Family::v4, kStart + 10min, rng).empty());  // the oldest went

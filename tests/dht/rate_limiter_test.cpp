@@ -33,8 +33,9 @@ TEST(DhtRateLimiter, PerAddressBucketRefillsOverTime) {
 TEST(DhtRateLimiter, FrequentCallsStillRefill) {
     RateLimiter limiter(10, 1000, 100);
     int n = 0;
-    for (int ms = 0; ms < 2000; ms += 1)
+    for (int ms = 0; ms < 2000; ms += 1) {
         n += limiter.allow(source(1), kStart + std::chrono::microseconds(ms * 1000 + 500)) ? 1 : 0;
+    }
     EXPECT_GE(n, 28);
     EXPECT_LE(n, 31);
 }

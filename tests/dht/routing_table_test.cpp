@@ -143,8 +143,9 @@ TEST_F(DhtRoutingTableTest, ClosestSortsByDistanceAndFilters) {
     const NodeId target = random_id(rng);
     const auto closest = table.closest(target, 5);
     ASSERT_EQ(closest.size(), 5u);
-    for (std::size_t i = 1; i < closest.size(); ++i)
+    for (std::size_t i = 1; i < closest.size(); ++i) {
         EXPECT_FALSE(closer(target, closest[i].id, closest[i - 1].id));
+    }
     const auto none = table.closest(target, 5, [](const NodeInfo&) { return false; });
     EXPECT_TRUE(none.empty());
 }
