@@ -5,10 +5,12 @@
 //   2: time passing (then tick()),
 //   3: a call: get_peers (with or without announce), add_node, cancel, set_external_address.
 // Oracles: nothing crashes or throws; every datagram the node sends decodes, fits one UDP datagram and goes
-// to a usable address; a response or error is never answered; and the stats stay within their bounds.
+// to a usable address; a response or error is never answered; the stats stay within their bounds; and the
+// routing table never holds us, nor an id or an address twice.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +72,15 @@ void check(const Node& node, const NodeSettings& settings) {
     if (stats.lookups_running > settings.max_lookups) std::abort();
     if (stats.stored_torrents > settings.max_stored_torrents) std::abort();
     if (stats.stored_peers > settings.max_stored_torrents * settings.max_peers_per_torrent) std::abort();
+    // The table: never ourselves, one entry per id and per address, only usable addresses.
+    const NodeState state = node.save();
+    std::set<NodeId> ids;
+    std::set<Endpoint> endpoints;
+    for (const auto& entry : state.nodes) {
+        if (entry.id == node.id() || entry.endpoint.is_unusable() || entry.endpoint.port == 0) std::abort();
+        if (!ids.insert(entry.id).second || !endpoints.insert(entry.endpoint).second) std::abort();
+    }
+    if (state.nodes.size() != stats.nodes) std::abort();
 }
 
 }  // namespace
