@@ -278,8 +278,10 @@ struct Node::Impl {
     void on_failed(const Transaction& transaction, TimePoint now, bool timed_out) {
         if (timed_out) {
             ++counters.timeouts;
-            if (transaction.expected_id) {
-                table.on_timeout(NodeInfo{*transaction.expected_id, transaction.to}, now);
+            // A query sent without an id (add_node, bootstrap) still counts against a node we know there.
+            if (const auto known =
+                    transaction.expected_id ? transaction.expected_id : table.id_at(transaction.to)) {
+                table.on_timeout(NodeInfo{*known, transaction.to}, now);
             }
         }
         if (transaction.purpose != Purpose::lookup) return;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "dht/node_id.hpp"
 #include "dht/routing_table.hpp"
 
@@ -467,6 +469,55 @@ TEST_F(DhtNodeTest, StateRoundTripsAndRejectsGarbage) {
     EXPECT_FALSE(decode_state(""));
     EXPECT_FALSE(decode_state("d2:id3:abce"));
     EXPECT_FALSE(decode_state("d2:id20:abcdefghij01234567895:nodes5:abcdee"));
+}
+
+TEST_F(DhtNodeTest, QuestionableNodesAreAskedAndStaleBucketsRefreshed) {
+    const auto friends = befriend(100, 6);
+    now += 16min;
+    node->tick(now);
+    // Each questionable node is asked something (a ping, or a query of a lookup that goes to it anyway).
+    std::set<Endpoint> asked;
+    std::size_t refreshes = 0;
+    for (const auto& [to, message] : sent_queries()) {
+        asked.insert(to);
+        const auto* find = std::get_if<FindNode>(&std::get<Query>(message.body).args);
+        refreshes += find != nullptr && find->target != node->id() ? 1 : 0;
+    }
+    EXPECT_EQ(asked.size(), friends.size());
+    EXPECT_GT(refreshes, 0u);  // a lookup for a random id in the stale bucket
+    // Unanswered twice, they turn bad and stop counting.
+    for (int i = 0; i < 3; ++i) {
+        now += 61s;
+        node->tick(now);
+        now += 4s;
+        node->tick(now);
+    }
+    EXPECT_EQ(node->stats().nodes, 0u);
+    EXPECT_GE(node->stats().timeouts, 2 * friends.size());
+}
+
+TEST_F(DhtNodeTest, AnIpv6NodeServesNodes6AndIgnoresIpv4) {
+    const auto v6 = [](std::uint8_t n) {
+        return Endpoint::v6({0x2a, 0x01, 0x04, 0xf8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, n}, 6881);
+    };
+    node =
+        std::make_unique<Node>(settings, node_id_for_address(v6(1), 3, rng), Endpoint::Family::v6, 77, now);
+    const NodeInfo known{valid_id(v6(2)), v6(2)};
+    node->add_node(known.endpoint, now);
+    const auto queries = sent_queries();
+    ASSERT_EQ(queries.size(), 1u);
+    answer(known.endpoint, queries[0].second, Response{.id = known.id, .nodes6 = std::vector<NodeInfo>{}});
+    EXPECT_EQ(node->stats().nodes, 1u);
+
+    const auto answers = ask(v6(3), Query{.id = valid_id(v6(3)), .args = FindNode{.target = known.id}});
+    ASSERT_NE(response_of(answers), nullptr);
+    EXPECT_FALSE(response_of(answers)->nodes);
+    ASSERT_TRUE(response_of(answers)->nodes6);
+    EXPECT_EQ(*response_of(answers)->nodes6, std::vector<NodeInfo>{known});
+    EXPECT_EQ(answers[0].ip, v6(3));
+
+    const Endpoint v4 = public_address(2);
+    EXPECT_TRUE(ask(v4, Query{.id = valid_id(v4)}).empty());
 }
 
 TEST_F(DhtNodeTest, StatsStayBoundedUnderQueriesInFlight) {
