@@ -2,8 +2,8 @@
 // An iterative Kademlia lookup (BEP 5 get_peers or find_node) as pure state: the node feeds it answers and
 // failures, and asks it whom to query next. Candidates are kept sorted by distance to the target (at most
 // max_candidates, the farthest dropped first); at most `parallelism` queries are in flight, closest first.
-// It ends when the K closest candidates that did not fail have all answered, or after kMaxQueries queries.
-// Tokens are kept per responder for the announce phase, and get_peers values are returned once each.
+// It ends when the K closest candidates that did not fail have all answered, or after kMaxQueriesPerLookup
+// queries. Tokens are kept per responder for the announce phase, and get_peers values are returned once each.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
