@@ -32,8 +32,9 @@ void Lookup::add_candidates(const std::vector<NodeInfo>& nodes) {
     }
     // Drop the farthest candidates not in flight (a query in flight keeps its entry until it ends).
     for (auto i = candidates_.size(); i > 0 && candidates_.size() > params_.max_candidates; --i) {
-        if (candidates_[i - 1].state != State::in_flight)
+        if (candidates_[i - 1].state != State::in_flight) {
             candidates_.erase(candidates_.begin() + static_cast<std::ptrdiff_t>(i - 1));
+        }
     }
 }
 
@@ -41,8 +42,9 @@ std::vector<NodeInfo> Lookup::take_next(std::size_t slots) {
     std::vector<NodeInfo> next;
     if (done()) return next;
     for (auto& candidate : candidates_) {
-        if (in_flight_ >= params_.parallelism || next.size() >= slots || queries_ >= kMaxQueriesPerLookup)
+        if (in_flight_ >= params_.parallelism || next.size() >= slots || queries_ >= kMaxQueriesPerLookup) {
             break;
+        }
         if (candidate.state != State::fresh) continue;
         candidate.state = State::in_flight;
         ++in_flight_;
@@ -95,8 +97,9 @@ std::vector<std::pair<NodeInfo, Token>> Lookup::announce_targets() const {
     std::vector<std::pair<NodeInfo, Token>> targets;
     for (const auto& candidate : candidates_) {
         if (targets.size() >= params_.bucket_size) break;
-        if (candidate.state == State::answered && candidate.token)
+        if (candidate.state == State::answered && candidate.token) {
             targets.emplace_back(candidate.node, *candidate.token);
+        }
     }
     return targets;
 }

@@ -2,8 +2,8 @@
 // An iterative Kademlia lookup (BEP 5 get_peers or find_node) as pure state: the node feeds it answers and
 // failures, and asks it whom to query next. Candidates are kept sorted by distance to the target (at most
 // max_candidates, the farthest dropped first); at most `parallelism` queries are in flight, closest first.
-// It ends when the K closest candidates that did not fail have all answered, or after kMaxQueries queries.
-// Tokens are kept per responder for the announce phase, and get_peers values are returned once each.
+// It ends when the K closest candidates that did not fail have all answered, or after kMaxQueriesPerLookup
+// queries. Tokens are kept per responder for the announce phase, and get_peers values are returned once each.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -52,7 +52,6 @@ class Lookup {
     // The K closest nodes that answered with a token, closest first (the announce_peer targets).
     std::vector<std::pair<NodeInfo, Token>> announce_targets() const;
 
-    std::size_t in_flight() const noexcept { return in_flight_; }
     std::size_t queries() const noexcept { return queries_; }
     std::size_t answers() const noexcept { return answers_; }
     std::size_t peers_found() const noexcept { return peers_seen_.size(); }

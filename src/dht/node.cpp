@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "dht/external_address.hpp"
 #include "dht/lookup.hpp"
 #include "dht/node_id.hpp"
 #include "dht/peer_store.hpp"
@@ -20,8 +21,8 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::size_t kTransactionIdSize = 4;  // BEP 5 suggests 2; 4 makes forged answers harder to guess
-constexpr std::size_t kMaxBootstrapEndpoints =
-    16;  // the newest add_node endpoints, asked again while the table is small
+// The newest add_node endpoints, asked again while the table is small.
+constexpr std::size_t kMaxBootstrapEndpoints = 16;
 constexpr std::size_t kMaxOutgoing = 4096;  // datagrams waiting for take_outgoing(); more are dropped
 constexpr std::size_t kMaxEvents = 4096;    // events waiting for take_events(); more are dropped
 constexpr std::size_t kMaxVoters = 64;      // BEP 42 "ip" votes remembered (one per voter address)
@@ -34,6 +35,7 @@ constexpr auto kTickInterval = 1s;
 constexpr auto kBootstrapRetry = 30s;
 constexpr auto kPingRetry = 60s;
 constexpr auto kPeerExpiryInterval = 60s;
+constexpr auto kWaitForNodes = 10s;  // a lookup started with an empty table waits this long for bootstrap
 
 enum class Purpose : std::uint8_t { ping, bootstrap, lookup, announce };
 
@@ -87,8 +89,8 @@ struct Node::Impl {
     std::optional<LookupId> self_lookup;
     std::deque<Endpoint> bootstrap;  // at most kMaxBootstrapEndpoints
     TimePoint last_bootstrap{};
-    std::optional<Endpoint> external;                 // address only (port 0)
-    std::deque<std::pair<Endpoint, Endpoint>> votes;  // (voter, address it saw us at); at most kMaxVoters
+    std::optional<Endpoint> external;  // address only (port 0)
+    ExternalAddressVote votes{kMinVotes, kMaxVoters};
     TimePoint next_peer_expiry;
     std::vector<Outgoing> outgoing;  // at most kMaxOutgoing
     std::vector<Event> events;       // at most kMaxEvents
@@ -140,8 +142,9 @@ struct Node::Impl {
     }
 
     void ping(const NodeInfo& node, TimePoint now) {
-        if (!has_query_in_flight_to(node.endpoint))
+        if (!has_query_in_flight_to(node.endpoint)) {
             send_query(node.endpoint, node.id, Ping{}, Purpose::ping, 0, now);
+        }
     }
 
     void reply(const Endpoint& to, const TransactionId& tid, Response response) {
@@ -275,8 +278,11 @@ struct Node::Impl {
     void on_failed(const Transaction& transaction, TimePoint now, bool timed_out) {
         if (timed_out) {
             ++counters.timeouts;
-            if (transaction.expected_id)
-                table.on_timeout(NodeInfo{*transaction.expected_id, transaction.to}, now);
+            // A query sent without an id (add_node, bootstrap) still counts against a node we know there.
+            if (const auto known =
+                    transaction.expected_id ? transaction.expected_id : table.id_at(transaction.to)) {
+                table.on_timeout(NodeInfo{*known, transaction.to}, now);
+            }
         }
         if (transaction.purpose != Purpose::lookup) return;
         if (const auto it = lookups.find(transaction.lookup); it != lookups.end()) {
@@ -287,11 +293,15 @@ struct Node::Impl {
 
     // ---- lookups ----
 
+    std::size_t max_lookup_candidates() const {
+        return std::max(kMinLookupCandidates, 3 * settings.bucket_size);
+    }
+
     std::optional<LookupId> start_lookup(LookupKind kind, const NodeId& target,
                                          std::optional<std::uint16_t> announce_port, bool internal,
                                          TimePoint now, const std::vector<NodeInfo>& extra_candidates = {}) {
         if (lookups.size() >= settings.max_lookups) return std::nullopt;
-        const std::size_t max_candidates = std::max(kMinLookupCandidates, 3 * settings.bucket_size);
+        const std::size_t max_candidates = max_lookup_candidates();
         Lookup lookup({.kind = kind,
                        .target = target,
                        .bucket_size = settings.bucket_size,
@@ -309,6 +319,9 @@ struct Node::Impl {
         const auto it = lookups.find(lookup_id);
         if (it == lookups.end()) return;
         Lookup& lookup = it->second.lookup;
+        // Started before the table had nodes (e.g. right after add_node): it takes them as they come.
+        const bool waiting_for_nodes = lookup.queries() == 0;
+        if (waiting_for_nodes) lookup.add_candidates(table.closest(lookup.target(), max_lookup_candidates()));
         const std::size_t slots =
             settings.max_queries_in_flight - std::min(settings.max_queries_in_flight, transactions.size());
         for (const auto& node : lookup.take_next(slots)) {
@@ -319,7 +332,10 @@ struct Node::Impl {
                 lookup.on_failure(node.endpoint);
             }
         }
-        if (lookup.done()) finish_lookup(lookup_id, now);
+        if (lookup.done() &&
+            !(waiting_for_nodes && lookup.queries() == 0 && now - it->second.started < kWaitForNodes)) {
+            finish_lookup(lookup_id, now);
+        }
     }
 
     void on_lookup_answer(LookupId lookup_id, const NodeInfo& responder, const Response& response,
@@ -347,8 +363,9 @@ struct Node::Impl {
                                       .port = *running.announce_port,
                                       .implied_port = *running.announce_port == 0,
                                       .token = token};
-                if (send_query(node.endpoint, node.id, std::move(announce), Purpose::announce, 0, now))
+                if (send_query(node.endpoint, node.id, std::move(announce), Purpose::announce, 0, now)) {
                     ++announced;
+                }
             }
         }
         ++counters.lookups_done;
@@ -409,16 +426,9 @@ struct Node::Impl {
     }
 
     void vote(const Endpoint& voter, const Endpoint& seen_as, TimePoint now) {
-        const Endpoint address = address_only(seen_as);
-        if (address.family != family || address.is_unusable()) return;
-        const Endpoint voter_address = address_only(voter);
-        std::erase_if(votes, [&](const auto& v) { return v.first == voter_address; });
-        votes.emplace_back(voter_address, address);
-        if (votes.size() > kMaxVoters) votes.pop_front();
-        std::size_t count = 0;
-        for (const auto& v : votes) count += v.second == address ? 1 : 0;
-        if (count >= kMinVotes && 2 * count > votes.size() && external != address) {
-            external = address;
+        if (seen_as.family != family || seen_as.is_unusable()) return;
+        if (const auto agreed = votes.add(voter, seen_as)) {
+            external = *agreed;
             change_id_if_invalid(now);
         }
     }
@@ -432,6 +442,9 @@ struct Node::Impl {
         for (const auto& entry : table.entries()) fresh.on_answer(entry.node, entry.last_response);
         table = std::move(fresh);
         emit(NodeIdChanged{id});
+        // Our neighbourhood moved with the id: look it up, so that the nodes near the new id learn of us.
+        if (self_lookup) lookups.erase(*self_lookup);
+        self_lookup = start_lookup(LookupKind::find_node, id, std::nullopt, true, now);
     }
 
     void expire_transactions(TimePoint now) {

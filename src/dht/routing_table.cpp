@@ -68,6 +68,15 @@ const RoutingEntry* RoutingTable::find(const NodeId& id) const {
     return it == live.end() ? nullptr : &*it;
 }
 
+std::optional<NodeId> RoutingTable::id_at(const Endpoint& endpoint) const {
+    for (const auto& bucket : buckets_) {
+        for (const auto& entry : bucket.live) {
+            if (entry.node.endpoint == endpoint) return entry.node.id;
+        }
+    }
+    return std::nullopt;
+}
+
 bool RoutingTable::free_endpoint(const Endpoint& endpoint, const NodeId& new_id, TimePoint now) {
     const auto holds = [&](const RoutingEntry& e) {
         return e.node.endpoint == endpoint && e.node.id != new_id;
@@ -121,8 +130,9 @@ Placement RoutingTable::on_answer(const NodeInfo& node, TimePoint now) {
         }
         if (!can_split(index)) {
             bucket.replacements.push_back(entry);
-            if (bucket.replacements.size() > bucket_size_)
+            if (bucket.replacements.size() > bucket_size_) {
                 bucket.replacements.erase(bucket.replacements.begin());
+            }
             return Placement::replacement;
         }
         split_last();

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "dht/krpc.hpp"
@@ -54,6 +55,8 @@ class RoutingTable {
     // i.e. whether it is worth pinging.
     bool would_accept(const NodeId& id, const Endpoint& endpoint) const;
     const RoutingEntry* find(const NodeId& id) const;
+    // The id of the live node at `endpoint`, if any.
+    std::optional<NodeId> id_at(const Endpoint& endpoint) const;
 
     // Up to `count` good or questionable nodes closest to `target` that pass `keep`, closest first.
     std::vector<NodeInfo> closest(const NodeId& target, std::size_t count,

@@ -24,8 +24,6 @@ class TokenIssuer {
     // The token for the IP address of `requester` (its port is ignored).
     Token make(const Endpoint& requester, TimePoint now);
     bool check(const Token& token, const Endpoint& requester, TimePoint now);
-    // When the secret next rotates.
-    TimePoint next_rotation() const noexcept { return rotated_ + rotation_; }
 
   private:
     using Secret = std::array<std::uint8_t, 16>;

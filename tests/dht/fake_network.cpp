@@ -28,8 +28,9 @@ Node& FakeNetwork::add(const Endpoint& address, NodeSettings settings) {
 
 void FakeNetwork::collect(const Endpoint& address, std::vector<Datagram>& queue) {
     Node& node = *nodes_.at(address);
-    for (auto& out : node.take_outgoing())
+    for (auto& out : node.take_outgoing()) {
         queue.push_back(Datagram{address, out.to, std::move(out.datagram)});
+    }
     for (auto& event : node.take_events()) events_[address].push_back(std::move(event));
 }
 
@@ -41,11 +42,7 @@ void FakeNetwork::pump() {
         for (auto& datagram : queue) {
             ++datagrams_;
             const auto it = nodes_.find(datagram.to);
-            if (it == nodes_.end()) {
-                outsiders_[datagram.to].push_back(std::move(datagram.bytes));
-                continue;
-            }
-            if (silent_.contains(datagram.to)) continue;
+            if (it == nodes_.end() || silent_.contains(datagram.to)) continue;
             if (loss_ > 0 && static_cast<double>(rng_.below(1'000'000)) < loss_ * 1'000'000) continue;
             it->second->receive(datagram.from, datagram.bytes, now_);
             collect(datagram.to, next);
@@ -63,11 +60,6 @@ void FakeNetwork::run_for(std::chrono::milliseconds duration, std::chrono::milli
         }
         pump();
     }
-}
-
-void FakeNetwork::inject(const Endpoint& from, const Endpoint& to, std::string_view datagram) {
-    nodes_.at(to)->receive(from, datagram, now_);
-    pump();
 }
 
 void FakeNetwork::set_silent(const Endpoint& address, bool silent) {

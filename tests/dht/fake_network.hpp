@@ -30,8 +30,6 @@ class FakeNetwork {
     // Advances the clock by `step` at a time, ticking every node and delivering, for `duration`.
     void run_for(std::chrono::milliseconds duration,
                  std::chrono::milliseconds step = std::chrono::milliseconds(100));
-    // A datagram from an address that is not a node (the node's answers to it are counted in sent_to).
-    void inject(const Endpoint& from, const Endpoint& to, std::string_view datagram);
 
     TimePoint now() const noexcept { return now_; }
     void set_silent(const Endpoint& address, bool silent);
@@ -39,9 +37,8 @@ class FakeNetwork {
 
     // Events a node produced so far.
     std::vector<Event>& events(const Endpoint& address) { return events_[address]; }
-    // Datagrams sent by anybody so far, and those sent to addresses that are not nodes.
+    // Datagrams sent by anybody so far (those to addresses that are not nodes vanish).
     std::size_t datagrams() const noexcept { return datagrams_; }
-    std::vector<std::string>& sent_to(const Endpoint& outsider) { return outsiders_[outsider]; }
 
   private:
     struct Datagram {
@@ -58,7 +55,6 @@ class FakeNetwork {
     std::vector<Endpoint> order_;
     std::set<Endpoint> silent_;
     std::map<Endpoint, std::vector<Event>> events_;
-    std::map<Endpoint, std::vector<std::string>> outsiders_;
     std::size_t datagrams_ = 0;
 };
 

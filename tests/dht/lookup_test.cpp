@@ -13,7 +13,7 @@ Endpoint address(std::uint32_t n) {
                         6881);
 }
 
-class LookupTest : public ::testing::Test {
+class DhtLookupTest : public ::testing::Test {
   protected:
     Rng rng{9};
     NodeId target = random_id(rng);
@@ -38,7 +38,7 @@ class LookupTest : public ::testing::Test {
     }
 };
 
-TEST_F(LookupTest, QueriesClosestFirstWithinTheParallelism) {
+TEST_F(DhtLookupTest, QueriesClosestFirstWithinTheParallelism) {
     Lookup lookup = make();
     const NodeInfo far = node_at(1);
     const NodeInfo mid = node_at(5);
@@ -53,7 +53,7 @@ TEST_F(LookupTest, QueriesClosestFirstWithinTheParallelism) {
     EXPECT_EQ(lookup.take_next(100), std::vector<NodeInfo>{far});
 }
 
-TEST_F(LookupTest, WalksTowardsTheTargetAndEndsWhenTheKClosestAnswered) {
+TEST_F(DhtLookupTest, WalksTowardsTheTargetAndEndsWhenTheKClosestAnswered) {
     Lookup lookup = make();
     const NodeInfo a = node_at(1);
     lookup.add_candidates({a});
@@ -83,7 +83,7 @@ TEST_F(LookupTest, WalksTowardsTheTargetAndEndsWhenTheKClosestAnswered) {
     EXPECT_EQ(targets[2].first, b);
 }
 
-TEST_F(LookupTest, FailedNodesAreSkippedForTheEnd) {
+TEST_F(DhtLookupTest, FailedNodesAreSkippedForTheEnd) {
     Lookup lookup = make();
     const NodeInfo silent = node_at(20);
     const NodeInfo a = node_at(3);
@@ -97,7 +97,7 @@ TEST_F(LookupTest, FailedNodesAreSkippedForTheEnd) {
     EXPECT_EQ(lookup.announce_targets().size(), 1u);
 }
 
-TEST_F(LookupTest, AnAnswerUnderAnotherIdCountsAsFailed) {
+TEST_F(DhtLookupTest, AnAnswerUnderAnotherIdCountsAsFailed) {
     Lookup lookup = make();
     const NodeInfo a = node_at(3);
     lookup.add_candidates({a});
@@ -110,7 +110,7 @@ TEST_F(LookupTest, AnAnswerUnderAnotherIdCountsAsFailed) {
     EXPECT_FALSE(lookup.on_answer(address(999), a.id, answer(a), peers));
 }
 
-TEST_F(LookupTest, ReportsEachPeerOnce) {
+TEST_F(DhtLookupTest, ReportsEachPeerOnce) {
     Lookup lookup = make();
     const NodeInfo a = node_at(3);
     const NodeInfo b = node_at(4);
@@ -129,7 +129,7 @@ TEST_F(LookupTest, ReportsEachPeerOnce) {
     EXPECT_EQ(lookup.peers_found(), 3u);
 }
 
-TEST_F(LookupTest, CandidatesAreBoundedAndQueriesCapped) {
+TEST_F(DhtLookupTest, CandidatesAreBoundedAndQueriesCapped) {
     Lookup lookup = make(LookupKind::find_node, 10);
     std::vector<NodeInfo> many;
     for (int i = 0; i < 100; ++i) many.push_back(node_at(static_cast<std::size_t>(i % 50)));

@@ -23,8 +23,9 @@ const InfoHash kInfoHash = [] {
 // Builds `count` nodes that all bootstrap from the first, and lets them settle.
 void bootstrap(FakeNetwork& net, std::size_t count,
                const std::function<NodeSettings(std::size_t)>& settings_of = {}) {
-    for (std::size_t i = 0; i < count; ++i)
+    for (std::size_t i = 0; i < count; ++i) {
         net.add(FakeNetwork::address_of(i), settings_of ? settings_of(i) : NodeSettings{});
+    }
     for (std::size_t i = 1; i < count; ++i) {
         net.node(FakeNetwork::address_of(i)).add_node(FakeNetwork::address_of(0), net.now());
         net.pump();
@@ -195,6 +196,42 @@ TEST(DhtNetwork, ReadOnlyNodesNeverEnterTables) {
     Endpoint expected = announcer;
     expected.port = 7003;
     EXPECT_TRUE(peers_found(net, seeker, *lookup).contains(expected));
+}
+
+TEST(DhtNetwork, ALookupStartedWhileBootstrappingWaitsForNodes) {
+    FakeNetwork net(18);
+    bootstrap(net, 40);
+    const Endpoint announcer = FakeNetwork::address_of(11);
+    const auto announce = net.node(announcer).get_peers(kInfoHash, 7004, net.now());
+    net.pump();
+    ASSERT_TRUE(wait_done(net, announcer, *announce));
+
+    const Endpoint newcomer = FakeNetwork::address_of(100);
+    Node& node = net.add(newcomer);
+    node.add_node(FakeNetwork::address_of(0), net.now());
+    const auto lookup = node.get_peers(kInfoHash, std::nullopt, net.now());  // before the router answered
+    ASSERT_TRUE(lookup);
+    EXPECT_TRUE(events_of<LookupDone>(net, newcomer).empty());
+    net.pump();
+    const auto done = wait_done(net, newcomer, *lookup);
+    ASSERT_TRUE(done);
+    Endpoint expected = announcer;
+    expected.port = 7004;
+    EXPECT_TRUE(peers_found(net, newcomer, *lookup).contains(expected));
+}
+
+TEST(DhtNetwork, ALookupWithNobodyToAskEndsAfterAWhile) {
+    FakeNetwork net(19);
+    const Endpoint alone = FakeNetwork::address_of(1);
+    Node& node = net.add(alone);
+    const auto lookup = node.get_peers(kInfoHash, 7005, net.now());
+    ASSERT_TRUE(lookup);
+    net.run_for(5s);
+    EXPECT_TRUE(events_of<LookupDone>(net, alone).empty());
+    const auto done = wait_done(net, alone, *lookup);
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->queries, 0u);
+    EXPECT_EQ(done->announced, 0u);
 }
 
 TEST(DhtNetwork, SavedStateRestoresATable) {

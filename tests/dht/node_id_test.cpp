@@ -9,8 +9,9 @@ namespace {
 
 NodeId id_from_hex(const std::string& hex) {
     NodeId id{};
-    for (std::size_t i = 0; i < id.size(); ++i)
+    for (std::size_t i = 0; i < id.size(); ++i) {
         id[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+    }
     return id;
 }
 
@@ -18,7 +19,7 @@ Endpoint ip(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
     return Endpoint::v4({a, b, c, d}, 6881);
 }
 
-TEST(NodeId, XorDistanceAndOrdering) {
+TEST(DhtNodeId, XorDistanceAndOrdering) {
     NodeId target{};
     NodeId near{};
     NodeId far{};
@@ -31,7 +32,7 @@ TEST(NodeId, XorDistanceAndOrdering) {
     EXPECT_FALSE(closer(target, near, near));
 }
 
-TEST(NodeId, CommonPrefixLength) {
+TEST(DhtNodeId, CommonPrefixLength) {
     NodeId a{};
     NodeId b{};
     EXPECT_EQ(common_prefix_length(a, b), 160u);
@@ -42,7 +43,7 @@ TEST(NodeId, CommonPrefixLength) {
     EXPECT_EQ(common_prefix_length(a, b), 19u);
 }
 
-TEST(NodeId, RandomIdNearKeepsThePrefixAndFlipsTheNextBit) {
+TEST(DhtNodeId, RandomIdNearKeepsThePrefixAndFlipsTheNextBit) {
     Rng rng(7);
     const NodeId base = random_id(rng);
     for (std::size_t bits : {0u, 1u, 7u, 8u, 13u, 100u, 159u}) {
@@ -51,7 +52,7 @@ TEST(NodeId, RandomIdNearKeepsThePrefixAndFlipsTheNextBit) {
     }
 }
 
-TEST(NodeId, Crc32cKnownAnswer) {
+TEST(DhtNodeId, Crc32cKnownAnswer) {
     const std::string check = "123456789";  // the CRC-32C check value (RFC 3720)
     EXPECT_EQ(crc32c({reinterpret_cast<const std::uint8_t*>(check.data()), check.size()}), 0xe3069283U);
 }
@@ -71,13 +72,13 @@ const Bep42Vector kBep42Vectors[] = {
     {ip(43, 213, 53, 83), 90, "e56f6cbf5b7c4be0237986d5243b87aa6d51305a"},
 };
 
-TEST(NodeId, Bep42VectorsAreValid) {
+TEST(DhtNodeId, Bep42VectorsAreValid) {
     for (const auto& v : kBep42Vectors) {
         EXPECT_TRUE(is_valid_node_id(id_from_hex(v.id), v.address)) << v.id;
     }
 }
 
-TEST(NodeId, Bep42DerivedIdsMatchTheVectorsFirst21Bits) {
+TEST(DhtNodeId, Bep42DerivedIdsMatchTheVectorsFirst21Bits) {
     Rng rng(1);
     for (const auto& v : kBep42Vectors) {
         const NodeId expected = id_from_hex(v.id);
@@ -90,7 +91,7 @@ TEST(NodeId, Bep42DerivedIdsMatchTheVectorsFirst21Bits) {
     }
 }
 
-TEST(NodeId, Bep42RejectsIdsOfOtherAddresses) {
+TEST(DhtNodeId, Bep42RejectsIdsOfOtherAddresses) {
     const NodeId id = id_from_hex(kBep42Vectors[0].id);
     EXPECT_FALSE(is_valid_node_id(id, kBep42Vectors[1].address));
     NodeId changed_rand = id;
@@ -98,7 +99,7 @@ TEST(NodeId, Bep42RejectsIdsOfOtherAddresses) {
     EXPECT_FALSE(is_valid_node_id(changed_rand, kBep42Vectors[0].address));
 }
 
-TEST(NodeId, Bep42ExemptsLocalAddresses) {
+TEST(DhtNodeId, Bep42ExemptsLocalAddresses) {
     const NodeId any{};
     EXPECT_TRUE(is_valid_node_id(any, ip(127, 0, 0, 1)));
     EXPECT_TRUE(is_valid_node_id(any, ip(10, 1, 2, 3)));
@@ -107,7 +108,7 @@ TEST(NodeId, Bep42ExemptsLocalAddresses) {
     EXPECT_FALSE(is_valid_node_id(any, ip(8, 8, 8, 8)));
 }
 
-TEST(NodeId, Bep42WorksForIpv6) {
+TEST(DhtNodeId, Bep42WorksForIpv6) {
     Rng rng(3);
     std::array<std::uint8_t, 16> bytes{0x20, 0x01, 0x0d, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
     const Endpoint address = Endpoint::v6(bytes, 6881);

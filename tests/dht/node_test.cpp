@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "dht/node_id.hpp"
 #include "dht/routing_table.hpp"
 
@@ -27,7 +29,7 @@ InfoHash hash_of(std::uint32_t n) {
     return h;
 }
 
-class NodeTest : public ::testing::Test {
+class DhtNodeTest : public ::testing::Test {
   protected:
     Rng rng{5};
     Endpoint own_address = public_address(1);
@@ -69,8 +71,9 @@ class NodeTest : public ::testing::Test {
         for (const auto& out : node->take_outgoing()) {
             auto decoded = decode(out.datagram);
             EXPECT_TRUE(decoded);
-            if (decoded && std::holds_alternative<Query>(decoded->body))
+            if (decoded && std::holds_alternative<Query>(decoded->body)) {
                 queries.emplace_back(out.to, *decoded);
+            }
         }
         return queries;
     }
@@ -90,8 +93,9 @@ class NodeTest : public ::testing::Test {
             const NodeInfo info{valid_id(address), address};
             node->add_node(address, now);
             for (const auto& [to, query] : sent_queries()) {
-                if (to == address)
+                if (to == address) {
                     answer(address, query, Response{.id = info.id, .nodes = std::vector<NodeInfo>{}});
+                }
             }
             friends.push_back(info);
         }
@@ -113,7 +117,7 @@ const ErrorReply* error_of(const std::vector<Message>& answers) {
     return answers.size() == 1 ? std::get_if<ErrorReply>(&answers[0].body) : nullptr;
 }
 
-TEST_F(NodeTest, AnswersPingWithItsIdTheRequesterAddressAndVersion) {
+TEST_F(DhtNodeTest, AnswersPingWithItsIdTheRequesterAddressAndVersion) {
     const Endpoint from = public_address(2);
     const auto answers = ask(from, Query{.id = valid_id(from), .args = Ping{}}, "xy");
     const auto* response = response_of(answers);
@@ -125,7 +129,7 @@ TEST_F(NodeTest, AnswersPingWithItsIdTheRequesterAddressAndVersion) {
     EXPECT_EQ(node->stats().queries_answered, 1u);
 }
 
-TEST_F(NodeTest, FindNodeReturnsTheClosestNodesInTheWantedFamilies) {
+TEST_F(DhtNodeTest, FindNodeReturnsTheClosestNodesInTheWantedFamilies) {
     const auto friends = befriend(100, 20);
     const Endpoint from = public_address(3);
     const auto answers = ask(from, Query{.id = valid_id(from), .args = FindNode{.target = friends[4].id}});
@@ -144,7 +148,7 @@ TEST_F(NodeTest, FindNodeReturnsTheClosestNodesInTheWantedFamilies) {
     EXPECT_TRUE(response_of(v6_only)->nodes6);
 }
 
-TEST_F(NodeTest, GetPeersGivesNodesAndATokenUntilPeersAreAnnounced) {
+TEST_F(DhtNodeTest, GetPeersGivesNodesAndATokenUntilPeersAreAnnounced) {
     befriend(100, 10);
     const Endpoint seeker = public_address(4);
     const auto first = ask(seeker, Query{.id = valid_id(seeker), .args = GetPeers{.info_hash = hash_of(1)}});
@@ -167,7 +171,7 @@ TEST_F(NodeTest, GetPeersGivesNodesAndATokenUntilPeersAreAnnounced) {
     EXPECT_TRUE(response_of(second)->token);
 }
 
-TEST_F(NodeTest, AnnounceWithImpliedPortUsesTheSourcePort) {
+TEST_F(DhtNodeTest, AnnounceWithImpliedPortUsesTheSourcePort) {
     const Endpoint announcer = public_address(5, 40000);
     const Token token = token_for(announcer, hash_of(2));
     ask(announcer, Query{.id = valid_id(announcer),
@@ -181,7 +185,7 @@ TEST_F(NodeTest, AnnounceWithImpliedPortUsesTheSourcePort) {
     EXPECT_EQ(*response_of(answers)->values, std::vector<Endpoint>{announcer});
 }
 
-TEST_F(NodeTest, WrongTokensAreRejectedWithError203) {
+TEST_F(DhtNodeTest, WrongTokensAreRejectedWithError203) {
     const Endpoint announcer = public_address(5);
     const Token token = token_for(announcer, hash_of(3));
     const Endpoint thief = public_address(6);  // a token is only good from the IP it was given to
@@ -205,7 +209,7 @@ TEST_F(NodeTest, WrongTokensAreRejectedWithError203) {
     ASSERT_NE(error_of(late), nullptr);
 }
 
-TEST_F(NodeTest, UnknownMethodsGetError204AndMalformedQueries203) {
+TEST_F(DhtNodeTest, UnknownMethodsGetError204AndMalformedQueries203) {
     const Endpoint from = public_address(7);
     const auto unknown =
         ask(from, Query{.id = valid_id(from), .args = UnknownQuery{.method = "sample_infohashes"}});
@@ -220,7 +224,7 @@ TEST_F(NodeTest, UnknownMethodsGetError204AndMalformedQueries203) {
     EXPECT_EQ(node->stats().dropped_malformed, 1u);
 }
 
-TEST_F(NodeTest, GarbageOversizedAndStrayMessagesGetNoAnswer) {
+TEST_F(DhtNodeTest, GarbageOversizedAndStrayMessagesGetNoAnswer) {
     const Endpoint from = public_address(8);
     node->receive(from, "not bencode at all", now);
     node->receive(from, std::string(20000, 'd'), now);
@@ -241,11 +245,12 @@ TEST_F(NodeTest, GarbageOversizedAndStrayMessagesGetNoAnswer) {
     EXPECT_EQ(node->stats().messages_in, 6u);
 }
 
-TEST_F(NodeTest, FloodsFromOneAddressAreDropped) {
+TEST_F(DhtNodeTest, FloodsFromOneAddressAreDropped) {
     const Endpoint flooder = public_address(9);
     const NodeId id = valid_id(flooder);
-    for (int i = 0; i < 1000; ++i)
+    for (int i = 0; i < 1000; ++i) {
         node->receive(flooder, encode(Message{.transaction_id = "ab", .body = Query{.id = id}}), now);
+    }
     const auto answered = answers_to(flooder).size();
     EXPECT_EQ(answered, NodeSettings{}.max_queries_per_second_per_address);
     EXPECT_EQ(node->stats().dropped_rate, 1000u - answered);
@@ -253,7 +258,7 @@ TEST_F(NodeTest, FloodsFromOneAddressAreDropped) {
     EXPECT_EQ(ask(flooder, Query{.id = id}).size(), 1u);
 }
 
-TEST_F(NodeTest, FloodsFromManyAddressesAreBoundedGlobally) {
+TEST_F(DhtNodeTest, FloodsFromManyAddressesAreBoundedGlobally) {
     std::size_t answered = 0;
     for (std::uint32_t i = 0; i < 5000; ++i) {
         const Endpoint from = public_address(1000 + i);
@@ -268,7 +273,7 @@ TEST_F(NodeTest, FloodsFromManyAddressesAreBoundedGlobally) {
     EXPECT_EQ(stats.nodes, 0u);  // queries alone do not put anybody in the table
 }
 
-TEST_F(NodeTest, PeerStoreStaysBounded) {
+TEST_F(DhtNodeTest, PeerStoreStaysBounded) {
     settings.max_stored_torrents = 10;
     settings.max_peers_per_torrent = 4;
     settings.max_queries_per_second = 100000;
@@ -286,7 +291,7 @@ TEST_F(NodeTest, PeerStoreStaysBounded) {
     EXPECT_EQ(node->stats().stored_peers, 40u);
 }
 
-TEST_F(NodeTest, QueriersAreAddedOnlyAfterAnsweringAPingAndReadOnlyOnesNever) {
+TEST_F(DhtNodeTest, QueriersAreAddedOnlyAfterAnsweringAPingAndReadOnlyOnesNever) {
     const Endpoint querier = public_address(10);
     const NodeId querier_id = valid_id(querier);
     node->receive(querier, encode(Message{.transaction_id = "q1", .body = Query{.id = querier_id}}), now);
@@ -309,7 +314,7 @@ TEST_F(NodeTest, QueriersAreAddedOnlyAfterAnsweringAPingAndReadOnlyOnesNever) {
     EXPECT_TRUE(std::holds_alternative<Response>(answers[0].body));
 }
 
-TEST_F(NodeTest, ReadOnlyNodeAnswersNothingAndSaysSo) {
+TEST_F(DhtNodeTest, ReadOnlyNodeAnswersNothingAndSaysSo) {
     settings.read_only = true;
     make_node();
     const Endpoint from = public_address(12);
@@ -322,7 +327,7 @@ TEST_F(NodeTest, ReadOnlyNodeAnswersNothingAndSaysSo) {
     EXPECT_TRUE(std::get<Query>(queries[0].second.body).read_only);
 }
 
-TEST_F(NodeTest, LateAndMisdirectedAnswersAreDropped) {
+TEST_F(DhtNodeTest, LateAndMisdirectedAnswersAreDropped) {
     const Endpoint address = public_address(14);
     node->add_node(address, now);
     const auto queries = sent_queries();
@@ -340,7 +345,7 @@ TEST_F(NodeTest, LateAndMisdirectedAnswersAreDropped) {
     EXPECT_EQ(node->stats().nodes, 0u);
 }
 
-TEST_F(NodeTest, IncompleteAnswersDoNotCount) {
+TEST_F(DhtNodeTest, IncompleteAnswersDoNotCount) {
     const Endpoint address = public_address(16);
     node->add_node(address, now);
     const auto queries = sent_queries();
@@ -349,7 +354,7 @@ TEST_F(NodeTest, IncompleteAnswersDoNotCount) {
     EXPECT_EQ(node->stats().nodes, 0u);
 }
 
-TEST_F(NodeTest, EnforcedNodeIdsKeepForgedIdsOutOfTheTable) {
+TEST_F(DhtNodeTest, EnforcedNodeIdsKeepForgedIdsOutOfTheTable) {
     const Endpoint address = public_address(17);
     node->add_node(address, now);
     const auto queries = sent_queries();
@@ -364,7 +369,7 @@ TEST_F(NodeTest, EnforcedNodeIdsKeepForgedIdsOutOfTheTable) {
     EXPECT_EQ(node->stats().nodes, 1u);
 }
 
-TEST_F(NodeTest, PublicNodesCannotPointUsAtTheLanOrThisMachine) {
+TEST_F(DhtNodeTest, PublicNodesCannotPointUsAtTheLanOrThisMachine) {
     const Endpoint address = public_address(18);
     const Endpoint lan = Endpoint::v4({192, 168, 1, 20}, 6881);
     const Endpoint loopback = Endpoint::v4({127, 0, 0, 1}, 6881);
@@ -395,7 +400,7 @@ TEST_F(NodeTest, PublicNodesCannotPointUsAtTheLanOrThisMachine) {
     EXPECT_TRUE(asked.contains(lan_peer));
 }
 
-TEST_F(NodeTest, LearnsItsExternalAddressByVoteAndTakesAValidId) {
+TEST_F(DhtNodeTest, LearnsItsExternalAddressByVoteAndTakesAValidId) {
     own_address = public_address(20);
     node =
         std::make_unique<Node>(settings, random_id(rng), Endpoint::Family::v4, 77, now);  // not BEP 42-valid
@@ -410,8 +415,9 @@ TEST_F(NodeTest, LearnsItsExternalAddressByVoteAndTakesAValidId) {
     for (const auto& [to, query] : sent_queries()) {
         const auto voter =
             std::find_if(voters.begin(), voters.end(), [&](const NodeInfo& v) { return v.endpoint == to; });
-        if (voter != voters.end())
+        if (voter != voters.end()) {
             answer(to, query, Response{.id = voter->id, .nodes = std::vector<NodeInfo>{}}, own_address);
+        }
     }
     const auto events = node->take_events();
     std::optional<NodeId> changed;
@@ -424,7 +430,7 @@ TEST_F(NodeTest, LearnsItsExternalAddressByVoteAndTakesAValidId) {
     EXPECT_EQ(node->stats().nodes, friends.size() + voters.size());  // the table was kept
 }
 
-TEST_F(NodeTest, SetExternalAddressChangesAnInvalidIdOnlyForPublicAddresses) {
+TEST_F(DhtNodeTest, SetExternalAddressChangesAnInvalidIdOnlyForPublicAddresses) {
     node = std::make_unique<Node>(settings, random_id(rng), Endpoint::Family::v4, 77, now);
     const NodeId before = node->id();
     node->set_external_address(Endpoint::v4({192, 168, 0, 2}, 0), now);
@@ -437,7 +443,7 @@ TEST_F(NodeTest, SetExternalAddressChangesAnInvalidIdOnlyForPublicAddresses) {
     EXPECT_EQ(node->id(), valid);
 }
 
-TEST_F(NodeTest, BootstrapIsRetriedWhileTheTableIsSmall) {
+TEST_F(DhtNodeTest, BootstrapIsRetriedWhileTheTableIsSmall) {
     const Endpoint router = public_address(22);
     node->add_node(router, now);
     EXPECT_EQ(sent_queries().size(), 1u);
@@ -450,7 +456,7 @@ TEST_F(NodeTest, BootstrapIsRetriedWhileTheTableIsSmall) {
     EXPECT_EQ(asked, 1u);  // once more after 30 s
 }
 
-TEST_F(NodeTest, StateRoundTripsAndRejectsGarbage) {
+TEST_F(DhtNodeTest, StateRoundTripsAndRejectsGarbage) {
     NodeState state{
         .id = random_id(rng),
         .nodes = {{random_id(rng), public_address(1)},
@@ -465,7 +471,56 @@ TEST_F(NodeTest, StateRoundTripsAndRejectsGarbage) {
     EXPECT_FALSE(decode_state("d2:id20:abcdefghij01234567895:nodes5:abcdee"));
 }
 
-TEST_F(NodeTest, StatsStayBoundedUnderQueriesInFlight) {
+TEST_F(DhtNodeTest, QuestionableNodesAreAskedAndStaleBucketsRefreshed) {
+    const auto friends = befriend(100, 6);
+    now += 16min;
+    node->tick(now);
+    // Each questionable node is asked something (a ping, or a query of a lookup that goes to it anyway).
+    std::set<Endpoint> asked;
+    std::size_t refreshes = 0;
+    for (const auto& [to, message] : sent_queries()) {
+        asked.insert(to);
+        const auto* find = std::get_if<FindNode>(&std::get<Query>(message.body).args);
+        refreshes += find != nullptr && find->target != node->id() ? 1 : 0;
+    }
+    EXPECT_EQ(asked.size(), friends.size());
+    EXPECT_GT(refreshes, 0u);  // a lookup for a random id in the stale bucket
+    // Unanswered twice, they turn bad and stop counting.
+    for (int i = 0; i < 3; ++i) {
+        now += 61s;
+        node->tick(now);
+        now += 4s;
+        node->tick(now);
+    }
+    EXPECT_EQ(node->stats().nodes, 0u);
+    EXPECT_GE(node->stats().timeouts, 2 * friends.size());
+}
+
+TEST_F(DhtNodeTest, AnIpv6NodeServesNodes6AndIgnoresIpv4) {
+    const auto v6 = [](std::uint8_t n) {
+        return Endpoint::v6({0x2a, 0x01, 0x04, 0xf8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, n}, 6881);
+    };
+    node =
+        std::make_unique<Node>(settings, node_id_for_address(v6(1), 3, rng), Endpoint::Family::v6, 77, now);
+    const NodeInfo known{valid_id(v6(2)), v6(2)};
+    node->add_node(known.endpoint, now);
+    const auto queries = sent_queries();
+    ASSERT_EQ(queries.size(), 1u);
+    answer(known.endpoint, queries[0].second, Response{.id = known.id, .nodes6 = std::vector<NodeInfo>{}});
+    EXPECT_EQ(node->stats().nodes, 1u);
+
+    const auto answers = ask(v6(3), Query{.id = valid_id(v6(3)), .args = FindNode{.target = known.id}});
+    ASSERT_NE(response_of(answers), nullptr);
+    EXPECT_FALSE(response_of(answers)->nodes);
+    ASSERT_TRUE(response_of(answers)->nodes6);
+    EXPECT_EQ(*response_of(answers)->nodes6, std::vector<NodeInfo>{known});
+    EXPECT_EQ(answers[0].ip, v6(3));
+
+    const Endpoint v4 = public_address(2);
+    EXPECT_TRUE(ask(v4, Query{.id = valid_id(v4)}).empty());
+}
+
+TEST_F(DhtNodeTest, StatsStayBoundedUnderQueriesInFlight) {
     settings.max_queries_in_flight = 16;
     make_node();
     for (std::uint32_t i = 0; i < 100; ++i) node->add_node(public_address(500 + i), now);

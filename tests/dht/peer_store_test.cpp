@@ -26,7 +26,7 @@ Endpoint peer(std::uint32_t n) {
                         static_cast<std::uint16_t>(1000 + n % 50000));
 }
 
-TEST(PeerStore, ReturnsAnnouncedPeersOfTheFamily) {
+TEST(DhtPeerStore, ReturnsAnnouncedPeersOfTheFamily) {
     PeerStore store(10, 10, 30min);
     Rng rng(1);
     store.announce(hash_of(1), peer(1), kStart);
@@ -38,7 +38,7 @@ TEST(PeerStore, ReturnsAnnouncedPeersOfTheFamily) {
     EXPECT_EQ(store.peer_count(), 2u);
 }
 
-TEST(PeerStore, PeersExpire) {
+TEST(DhtPeerStore, PeersExpire) {
     PeerStore store(10, 10, 30min);
     Rng rng(1);
     store.announce(hash_of(1), peer(1), kStart);
@@ -51,23 +51,25 @@ TEST(PeerStore, PeersExpire) {
     EXPECT_EQ(store.torrent_count(), 0u);
 }
 
-TEST(PeerStore, BoundedPerTorrentAndInTorrents) {
+TEST(DhtPeerStore, BoundedPerTorrentAndInTorrents) {
     PeerStore store(3, 5, 30min);
     Rng rng(1);
-    for (std::uint32_t i = 0; i < 20; ++i)
+    for (std::uint32_t i = 0; i < 20; ++i) {
         store.announce(hash_of(1), peer(i), kStart + std::chrono::seconds(i));
+    }
     EXPECT_EQ(store.peer_count(), 5u);
     const auto kept = store.peers(hash_of(1), Endpoint::Family::v4, kStart + 20s, rng);
     EXPECT_EQ(std::set<Endpoint>(kept.begin(), kept.end()),
               (std::set<Endpoint>{peer(15), peer(16), peer(17), peer(18), peer(19)}));
-    for (std::uint8_t t = 2; t < 10; ++t)
+    for (std::uint8_t t = 2; t < 10; ++t) {
         store.announce(hash_of(t), peer(t), kStart + std::chrono::minutes(t));
+    }
     EXPECT_EQ(store.torrent_count(), 3u);
     EXPECT_TRUE(
         store.peers(hash_of(1), Endpoint::Family::v4, kStart + 10min, rng).empty());  // the oldest went
 }
 
-TEST(PeerStore, AnswersFitOneDatagram) {
+TEST(DhtPeerStore, AnswersFitOneDatagram) {
     PeerStore store(10, 1000, 30min);
     Rng rng(1);
     for (std::uint32_t i = 0; i < 1000; ++i) store.announce(hash_of(1), peer(i), kStart);

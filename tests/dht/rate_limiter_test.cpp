@@ -21,7 +21,7 @@ int allowed(RateLimiter& limiter, const Endpoint& from, int attempts, TimePoint 
     return n;
 }
 
-TEST(RateLimiter, PerAddressBucketRefillsOverTime) {
+TEST(DhtRateLimiter, PerAddressBucketRefillsOverTime) {
     RateLimiter limiter(10, 1000, 100);
     EXPECT_EQ(allowed(limiter, source(1), 50, kStart), 10);
     EXPECT_EQ(allowed(limiter, source(1, 999), 5, kStart), 0);  // any port of the same address
@@ -30,23 +30,24 @@ TEST(RateLimiter, PerAddressBucketRefillsOverTime) {
     EXPECT_EQ(allowed(limiter, source(1), 50, kStart + 10s), 10);  // never more than one second's worth
 }
 
-TEST(RateLimiter, FrequentCallsStillRefill) {
+TEST(DhtRateLimiter, FrequentCallsStillRefill) {
     RateLimiter limiter(10, 1000, 100);
     int n = 0;
-    for (int ms = 0; ms < 2000; ms += 1)
+    for (int ms = 0; ms < 2000; ms += 1) {
         n += limiter.allow(source(1), kStart + std::chrono::microseconds(ms * 1000 + 500)) ? 1 : 0;
+    }
     EXPECT_GE(n, 28);
     EXPECT_LE(n, 31);
 }
 
-TEST(RateLimiter, GlobalBucketLimitsManyAddresses) {
+TEST(DhtRateLimiter, GlobalBucketLimitsManyAddresses) {
     RateLimiter limiter(10, 100, 10000);
     int n = 0;
     for (std::uint32_t i = 0; i < 1000; ++i) n += limiter.allow(source(i), kStart) ? 1 : 0;
     EXPECT_EQ(n, 100);
 }
 
-TEST(RateLimiter, TracksABoundedNumberOfAddresses) {
+TEST(DhtRateLimiter, TracksABoundedNumberOfAddresses) {
     RateLimiter limiter(10, 1'000'000, 64);
     for (std::uint32_t i = 0; i < 10000; ++i) limiter.allow(source(i), kStart);
     EXPECT_EQ(limiter.tracked_addresses(), 64u);

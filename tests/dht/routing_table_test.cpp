@@ -19,7 +19,7 @@ Endpoint address(std::uint32_t n) {
                         6881);
 }
 
-class RoutingTableTest : public ::testing::Test {
+class DhtRoutingTableTest : public ::testing::Test {
   protected:
     Rng rng{42};
     NodeId self = random_id(rng);
@@ -31,7 +31,7 @@ class RoutingTableTest : public ::testing::Test {
     }
 };
 
-TEST_F(RoutingTableTest, AddsAnsweringNodesAndNeverItself) {
+TEST_F(DhtRoutingTableTest, AddsAnsweringNodesAndNeverItself) {
     EXPECT_EQ(table.on_answer(NodeInfo{self, address(99)}, kStart), Placement::rejected);
     const NodeInfo node = node_sharing(0);
     EXPECT_EQ(table.on_answer(node, kStart), Placement::live);
@@ -40,7 +40,7 @@ TEST_F(RoutingTableTest, AddsAnsweringNodesAndNeverItself) {
     EXPECT_EQ(table.status(*table.find(node.id), kStart), NodeStatus::good);
 }
 
-TEST_F(RoutingTableTest, OneEntryPerIdAndPerAddress) {
+TEST_F(DhtRoutingTableTest, OneEntryPerIdAndPerAddress) {
     const NodeInfo node = node_sharing(3);
     ASSERT_EQ(table.on_answer(node, kStart), Placement::live);
     // The same id from another address is refused (the table keeps where it found it)...
@@ -57,7 +57,7 @@ TEST_F(RoutingTableTest, OneEntryPerIdAndPerAddress) {
     EXPECT_NE(table.find(successor.id), nullptr);
 }
 
-TEST_F(RoutingTableTest, FullFarBucketFillsTheReplacementCacheBoundedByK) {
+TEST_F(DhtRoutingTableTest, FullFarBucketFillsTheReplacementCacheBoundedByK) {
     // Bucket 0 (ids differing in the first bit) splits off once the table has to split; then it is full.
     for (int i = 0; i < 8; ++i) ASSERT_EQ(table.on_answer(node_sharing(0), kStart), Placement::live);
     for (int i = 0; i < 8; ++i) ASSERT_EQ(table.on_answer(node_sharing(5), kStart), Placement::live);
@@ -67,7 +67,7 @@ TEST_F(RoutingTableTest, FullFarBucketFillsTheReplacementCacheBoundedByK) {
     EXPECT_EQ(table.size(kStart), 16u);
 }
 
-TEST_F(RoutingTableTest, SplitsOnlyTheBucketHoldingOurId) {
+TEST_F(DhtRoutingTableTest, SplitsOnlyTheBucketHoldingOurId) {
     for (std::size_t bits = 0; bits < 40; ++bits) {
         for (int i = 0; i < 8; ++i) table.on_answer(node_sharing(bits), kStart);
     }
@@ -78,7 +78,7 @@ TEST_F(RoutingTableTest, SplitsOnlyTheBucketHoldingOurId) {
     for (const auto& node : closest) EXPECT_GE(common_prefix_length(self, node.id), 39u);
 }
 
-TEST_F(RoutingTableTest, StaysBoundedWhateverIsAdded) {
+TEST_F(DhtRoutingTableTest, StaysBoundedWhateverIsAdded) {
     for (int i = 0; i < 5000; ++i) table.on_answer(NodeInfo{random_id(rng), address(next_address++)}, kStart);
     for (std::size_t bits = 0; bits < 160; ++bits) table.on_answer(node_sharing(bits), kStart);
     EXPECT_LE(table.bucket_count(), kNodeIdBits);
@@ -92,7 +92,7 @@ TEST_F(RoutingTableTest, StaysBoundedWhateverIsAdded) {
     }
 }
 
-TEST_F(RoutingTableTest, NodesTurnQuestionableThenBadAndAreReplaced) {
+TEST_F(DhtRoutingTableTest, NodesTurnQuestionableThenBadAndAreReplaced) {
     std::vector<NodeInfo> far;
     for (int i = 0; i < 8; ++i) far.push_back(node_sharing(0));
     for (int i = 0; i < 8; ++i) table.on_answer(node_sharing(4), kStart);  // forces the split
@@ -114,7 +114,7 @@ TEST_F(RoutingTableTest, NodesTurnQuestionableThenBadAndAreReplaced) {
     EXPECT_EQ(table.replacement_count(), 0u);
 }
 
-TEST_F(RoutingTableTest, AnAnswerMakesANodeGoodAgain) {
+TEST_F(DhtRoutingTableTest, AnAnswerMakesANodeGoodAgain) {
     const NodeInfo node = node_sharing(2);
     table.on_answer(node, kStart);
     table.on_timeout(node, kStart + 1s);
@@ -124,7 +124,7 @@ TEST_F(RoutingTableTest, AnAnswerMakesANodeGoodAgain) {
     EXPECT_EQ(table.find(node.id)->timeouts, 0u);
 }
 
-TEST_F(RoutingTableTest, QueriesKeepAnsweringNodesGood) {
+TEST_F(DhtRoutingTableTest, QueriesKeepAnsweringNodesGood) {
     const NodeInfo node = node_sharing(2);
     table.on_answer(node, kStart);
     const TimePoint later = kStart + kNodeGoodFor + 1s;
@@ -134,7 +134,7 @@ TEST_F(RoutingTableTest, QueriesKeepAnsweringNodesGood) {
     EXPECT_EQ(table.size(later), 1u);
 }
 
-TEST_F(RoutingTableTest, ClosestSortsByDistanceAndFilters) {
+TEST_F(DhtRoutingTableTest, ClosestSortsByDistanceAndFilters) {
     std::vector<NodeInfo> nodes;
     for (int i = 0; i < 30; ++i) {
         nodes.push_back(NodeInfo{random_id(rng), address(next_address++)});
@@ -143,13 +143,14 @@ TEST_F(RoutingTableTest, ClosestSortsByDistanceAndFilters) {
     const NodeId target = random_id(rng);
     const auto closest = table.closest(target, 5);
     ASSERT_EQ(closest.size(), 5u);
-    for (std::size_t i = 1; i < closest.size(); ++i)
+    for (std::size_t i = 1; i < closest.size(); ++i) {
         EXPECT_FALSE(closer(target, closest[i].id, closest[i - 1].id));
+    }
     const auto none = table.closest(target, 5, [](const NodeInfo&) { return false; });
     EXPECT_TRUE(none.empty());
 }
 
-TEST_F(RoutingTableTest, StaleBucketsAndRandomIdsInThem) {
+TEST_F(DhtRoutingTableTest, StaleBucketsAndRandomIdsInThem) {
     for (int i = 0; i < 8; ++i) table.on_answer(node_sharing(0), kStart);
     for (int i = 0; i < 8; ++i) table.on_answer(node_sharing(3), kStart);
     EXPECT_TRUE(table.stale_buckets(kStart + 1min, 15min).empty());
@@ -161,7 +162,7 @@ TEST_F(RoutingTableTest, StaleBucketsAndRandomIdsInThem) {
     EXPECT_EQ(table.stale_buckets(kStart + 16min, 15min).size(), table.bucket_count() - 1);
 }
 
-TEST_F(RoutingTableTest, WouldAcceptOnlyWhatGetsALiveSlot) {
+TEST_F(DhtRoutingTableTest, WouldAcceptOnlyWhatGetsALiveSlot) {
     for (int i = 0; i < 8; ++i) table.on_answer(node_sharing(0), kStart);
     for (int i = 0; i < 8; ++i) table.on_answer(node_sharing(6), kStart);
     const NodeInfo far = node_sharing(0);

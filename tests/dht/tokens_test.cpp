@@ -11,7 +11,7 @@ const TimePoint kStart = TimePoint{} + 1h;
 const Endpoint kAlice = Endpoint::v4({1, 2, 3, 4}, 6881);
 const Endpoint kBob = Endpoint::v4({5, 6, 7, 8}, 6881);
 
-TEST(Tokens, AcceptedFromTheSameIpOnly) {
+TEST(DhtTokens, AcceptedFromTheSameIpOnly) {
     Rng rng(1);
     TokenIssuer tokens(rng, 300s, kStart);
     const Token token = tokens.make(kAlice, kStart);
@@ -25,7 +25,7 @@ TEST(Tokens, AcceptedFromTheSameIpOnly) {
     EXPECT_FALSE(tokens.check("", kAlice, kStart + 1s));
 }
 
-TEST(Tokens, LiveForOneToTwoRotations) {
+TEST(DhtTokens, LiveForOneToTwoRotations) {
     Rng rng(2);
     TokenIssuer tokens(rng, 300s, kStart);
     const Token token = tokens.make(kAlice, kStart);
@@ -34,14 +34,14 @@ TEST(Tokens, LiveForOneToTwoRotations) {
     EXPECT_FALSE(tokens.check(token, kAlice, kStart + 602s));  // two rotations later
 }
 
-TEST(Tokens, ALongIdleGapForgetsBothSecrets) {
+TEST(DhtTokens, ALongIdleGapForgetsBothSecrets) {
     Rng rng(3);
     TokenIssuer tokens(rng, 300s, kStart);
     const Token token = tokens.make(kAlice, kStart);
     EXPECT_FALSE(tokens.check(token, kAlice, kStart + 3600s));
 }
 
-TEST(Tokens, DifferentSeedsGiveDifferentTokens) {
+TEST(DhtTokens, DifferentSeedsGiveDifferentTokens) {
     Rng a(1);
     Rng b(2);
     TokenIssuer first(a, 300s, kStart);
