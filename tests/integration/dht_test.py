@@ -71,7 +71,8 @@ def magnet_via_dht(lab):
                         extra=dht_args(lab, "leech", boot))
     st = leech.finish(120, watch=[seed, router])
     pl.check_copy(dl, "leech")
-    check(st["dht"]["lookups_done"] >= 1, f"leech: no DHT lookup finished: {st['dht']}")
+    # Its only source of peers (the download may end before its first lookup does).
+    check(st["dht"]["messages_out"] >= 1 and st["dht"]["nodes"] >= 1, f"leech: no DHT traffic: {st['dht']}")
     check(st["peers_connected_out"] >= 1, f"leech: dialled nobody: {st}")
     check("dht: " in leech.text() and "peer(s)" in leech.text(), "leech: no peers logged from the DHT")
     # The router saw both of them. Restarted with no bootstrap node, it pings the nodes its state file keeps
