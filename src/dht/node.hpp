@@ -1,7 +1,7 @@
 #pragma once
 // A DHT node (BEP 5), as pure code: datagrams and the time in, datagrams to send and events out. No socket,
 // no clock of its own, no resolver; the session's DhtService (session/dht_service.hpp) is its I/O edge and
-// the KRPC fuzz target drives it directly.
+// the dht_node fuzz target drives it directly.
 //
 // It owns the routing table (dht/routing_table.hpp), the write tokens (dht/tokens.hpp), the peers other
 // nodes announced to us (dht/peer_store.hpp), the queries in flight, and the lookups (dht/lookup.hpp).
@@ -21,11 +21,9 @@
 
 #include "core/endpoint.hpp"
 #include "dht/krpc.hpp"
+#include "dht/time.hpp"
 
 namespace bt::dht {
-
-using Clock = std::chrono::steady_clock;
-using TimePoint = Clock::time_point;
 
 struct NodeSettings {
     std::size_t bucket_size = 8;         // K (BEP 5)

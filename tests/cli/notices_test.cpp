@@ -19,6 +19,9 @@ TEST(StallHint, NobodyToAskForPeers) {
     f.given_peers = 0;
     f.has_trackers = true;
     EXPECT_EQ(stall_hint(f), std::nullopt) << "the trackers are being asked";
+    f.has_trackers = false;
+    f.dht = true;
+    EXPECT_EQ(stall_hint(f), std::nullopt) << "the DHT is being asked";
 }
 
 TEST(StallHint, EncryptionPolicyNobodyAccepts) {

@@ -43,6 +43,29 @@ TEST(StatsReport, StateIsTheCommonOneMixedOrErrorWhenAnyFailed) {
         "error");
 }
 
+TEST(StatsReport, DhtObjectOnlyWhenTheDhtRan) {
+    const std::vector<TorrentReport> one{report("a", TorrentState::seeding, 1, 1, 0)};
+    EXPECT_EQ(stats_json(one, {}, 1.0).find("\"dht\""), std::string::npos);
+    session::DhtStats dht;
+    dht.nodes = 12;
+    dht.lookups_done = 3;
+    dht.lookups_running = 1;
+    dht.last_lookup = std::chrono::milliseconds(250);
+    dht.average_lookup = std::chrono::milliseconds(400);
+    dht.messages_in = 90;
+    dht.messages_out = 95;
+    for (const auto& json : {stats_json(one, {}, 1.0, dht), dht_stats_json(dht, 1.0)}) {
+        EXPECT_NE(json.find("\"dht\": {"), std::string::npos) << json;
+        EXPECT_NE(json.find("\"nodes\": 12"), std::string::npos) << json;
+        EXPECT_NE(json.find("\"lookups_done\": 3"), std::string::npos) << json;
+        EXPECT_NE(json.find("\"lookups_running\": 1"), std::string::npos) << json;
+        EXPECT_NE(json.find("\"last_lookup_ms\": 250"), std::string::npos) << json;
+        EXPECT_NE(json.find("\"average_lookup_ms\": 400"), std::string::npos) << json;
+        EXPECT_NE(json.find("\"messages_in\": 90"), std::string::npos) << json;
+        EXPECT_NE(json.find("\"messages_out\": 95"), std::string::npos) << json;
+    }
+}
+
 TEST(StatsReport, JsonHasTotalsThenOneObjectPerTorrent) {
     const auto json = stats_json({report("first", TorrentState::seeding, 2, 2, 7),
                                   report("second", TorrentState::downloading, 2, 1, 3)},

@@ -31,7 +31,7 @@ TEST(DescribeParseError, UnknownSubcommandSuggestsTheClosestOrListsThemAll) {
               "unknown subcommand 'dowload' (did you mean 'download'?)");
     EXPECT_EQ(error_line({"ifno"}), "unknown subcommand 'ifno' (did you mean 'info'?)");
     EXPECT_EQ(error_line({"bogus"}),
-              "unknown subcommand 'bogus' (the subcommands are download, seed, create, info)");
+              "unknown subcommand 'bogus' (the subcommands are download, seed, create, info, dht)");
 }
 
 TEST(DescribeParseError, UnknownOptionIsNamedWithItsSubcommand) {

@@ -21,6 +21,9 @@ import sys
 import tempfile
 import traceback
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lab import offline_argv  # noqa: E402
+
 KiB = 1024
 MiB = 1024 * KiB
 SHARED_TORRENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../shared/testdata/torrents")
@@ -35,7 +38,7 @@ def run(cmd, cwd=None, env=None):
 
 
 def bitveil(*argv, cwd=None, env=None):
-    return run([args.bitveil, *map(str, argv)], cwd=cwd, env=env)
+    return run(offline_argv([args.bitveil, *argv], args.bitveil), cwd=cwd, env=env)
 
 
 def lt_ref(*argv):
@@ -224,10 +227,11 @@ def test_threads_and_defaults(tmp):
     check(r.returncode == 0 and lines[0] == "bitveil 0.1.0" and r.stderr == b"", f"--version: {r.stdout!r}")
     for library in ("OpenSSL ", "libcurl ", "Asio ", "fmt ", "CLI11 "):
         check(any(line.strip().startswith(library) for line in lines[1:]), f"--version: no {library}: {lines}")
-    for argv in (["--help"], ["info", "--help"], ["create", "--help"]):
+    for argv in (["--help"], ["info", "--help"], ["create", "--help"], ["dht", "--help"]):
         r = bitveil(*argv)
         check(r.returncode == 0 and b"Usage" in r.stdout, f"{argv}: {r.returncode}")
-    check(b"Examples:" in bitveil("create", "--help").stdout, "create --help has no examples")
+    for sub in ("create", "dht"):
+        check(b"Examples:" in bitveil(sub, "--help").stdout, f"{sub} --help has no examples")
 
 
 def test_refuses_to_overwrite(tmp):
@@ -320,7 +324,7 @@ USAGE = "the short usage"  # `bitveil` alone: a few lines on stderr, not one
 # stderr, exact unless Has(...). Nothing may appear on stdout.
 BAD_COMMAND_LINES = [
     ([], 2, USAGE),
-    (["bogus"], 2, "bitveil: unknown subcommand 'bogus' (the subcommands are download, seed, create, info)"),
+    (["bogus"], 2, "bitveil: unknown subcommand 'bogus' (the subcommands are download, seed, create, info, dht)"),
     (["dowload", "good.torrent"], 2, "bitveil: unknown subcommand 'dowload' (did you mean 'download'?)"),
     (["download", "--seed-tme", "60", "good.torrent"], 2,
      "bitveil: download: unknown option '--seed-tme' (did you mean '--seed-time'?)"),
@@ -335,6 +339,14 @@ BAD_COMMAND_LINES = [
     (["seed", "good.torrent", "--port", "70000"], 2,
      "bitveil: seed: --port: expected a whole number from 0 to 65535, not '70000'"),
     (["download", "good.torrent", "--port"], 2, "bitveil: download: --port needs a value"),
+    (["download", "good.torrent", "--dht-bootstrap", "nohost"], 2,
+     "bitveil: --dht-bootstrap nohost: no port; expected HOST:PORT, e.g. localhost:6881, 10.0.0.2:6881 or [::1]:6881"),
+    (["seed", "good.torrent", "--dht-bootstrap", "127.0.0.1:0"], 2,
+     "bitveil: --dht-bootstrap 127.0.0.1:0: the port must be a number from 1 to 65535"),
+    (["download", "good.torrent", "--no-dht", "--dht-bootstrap", "127.0.0.1:6881"], 2,
+     "bitveil: download: --dht-bootstrap excludes --no-dht"),
+    (["dht", "--port", "70000"], 2, "bitveil: dht: --port: expected a whole number from 0 to 65535, not '70000'"),
+    (["dht", "--no-dht"], 2, "bitveil: dht: unknown option '--no-dht' (did you mean '--no-dht-bootstrap'?)"),
     (["download", "good.torrent", "--seed-ratio", "0"], 2,
      "bitveil: download: --seed-ratio: expected a number above 0, not '0'"),
     (["download", "good.torrent", "--encryption", "requre"], 2, "bitveil: download: --encryption: expected "
@@ -366,7 +378,7 @@ BAD_COMMAND_LINES = [
 
 
 def check_error_line(argv, status, want, cwd, runner=None):
-    r = run([*(runner or []), args.bitveil, *argv], cwd=cwd)
+    r = run(offline_argv([*(runner or []), args.bitveil, *argv], args.bitveil), cwd=cwd)
     err = r.stderr.decode(errors="replace")
     what = f"bitveil {' '.join(map(repr, argv))}"
     check(r.returncode == status, f"{what}: exit {r.returncode}, expected {status} ({err!r})")
@@ -374,7 +386,7 @@ def check_error_line(argv, status, want, cwd, runner=None):
     lines = err.splitlines()
     if want is USAGE:
         check(lines and lines[0].startswith("bitveil: ") and len(lines) <= 12, f"{what}: not a short usage: {err!r}")
-        for sub in ("download", "seed", "create", "info"):
+        for sub in ("download", "seed", "create", "info", "dht"):
             check(any(line.split()[:1] == [sub] for line in lines), f"{what}: usage has no {sub}: {err!r}")
         return
     check(len(lines) == 1 and lines[0].startswith("bitveil: "), f"{what}: expected one 'bitveil: ' line, got {err!r}")
@@ -429,14 +441,15 @@ def test_write_error_reported_once(tmp):
     readonly = os.path.join(tmp, "readonly")
     os.makedirs(readonly, mode=0o555)
     os.chmod(readonly, 0o555)
-    seeder = subprocess.Popen([args.bitveil, "seed", torrent, "-d", os.path.dirname(data), "--port", "0"],
+    seeder = subprocess.Popen(offline_argv([args.bitveil, "seed", torrent, "-d", os.path.dirname(data), "--port", "0"],
+                                           args.bitveil),
                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     try:
         first = seeder.stderr.readline().decode()
         check(first.startswith("bitveil: listening on port "), f"seeder: {first!r}")
         port = int(first.split()[-1])
-        r = run([*runner, args.bitveil, "download", torrent, "-d", readonly, "--port", "0", "-q",
-                 "--peer", f"127.0.0.1:{port}"])
+        r = run(offline_argv([*runner, args.bitveil, "download", torrent, "-d", readonly, "--port", "0", "-q",
+                              "--peer", f"127.0.0.1:{port}"], args.bitveil))
     finally:
         seeder.terminate()
         seeder.wait(timeout=30)

@@ -37,6 +37,7 @@ class PeerSessionTest : public ::testing::Test {
         SwarmSettings s;
         wire::set_extension_protocol(s.reserved);
         wire::set_fast_extension(s.reserved, fast);
+        wire::set_dht(s.reserved, our_dht_);
         s.client_name = "test";
         s.peer.max_incoming_requests = 10;
         s.peer.allowed_fast_set_size = allowed_fast_k_;
@@ -44,8 +45,9 @@ class PeerSessionTest : public ::testing::Test {
         if (we_have_all) {
             for (std::uint32_t i = 0; i < kPieces; ++i) swarm_->picker().on_piece_verified(PieceIndex{i});
         }
-        session_ = std::make_unique<PeerSession>(*swarm_, PeerId{1}, io_, kPeerAddress,
-                                                 remote_handshake(remote_extensions, fast), now_);
+        auto remote = remote_handshake(remote_extensions, fast);
+        wire::set_dht(remote.reserved, their_dht_);
+        session_ = std::make_unique<PeerSession>(*swarm_, PeerId{1}, io_, kPeerAddress, remote, now_);
         session_->start();
     }
     // Everything the session queued since the last call, decoded, by name; the messages in order.
@@ -96,6 +98,8 @@ class PeerSessionTest : public ::testing::Test {
     std::vector<Block> rejects_;
     std::vector<PieceIndex> allowed_fast_sent_;
     std::uint32_t allowed_fast_k_ = 10;  // for the next make()
+    bool our_dht_ = false;               // the DHT bit in our handshake, for the next make()
+    bool their_dht_ = false;             // in the peer's
 };
 
 TEST_F(PeerSessionTest, OpensWithBitfieldAndExtensionHandshake) {
@@ -113,6 +117,34 @@ TEST_F(PeerSessionTest, FastExtensionOpensWithHaveAllOrHaveNone) {
     EXPECT_EQ(sent(), (std::vector<std::string>{"have-all", "extended"}));
     make(/*we_have_all=*/false, /*fast=*/true);
     EXPECT_EQ(sent(), (std::vector<std::string>{"have-none", "extended"}));
+}
+
+TEST_F(PeerSessionTest, PortGoesBothWaysWhenBothHandshakesSetTheDhtBit) {
+    our_dht_ = their_dht_ = true;
+    make();
+    sent();
+    session_->send_dht_port(6881);
+    EXPECT_EQ(sent(), (std::vector<std::string>{"port"}));
+    feed(wire::Port{7000});
+    feed(wire::Port{0});  // nobody listens on port 0
+    EXPECT_EQ(io_.dht_ports, (std::vector<std::uint16_t>{7000}));
+    EXPECT_FALSE(io_.closed);
+}
+
+TEST_F(PeerSessionTest, NoPortWhenEitherHandshakeLacksTheDhtBit) {
+    // Ours without it: a private torrent (BEP 27), or no DHT running.
+    for (const auto& [ours, theirs] : {std::pair{true, false}, std::pair{false, true}}) {
+        our_dht_ = ours;
+        their_dht_ = theirs;
+        io_.dht_ports.clear();
+        make();
+        sent();
+        session_->send_dht_port(6881);
+        EXPECT_TRUE(sent().empty());
+        feed(wire::Port{7000});
+        EXPECT_TRUE(io_.dht_ports.empty());
+        EXPECT_FALSE(io_.closed);
+    }
 }
 
 TEST_F(PeerSessionTest, InterestedInASeedThenRequestsWhenUnchoked) {

@@ -28,10 +28,12 @@ struct FakeIo final : PeerIo {
     std::uint32_t outputs = 0;
     std::uint32_t upload_wakes = 0;
     std::uint32_t extension_handshakes = 0;
+    std::vector<std::uint16_t> dht_ports;
     void on_output() override { ++outputs; }
     void on_upload_ready() override { ++upload_wakes; }
     void on_closed(const CloseReason& reason) override { closed = reason; }
     void on_extension_handshake(bool) override { ++extension_handshakes; }
+    void on_dht_port(std::uint16_t port) override { dht_ports.push_back(port); }
 };
 
 inline PiecePicker small_picker(std::uint32_t num_pieces, std::uint32_t piece_length) {
