@@ -450,6 +450,40 @@ class LtPeer(Proc):
         found = re.findall(r"^STAT .* up=(\d+)", self.text(), re.M)
         return int(found[-1]) if found else 0
 
+    # --- with --dht (address: the 127.0.0.x it binds; the DHT's UDP port is its listen port) ---------------
+
+    def _dht_line(self):
+        return self.wait_for(r"^DHT id=([0-9a-f]{40}) port=(\d+)", 30, "DHT id=.. (the DHT node running)")
+
+    @property
+    def dht_id(self):
+        return self._dht_line().group(1)
+
+    @property
+    def dht_endpoint(self):
+        return f"{self.address}:{self._dht_line().group(2)}"
+
+    def dht_nodes(self):
+        """The size of its routing table, from its latest `DHT nodes=N` line (0 before the first)."""
+        found = re.findall(r"^DHT nodes=(\d+)", self.text(), re.M)
+        return int(found[-1]) if found else 0
+
+    def wait_dht_nodes(self, n, timeout=30):
+        end = time.monotonic() + timeout
+        while self.dht_nodes() < n:
+            check(self.alive(), f"{self.name} exited with {exit_status(self.returncode)} (log below)")
+            check(time.monotonic() < end, f"{self.name}: {self.dht_nodes()} nodes in its DHT routing table "
+                                          f"after {timeout} s, expected {n} (log below)")
+            time.sleep(0.1)
+
+    def dht_table(self):
+        """Its --dht-stats: {"id", "port", "nodes": [{"id", "ip", "port"}], "counters": {...}} ({} before the first)."""
+        try:
+            with open(self.dht_stats_path) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return {}
+
 
 class Tracker(Proc):
     """opentracker on host:port (TCP and UDP; 127.0.0.1 unless told), whitelisting exactly the given info-hashes."""
@@ -611,12 +645,31 @@ class Lab:
             t.check_allowed(tor)
         return t
 
+    def next_address(self):
+        """A 127.x.y.z address no other process of this lab uses: libtorrent keeps one DHT node per IP address.
+        The second byte comes from the process id, so tests running side by side use different addresses."""
+        self._addresses = getattr(self, "_addresses", 0) + 1
+        n = self._addresses
+        check(n < 250 * 250, "out of loopback addresses")
+        return f"127.{os.getpid() % 200 + 20}.{n // 250}.{n % 250 + 1}"
+
     def lt_peer(self, name, torrent, save, seed, peers=(), no_tracker=False, upload_limit=0, timeout=None,
-                encryption="enabled", pex=False, extra=()):
-        """lt_peer.py; `extra`: more of its arguments (--set NAME=VALUE, --remote-class, --peer-log)."""
+                encryption="enabled", pex=False, extra=(), address="127.0.0.1", dht_nodes=None):
+        """lt_peer.py; `extra`: more of its arguments (--set NAME=VALUE, --remote-class, --peer-log).
+        dht_nodes (a list of HOST:PORT, maybe empty): run its DHT (--dht, --dht-stats <lab>/<name>.dht.json), bound
+        to `address`, and add these nodes. torrent=None: a bare DHT node (--bare)."""
         need_libtorrent()
-        argv = [SYSTEM_PYTHON, LT_PEER, torrent.path, "--seed" if seed else "--leech", "--save", save, "--port", 0,
-                "--encryption", encryption]
+        if torrent is None:
+            argv = [SYSTEM_PYTHON, LT_PEER, "--bare", "--port", 0]
+        else:
+            argv = [SYSTEM_PYTHON, LT_PEER, torrent.path, "--seed" if seed else "--leech", "--save", save,
+                    "--port", 0, "--encryption", encryption]
+        argv += ["--address", address]
+        stats = os.path.join(self.dir, f"{name}.dht.json")
+        if dht_nodes is not None:
+            argv += ["--dht", "--dht-stats", stats]
+            for n in dht_nodes:
+                argv += ["--dht-node", n]
         for p in peers:
             argv += ["--peer", p]
         if no_tracker:
@@ -628,7 +681,20 @@ class Lab:
         if pex:
             argv.append("--pex")
         argv += list(extra)
-        return LtPeer(self, name, argv)
+        p = LtPeer(self, name, argv)
+        p.address, p.dht_stats_path = address, stats
+        return p
+
+    def lt_dht_nodes(self, n, bootstrap=(), prefix="lt-dht", extra=()):
+        """n bare libtorrent DHT nodes, each on its own address; each knows `bootstrap` and the nodes started
+        before it (so they form one DHT). Returns them once each is running (not yet with a full table)."""
+        nodes, known = [], list(bootstrap)
+        for i in range(n):
+            node = self.lt_peer(f"{prefix}{i}", None, None, False, address=self.next_address(), dht_nodes=known,
+                                extra=extra)
+            nodes.append(node)
+            known = known + [node.dht_endpoint]
+        return nodes
 
     def aria2(self, name, torrent, dir, seed, verify=True):
         """aria2c on a free port; --seed verifies dir/<name> and seeds forever, else it leeches and exits 0 when done.
