@@ -104,7 +104,7 @@ settings = {
     "alert_mask": (lt.alert_category.error | lt.alert_category.status | lt.alert_category.connect
                    | lt.alert_category.peer | lt.alert_category.tracker
                    | (lt.alert_category.peer_log if a.peer_log else 0)
-                   | (lt.alert_category.dht | lt.alert_category.stats if a.dht else 0)
+                   | (lt.alert_category.dht | lt.alert_category.dht_operation | lt.alert_category.stats if a.dht else 0)
                    | (lt.alert_category.dht_log if a.dht_log or a.lookup else 0)),
 }
 # A loopback DHT of one node per 127.0.0.x address: libtorrent's defaults drop or distrust such nodes.
@@ -211,7 +211,7 @@ class Dht:
                 self.nodes = n
             self.write_stats()
         elif isinstance(al, lt.dht_live_nodes_alert):
-            self.live = [{"id": str(nid), "ip": ep[0], "port": ep[1]} for nid, ep in al.nodes]
+            self.live = [{"id": str(n["nid"]), "ip": n["endpoint"][0], "port": n["endpoint"][1]} for n in al.nodes]
         elif isinstance(al, lt.dht_get_peers_reply_alert) and self.lookup:
             self.lookup[3].update(f"{ip}:{port}" for ip, port in al.peers())
         elif isinstance(al, lt.dht_log_alert):
