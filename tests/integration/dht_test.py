@@ -34,8 +34,8 @@ def lt_only(lab):
     seeder = lab.lt_peer("lt-seed", tor, pl.parent, seed=True, no_tracker=True, address=lab.next_address(),
                          dht_nodes=boot[:1])
     seeder.wait_seeding()
-    seeder.wait_dht_nodes(1, 30)
-    lab.log("seeder is in the DHT")
+    seeder.wait_dht_lookup(30)
+    lab.log("seeder announced")
     dl = lab.path("dl")
     leech = lab.lt_peer("lt-leech", Magnet(tor), dl, seed=False, no_tracker=True, address=lab.next_address(),
                         dht_nodes=boot[-1:], timeout=60)

@@ -476,6 +476,10 @@ class LtPeer(Proc):
                                           f"after {timeout} s, expected {n} (log below)")
             time.sleep(0.1)
 
+    def wait_dht_lookup(self, timeout=30):
+        """Its first get_peers lookup ended (a torrent's: announce_peer goes out right after)."""
+        self.wait_for(r"^DHT lookup done", timeout, "DHT lookup done")
+
     def dht_table(self):
         """Its --dht-stats: {"id", "port", "nodes": [{"id", "ip", "port"}], "counters": {...}} ({} before the first)."""
         try:

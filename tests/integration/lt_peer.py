@@ -25,6 +25,7 @@ Lines it prints (stdout, flushed), for the test to wait on:
 DHT (--dht; loopback-safe, see dht_settings below):
   DHT id=HEX port=N         once, when the node runs (its UDP port is the listen port)
   DHT nodes=N t=S           whenever the routing table's size changes (S: seconds since start)
+  DHT lookup done           a get_peers lookup ended (a torrent's: its announce_peer queries follow at once)
   DHTLOG <message>          --dht-log: libtorrent's DHT log (traversals, nodes added, errors)
   LOOKUP ih=HEX ms=N peers=N sent=N received=N   --bare --lookup: one get_peers lookup, from dht_get_peers to
                             libtorrent's "COMPLETED" traversal log line; sent/received: DHT messages in that time
@@ -105,7 +106,7 @@ settings = {
                    | lt.alert_category.peer | lt.alert_category.tracker
                    | (lt.alert_category.peer_log if a.peer_log else 0)
                    | (lt.alert_category.dht | lt.alert_category.dht_operation | lt.alert_category.stats if a.dht else 0)
-                   | (lt.alert_category.dht_log if a.dht_log or a.lookup else 0)),
+                   | (lt.alert_category.dht_log if a.dht else 0)),
 }
 # A loopback DHT of one node per 127.0.0.x address: libtorrent's defaults drop or distrust such nodes.
 dht_settings = {
@@ -218,7 +219,10 @@ class Dht:
             msg = al.message()
             if a.dht_log:
                 out(f"DHTLOG {msg}")
-            if self.lookup and "COMPLETED" in msg and "type: get_peers" in msg:
+            done = "COMPLETED" in msg and "type: get_peers" in msg
+            if done:
+                out("DHT lookup done")
+            if self.lookup and done:
                 ih, started, before, found = self.lookup
                 # the counters now, not the last posted ones: ask and wait for them (stats alerts come in order)
                 self.done_at = (ih, (now - started) * 1000, before, found)
