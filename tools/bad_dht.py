@@ -2,7 +2,7 @@
 """A scripted hostile (or, with --mode probe, a correct) DHT client for KRPC tests (BEP 5), plain UDP sockets.
 
 usage: bad_dht.py --target HOST:PORT [--mode MODE[,MODE...]] [--bind 127.x.y.z] [--sources N]
-                  [--source-prefix 127.a] [--seconds S] [--wait S]
+                  [--source-prefix 127.a.b] [--seconds S] [--wait S]
 
 It sends KRPC datagrams to the node at --target from --bind (a fresh UDP port per probe) and reports what came
 back, one JSON object per line on stdout, so that a test can assert on it:
@@ -28,8 +28,8 @@ Modes:
   unsolicited   responses and errors for transactions never sent: silence
   flood         --seconds of pings from one address, as fast as the node reads them; reports sent, answered,
                 answers per second (ok: the node is alive after)
-  flood_many    the same from --sources addresses (--source-prefix.x.y), round robin; reports the answers per
-                address and in all
+  flood_many    the same from --sources addresses (--source-prefix.1 to .250), round robin; reports the answers
+                per address and in all
   probe         a correct client: ping, find_node, get_peers, announce_peer with the token, get_peers again
                 (and announce_peer with implied_port): ids of 20 bytes, "t" echoed, compact nodes, a token,
                 "ip" (BEP 42) equal to our address, the announced peer among the values
@@ -357,8 +357,8 @@ MODES = {
     "unknown_method": lambda c, a: run_cases(c, "unknown_method", cases_unknown_method()),
     "unsolicited": lambda c, a: run_cases(c, "unsolicited", cases_unsolicited()),
     "flood": lambda c, a: flood(c, "flood", [c.bind], a.seconds),
-    "flood_many": lambda c, a: flood(c, "flood_many", [f"{a.source_prefix}.{i // 250}.{i % 250 + 1}"
-                                                        for i in range(a.sources)], a.seconds),
+    "flood_many": lambda c, a: flood(c, "flood_many", [f"{a.source_prefix}.{i + 1}" for i in range(a.sources)],
+                                     a.seconds),
     "probe": lambda c, a: mode_probe(c),
 }
 
@@ -369,11 +369,13 @@ def main():
     ap.add_argument("--target", required=True, metavar="HOST:PORT", help="the DHT node under test")
     ap.add_argument("--mode", default="probe", help="one of the modes above, or several comma separated")
     ap.add_argument("--bind", default="127.0.0.1", help="our address (flood_many: see --source-prefix)")
-    ap.add_argument("--sources", type=int, default=200, help="flood_many: how many source addresses")
-    ap.add_argument("--source-prefix", default="127.250", help="flood_many: addresses PREFIX.x.y")
+    ap.add_argument("--sources", type=int, default=200, help="flood_many: how many source addresses (at most 250)")
+    ap.add_argument("--source-prefix", default="127.250.0", help="flood_many: addresses PREFIX.1 to PREFIX.N")
     ap.add_argument("--seconds", type=float, default=3.0, help="flood: how long")
     ap.add_argument("--wait", type=float, default=1.0, help="seconds to wait for an answer")
     a = ap.parse_args()
+    if not 1 <= a.sources <= 250:
+        ap.error("--sources: 1 to 250")
     modes = a.mode.split(",")
     for m in modes:
         if m not in MODES:

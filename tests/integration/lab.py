@@ -425,6 +425,27 @@ class Bitveil(Proc):
         except ValueError as e:
             raise Failure(f"{self.name}: stats json is not valid JSON ({e}): {text[:300]!r}")
 
+    def dht_stats(self):
+        """The "dht" object of its --stats-json ({} before the file is written)."""
+        if not os.path.exists(self.stats_path):
+            return {}
+        return self.stats().get("dht", {})
+
+    @property
+    def dht_endpoint(self):
+        """Its DHT node: the UDP socket of its listen address and port."""
+        return f"{self.address}:{self.port}"
+
+    def wait_dht_nodes(self, n, timeout=30):
+        """Until its routing table holds n nodes (the stats file is rewritten every 2 s, `bitveil dht`, or
+        every second)."""
+        end = time.monotonic() + timeout
+        while self.dht_stats().get("nodes", 0) < n:
+            check(self.alive(), f"{self.name} exited with {exit_status(self.returncode)} (log below)")
+            check(time.monotonic() < end, f"{self.name}: {self.dht_stats().get('nodes', 0)} nodes in its DHT "
+                                          f"routing table after {timeout} s, expected {n} (log below)")
+            time.sleep(0.2)
+
     def finish(self, timeout, what="download", watch=()):
         """Wait for exit 0 and return the stats."""
         rc = exit_status(self.wait(timeout, what, watch))
@@ -768,7 +789,37 @@ class Lab:
         while os.path.exists(os.path.join(self.logs, log_name + ".log")):
             log_name = f"{name}.run{n + 1}"
             n += 1
-        return Bitveil(self, log_name, argv, stats)
+        b = Bitveil(self, log_name, argv, stats)
+        b.address = address
+        return b
+
+    def dht_args(self, name, bootstrap=()):
+        """bitveil's DHT options for a lab process: the nodes to bootstrap from (none: --no-dht-bootstrap, so
+        never the public routers) and a state file of its own (<lab>/<name>.dht.state; the default one in the
+        resume folder would be shared by every process of the lab)."""
+        args = ["--dht-state", os.path.join(self.dir, f"{name}.dht.state")]
+        for b in bootstrap:
+            args += ["--dht-bootstrap", b]
+        return args + ([] if bootstrap else ["--no-dht-bootstrap"])
+
+    def bitveil_dht(self, name, address, bootstrap=(), extra=()):
+        """`bitveil dht` (a node with no torrent) on `address`, a free port, --stats-json <lab>/<name>.stats.json."""
+        stats = os.path.join(self.dir, f"{name}.stats.json")
+        argv = [self.bitveil_path, "dht", "--listen-address", address, "--port", 0, "--stats-json", stats,
+                "--verbose", *self.dht_args(name, bootstrap), *extra]
+        b = Bitveil(self, name, argv, stats)
+        b.address = address
+        return b
+
+    def bitveil_dht_nodes(self, n, prefix="bv-dht"):
+        """n `bitveil dht` nodes, each on its own address: the first bootstraps from nobody, each next one from
+        the first and the one before it. Returns them once each listens."""
+        nodes = []
+        for i in range(n):
+            boot = [nodes[0].dht_endpoint] + ([nodes[-1].dht_endpoint] if len(nodes) > 1 else []) if nodes else []
+            nodes.append(self.bitveil_dht(f"{prefix}{i}", self.next_address(), boot))
+            nodes[-1].port  # noqa: B018 (waits until it listens, so the next one can bootstrap from it)
+        return nodes
 
 
 # ---------------------------------------------------------------------------------------------------
