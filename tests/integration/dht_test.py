@@ -66,21 +66,6 @@ def payload(lab, name):
     return pl, lab.create_torrent(pl, piece_size=64 * KiB)
 
 
-def loopback_dht(lab, n_bitveil, n_lt):
-    """n_bitveil `bitveil dht` nodes, then n_lt libtorrent nodes joining through two of ours (their bootstrap
-    lookup queries ours, and each that answers enters their table)."""
-    need_libtorrent()
-    bv = lab.bitveil_dht_nodes(n_bitveil)
-    lts = lab.lt_dht_nodes(n_lt, bootstrap=[bv[0].dht_endpoint, bv[-1].dht_endpoint])
-    for n in bv:
-        n.wait_dht_nodes(2, 30)
-    for n in lts:
-        n.wait_dht_nodes(2, 30)
-    lab.log(f"DHT of {n_bitveil} bitveil and {n_lt} libtorrent nodes up: bitveil tables "
-            f"{[n.dht_stats().get('nodes') for n in bv]}, libtorrent tables {[n.dht_nodes() for n in lts]}")
-    return bv, lts
-
-
 def lt_seeder(lab, tor, pl, dht_nodes):
     """A libtorrent seeder in the DHT (no tracker), returned once its first announce went out."""
     seeder = lab.lt_peer("lt-seed", tor, pl.parent, seed=True, no_tracker=True, address=lab.next_address(),
@@ -116,7 +101,7 @@ def bad_dht_run(lab, name, target, modes, extra=()):
 # Cases
 
 def magnet_from_lt(lab):
-    bv, lts = loopback_dht(lab, 20, 3)
+    bv, lts = lab.loopback_dht(20, 3)
     pl, tor = payload(lab, "from-lt")
     seeder = lt_seeder(lab, tor, pl, [lts[0].dht_endpoint])
     dl = lab.path("dl")
@@ -129,7 +114,7 @@ def magnet_from_lt(lab):
 
 
 def lt_from_bitveil(lab):
-    bv, lts = loopback_dht(lab, 20, 3)
+    bv, lts = lab.loopback_dht(20, 3)
     pl, tor = payload(lab, "to-lt")
     address = lab.next_address()
     seed = lab.bitveil("bitveil-seed", "seed", tor, pl.parent, address=address,
@@ -150,7 +135,7 @@ def lt_from_bitveil(lab):
 
 
 def in_lt_table_and_restart(lab):
-    bv, lts = loopback_dht(lab, 12, 3)
+    bv, lts = lab.loopback_dht(12, 3)
     ours = {}
     for n in bv:
         ours[n.dht_endpoint] = node_id(n.dht_endpoint)
@@ -189,7 +174,7 @@ def in_lt_table_and_restart(lab):
 
 
 def hostile(lab):
-    bv, lts = loopback_dht(lab, 6, 1)
+    bv, lts = lab.loopback_dht(6, 1)
     target = bv[2]
     before = peak_rss_kib(target.pid)
     modes = ["malformed", "oversized", "wrong_types", "bad_token", "unknown_method", "unsolicited", "probe"]

@@ -811,6 +811,21 @@ class Lab:
         b.address = address
         return b
 
+    def loopback_dht(self, n_bitveil, n_lt):
+        """A DHT of n_bitveil `bitveil dht` nodes, then n_lt libtorrent nodes joining through two of ours (their
+        bootstrap lookup queries ours, and each that answers enters their table); returned once every node knows
+        two others."""
+        need_libtorrent()
+        bv = self.bitveil_dht_nodes(n_bitveil)
+        lts = self.lt_dht_nodes(n_lt, bootstrap=[bv[0].dht_endpoint, bv[-1].dht_endpoint])
+        for n in bv:
+            n.wait_dht_nodes(2, 30)
+        for n in lts:
+            n.wait_dht_nodes(2, 30)
+        self.log(f"DHT of {n_bitveil} bitveil and {n_lt} libtorrent nodes up: bitveil tables "
+                 f"{[n.dht_stats().get('nodes') for n in bv]}, libtorrent tables {[n.dht_nodes() for n in lts]}")
+        return bv, lts
+
     def bitveil_dht_nodes(self, n, prefix="bv-dht"):
         """n `bitveil dht` nodes, each on its own address: the first bootstraps from nobody, each next one from
         the first and the one before it. Returns them once each listens."""

@@ -25,7 +25,9 @@ Lines it prints (stdout, flushed), for the test to wait on:
 DHT (--dht; loopback-safe, see dht_settings below):
   DHT id=HEX port=N         once, when the node runs (its UDP port is the listen port)
   DHT nodes=N t=S           whenever the routing table's size changes (S: seconds since start)
-  DHT lookup done           a get_peers lookup ended (a torrent's: its announce_peer queries follow at once)
+  DHT lookup done ih=HEX ms=N   a get_peers lookup ended (a torrent's: its announce_peer queries follow at once);
+                            N: from libtorrent's "NEW target" to its "COMPLETED" DHT log lines
+  DHT messages sent=N received=N   at exit: the DHT messages of the whole run
   DHTLOG <message>          --dht-log: libtorrent's DHT log (traversals, nodes added, errors)
   LOOKUP ih=HEX ms=N peers=N sent=N received=N   --bare --lookup: one get_peers lookup, from dht_get_peers to
                             libtorrent's "COMPLETED" traversal log line; sent/received: DHT messages in that time
@@ -46,6 +48,7 @@ ones above, e.g. --set unchoke_slots_limit=0 --set allowed_fast_set_size=4.
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -179,6 +182,7 @@ class Dht:
         self.id, self.port, self.nodes, self.live, self.counters = None, None, -1, [], {}
         self.last_add, self.last_poll = -1e9, -1e9
         self.lookups, self.lookup = list(a.lookup), None  # lookup: (info-hash hex, start, counters, peers)
+        self.traversals = {}  # libtorrent's traversal id -> (target hex, start), from its DHT log
 
     def poll(self, now):
         if self.id is None and self.port and ses.is_dht_running():
@@ -219,15 +223,18 @@ class Dht:
             msg = al.message()
             if a.dht_log:
                 out(f"DHTLOG {msg}")
-            done = "COMPLETED" in msg and "type: get_peers" in msg
-            if done:
-                out("DHT lookup done")
-            if self.lookup and done:
-                ih, started, before, found = self.lookup
-                # the counters now, not the last posted ones: ask and wait for them (stats alerts come in order)
-                self.done_at = (ih, (now - started) * 1000, before, found)
-                ses.post_session_stats()
-                self.lookup = ("pending", started, before, found)
+            m = re.search(r"\[(\d+)\] (NEW target: ([0-9a-f]{40})|COMPLETED .*type: get_peers)", msg)
+            if m and m.group(3):
+                self.traversals[m.group(1)] = (m.group(3), now)
+            elif m:
+                target, started = self.traversals.pop(m.group(1), ("?", now))
+                out(f"DHT lookup done ih={target} ms={(now - started) * 1000:.0f}")
+                if self.lookup and self.lookup[0] == target:
+                    ih, started, before, found = self.lookup
+                    # the counters now, not the last posted ones: ask and wait for them (stats alerts come in order)
+                    self.done_at = (ih, (now - started) * 1000, before, found)
+                    ses.post_session_stats()
+                    self.lookup = ("pending", started, before, found)
         if isinstance(al, lt.session_stats_alert) and getattr(self, "done_at", None):
             ih, ms, before, found = self.done_at
             d = {k: self.counters.get(k, 0) - before.get(k, 0) for k in ("dht.dht_messages_out", "dht.dht_messages_in")}
@@ -295,7 +302,7 @@ while not stopping:
     if dht:
         dht.poll(now)
     if h is None:  # --bare
-        time.sleep(0.05)
+        ses.wait_for_alert(50)  # at once when one comes: lookups on loopback take a few ms
         continue
     st = h.status()
     if st.state in (lt.torrent_status.downloading_metadata, lt.torrent_status.downloading,
@@ -329,12 +336,18 @@ while not stopping:
         out(f"TIMEOUT after {a.timeout} s at {st.progress * 100:.2f}%")
         rc = 1
         break
-    time.sleep(0.05)
+    if dht:
+        ses.wait_for_alert(50)
+    else:
+        time.sleep(0.05)
 
 if h is not None:
     poll_peers()
     st = h.status()
     out(f"TOTAL payload_up={st.total_payload_upload} payload_down={st.total_payload_download}")
+if dht:
+    c = dht.counters
+    out(f"DHT messages sent={c.get('dht.dht_messages_out', 0)} received={c.get('dht.dht_messages_in', 0)}")
 for key, e in seen.items():
     out(f"PEER {key} {e['dir']} client={e['client']!r} down={e['down']} up={e['up']}")
 ses.pause()
