@@ -18,6 +18,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/dht_options.hpp"
 #include "cli/notices.hpp"
 #include "cli/peer_address.hpp"
 #include "cli/stats_report.hpp"
@@ -64,6 +65,7 @@ struct DownloadOptions {
     std::string encryption_level_name = "both";
     int handshake_timeout = 30;
     int tracker_timeout = 30;
+    DhtOptions dht;
 };
 
 constexpr const char* kDownloadFooter = R"(
@@ -72,6 +74,9 @@ created, like aria2's --dir; it holds nothing else. An interrupted download cont
 --resume-dir, saved every few seconds and at exit) is trusted for files unchanged since; other files are
 checked piece by piece.
 Without a seeding option, bitveil exits once the download is complete and verified.
+Peers come from the trackers, --peer, PEX and the DHT (BEP 5; not for private torrents), which bitveil joins
+through the public routers unless --dht-bootstrap names other nodes; its node id and routing table are
+kept in dht.state in the resume folder, so a restart needs no bootstrap. --no-dht turns it off.
 A torrent may be given as an http:// or https:// URL (fetched within --tracker-timeout, 64 MiB at most).
 When port 6881 is in use, a free port near it is taken (and named); with --port, that port or nothing.
 Several torrents run in one session on one port; bitveil exits when all are done (complete ones keep
@@ -86,6 +91,7 @@ Examples:
   bitveil download https://example.org/t.torrent --peer seedbox.lan:51413 --peer [2001:db8::7]:6881
   bitveil download t.torrent --seed-ratio 2.0
   bitveil download a.torrent b.torrent c.torrent -d ~/Downloads
+  bitveil download 'magnet:?xt=urn:btih:...' --dht-bootstrap 192.168.1.5:6881
 )";
 
 constexpr const char* kSeedFooter = R"(
@@ -148,6 +154,7 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
                     "seconds an announce may take (resolving, connecting, every UDP retry; default 30), and "
                     "fetching a .torrent URL")
         ->check(whole_number(1, 600));
+    add_dht_options(cmd, o.dht, true);
     cmd->add_flag("-q,--quiet", o.quiet, "no progress line, errors only");
     cmd->add_flag("-v,--verbose", o.verbose, "log peer and tracker events");
 }
@@ -315,6 +322,11 @@ int run_download(const DownloadOptions& o) {
     const std::string resume_dir = o.resume_dir
                                        ? std::filesystem::absolute(*o.resume_dir).lexically_normal().string()
                                        : default_resume_dir();
+    session::Settings settings;
+    if (auto dht = apply_dht_options(o.dht, resume_dir, o.quiet, settings); !dht) {
+        report_error(dht.error().subject, dht.error().message);
+        return kExitInvalid;
+    }
     auto sources = load_sources(o.torrents, std::chrono::seconds(o.tracker_timeout), resume_dir);
     if (!sources) {
         report_error("", sources.error());
@@ -330,7 +342,6 @@ int run_download(const DownloadOptions& o) {
     }
 
     asio::io_context io;
-    session::Settings settings;
     settings.listen_port = static_cast<std::uint16_t>(o.port);
     settings.listen_address = o.listen_address;
     settings.max_peers = o.max_peers;
@@ -525,8 +536,9 @@ int run_download(const DownloadOptions& o) {
                     fmt::format("bitveil: {}: {}", name,
                                 hash_failure_text(job.torrent->metainfo(), *status.last_hash_failure)));
             }
+            const bool dht = session.dht() != nullptr && job.torrent->uses_dht();
             const auto hint = stall_hint(
-                StallFacts{status, job.has_trackers, job.peers.size(), session.settings().encryption});
+                StallFacts{status, job.has_trackers, job.peers.size(), session.settings().encryption, dht});
             if (hint && *hint != job.last_hint && now - job.last_hint_at >= kHintRepeat) {
                 job.last_hint = *hint;
                 job.last_hint_at = now;
@@ -558,7 +570,10 @@ int run_download(const DownloadOptions& o) {
     for (const auto& job : jobs) {
         reports.push_back({job.torrent->name(), to_hex(job.torrent->info_hash()), job.torrent->status()});
     }
-    if (!o.stats_json.empty()) write_stats_json(o.stats_json, reports, session.incoming_failures(), seconds);
+    if (!o.stats_json.empty()) {
+        const auto dht = session.dht() != nullptr ? std::optional(session.dht()->stats()) : std::nullopt;
+        write_stats_json(o.stats_json, reports, session.incoming_failures(), seconds, dht);
+    }
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         const auto& s = reports[i].status;
         const auto name = printable(reports[i].name);

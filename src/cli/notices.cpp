@@ -14,7 +14,7 @@ std::optional<std::string> stall_hint(const StallFacts& facts) {
     const bool waiting =
         s.state == session::TorrentState::downloading || s.state == session::TorrentState::metadata;
     if (!waiting || s.peers_connected > 0) return std::nullopt;
-    if (!facts.has_trackers && facts.given_peers == 0 && s.peers_known == 0)
+    if (!facts.has_trackers && facts.given_peers == 0 && !facts.dht && s.peers_known == 0)
         return std::string("no trackers, no DHT and no --peer: nobody to ask for peers");
     const auto mse = s.closed_our_mse;
     const auto plain = s.closed_our_plaintext;

@@ -19,6 +19,7 @@ struct StallFacts {
     bool has_trackers = false;
     std::size_t given_peers = 0;  // --peer
     net::EncryptionPolicy policy = net::EncryptionPolicy::prefer;
+    bool dht = false;  // the torrent asks the DHT for peers
 };
 
 // Why a torrent that is not complete has no peer to download from; nullopt while it has one, or when

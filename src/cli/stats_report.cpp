@@ -75,6 +75,38 @@ void write_status_fields(JsonWriter& j, const session::TorrentStatus& s, std::st
     }
 }
 
+// "dht": {"nodes", "lookups_running", "lookups_done", "last_lookup_ms", "average_lookup_ms",
+// "messages_in", "messages_out", "sends_dropped"}.
+void write_dht(JsonWriter& j, const session::DhtStats& dht) {
+    const auto u64 = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
+    j.key("dht");
+    j.begin_object();
+    j.key("nodes");
+    j.integer(u64(dht.nodes));
+    j.key("lookups_running");
+    j.integer(u64(dht.lookups_running));
+    j.key("lookups_done");
+    j.integer(u64(dht.lookups_done));
+    j.key("last_lookup_ms");
+    j.integer(dht.last_lookup.count());
+    j.key("average_lookup_ms");
+    j.integer(dht.average_lookup.count());
+    j.key("messages_in");
+    j.integer(u64(dht.messages_in));
+    j.key("messages_out");
+    j.integer(u64(dht.messages_out));
+    j.key("sends_dropped");
+    j.integer(u64(dht.sends_dropped));
+    j.end_object();
+}
+
+void write_duration(JsonWriter& j, double seconds) {
+    j.key("duration_seconds");
+    j.integer(static_cast<std::int64_t>(seconds * 1000) / 1000);
+    j.key("duration_ms");
+    j.integer(static_cast<std::int64_t>(seconds * 1000));
+}
+
 }  // namespace
 
 session::TorrentStatus sum_statuses(const std::vector<TorrentReport>& torrents) {
@@ -113,16 +145,15 @@ std::string state_text(const std::vector<TorrentReport>& torrents) {
 }
 
 std::string stats_json(const std::vector<TorrentReport>& torrents,
-                       const std::map<std::string, std::uint32_t>& incoming_failures, double seconds) {
+                       const std::map<std::string, std::uint32_t>& incoming_failures, double seconds,
+                       const std::optional<session::DhtStats>& dht) {
     JsonWriter j;
     j.begin_object();
-    j.key("duration_seconds");
-    j.integer(static_cast<std::int64_t>(seconds * 1000) / 1000);
-    j.key("duration_ms");
-    j.integer(static_cast<std::int64_t>(seconds * 1000));
+    write_duration(j, seconds);
     write_status_fields(j, sum_statuses(torrents), state_text(torrents));
     // Incoming connections that failed before their torrent was known (MSE timeouts, garbage, ...).
     write_counts(j, "incoming_handshake_failures", incoming_failures);
+    if (dht) write_dht(j, *dht);
     j.key("torrents");
     j.begin_array();
     for (const auto& t : torrents) {
@@ -150,11 +181,25 @@ std::string stats_json(const std::vector<TorrentReport>& torrents,
 }
 
 void write_stats_json(const std::string& path, const std::vector<TorrentReport>& torrents,
-                      const std::map<std::string, std::uint32_t>& incoming_failures, double seconds) {
+                      const std::map<std::string, std::uint32_t>& incoming_failures, double seconds,
+                      const std::optional<session::DhtStats>& dht) {
+    write_json_file(path, stats_json(torrents, incoming_failures, seconds, dht));
+}
+
+std::string dht_stats_json(const session::DhtStats& dht, double seconds) {
+    JsonWriter j;
+    j.begin_object();
+    write_duration(j, seconds);
+    write_dht(j, dht);
+    j.end_object();
+    return j.str();
+}
+
+void write_json_file(const std::string& path, const std::string& text) {
     const std::string tmp = path + ".tmp";
     {
         std::ofstream out(tmp, std::ios::trunc);
-        out << stats_json(torrents, incoming_failures, seconds) << '\n';
+        out << text << '\n';
         if (!out) {
             report_error(path, "cannot write statistics");
             return;

@@ -2,9 +2,11 @@
 // The --stats-json report of `bitveil download` / `seed`: totals over every torrent of the session at the
 // top level (so a one-torrent run reads the same as before), then one object per torrent.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "session/dht_service.hpp"
 #include "session/torrent.hpp"
 
 namespace bt::cli {
@@ -20,11 +22,18 @@ struct TorrentReport {
 session::TorrentStatus sum_statuses(const std::vector<TorrentReport>& torrents);
 std::string state_text(const std::vector<TorrentReport>& torrents);
 
-// The JSON document (written atomically by write_stats_json).
+// The JSON document (written atomically by write_stats_json). `dht`: the session's DHT, when it ran.
 std::string stats_json(const std::vector<TorrentReport>& torrents,
-                       const std::map<std::string, std::uint32_t>& incoming_failures, double seconds);
+                       const std::map<std::string, std::uint32_t>& incoming_failures, double seconds,
+                       const std::optional<session::DhtStats>& dht = std::nullopt);
 // Writes stats_json() to `path` through a temporary file; a failure is reported on stderr.
 void write_stats_json(const std::string& path, const std::vector<TorrentReport>& torrents,
-                      const std::map<std::string, std::uint32_t>& incoming_failures, double seconds);
+                      const std::map<std::string, std::uint32_t>& incoming_failures, double seconds,
+                      const std::optional<session::DhtStats>& dht = std::nullopt);
+
+// The report of `bitveil dht`: the run's duration and the "dht" object of stats_json.
+std::string dht_stats_json(const session::DhtStats& dht, double seconds);
+// Replaces `path` with `text` and a newline through a temporary file; a failure is reported on stderr.
+void write_json_file(const std::string& path, const std::string& text);
 
 }  // namespace bt::cli

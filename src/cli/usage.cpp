@@ -108,6 +108,7 @@ void configure_app(CLI::App& app, int& status) {
     add_download_command(app, status);  // download and seed
     add_create_command(app, status);
     add_info_command(app, status);
+    add_dht_command(app, status);
 }
 
 std::string short_usage(const CLI::App& app) {

@@ -33,6 +33,7 @@ MetadataConnection::MetadataConnection(Torrent& torrent, std::uint64_t key, net:
       direction_(direction),
       fast_(wire::has_fast_extension(torrent.session().reserved_bits()) &&
             wire::has_fast_extension(remote.reserved)),
+      dht_(wire::has_dht(torrent.reserved_bits()) && wire::has_dht(remote.reserved)),
       leftover_(std::move(leftover)),
       reader_(std::nullopt),
       peer_id_(remote.peer_id),
@@ -55,6 +56,7 @@ void MetadataConnection::start() {
     const std::string payload = wire::encode_extension_handshake(ours);
     send(wire::Extended{wire::kExtendedHandshakeId,
                         {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}});
+    if (const auto port = torrent_.dht_port(endpoint_.family); dht_ && port != 0) send(wire::Port{port});
     auto self = shared_from_this();
     const auto owner = torrent_.shared_from_this();
     const auto executor = transport_.stream->get_executor();
@@ -92,8 +94,11 @@ void MetadataConnection::send(const wire::Message& message) {
 }
 
 void MetadataConnection::on_message(const wire::Message& message) {
-    if (const auto* extended = std::get_if<wire::Extended>(&message))
+    if (const auto* extended = std::get_if<wire::Extended>(&message)) {
         on_extended(extended->id, extended->payload);
+    } else if (const auto* port = std::get_if<wire::Port>(&message); port != nullptr && dht_) {
+        torrent_.on_dht_port(endpoint_, port->port);
+    }
     // Everything else is about pieces, which mean nothing before the metadata: dropped.
 }
 

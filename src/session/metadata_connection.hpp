@@ -69,6 +69,7 @@ class MetadataConnection : public std::enable_shared_from_this<MetadataConnectio
     Endpoint endpoint_;
     Direction direction_;
     bool fast_ = false;
+    bool dht_ = false;  // BEP 5: both handshakes set the DHT bit (PORT messages both ways)
     std::vector<std::uint8_t> leftover_;
     wire::MessageReader reader_;
     wire::PeerId peer_id_;

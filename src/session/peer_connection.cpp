@@ -44,6 +44,7 @@ std::string PeerConnection::describe() const {
 void PeerConnection::start() {
     auto self = shared_from_this();
     session_.start();
+    session_.send_dht_port(torrent_.dht_port(endpoint_.family));  // when both handshakes set the DHT bit
     if (session_.is_closed()) return;
     const auto executor = transport_.stream->get_executor();
     // Each coroutine holds the torrent too (torrent.hpp, "Lifetime"): a read for upload in flight when the
@@ -67,6 +68,10 @@ void PeerConnection::on_closed(const swarm::CloseReason& reason) {
     transport_.stream->close();
     writer_wake_.cancel();
     uploader_wake_.cancel();
+}
+
+void PeerConnection::on_dht_port(std::uint16_t port) {
+    torrent_.on_dht_port(endpoint_, port);
 }
 
 void PeerConnection::on_extension_handshake(bool first) {

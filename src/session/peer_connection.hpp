@@ -52,6 +52,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection>, priv
     void on_upload_ready() override { uploader_wake_.cancel(); }
     void on_closed(const swarm::CloseReason& reason) override;
     void on_extension_handshake(bool first) override;
+    void on_dht_port(std::uint16_t port) override;
 
     asio::awaitable<void> reader();
     asio::awaitable<void> writer();

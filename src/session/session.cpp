@@ -103,6 +103,7 @@ Session::~Session() {
     // A torrent may outlive the session in a coroutine frame the io_context has yet to destroy: its peers
     // are closed now, while the session they report to still exists.
     for (auto& t : torrents_) t->close_peers("shutting down");
+    if (dht_) dht_->stop();
     disk_pool_.join();
     http_pool_.join();
 }
@@ -121,7 +122,25 @@ Result<void, Session::ListenError> Session::listen() {
     if (!listener) return fail(std::move(listener.error()));
     use(std::move(*listener));
     set_connection_limits();
+    update_dht();
     return {};
+}
+
+void Session::update_dht() {
+    if (dht_ && (!settings_.dht || stopping_)) {
+        dht_->stop();
+        dht_.reset();
+        return;
+    }
+    if (dht_ || !settings_.dht || !udp_mux_ || stopping_) return;
+    dht_ = DhtService::start(
+        io_, udp_mux_,
+        DhtServiceSettings{settings_.dht_bootstrap, settings_.dht_state_file, settings_.dht_read_only},
+        random_seed());
+    const auto family =
+        settings_.listen_address.find(':') == std::string::npos ? Endpoint::Family::v4 : Endpoint::Family::v6;
+    BT_LOG(info, "dht", "running on UDP port {}{}", dht_->port(family).value_or(0),
+           settings_.dht_bootstrap.empty() ? " (no bootstrap nodes)" : "");
 }
 
 Result<Session::Listener, Session::ListenError> Session::bind(const Settings& settings) {
@@ -162,6 +181,7 @@ void Session::use(Listener listener) {
     acceptor_ = std::move(listener.acceptor);
     udp_mux_ = std::move(listener.udp_mux);
     listen_port_ = acceptor_->local_endpoint(ignored).port();
+    if (dht_ && udp_mux_) dht_->attach(udp_mux_);
     spawn_accept_loop(acceptor_);
 }
 
@@ -188,7 +208,10 @@ Result<void, std::string> Session::apply_settings(Settings settings) {
     settings_ = std::move(settings);
     banned_ids_.set_capacity(settings_.max_ban_records);
     banned_addresses_.set_capacity(settings_.max_ban_records);
-    if (acceptor_) set_connection_limits();
+    if (acceptor_) {
+        set_connection_limits();
+        update_dht();
+    }
     for (const auto& t : torrents_) t->apply_settings();
     return {};
 }
@@ -359,7 +382,7 @@ asio::awaitable<void> Session::handle_incoming(std::unique_ptr<net::ByteStream> 
     params.reply_for = [&](const wire::InfoHashBytes& info_hash) -> std::optional<wire::Handshake> {
         torrent = find_torrent(info_hash);
         if (!torrent) return std::nullopt;
-        return wire::Handshake{reserved_bits(), info_hash, peer_id_};
+        return wire::Handshake{torrent->reserved_bits(), info_hash, peer_id_};
     };
     std::optional<Deadline> deadline(std::in_place, *stream, settings_.handshake_timeout);
     auto result = co_await net::handshake_incoming(stream, std::move(params));
@@ -406,6 +429,7 @@ asio::awaitable<void> Session::stop() {
         wait.expires_after(std::chrono::milliseconds(10));
         co_await wait.async_wait(use_nothrow);
     }
+    if (dht_) dht_->stop();           // saves its state file
     if (udp_mux_) udp_mux_->close();  // after the 'stopped' announces; its receive loops end
 }
 

@@ -18,6 +18,7 @@
 #include "mse/skey_index.hpp"
 #include "net/byte_stream.hpp"
 #include "net/udp_mux.hpp"
+#include "session/dht_service.hpp"
 #include "session/settings.hpp"
 #include "session/torrent.hpp"
 #include "wire/handshake.hpp"
@@ -102,14 +103,18 @@ class Session {
     const Settings& settings() const noexcept { return settings_; }
     const wire::PeerId& peer_id() const noexcept { return peer_id_; }
     std::uint32_t tracker_key() const noexcept { return tracker_key_; }
-    // What we advertise in the handshake's reserved bytes: the extension protocol (BEP 10) and the fast
-    // extension (BEP 6).
+    // What we advertise in the handshake's reserved bytes: the extension protocol (BEP 10), the fast
+    // extension (BEP 6) and, while our DHT runs, the DHT (BEP 5). Torrent::reserved_bits() leaves the DHT
+    // out for private torrents.
     wire::Reserved reserved_bits() const noexcept {
         wire::Reserved bits{};
         wire::set_extension_protocol(bits);
         wire::set_fast_extension(bits);
+        if (dht_) wire::set_dht(bits);
         return bits;
     }
+    // The DHT, started by listen() when settings().dht is on and a UDP socket is bound; null otherwise.
+    DhtService* dht() const noexcept { return dht_.get(); }
     std::uint64_t random_seed();
 
   private:
@@ -128,6 +133,9 @@ class Session {
     // Closes an accepted socket at once when the connection budget is used up.
     void refuse(asio::ip::tcp::socket& socket, const char* reason);
     void set_connection_limits();
+    // Starts the DHT on udp_mux_ when the settings want it and it is not running; stops it when they no
+    // longer do.
+    void update_dht();
     std::shared_ptr<Torrent> find_torrent(const wire::InfoHashBytes& info_hash) const;
 
     asio::io_context& io_;
@@ -138,6 +146,7 @@ class Session {
     std::shared_ptr<asio::ip::tcp::acceptor> acceptor_;  // null until listen()
     std::uint16_t listen_port_ = 0;
     std::shared_ptr<net::UdpMux> udp_mux_;
+    std::shared_ptr<DhtService> dht_;
     wire::PeerId peer_id_{};
     std::uint32_t tracker_key_ = 0;
     // Declared before torrents_, so still alive while the torrents (and their peers) are destroyed.

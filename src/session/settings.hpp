@@ -75,6 +75,16 @@ struct Settings {
     // The folder that holds the resume records (storage/resume_store.hpp), created when first needed; taken
     // when a torrent is added. Empty: no records are kept, and every start hashes the files on disk.
     std::string resume_dir;
+    // The DHT (BEP 5, session/dht_service.hpp): started by listen() when the session has a UDP socket.
+    // Private torrents (BEP 27) never use it. A change takes effect at the next listen() or new port.
+    bool dht = true;
+    // Nodes to join the DHT through, "HOST:PORT" or "[v6]:PORT". Empty by default, so that an embedded
+    // session (and every test) never leaves the machine unless told to; the bitveil CLI names the public
+    // routers.
+    std::vector<std::string> dht_bootstrap;
+    // Our node id and routing table, kept between runs (a restart needs no bootstrap node). Empty: not kept.
+    std::string dht_state_file;
+    bool dht_read_only = false;  // BEP 43: we query but answer nobody and stay out of others' tables
     std::string user_agent = "bitveil/0.1.0";
 };
 

@@ -35,7 +35,7 @@ constexpr auto kScrapeInterval = std::chrono::minutes(30);
 // tracker we are a seed (and get us no seeds back).
 constexpr std::uint64_t kLeftWithoutMetadata = 16 * 1024;
 
-swarm::SwarmSettings swarm_settings(Session& session) {
+swarm::SwarmSettings swarm_settings(Session& session, const wire::Reserved& reserved) {
     const auto& settings = session.settings();
     swarm::SwarmSettings s;
     s.peer.max_incoming_requests = settings.max_incoming_requests;
@@ -48,7 +48,7 @@ swarm::SwarmSettings swarm_settings(Session& session) {
     s.max_requests_in_flight = settings.max_requests_in_flight;
     s.hash_failures_before_ban = settings.hash_failures_before_ban;
     s.max_ban_records = settings.max_ban_records;
-    s.reserved = session.reserved_bits();
+    s.reserved = reserved;
     s.client_name = "bitveil " BT_VERSION;
     s.listen_port = session.listen_port();
     return s;
@@ -95,7 +95,8 @@ Torrent::Torrent(Session& session, TorrentId id, TorrentParams params)
                                          params.metainfo && params.metainfo->is_private}),
       tick_timer_(session.io()),
       announce_timer_(session.io()),
-      announcer_(params.metainfo ? params.metainfo->trackers : std::move(params.trackers)) {
+      announcer_(params.metainfo ? params.metainfo->trackers : std::move(params.trackers)),
+      dht_timer_(session.io()) {
     if (params.metainfo) {
         metainfo_.emplace(std::move(*params.metainfo));
         disk_ = std::make_unique<TorrentDisk>(session.io(), session.disk_pool(), *metainfo_, download_dir_,
@@ -117,7 +118,7 @@ void Torrent::close_peers(const std::string& reason) {
 
 void Torrent::apply_settings() {
     peer_list_.apply_settings(swarm::PeerListSettings{settings().max_known_peers, peer_list_.is_private()});
-    if (swarm_) swarm_->apply_settings(swarm_settings(session_), Clock::now());
+    if (swarm_) swarm_->apply_settings(swarm_settings(session_, reserved_bits()), Clock::now());
 }
 
 void Torrent::make_swarm() {
@@ -128,8 +129,9 @@ void Torrent::make_swarm() {
     config.seed = session_.random_seed();
     auto picker = swarm::PiecePicker::create(config);
     if (!picker) throw std::runtime_error("piece picker: " + picker.error().message());
-    auto swarm = std::make_unique<swarm::Swarm>(static_cast<swarm::SwarmHost&>(*this), std::move(*picker),
-                                                swarm_settings(session_), session_.random_seed());
+    auto swarm =
+        std::make_unique<swarm::Swarm>(static_cast<swarm::SwarmHost&>(*this), std::move(*picker),
+                                       swarm_settings(session_, reserved_bits()), session_.random_seed());
     // BEP 9: peers that came with a magnet link get the info dictionary from us. Not for a private torrent
     // (BEP 27), as libtorrent, whose ut_metadata plugin is not added to one ("don't add this extension if
     // the torrent is private", create_ut_metadata_plugin): its metadata goes only to those given the
@@ -255,6 +257,12 @@ bool Torrent::accepts_connections() const noexcept {
            peers_.size() < settings().max_peers;
 }
 
+wire::Reserved Torrent::reserved_bits() const noexcept {
+    auto bits = session_.reserved_bits();
+    if (!uses_dht()) wire::set_dht(bits, false);
+    return bits;
+}
+
 void Torrent::add_peers(const std::vector<Endpoint>& endpoints, bool given) {
     peer_list_.add(endpoints, given ? swarm::PeerSource::given : swarm::PeerSource::tracker);
     connect_more();
@@ -305,9 +313,8 @@ asio::awaitable<void> Torrent::connect_to(Endpoint endpoint) {
         std::unique_ptr<net::ByteStream> stream = std::move(tcp);
         Deadline handshake_deadline(*stream, settings().handshake_timeout);
         auto result = co_await net::handshake_outgoing(
-            stream,
-            net::OutgoingHandshake{wire::Handshake{session_.reserved_bits(), info_hash(), session_.peer_id()},
-                                   encrypt, settings().encryption_level});
+            stream, net::OutgoingHandshake{wire::Handshake{reserved_bits(), info_hash(), session_.peer_id()},
+                                           encrypt, settings().encryption_level});
         if (result) {
             connected.emplace(std::move(*result));
             break;

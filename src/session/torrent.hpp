@@ -25,6 +25,7 @@
 #include "core/bounded_map.hpp"
 #include "core/endpoint.hpp"
 #include "metainfo/metainfo.hpp"
+#include "session/dht_service.hpp"
 #include "session/metadata_connection.hpp"
 #include "session/peer_connection.hpp"
 #include "session/seed_goals.hpp"
@@ -160,6 +161,17 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
                          std::vector<std::uint8_t> leftover);
     bool accepts_connections() const noexcept;
 
+    // BEP 27: a private torrent never touches the DHT. A magnet link's torrent counts as public until its
+    // metadata says otherwise.
+    bool uses_dht() const noexcept { return !(metainfo_ && metainfo_->is_private); }
+    // The session's reserved bits, without the DHT bit for a private torrent.
+    wire::Reserved reserved_bits() const noexcept;
+    // The UDP port of our DHT node for peers of `family`, for the PORT message; 0: none (no DHT, or a
+    // private torrent).
+    std::uint16_t dht_port(Endpoint::Family family) const;
+    // A peer's PORT message (BEP 5): its node goes to our DHT.
+    void on_dht_port(const Endpoint& peer, std::uint16_t port);
+
     // From peer connections.
     Session& session() noexcept { return session_; }
     swarm::Swarm& swarm() noexcept { return *swarm_; }
@@ -214,6 +226,10 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
                              std::uint64_t run);
     asio::awaitable<void> scrape(std::string url, std::uint64_t run);
     asio::awaitable<void> tick_loop(std::uint64_t run);
+    // DHT lookups and announces (torrent_dht.cpp), while the torrent runs and is public.
+    asio::awaitable<void> dht_loop(std::uint64_t run);
+    void start_dht_lookup(std::uint64_t run);
+    void cancel_dht_lookup();
     void connect_more();
     void set_state(TorrentState state);
     // Stops the torrent: closes its peers and reports TorrentState::error with `message`.
@@ -277,6 +293,9 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     asio::steady_timer tick_timer_;  // stop() cancels it: the loop ends at once
     asio::steady_timer announce_timer_;
     tracker::Announcer announcer_;  // tiers, events, intervals and retries
+    asio::steady_timer dht_timer_;  // stop() cancels it
+    std::optional<DhtService::LookupHandle> dht_lookup_;
+    std::uint32_t dht_early_rounds_ = 0;  // lookups in a row made early because peers were few
 
     std::uint32_t announces_ok_ = 0;
     std::uint32_t announces_failed_ = 0;

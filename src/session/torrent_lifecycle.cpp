@@ -30,6 +30,7 @@ void Torrent::start() {
 
 void Torrent::run_loops(std::uint64_t run) {
     spawn_job(announce_loop(run));
+    if (uses_dht()) spawn_job(dht_loop(run));
     if (!has_metadata()) {
         spawn_job(metadata_loop(run));
         return;
@@ -90,6 +91,8 @@ asio::awaitable<void> Torrent::stop() {
     begin_stop();
     announce_timer_.cancel();
     tick_timer_.cancel();
+    dht_timer_.cancel();
+    cancel_dht_lookup();
     if (swarm_) swarm_->close_all("torrent stopped");
     close_metadata_peers("torrent stopped");
     // 'stopped' (when 'started' was announced), one tracker after the other until one takes it;
@@ -175,8 +178,10 @@ Result<void, std::string> Torrent::set_metadata(metainfo::Metainfo metainfo) {
         return fail("metadata of another torrent (info hash " + metainfo.info_hash.hex() + ")");
     metainfo_.emplace(std::move(metainfo));
     // A private torrent (BEP 27) gets a private list: its peers come from its trackers (or the user) only.
-    if (metainfo_->is_private)
+    if (metainfo_->is_private) {
         peer_list_ = swarm::PeerList(swarm::PeerListSettings{settings().max_known_peers, true});
+        cancel_dht_lookup();  // its loop ends at its next wake-up
+    }
     disk_ = std::make_unique<TorrentDisk>(session_.io(), session_.disk_pool(), *metainfo_, download_dir_,
                                           session_.settings());
     BT_LOG(info, "torrent", "{}: metadata received ({} pieces)", printable(name()), metainfo_->num_pieces());

@@ -52,6 +52,7 @@ PeerSession::PeerSession(Swarm& swarm, PeerId id, PeerIo& io, const Endpoint& ad
       fast_(wire::has_fast_extension(swarm.settings().reserved) && wire::has_fast_extension(remote.reserved)),
       extension_protocol_(wire::has_extension_protocol(swarm.settings().reserved) &&
                           wire::has_extension_protocol(remote.reserved)),
+      dht_(wire::has_dht(swarm.settings().reserved) && wire::has_dht(remote.reserved)),
       peer_has_(swarm.picker().num_pieces()),
       request_waste_budget_(kRequestFloodBurst * swarm.settings().peer.max_incoming_requests),
       last_receive_(now),
@@ -89,6 +90,10 @@ void PeerSession::start() {
         queue(wire::Bitfield{have.bytes()});
     }
     if (extension_protocol_) send_extension_handshake();
+}
+
+void PeerSession::send_dht_port(std::uint16_t port) {
+    if (dht_ && !closed_ && port != 0) queue(wire::Port{port});
 }
 
 void PeerSession::close(const CloseReason& reason) {
@@ -373,8 +378,10 @@ void PeerSession::handle(const wire::Message& message) {
                 on_suggest(m.index);
             } else if constexpr (std::is_same_v<T, wire::Extended>) {
                 on_extended(m);
+            } else if constexpr (std::is_same_v<T, wire::Port>) {
+                if (dht_ && m.port != 0) io_.on_dht_port(m.port);
             }
-            // KeepAlive, Port: nothing to do.
+            // KeepAlive: nothing to do.
         },
         message);
 }

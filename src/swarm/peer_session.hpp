@@ -133,6 +133,9 @@ class PeerIo {
     virtual void on_closed(const CloseReason& reason) = 0;
     // The peer's extended handshake arrived (BEP 10); `first`: its first one. For logs.
     virtual void on_extension_handshake(bool first) = 0;
+    // The peer's PORT message (BEP 5): its DHT node listens on this UDP port. Only when both handshakes
+    // set the DHT bit.
+    virtual void on_dht_port(std::uint16_t /*port*/) {}
 
   protected:
     virtual ~PeerIo() = default;
@@ -153,6 +156,8 @@ class PeerSession {
 
     // Queues our opening messages (BITFIELD or nothing, our extended handshake).
     void start();
+    // BEP 5: tells the peer the UDP port of our DHT node (PORT), when both handshakes set the DHT bit.
+    void send_dht_port(std::uint16_t port);
 
     // A decoded message; `frame_size` is its size on the wire, length prefix included.
     void on_message(const wire::Message& message, std::size_t frame_size, TimePoint now);
@@ -265,6 +270,7 @@ class PeerSession {
     // for the connection: reserved bits changed later apply to new connections only.
     bool fast_ = false;
     bool extension_protocol_ = false;
+    bool dht_ = false;  // BEP 5: PORT messages go both ways
     bool closed_ = false;
 
     Bitfield peer_has_;

@@ -1,0 +1,75 @@
+// A torrent in the DHT (BEP 5): get_peers lookups that announce our listening port, at start and then on
+// the schedule of dht_schedule.hpp, with the peers found going to the peer list as source dht (and so to
+// the metadata fetch of a magnet link, which dials the same list). The PORT message (BEP 5) both ways.
+// Private torrents (BEP 27) take no part: no lookup, no announce, no DHT bit in their handshakes, no PORT
+// sent or heeded.
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "core/log.hpp"
+#include "core/printable.hpp"
+#include "session/dht_schedule.hpp"
+#include "session/session.hpp"
+#include "session/torrent.hpp"
+
+namespace bt::session {
+
+namespace {
+
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+}  // namespace
+
+std::uint16_t Torrent::dht_port(Endpoint::Family family) const {
+    const auto* dht = session_.dht();
+    if (!uses_dht() || dht == nullptr) return 0;
+    return dht->port(family).value_or(0);
+}
+
+void Torrent::on_dht_port(const Endpoint& peer, std::uint16_t port) {
+    auto* dht = session_.dht();
+    if (!uses_dht() || dht == nullptr || port == 0) return;
+    Endpoint node = peer;
+    node.port = port;
+    BT_LOG(debug, "dht", "{}: PORT {}: asking its node", peer.to_string(), port);
+    dht->add_node(node);
+}
+
+asio::awaitable<void> Torrent::dht_loop(std::uint64_t run) {
+    dht_early_rounds_ = 0;
+    while (is_current(run) && uses_dht()) {
+        start_dht_lookup(run);
+        const auto known = peer_list_.size();
+        const auto delay = dht_lookup_delay(known, dht_early_rounds_);
+        dht_early_rounds_ = known < kDhtFewPeers ? dht_early_rounds_ + 1 : 0;
+        dht_timer_.expires_after(delay);  // ends the wait of an earlier run's loop, if any
+        co_await dht_timer_.async_wait(use_nothrow);
+    }
+}
+
+void Torrent::start_dht_lookup(std::uint64_t run) {
+    auto* dht = session_.dht();
+    if (dht == nullptr) return;
+    if (dht_lookup_ && dht->is_running(*dht_lookup_)) return;  // the last one goes on (a slow DHT)
+    const std::weak_ptr<Torrent> weak = weak_from_this();
+    dht_lookup_ = dht->get_peers(
+        info_hash_, session_.listen_port(),
+        [weak, run](const std::vector<Endpoint>& peers) {
+            const auto self = weak.lock();
+            if (!self || !self->is_current(run) || !self->uses_dht()) return;
+            const auto added = self->peer_list_.add(peers, swarm::PeerSource::dht);
+            BT_LOG(info, "dht", "{}: {} peer(s), {} new", printable(self->name()), peers.size(), added);
+            self->connect_more();
+        },
+        [weak] {
+            if (const auto self = weak.lock()) self->dht_lookup_.reset();
+        });
+    if (!dht_lookup_) BT_LOG(debug, "dht", "{}: the DHT runs too many lookups; later", printable(name()));
+}
+
+void Torrent::cancel_dht_lookup() {
+    if (auto* dht = session_.dht(); dht != nullptr && dht_lookup_) dht->cancel(*dht_lookup_);
+    dht_lookup_.reset();
+}
+
+}  // namespace bt::session
