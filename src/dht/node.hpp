@@ -21,11 +21,9 @@
 
 #include "core/endpoint.hpp"
 #include "dht/krpc.hpp"
+#include "dht/time.hpp"
 
 namespace bt::dht {
-
-using Clock = std::chrono::steady_clock;
-using TimePoint = Clock::time_point;
 
 struct NodeSettings {
     std::size_t bucket_size = 8;         // K (BEP 5)

@@ -84,7 +84,9 @@ DhtService::~DhtService() = default;
 
 void DhtService::make_nodes(const std::optional<dht::NodeState>& saved) {
     dht::NodeId id{};
-    if (saved) {
+    if (!nodes_.empty()) {
+        id = nodes_.begin()->second.id();  // BEP 32: one id for every family
+    } else if (saved) {
         id = saved->id;
     } else {
         std::mt19937_64 random(seed_);
@@ -98,14 +100,16 @@ void DhtService::make_nodes(const std::optional<dht::NodeState>& saved) {
         if (nodes_.contains(family) || !mux_ || !mux_->local_port(family)) continue;
         auto& node =
             nodes_.emplace(family, dht::Node(node_settings, id, family, seed_ + ++salt, now)).first->second;
-        if (!saved) continue;
-        dht::NodeState mine{saved->id, {}};
-        for (const auto& info : saved->nodes) {
-            if (info.endpoint.family == family) mine.nodes.push_back(info);
+        dht::NodeState mine{id, {}};
+        if (saved) {
+            for (const auto& info : saved->nodes) {
+                if (info.endpoint.family == family) mine.nodes.push_back(info);
+            }
+            node.restore(mine, now);
         }
-        node.restore(mine, now);
+        BT_LOG(info, "dht", "{} node {}, {} saved nodes", family == Endpoint::Family::v4 ? "v4" : "v6",
+               to_hex(id), mine.nodes.size());
     }
-    BT_LOG(info, "dht", "node {} ({} saved nodes)", to_hex(id), saved ? saved->nodes.size() : 0);
 }
 
 void DhtService::attach(std::shared_ptr<net::UdpMux> mux) {

@@ -21,6 +21,9 @@ import sys
 import tempfile
 import traceback
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lab import offline_argv  # noqa: E402
+
 KiB = 1024
 MiB = 1024 * KiB
 SHARED_TORRENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../shared/testdata/torrents")
@@ -35,7 +38,7 @@ def run(cmd, cwd=None, env=None):
 
 
 def bitveil(*argv, cwd=None, env=None):
-    return run([args.bitveil, *map(str, argv)], cwd=cwd, env=env)
+    return run(offline_argv([args.bitveil, *argv], args.bitveil), cwd=cwd, env=env)
 
 
 def lt_ref(*argv):
@@ -366,7 +369,7 @@ BAD_COMMAND_LINES = [
 
 
 def check_error_line(argv, status, want, cwd, runner=None):
-    r = run([*(runner or []), args.bitveil, *argv], cwd=cwd)
+    r = run(offline_argv([*(runner or []), args.bitveil, *argv], args.bitveil), cwd=cwd)
     err = r.stderr.decode(errors="replace")
     what = f"bitveil {' '.join(map(repr, argv))}"
     check(r.returncode == status, f"{what}: exit {r.returncode}, expected {status} ({err!r})")
@@ -429,14 +432,15 @@ def test_write_error_reported_once(tmp):
     readonly = os.path.join(tmp, "readonly")
     os.makedirs(readonly, mode=0o555)
     os.chmod(readonly, 0o555)
-    seeder = subprocess.Popen([args.bitveil, "seed", torrent, "-d", os.path.dirname(data), "--port", "0"],
+    seeder = subprocess.Popen(offline_argv([args.bitveil, "seed", torrent, "-d", os.path.dirname(data), "--port", "0"],
+                                           args.bitveil),
                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     try:
         first = seeder.stderr.readline().decode()
         check(first.startswith("bitveil: listening on port "), f"seeder: {first!r}")
         port = int(first.split()[-1])
-        r = run([*runner, args.bitveil, "download", torrent, "-d", readonly, "--port", "0", "-q",
-                 "--peer", f"127.0.0.1:{port}"])
+        r = run(offline_argv([*runner, args.bitveil, "download", torrent, "-d", readonly, "--port", "0", "-q",
+                              "--peer", f"127.0.0.1:{port}"], args.bitveil))
     finally:
         seeder.terminate()
         seeder.wait(timeout=30)

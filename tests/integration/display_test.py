@@ -28,7 +28,7 @@ import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lab import (KiB, MiB, Failure, Payload, Proc, _child_setup, check, exit_status, main,  # noqa: E402
-                 need_libtorrent)
+                 need_libtorrent, offline_argv)
 
 STATES = r"(?:getting metadata|checking|downloading|seeding|stopped|error)"
 SEED_LIMIT = 1 * MiB  # bytes/s from each libtorrent seeder: a 5 MiB download takes about five seconds
@@ -160,7 +160,7 @@ class PtyBitveil(Proc):
 
     def __init__(self, lab, name, argv, rows=24, cols=80):
         # Not Proc.__init__: the output goes to the terminal, and from there to the log.
-        self.lab, self.name, self.argv = lab, name, [str(a) for a in argv]
+        self.lab, self.name, self.argv = lab, name, offline_argv(argv, lab.bitveil_path)
         self.log_path = os.path.join(lab.logs, f"{name}.log")
         self._log = open(self.log_path, "ab")
         self._log.write(("$ " + " ".join(self.argv) + "\n").encode())

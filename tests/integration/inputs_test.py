@@ -21,14 +21,16 @@ import time
 import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lab import KiB, MiB, Bitveil, Payload, Skip, check, free_port, main, port_open  # noqa: E402
+from lab import (KiB, MiB, Bitveil, Payload, Skip, check, free_port, main, offline_argv,  # noqa: E402
+                 port_open)
 
 DEFAULT_PORT = 6881
 NEARBY_PORTS = 8  # kNearbyPorts in src/cli/download_command.cpp
 
 
 def run(lab, *argv, timeout=60):
-    return subprocess.run([lab.bitveil_path, *map(str, argv)], capture_output=True, timeout=timeout)
+    return subprocess.run(offline_argv([lab.bitveil_path, *argv], lab.bitveil_path), capture_output=True,
+                          timeout=timeout)
 
 
 def one_error_line(r, code, what, *contains):

@@ -305,11 +305,32 @@ def _child_setup(as_nobody=False):
     return setup
 
 
+# bitveil joins the public DHT through the public routers unless told otherwise, and no test may ever reach
+# past loopback (not even to look a router's name up). Every bitveil command line a test or a benchmark runs
+# goes through offline_argv: `download` and `seed` get --no-dht, and `dht` gets --no-dht-bootstrap, unless
+# the command line chose its DHT options itself (a loopback --dht-bootstrap, say).
+DHT_CHOICES = ("--no-dht", "--dht-bootstrap", "--no-dht-bootstrap")
+
+
+def offline_argv(argv, bitveil):
+    """`argv` (str or int items; a runner such as prlimit may come first) with the DHT kept on this machine
+    when it runs `bitveil` (the path) with a subcommand that starts a session."""
+    argv = [str(a) for a in argv]
+    if any(a.split("=")[0] in DHT_CHOICES for a in argv) or str(bitveil) not in argv:
+        return argv
+    at = argv.index(str(bitveil)) + 1
+    if at < len(argv) and argv[at] in ("download", "seed"):
+        return argv[:at + 1] + ["--no-dht"] + argv[at + 1:]
+    if at < len(argv) and argv[at] == "dht":
+        return argv[:at + 1] + ["--no-dht-bootstrap"] + argv[at + 1:]
+    return argv
+
+
 class Proc:
-    """A child process with its output in a log file."""
+    """A child process with its output in a log file (a bitveil command line goes through offline_argv)."""
 
     def __init__(self, lab, name, argv, env=None, cwd=None, as_nobody=False):
-        self.lab, self.name, self.argv = lab, name, [str(a) for a in argv]
+        self.lab, self.name, self.argv = lab, name, offline_argv(argv, lab.bitveil_path)
         self.log_path = os.path.join(lab.logs, f"{name}.log")
         self._log = open(self.log_path, "ab")
         self._log.write(("$ " + " ".join(self.argv) + "\n").encode())
