@@ -75,6 +75,12 @@ def decode(data):
     return v
 
 
+def is_query(data):
+    """A node may query an address that queried it (to add it to its table): that is no answer, skip it."""
+    msg = decode(data)
+    return msg is not None and msg.get(b"y") == b"q"
+
+
 def classify(data):
     if data is None:
         return "silence"
@@ -115,7 +121,9 @@ class Client:
                 ready, _, _ = select.select([s for s, a in zip(socks, answers) if a is None], [], [],
                                             max(0.0, end - time.monotonic()))
                 for s in ready:
-                    answers[socks.index(s)] = s.recv(65536)
+                    data = s.recv(65536)
+                    if not is_query(data):
+                        answers[socks.index(s)] = data
             return answers
         finally:
             for s in socks:
@@ -127,8 +135,14 @@ class Client:
         if sock is None:
             return d, decode(self.exchange_many([d])[0] or b"")
         sock.sendto(d, self.target)
-        ready, _, _ = select.select([sock], [], [], self.wait)
-        return d, decode(sock.recv(65536)) if ready else None
+        end = time.monotonic() + self.wait
+        while True:
+            ready, _, _ = select.select([sock], [], [], max(0.0, end - time.monotonic()))
+            if not ready:
+                return d, None
+            data = sock.recv(65536)
+            if not is_query(data):
+                return d, decode(data)
 
     def alive(self, bind=None):
         """Does the node answer a ping (from a fresh address, so a rate limit on ours does not count)?"""
@@ -277,7 +291,7 @@ def drain(socks, answered, timeout):
                     data = s.recv(65536, socket.MSG_DONTWAIT)
                 except BlockingIOError:
                     break
-                if classify(data) == "response":
+                if classify(data) == "response" and decode(data).get(b"t") == b"fl":
                     answered[socks.index(s)] += 1
 
 

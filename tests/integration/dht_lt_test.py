@@ -119,11 +119,9 @@ def lt_from_bitveil(lab):
     address = lab.next_address()
     seed = lab.bitveil("bitveil-seed", "seed", tor, pl.parent, address=address,
                        extra=lab.dht_args("bitveil-seed", [bv[3].dht_endpoint]))
-    end = time.monotonic() + 30  # its announce is a lookup: done once one ended
-    while seed.dht_stats().get("lookups_done", 0) < 1:
-        check(seed.alive() and time.monotonic() < end, f"bitveil seed: no DHT lookup done in 30 s: {seed.dht_stats()}")
-        time.sleep(0.2)
-    lab.log(f"bitveil seeder announced: {seed.dht_stats()}")
+    # --stats-json is written at exit only: its --verbose log tells when its first lookup (and announce) ended
+    seed.wait_for(r"\[info\] dht: to-lt\.bin: \d+ peer\(s\)", 30, "its first DHT lookup (and announce)")
+    lab.log("bitveil seeder announced")
     dl = lab.path("dl")
     leech = lab.lt_peer("lt-leech", Magnet(tor), dl, seed=False, no_tracker=True, address=lab.next_address(),
                         dht_nodes=[lts[1].dht_endpoint], timeout=60)
@@ -156,6 +154,10 @@ def in_lt_table_and_restart(lab):
         bad = [ln for ln in lines if not ln["ok"]]
         check(lines and not bad, f"probe of {n.name}: {bad or 'no output'}")
 
+    lab.log("probes passed")
+    # The seeder announces first: a node that has left stalls libtorrent's lookups for its 15 s query timeout.
+    pl, tor = payload(lab, "restart")
+    seeder = lt_seeder(lab, tor, pl, [lts[2].dht_endpoint])
     # The restart: join, stop (the state is saved), then download with that state and no bootstrap node.
     address = lab.next_address()
     first = lab.bitveil_dht("restarted", address, [bv[1].dht_endpoint])
@@ -163,8 +165,7 @@ def in_lt_table_and_restart(lab):
     check(first.stop() == 0, "bitveil dht did not exit 0 on SIGTERM")
     state = os.path.join(lab.dir, "restarted.dht.state")
     check(os.path.getsize(state) > 0, f"no DHT state saved in {state}")
-    pl, tor = payload(lab, "restart")
-    seeder = lt_seeder(lab, tor, pl, [lts[2].dht_endpoint])
+    lab.log(f"bitveil dht joined, stopped, state saved ({os.path.getsize(state)} bytes)")
     dl = lab.path("dl")
     b = bitveil_magnet(lab, "restarted", tor, dl, [], address=address)
     check("--no-dht-bootstrap" in b.argv, "the restarted download must have no bootstrap node")
