@@ -28,6 +28,8 @@ DHT (--dht; loopback-safe, see dht_settings below):
   DHT lookup done ih=HEX ms=N   a get_peers lookup ended (a torrent's: its announce_peer queries follow at once);
                             N: from libtorrent's "NEW target" to its "COMPLETED" DHT log lines
   DHT messages sent=N received=N   at exit: the DHT messages of the whole run
+  DHT first peer t=S        --dht: the first peer connection (S: seconds since start; with neither --peer nor a
+                            tracker, that peer came from the DHT)
   DHTLOG <message>          --dht-log: libtorrent's DHT log (traversals, nodes added, errors)
   LOOKUP ih=HEX ms=N peers=N sent=N received=N   --bare --lookup: one get_peers lookup, from dht_get_peers to
                             libtorrent's "COMPLETED" traversal log line; sent/received: DHT messages in that time
@@ -270,7 +272,7 @@ def poll_peers():
 
 
 rc, t0, last_stat, last_dial = 0, time.monotonic(), 0.0, -1e9
-active_since, said_seeding, said_port = None, False, False
+active_since, said_seeding, said_port, said_first = None, False, False, False
 while not stopping:
     for al in ses.pop_alerts():
         now = time.monotonic()
@@ -294,6 +296,10 @@ while not stopping:
         elif dht and isinstance(al, (lt.session_stats_alert, lt.dht_live_nodes_alert, lt.dht_get_peers_reply_alert,
                                      lt.dht_log_alert)):
             dht.on_alert(al, now)
+        elif isinstance(al, lt.peer_connect_alert) and dht and not said_first:
+            out(f"DHT first peer t={now - t0:.2f}")  # with no --peer and no tracker, it came from the DHT
+            out(f"ALERT {type(al).__name__}: {al.message()}")
+            said_first = True
         elif isinstance(al, (lt.peer_connect_alert, lt.peer_disconnected_alert, lt.peer_error_alert,
                              lt.peer_ban_alert, lt.tracker_error_alert, lt.tracker_warning_alert,
                              lt.torrent_error_alert, lt.file_error_alert, lt.hash_failed_alert)):
@@ -346,6 +352,14 @@ if h is not None:
     st = h.status()
     out(f"TOTAL payload_up={st.total_payload_upload} payload_down={st.total_payload_download}")
 if dht:
+    ses.post_session_stats()  # the counters at this moment, not the last posted ones
+    end, got = time.monotonic() + 2, False
+    while not got and time.monotonic() < end:
+        ses.wait_for_alert(100)
+        for al in ses.pop_alerts():
+            if isinstance(al, lt.session_stats_alert):
+                dht.on_alert(al, time.monotonic())
+                got = True
     c = dht.counters
     out(f"DHT messages sent={c.get('dht.dht_messages_out', 0)} received={c.get('dht.dht_messages_in', 0)}")
 for key, e in seen.items():
