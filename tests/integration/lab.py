@@ -446,6 +446,27 @@ class Bitveil(Proc):
         except ValueError as e:
             raise Failure(f"{self.name}: stats json is not valid JSON ({e}): {text[:300]!r}")
 
+    def dht_stats(self):
+        """The "dht" object of its --stats-json ({} before the file is written)."""
+        if not os.path.exists(self.stats_path):
+            return {}
+        return self.stats().get("dht", {})
+
+    @property
+    def dht_endpoint(self):
+        """Its DHT node: the UDP socket of its listen address and port."""
+        return f"{self.address}:{self.port}"
+
+    def wait_dht_nodes(self, n, timeout=30):
+        """Until its routing table holds n nodes (the stats file is rewritten every 2 s, `bitveil dht`, or
+        every second)."""
+        end = time.monotonic() + timeout
+        while self.dht_stats().get("nodes", 0) < n:
+            check(self.alive(), f"{self.name} exited with {exit_status(self.returncode)} (log below)")
+            check(time.monotonic() < end, f"{self.name}: {self.dht_stats().get('nodes', 0)} nodes in its DHT "
+                                          f"routing table after {timeout} s, expected {n} (log below)")
+            time.sleep(0.2)
+
     def finish(self, timeout, what="download", watch=()):
         """Wait for exit 0 and return the stats."""
         rc = exit_status(self.wait(timeout, what, watch))
@@ -470,6 +491,44 @@ class LtPeer(Proc):
         """Payload bytes uploaded so far, from its latest STAT line."""
         found = re.findall(r"^STAT .* up=(\d+)", self.text(), re.M)
         return int(found[-1]) if found else 0
+
+    # --- with --dht (address: the 127.0.0.x it binds; the DHT's UDP port is its listen port) ---------------
+
+    def _dht_line(self):
+        return self.wait_for(r"^DHT id=([0-9a-f]{40}) port=(\d+)", 30, "DHT id=.. (the DHT node running)")
+
+    @property
+    def dht_id(self):
+        return self._dht_line().group(1)
+
+    @property
+    def dht_endpoint(self):
+        return f"{self.address}:{self._dht_line().group(2)}"
+
+    def dht_nodes(self):
+        """The size of its routing table, from its latest `DHT nodes=N` line (0 before the first)."""
+        found = re.findall(r"^DHT nodes=(\d+)", self.text(), re.M)
+        return int(found[-1]) if found else 0
+
+    def wait_dht_nodes(self, n, timeout=30):
+        end = time.monotonic() + timeout
+        while self.dht_nodes() < n:
+            check(self.alive(), f"{self.name} exited with {exit_status(self.returncode)} (log below)")
+            check(time.monotonic() < end, f"{self.name}: {self.dht_nodes()} nodes in its DHT routing table "
+                                          f"after {timeout} s, expected {n} (log below)")
+            time.sleep(0.1)
+
+    def wait_dht_lookup(self, timeout=30):
+        """Its first get_peers lookup ended (a torrent's: announce_peer goes out right after)."""
+        self.wait_for(r"^DHT lookup done", timeout, "DHT lookup done")
+
+    def dht_table(self):
+        """Its --dht-stats: {"id", "port", "nodes": [{"id", "ip", "port"}], "counters": {...}} ({} before the first)."""
+        try:
+            with open(self.dht_stats_path) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return {}
 
 
 class Tracker(Proc):
@@ -632,12 +691,31 @@ class Lab:
             t.check_allowed(tor)
         return t
 
+    def next_address(self):
+        """A 127.x.y.z address no other process of this lab uses: libtorrent keeps one DHT node per IP address.
+        The second byte comes from the process id, so tests running side by side use different addresses."""
+        self._addresses = getattr(self, "_addresses", 0) + 1
+        n = self._addresses
+        check(n < 250 * 250, "out of loopback addresses")
+        return f"127.{os.getpid() % 200 + 20}.{n // 250}.{n % 250 + 1}"
+
     def lt_peer(self, name, torrent, save, seed, peers=(), no_tracker=False, upload_limit=0, timeout=None,
-                encryption="enabled", pex=False, extra=()):
-        """lt_peer.py; `extra`: more of its arguments (--set NAME=VALUE, --remote-class, --peer-log)."""
+                encryption="enabled", pex=False, extra=(), address="127.0.0.1", dht_nodes=None):
+        """lt_peer.py; `extra`: more of its arguments (--set NAME=VALUE, --remote-class, --peer-log).
+        dht_nodes (a list of HOST:PORT, maybe empty): run its DHT (--dht, --dht-stats <lab>/<name>.dht.json), bound
+        to `address`, and add these nodes. torrent=None: a bare DHT node (--bare)."""
         need_libtorrent()
-        argv = [SYSTEM_PYTHON, LT_PEER, torrent.path, "--seed" if seed else "--leech", "--save", save, "--port", 0,
-                "--encryption", encryption]
+        if torrent is None:
+            argv = [SYSTEM_PYTHON, LT_PEER, "--bare", "--port", 0]
+        else:
+            argv = [SYSTEM_PYTHON, LT_PEER, torrent.path, "--seed" if seed else "--leech", "--save", save,
+                    "--port", 0, "--encryption", encryption]
+        argv += ["--address", address]
+        stats = os.path.join(self.dir, f"{name}.dht.json")
+        if dht_nodes is not None:
+            argv += ["--dht", "--dht-stats", stats]
+            for n in dht_nodes:
+                argv += ["--dht-node", n]
         for p in peers:
             argv += ["--peer", p]
         if no_tracker:
@@ -649,7 +727,20 @@ class Lab:
         if pex:
             argv.append("--pex")
         argv += list(extra)
-        return LtPeer(self, name, argv)
+        p = LtPeer(self, name, argv)
+        p.address, p.dht_stats_path = address, stats
+        return p
+
+    def lt_dht_nodes(self, n, bootstrap=(), prefix="lt-dht", extra=()):
+        """n bare libtorrent DHT nodes, each on its own address; each knows `bootstrap` and the nodes started
+        before it (so they form one DHT). Returns them once each is running (not yet with a full table)."""
+        nodes, known = [], list(bootstrap)
+        for i in range(n):
+            node = self.lt_peer(f"{prefix}{i}", None, None, False, address=self.next_address(), dht_nodes=known,
+                                extra=extra)
+            nodes.append(node)
+            known = known + [node.dht_endpoint]
+        return nodes
 
     def aria2(self, name, torrent, dir, seed, verify=True):
         """aria2c on a free port; --seed verifies dir/<name> and seeds forever, else it leeches and exits 0 when done.
@@ -719,7 +810,52 @@ class Lab:
         while os.path.exists(os.path.join(self.logs, log_name + ".log")):
             log_name = f"{name}.run{n + 1}"
             n += 1
-        return Bitveil(self, log_name, argv, stats)
+        b = Bitveil(self, log_name, argv, stats)
+        b.address = address
+        return b
+
+    def dht_args(self, name, bootstrap=()):
+        """bitveil's DHT options for a lab process: the nodes to bootstrap from (none: --no-dht-bootstrap, so
+        never the public routers) and a state file of its own (<lab>/<name>.dht.state; the default one in the
+        resume folder would be shared by every process of the lab)."""
+        args = ["--dht-state", os.path.join(self.dir, f"{name}.dht.state")]
+        for b in bootstrap:
+            args += ["--dht-bootstrap", b]
+        return args + ([] if bootstrap else ["--no-dht-bootstrap"])
+
+    def bitveil_dht(self, name, address, bootstrap=(), extra=()):
+        """`bitveil dht` (a node with no torrent) on `address`, a free port, --stats-json <lab>/<name>.stats.json."""
+        stats = os.path.join(self.dir, f"{name}.stats.json")
+        argv = [self.bitveil_path, "dht", "--listen-address", address, "--port", 0, "--stats-json", stats,
+                "--verbose", *self.dht_args(name, bootstrap), *extra]
+        b = Bitveil(self, name, argv, stats)
+        b.address = address
+        return b
+
+    def loopback_dht(self, n_bitveil, n_lt):
+        """A DHT of n_bitveil `bitveil dht` nodes, then n_lt libtorrent nodes joining through two of ours (their
+        bootstrap lookup queries ours, and each that answers enters their table); returned once every node knows
+        two others."""
+        need_libtorrent()
+        bv = self.bitveil_dht_nodes(n_bitveil)
+        lts = self.lt_dht_nodes(n_lt, bootstrap=[bv[0].dht_endpoint, bv[-1].dht_endpoint])
+        for n in bv:
+            n.wait_dht_nodes(2, 30)
+        for n in lts:
+            n.wait_dht_nodes(2, 30)
+        self.log(f"DHT of {n_bitveil} bitveil and {n_lt} libtorrent nodes up: bitveil tables "
+                 f"{[n.dht_stats().get('nodes') for n in bv]}, libtorrent tables {[n.dht_nodes() for n in lts]}")
+        return bv, lts
+
+    def bitveil_dht_nodes(self, n, prefix="bv-dht"):
+        """n `bitveil dht` nodes, each on its own address: the first bootstraps from nobody, each next one from
+        the first and the one before it. Returns them once each listens."""
+        nodes = []
+        for i in range(n):
+            boot = [nodes[0].dht_endpoint] + ([nodes[-1].dht_endpoint] if len(nodes) > 1 else []) if nodes else []
+            nodes.append(self.bitveil_dht(f"{prefix}{i}", self.next_address(), boot))
+            nodes[-1].port  # noqa: B018 (waits until it listens, so the next one can bootstrap from it)
+        return nodes
 
 
 # ---------------------------------------------------------------------------------------------------
