@@ -190,9 +190,10 @@ struct Node::Impl {
             response.token = tokens.make(from, now);
             if (auto peers = store.peers(get->info_hash, family, now, rng); !peers.empty()) {
                 response.values = std::move(peers);
-            } else {
-                add_nodes(response, get->info_hash, get->want, from);
             }
+            // Nodes too, even with peers (as libtorrent answers): a lookup that reaches us goes on to the
+            // closest nodes, and announces there, instead of stopping here.
+            add_nodes(response, get->info_hash, get->want, from);
         } else if (const auto* announce = std::get_if<AnnouncePeer>(&query.args)) {
             if (!tokens.check(announce->token, from, now)) {
                 ++counters.bad_tokens;

@@ -14,10 +14,11 @@
 
 namespace bt::dht {
 
-// Peers per get_peers answer, so that it fits one datagram (~1,400 bytes): a v4 "values" entry costs
-// 8 bytes ("6:" + 6), a v6 one 21 ("18:" + 18).
+// Peers per get_peers answer, so that it fits one datagram (~1,400 bytes) beside the K closest nodes the
+// answer carries too (8 x 26 bytes in "nodes", 8 x 38 in "nodes6"): a v4 "values" entry costs 8 bytes
+// ("6:" + 6), a v6 one 21 ("18:" + 18).
 inline constexpr std::size_t kMaxValuesV4 = 100;
-inline constexpr std::size_t kMaxValuesV6 = 50;
+inline constexpr std::size_t kMaxValuesV6 = 40;
 
 class PeerStore {
   public:

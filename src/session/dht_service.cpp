@@ -152,7 +152,7 @@ std::optional<DhtService::LookupHandle> DhtService::get_peers(const dht::InfoHas
                                                               PeersCallback on_peers, DoneCallback on_done) {
     if (stopped_) return std::nullopt;
     const auto now = Clock::now();
-    Lookup lookup{std::move(on_peers), std::move(on_done), {}, now};
+    Lookup lookup{std::move(on_peers), std::move(on_done), {}, now, {}};
     for (auto& [family, n] : nodes_) {
         if (const auto id = n.get_peers(info_hash, announce_port, now)) lookup.running[family] = *id;
     }
@@ -203,18 +203,22 @@ void DhtService::handle(Endpoint::Family family, dht::Event& event) {
     } else if (auto* done = std::get_if<dht::LookupDone>(&event)) {
         const auto it = find(done->lookup);
         if (it == lookups_.end()) return;
+        auto& summary = it->second.summary;
+        summary.queries += done->queries;
+        summary.responses += done->responses;
+        summary.peers += done->peers;
+        summary.announced += done->announced;
         it->second.running.erase(family);
         if (!it->second.running.empty()) return;
         const auto took = Clock::now() - it->second.started;
         ++lookups_done_;
         lookup_time_total_ += took;
         last_lookup_ = took;
+        summary.took = std::chrono::duration_cast<std::chrono::milliseconds>(took);
         const auto on_done = std::move(it->second.on_done);
+        const auto finished = summary;
         lookups_.erase(it);
-        BT_LOG(debug, "dht", "lookup done in {} ms: {} queries, {} responses, {} peers, {} announces",
-               std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), done->queries,
-               done->responses, done->peers, done->announced);
-        if (on_done) on_done();
+        if (on_done) on_done(finished);
     } else if (auto* changed = std::get_if<dht::NodeIdChanged>(&event)) {
         BT_LOG(info, "dht", "node id is {} now (BEP 42: our external address)", to_hex(changed->id));
     }

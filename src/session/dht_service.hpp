@@ -64,7 +64,15 @@ class DhtService : public std::enable_shared_from_this<DhtService> {
     using Clock = dht::Clock;
     using LookupHandle = std::uint64_t;
     using PeersCallback = std::function<void(const std::vector<Endpoint>& peers)>;
-    using DoneCallback = std::function<void()>;
+    // What a lookup did, over every family's node.
+    struct LookupSummary {
+        std::chrono::milliseconds took{};
+        std::size_t queries = 0;
+        std::size_t responses = 0;
+        std::size_t peers = 0;
+        std::size_t announced = 0;  // announce_peer queries sent
+    };
+    using DoneCallback = std::function<void(const LookupSummary& summary)>;
 
     // Opens the state file (if any), makes the nodes, attaches to `mux` and starts the timer and the
     // bootstrap. `mux` must not be null.
@@ -102,6 +110,7 @@ class DhtService : public std::enable_shared_from_this<DhtService> {
         DoneCallback on_done;
         std::map<Endpoint::Family, dht::LookupId> running;  // per node, until its LookupDone
         Clock::time_point started;
+        LookupSummary summary{};  // the nodes' figures added up as each ends
     };
 
     dht::Node* node(Endpoint::Family family);

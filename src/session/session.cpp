@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -183,6 +184,16 @@ void Session::use(Listener listener) {
     listen_port_ = acceptor_->local_endpoint(ignored).port();
     if (dht_ && udp_mux_) dht_->attach(udp_mux_);
     spawn_accept_loop(acceptor_);
+}
+
+bool Session::is_own_endpoint(const Endpoint& endpoint) const {
+    if (listen_port_ == 0 || endpoint.port != listen_port_) return false;
+    const auto address = parse_ip_address(settings_.listen_address);
+    if (!address) return false;
+    const bool any = std::ranges::all_of(address->address_bytes(), [](std::uint8_t b) { return b == 0; });
+    if (any) return endpoint.is_loopback();
+    return endpoint.family == address->family &&
+           std::ranges::equal(endpoint.address_bytes(), address->address_bytes());
 }
 
 Result<void, std::string> Session::apply_settings(Settings settings) {

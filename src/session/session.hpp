@@ -49,6 +49,10 @@ class Session {
     // Binds the listening socket (settings.listen_port; 0 picks a free one).
     Result<void, ListenError> listen();
     std::uint16_t listen_port() const noexcept { return listen_port_; }
+    // Whether `endpoint` is our own listening socket as others name it: the listen address and port, or,
+    // listening on every address, a loopback address with our port (other local addresses are found by
+    // the handshake: the peer id is ours). Our own DHT announces come back in lookups.
+    bool is_own_endpoint(const Endpoint& endpoint) const;
     // The session's UDP endpoint (trackers, later the DHT), opened by listen(); null before, or when no
     // UDP socket could be bound (UDP announces then open their own). Replaced when the port changes.
     const std::shared_ptr<net::UdpMux>& udp_mux() const noexcept { return udp_mux_; }

@@ -3,8 +3,10 @@
 // the metadata fetch of a magnet link, which dials the same list). The PORT message (BEP 5) both ways.
 // Private torrents (BEP 27) take no part: no lookup, no announce, no DHT bit in their handshakes, no PORT
 // sent or heeded.
+#include <algorithm>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
+#include <iterator>
 
 #include "core/log.hpp"
 #include "core/printable.hpp"
@@ -58,12 +60,21 @@ void Torrent::start_dht_lookup(std::uint64_t run) {
         [weak, run](const std::vector<Endpoint>& peers) {
             const auto self = weak.lock();
             if (!self || !self->is_current(run) || !self->uses_dht()) return;
-            const auto added = self->peer_list_.add(peers, swarm::PeerSource::dht);
+            std::vector<Endpoint> others;
+            std::ranges::copy_if(peers, std::back_inserter(others),
+                                 [&](const Endpoint& e) { return !self->session_.is_own_endpoint(e); });
+            const auto added = self->peer_list_.add(others, swarm::PeerSource::dht);
             BT_LOG(info, "dht", "{}: {} peer(s), {} new", printable(self->name()), peers.size(), added);
             self->connect_more();
         },
-        [weak] {
-            if (const auto self = weak.lock()) self->dht_lookup_.reset();
+        [weak](const DhtService::LookupSummary& done) {
+            const auto self = weak.lock();
+            if (!self) return;
+            self->dht_lookup_.reset();
+            BT_LOG(info, "dht",
+                   "{}: lookup done in {} ms: {} queries, {} answers, {} peer(s), announced to {} node(s)",
+                   printable(self->name()), done.took.count(), done.queries, done.responses, done.peers,
+                   done.announced);
         });
     if (!dht_lookup_) BT_LOG(debug, "dht", "{}: the DHT runs too many lookups; later", printable(name()));
 }

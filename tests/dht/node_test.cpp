@@ -148,7 +148,7 @@ TEST_F(DhtNodeTest, FindNodeReturnsTheClosestNodesInTheWantedFamilies) {
     EXPECT_TRUE(response_of(v6_only)->nodes6);
 }
 
-TEST_F(DhtNodeTest, GetPeersGivesNodesAndATokenUntilPeersAreAnnounced) {
+TEST_F(DhtNodeTest, GetPeersGivesATokenNodesAndOnceAnnouncedPeers) {
     befriend(100, 10);
     const Endpoint seeker = public_address(4);
     const auto first = ask(seeker, Query{.id = valid_id(seeker), .args = GetPeers{.info_hash = hash_of(1)}});
@@ -169,6 +169,8 @@ TEST_F(DhtNodeTest, GetPeersGivesNodesAndATokenUntilPeersAreAnnounced) {
     ASSERT_TRUE(response_of(second)->values);
     EXPECT_EQ(*response_of(second)->values, std::vector<Endpoint>{public_address(5, 5555)});
     EXPECT_TRUE(response_of(second)->token);
+    ASSERT_TRUE(response_of(second)->nodes);  // the seeker's lookup goes on past us
+    EXPECT_EQ(response_of(second)->nodes->size(), settings.bucket_size);
 }
 
 TEST_F(DhtNodeTest, AnnounceWithImpliedPortUsesTheSourcePort) {

@@ -76,7 +76,8 @@ TEST(DhtPeerStore, AnswersFitOneDatagram) {
     const auto some = store.peers(hash_of(1), Endpoint::Family::v4, kStart, rng);
     EXPECT_EQ(some.size(), kMaxValuesV4);
     EXPECT_EQ(std::set<Endpoint>(some.begin(), some.end()).size(), some.size());
-    Response response{.id = NodeId{}, .values = some, .token = Token(8, 'x')};
+    const std::vector<NodeInfo> closest(8, NodeInfo{.id = NodeId{}, .endpoint = peer(1)});
+    Response response{.id = NodeId{}, .nodes = closest, .values = some, .token = Token(8, 'x')};
     const auto datagram =
         encode(Message{.transaction_id = "abcd", .body = response, .version = "BV01", .ip = peer(1)});
     EXPECT_LE(datagram.size(), 1400u);
