@@ -32,8 +32,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lab import KiB, MiB, ROOT, Payload, Proc, check, main, need_libtorrent, peak_rss_kib, sanitized  # noqa: E402
-from magnet_fetch_test import Magnet  # noqa: E402
+from lab import KiB, MiB, ROOT, Magnet, Payload, Proc, check, main, need_libtorrent, peak_rss_kib, sanitized  # noqa: E402
 
 BAD_DHT = os.path.join(ROOT, "tools", "bad_dht.py")
 sys.path.insert(0, os.path.join(ROOT, "tools"))

@@ -12,36 +12,18 @@ Cases:
   port_message      a seeder and a leecher given --peer, with the DHT on and no bootstrap node: each learns the
                     other's node from the PORT message (BEP 5), so each has a node in its routing table
   private_no_dht    the same with a private torrent (BEP 27): no PORT, no lookup, no DHT message at all
+  ipv6              magnet_via_dht's download with every process on ::1: the IPv6 node (BEP 32) alone finds the
+                    seeder
 Exit status: 0 pass, 1 fail (every process's log is printed), 77 skipped.
 """
 import os
+import re
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lab import KiB, MiB, Bitveil, Payload, check, main  # noqa: E402
+from lab import KiB, MiB, Magnet, Payload, check, main  # noqa: E402
 
-
-class Magnet:
-    """A magnet link with the info hash only, where lab.bitveil expects a torrent (it passes `.path`)."""
-
-    def __init__(self, tor):
-        self.path = f"magnet:?xt=urn:btih:{tor.info_hash_hex}"
-
-
-def dht_node(lab, name, address, bootstrap=()):
-    """`bitveil dht` on `address` (a free port), with its own state file and --stats-json written every 2 s."""
-    stats = os.path.join(lab.dir, f"{name}.stats.json")
-    argv = [lab.bitveil_path, "dht", "--listen-address", address, "--port", 0, "--stats-json", stats, "--verbose",
-            "--dht-state", os.path.join(lab.dir, f"{name}.dht.state")]
-    argv += [x for b in bootstrap for x in ("--dht-bootstrap", b)] if bootstrap else ["--no-dht-bootstrap"]
-    return Bitveil(lab, name, argv, stats)
-
-
-def dht_args(lab, name, bootstrap=()):
-    """The DHT options of a `download` or `seed` in the lab: its own state file, loopback bootstrap nodes."""
-    args = ["--dht-state", os.path.join(lab.dir, f"{name}.dht.state")]
-    return args + ([x for b in bootstrap for x in ("--dht-bootstrap", b)] if bootstrap else ["--no-dht-bootstrap"])
 
 
 def wait_for_stats(node, cond, timeout, what):
@@ -60,15 +42,15 @@ def wait_for_stats(node, cond, timeout, what):
 
 
 def magnet_via_dht(lab):
-    router = dht_node(lab, "router", "127.0.0.2")
+    router = lab.bitveil_dht("router", "127.0.0.2")
     boot = [f"127.0.0.2:{router.port}"]
     pl = Payload.single(lab.path("src"), "dht.bin", 3 * MiB + 1234)
     tor = lab.create_torrent(pl, piece_size=32 * KiB)  # no tracker
-    seed = lab.bitveil("seed", "seed", tor, pl.parent, address="127.0.0.3", extra=dht_args(lab, "seed", boot))
+    seed = lab.bitveil("seed", "seed", tor, pl.parent, address="127.0.0.3", extra=lab.dht_args("seed", boot))
     seed.wait_for(r"dht: running", 20, "the DHT running")
     dl = lab.path("dl")
     leech = lab.bitveil("leech", "download", Magnet(tor), dl, address="127.0.0.4",
-                        extra=dht_args(lab, "leech", boot))
+                        extra=lab.dht_args("leech", boot))
     st = leech.finish(120, watch=[seed, router])
     pl.check_copy(dl, "leech")
     # Its only source of peers (the download may end before its first lookup does).
@@ -81,7 +63,7 @@ def magnet_via_dht(lab):
     router.stop()
     check(os.path.getsize(os.path.join(lab.dir, "router.dht.state")) > 20, "router: no state file saved")
     os.remove(router.stats_path)
-    again = dht_node(lab, "router", "127.0.0.2")
+    again = lab.bitveil_dht("router", "127.0.0.2")
     again.wait_for(r"v4 node [0-9a-f]{40}, [1-9]\d* saved nodes", 20, "the saved nodes read back")
     wait_for_stats(again, lambda d: d["nodes"] >= 1, 30, "nodes restored from the state file")
     seed.stop()
@@ -90,9 +72,9 @@ def magnet_via_dht(lab):
 def port_message(lab):
     pl = Payload.single(lab.path("src"), "port.bin", 2 * MiB + 77)
     tor = lab.create_torrent(pl, piece_size=32 * KiB)
-    seed = lab.bitveil("seed", "seed", tor, pl.parent, address="127.0.0.5", extra=dht_args(lab, "seed"))
+    seed = lab.bitveil("seed", "seed", tor, pl.parent, address="127.0.0.5", extra=lab.dht_args("seed"))
     leech = lab.bitveil("leech", "download", tor, lab.path("dl"), address="127.0.0.6",
-                        peers=[f"127.0.0.5:{seed.port}"], extra=dht_args(lab, "leech") + ["--seed-time", "3"])
+                        peers=[f"127.0.0.5:{seed.port}"], extra=lab.dht_args("leech") + ["--seed-time", "3"])
     st = leech.finish(60, watch=[seed])
     pl.check_copy(lab.path("dl"), "leech")
     check(st["dht"]["nodes"] >= 1, f"leech: the seeder's PORT did not put its node in our table: {st['dht']}")
@@ -104,9 +86,9 @@ def port_message(lab):
 def private_no_dht(lab):
     pl = Payload.single(lab.path("src"), "private.bin", 1 * MiB + 5)
     tor = lab.create_torrent(pl, piece_size=32 * KiB, private=True)
-    seed = lab.bitveil("seed", "seed", tor, pl.parent, address="127.0.0.7", extra=dht_args(lab, "seed"))
+    seed = lab.bitveil("seed", "seed", tor, pl.parent, address="127.0.0.7", extra=lab.dht_args("seed"))
     leech = lab.bitveil("leech", "download", tor, lab.path("dl"), address="127.0.0.8",
-                        peers=[f"127.0.0.7:{seed.port}"], extra=dht_args(lab, "leech") + ["--seed-time", "3"])
+                        peers=[f"127.0.0.7:{seed.port}"], extra=lab.dht_args("leech") + ["--seed-time", "3"])
     st = leech.finish(60, watch=[seed])
     pl.check_copy(lab.path("dl"), "leech")
     seed.stop()
@@ -115,10 +97,28 @@ def private_no_dht(lab):
               f"{name}: a private torrent touched the DHT: {d}")
 
 
+def ipv6(lab):
+    router = lab.bitveil_dht("router", "::1")
+    boot = [f"[::1]:{router.port}"]
+    pl = Payload.single(lab.path("src"), "dht6.bin", 2 * MiB + 99)
+    tor = lab.create_torrent(pl, piece_size=32 * KiB)
+    seed = lab.bitveil("seed", "seed", tor, pl.parent, address="::1", extra=lab.dht_args("seed", boot))
+    seed.wait_for(r"dht: running", 20, "the DHT running")
+    dl = lab.path("dl")
+    leech = lab.bitveil("leech", "download", Magnet(tor), dl, address="::1", extra=lab.dht_args("leech", boot))
+    leech.finish(120, watch=[seed, router])
+    pl.check_copy(dl, "leech")
+    check(re.search(rf"dht: {tor.info_hash_hex}: [1-9]\d* peer\(s\)", leech.text()),
+          "leech: no peers logged from the DHT")
+    check(re.search(r"peer: \[::1\]:\d+ out: connected", leech.text()), "leech: no IPv6 peer connected")
+    seed.stop()
+
+
 CASES = {  # name -> (function, time budget in seconds, summary)
     "magnet_via_dht": (magnet_via_dht, 200, "a magnet with no tracker and no --peer finds its seeder in the DHT"),
     "port_message": (port_message, 120, "PORT messages put each peer's node in the other's routing table"),
     "private_no_dht": (private_no_dht, 120, "a private torrent sends no PORT and makes no lookup"),
+    "ipv6": (ipv6, 120, "the IPv6 DHT (BEP 32): a magnet's seeder found on ::1"),
 }
 
 if __name__ == "__main__":

@@ -184,6 +184,16 @@ class Torrent:
         return self.info_hash.hex()
 
 
+class Magnet:
+    """A magnet link where the lab's helpers take a Torrent (they put `.path` on the command line): the info hash,
+    the name as dn= when given, and tr= for each tracker."""
+
+    def __init__(self, torrent, name=None, trackers=()):
+        query = [("xt", "urn:btih:" + torrent.info_hash_hex)] + ([("dn", name)] if name else [])
+        self.path = "magnet:?" + urllib.parse.urlencode(query + [("tr", t) for t in trackers], safe=":/")
+        self.torrent = torrent
+
+
 class Raw(bytes):
     """Bytes that bencode() copies as they are (an already encoded value, such as a torrent's info dict)."""
 

@@ -19,22 +19,11 @@ import os
 import re
 import subprocess
 import sys
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lab import KiB, MiB, Payload, check, main, need_libtorrent  # noqa: E402
+from lab import KiB, MiB, Magnet, Payload, check, main, need_libtorrent  # noqa: E402
 from transmission_test import transmission  # noqa: E402
 
-
-class Magnet:
-    """A magnet link where lab.bitveil expects a torrent (it passes `.path` on the command line)."""
-
-    def __init__(self, tor, name=None, trackers=()):
-        self.path = f"magnet:?xt=urn:btih:{tor.info_hash_hex}"
-        if name:
-            self.path += "&dn=" + urllib.parse.quote(name)
-        for t in trackers:
-            self.path += "&tr=" + urllib.parse.quote(t, safe="")
 
 
 def payload(lab, name):

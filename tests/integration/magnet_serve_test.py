@@ -23,24 +23,14 @@ import re
 import subprocess
 import sys
 import time
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lab import (KiB, MiB, Payload, Skip, Torrent, bdecode, check, exit_status, main, need_libtorrent,  # noqa: E402
+from lab import (KiB, MiB, Magnet, Payload, Skip, Torrent, bdecode, check, exit_status, main, need_libtorrent,  # noqa: E402
                  need_program)
 from transmission_test import transmission  # noqa: E402
 
 PIECE = 16 * KiB
 
-
-class Magnet:
-    """A magnet URI where the lab's helpers take a Torrent: they put `.path` on the command line."""
-
-    def __init__(self, torrent, trackers=()):
-        query = [("xt", "urn:btih:" + torrent.info_hash_hex), ("dn", torrent.name)]
-        query += [("tr", t) for t in trackers]
-        self.path = "magnet:?" + urllib.parse.urlencode(query, safe=":/")
-        self.torrent = torrent
 
 
 def info_size(torrent):
@@ -88,7 +78,7 @@ def serve_to_lt(lab):
     pl, tor = make_torrent(lab, "to-lt")
     seed = lab.bitveil("seed", "seed", tor, pl.parent)
     dl = lab.path("dl")
-    lt = lab.lt_peer("lt-leech", Magnet(tor), dl, seed=False, peers=[f"127.0.0.1:{seed.port}"], no_tracker=True,
+    lt = lab.lt_peer("lt-leech", Magnet(tor, tor.name), dl, seed=False, peers=[f"127.0.0.1:{seed.port}"], no_tracker=True,
                      timeout=80)
     m = lt.wait_for(r"^METADATA bytes=(\d+)", 30, "METADATA (the info dictionary from bitveil)")
     check(int(m.group(1)) == info_size(tor), f"libtorrent got {m.group(1)} bytes of metadata, expected {info_size(tor)}")
@@ -113,7 +103,7 @@ def serve_to_transmission(lab):
     seed = lab.bitveil("seed", "seed", tor, pl.parent, address=address)
     seed.wait_for(r"\] tracker: .* peer\(s\)", 30, "bitveil's first announce")
     dl = lab.path("dl")
-    leech = transmission(lab, "tr-leech", Magnet(tor, [url]), dl, seed=False, address=transmission_address,
+    leech = transmission(lab, "tr-leech", Magnet(tor, tor.name, [url]), dl, seed=False, address=transmission_address,
                          required=False)
     rc = leech.wait(120, "transmission-cli leech", watch=[seed])
     check(rc == 0, f"transmission-cli leech exited with {rc}")
@@ -131,7 +121,7 @@ def serve_to_aria2(lab):
     seed = lab.bitveil("seed", "seed", tor, pl.parent)
     seed.wait_for(r"\] tracker: .* peer\(s\)", 30, "bitveil's first announce")
     dl = lab.path("dl")
-    aria = lab.aria2("aria2-leech", Magnet(tor, [url]), dl, seed=False)
+    aria = lab.aria2("aria2-leech", Magnet(tor, tor.name, [url]), dl, seed=False)
     rc = aria.wait(90, "aria2 leech", watch=[seed])
     check(rc == 0, f"aria2c leech exited with {rc}")
     pl.check_copy(dl, "aria2c")
@@ -145,7 +135,7 @@ def private_not_served(lab):
     pl, tor = make_torrent(lab, "private", private=True)
     seed = lab.bitveil("seed", "seed", tor, pl.parent)
     dl = lab.path("dl")
-    lt = lab.lt_peer("lt-leech", Magnet(tor), dl, seed=False, peers=[f"127.0.0.1:{seed.port}"], no_tracker=True)
+    lt = lab.lt_peer("lt-leech", Magnet(tor, tor.name), dl, seed=False, peers=[f"127.0.0.1:{seed.port}"], no_tracker=True)
     seed.wait_for(r"in: client libtorrent/\d", 30, "libtorrent's extended handshake at bitveil")
     lt.wait_for(r"client: BV|client='bitveil|peer_connect_alert", 10, "libtorrent connected to bitveil")
     time.sleep(5)  # a public torrent's metadata arrives within a second (serve_to_lt)
