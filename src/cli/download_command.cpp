@@ -61,6 +61,8 @@ struct DownloadOptions {
     std::optional<std::string> resume_dir;  // --resume-dir; default: user_dirs.hpp
     std::string save_torrent;               // --save-torrent (download only)
     bool metadata_only = false;             // --metadata-only (download only)
+    bool sequential = false;                // --sequential (download only)
+    bool first_last_pieces = false;         // --first-last-pieces (download only)
     bool quiet = false;
     bool verbose = false;
     std::string encryption_name = "prefer";
@@ -423,6 +425,8 @@ int run_download(const DownloadOptions& o) {
             return kExitInvalid;
         }
         jobs[i].torrent = *added;
+        jobs[i].torrent->set_sequential(o.sequential);
+        jobs[i].torrent->set_first_last_pieces(o.first_last_pieces);
     }
     const bool several = jobs.size() > 1;
     StatusDisplay display(io, o.quiet, [&] {
@@ -611,6 +615,11 @@ void add_download_command(CLI::App& app, int& status) {
         ->check(not_empty("a file name"));
     cmd->add_flag("--metadata-only", o->metadata_only,
                   "stop once the metadata is fetched (with --save-torrent: only get the .torrent)");
+    cmd->add_flag("--sequential", o->sequential,
+                  "fetch pieces in order, to play a file while it downloads (pieces in flight at once may "
+                  "complete in any order)");
+    cmd->add_flag("--first-last-pieces", o->first_last_pieces,
+                  "fetch each file's first and last pieces before the others, to preview it");
     seed_flag->excludes(cmd->get_option("--seed-ratio"))->excludes(cmd->get_option("--seed-time"));
     cmd->footer(kDownloadFooter);
     cmd->callback([o, cmd, &status] {

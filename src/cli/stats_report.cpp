@@ -47,6 +47,8 @@ void write_status_fields(JsonWriter& j, const session::TorrentStatus& s, std::st
     j.integer(s.stats.files_rechecked);
     j.key("pieces_downloaded");
     j.integer(s.stats.pieces_verified);
+    j.key("pieces_downloaded_ahead");
+    j.integer(s.pieces_downloaded_ahead);
     j.key("hash_failures");
     j.integer(s.stats.hash_failures);
     j.key("payload_downloaded");

@@ -139,6 +139,35 @@ std::array<bandwidth::ChannelId, 2> Torrent::upload_channels() const noexcept {
     return {session_.upload_channel(), upload_channel_};
 }
 
+void Torrent::set_sequential(bool sequential) {
+    sequential_ = sequential;
+    apply_download_order();
+}
+
+void Torrent::set_first_last_pieces(bool first_last) {
+    first_last_pieces_ = first_last;
+    apply_download_order();
+}
+
+void Torrent::apply_download_order() {
+    if (!swarm_) return;
+    auto& picker = swarm_->picker();
+    picker.set_sequential(sequential_);
+    std::vector<PieceIndex> edges;
+    if (first_last_pieces_) {
+        const auto piece_length = metainfo_->piece_length;
+        for (const auto& file : metainfo_->files) {
+            if (file.pad || file.length == 0) continue;
+            const auto first = PieceIndex{static_cast<std::uint32_t>(file.offset / piece_length)};
+            const auto last =
+                PieceIndex{static_cast<std::uint32_t>((file.offset + file.length - 1) / piece_length)};
+            edges.push_back(first);
+            if (last != first) edges.push_back(last);
+        }
+    }
+    picker.set_priority_pieces(std::move(edges));
+}
+
 void Torrent::release_rate_limits() {
     session_.rate_limiter().remove_channel(download_channel_);
     session_.rate_limiter().remove_channel(upload_channel_);
@@ -176,6 +205,7 @@ void Torrent::make_swarm() {
         });
     }
     swarm_ = std::move(swarm);
+    apply_download_order();
     ++swarms_made_;
     disk_->drop_partial_pieces();
     checked_ = false;
@@ -197,6 +227,7 @@ TorrentStatus Torrent::status() const {
     }
     if (swarm_) {
         s.pieces_have = swarm_->picker().num_have();
+        s.pieces_downloaded_ahead = swarm_->picker().downloaded_ahead();
         s.stats = swarm_->stats();
     }
     s.download_rate = rate_down_;

@@ -87,6 +87,9 @@ struct TorrentStatus {
     std::uint32_t metadata_peers = 0;
     std::uint32_t metadata_pieces_have = 0;
     std::uint32_t metadata_pieces = 0;  // 0 until a peer's size is taken
+    // Downloaded pieces verified ahead of the lowest missing ones (PiecePicker::downloaded_ahead): how far
+    // from sequential the download went.
+    std::uint64_t pieces_downloaded_ahead = 0;
     TransferStats stats;
 };
 
@@ -155,6 +158,12 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     std::array<bandwidth::ChannelId, 2> upload_channels() const noexcept;
     // For Session::remove_torrent, after stop(): the torrent's channels are given back.
     void release_rate_limits();
+    // The download order, at once and kept across runs: new pieces in ascending order (to play a file
+    // while it arrives), and each file's first and last pieces before the others (to preview it).
+    void set_sequential(bool sequential);
+    void set_first_last_pieces(bool first_last);
+    bool sequential() const noexcept { return sequential_; }
+    bool first_last_pieces() const noexcept { return first_last_pieces_; }
     // For Session::remove_torrent, after stop(): deletes the downloaded files, the folders they leave empty
     // and the resume record, on the disk pool. The error is one line.
     asio::awaitable<Result<void, std::string>> remove_data();
@@ -213,6 +222,8 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     }
     // The picker and swarm for the metadata (fresh: nothing verified), with the counters so far.
     void make_swarm();
+    // Tells the picker the download order (set_sequential, set_first_last_pieces).
+    void apply_download_order();
     Bitfield verified() const { return swarm_ ? swarm_->picker().have() : Bitfield{}; }
     // Forgets every piece and checks the files (`full`: every piece, ignoring the resume record), then
     // runs (or stops, for a verify of a stopped torrent: run_after_check_).
@@ -272,6 +283,8 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     TorrentId id_;
     bandwidth::ChannelId download_channel_;
     bandwidth::ChannelId upload_channel_;
+    bool sequential_ = false;
+    bool first_last_pieces_ = false;
     wire::InfoHashBytes info_hash_;
     std::string name_;  // until the metadata is known
     std::optional<metainfo::Metainfo> metainfo_;

@@ -252,8 +252,10 @@ void PiecePicker::on_piece_verified(PieceIndex piece) {
         free_blocks_ -= free_blocks_of(piece.value);
         --num_wanted_missing_;
     }
+    while (first_missing_ < num_pieces_ && have_.test(PieceIndex{first_missing_})) ++first_missing_;
     if (download_of_[piece.value] != kNone) {
         const std::uint32_t index = download_of_[piece.value];
+        if (piece.value >= first_missing_ + downloads_.size()) ++downloaded_ahead_;
         for (const BlockState& b : downloads_[index].blocks) {
             if (b.received) release_held(b.contributor);
         }

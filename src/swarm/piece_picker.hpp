@@ -10,13 +10,16 @@
 //   1. free blocks of partial pieces this peer is already working on ("whole pieces from one peer");
 //   2. free blocks of the pieces the caller prefers, in its order (the peer's SUGGEST_PIECEs, BEP 6),
 //      partial or new;
-//   3. free blocks of partial pieces nobody is working on any more (their requests were returned);
-//   4. a new piece: chosen at random while we have fewer than `random_first_pieces` pieces (a first
-//      complete piece quickly, so we have something to trade), otherwise rarest first. Among pieces of
-//      equal availability, the piece after the last one started if it is one of them (runs of
-//      consecutive pieces: they complete in file order and reach the disk as long sequential writes),
-//      else one at random (so peers still spread over the torrent);
-//   5. free blocks of partial pieces other peers are working on (only when 1-4 found nothing more).
+//   3. free blocks of the priority pieces (set_priority_pieces: each file's first and last pieces, for a
+//      preview), in their order, partial or new;
+//   4. free blocks of partial pieces nobody is working on any more (their requests were returned);
+//   5. a new piece: in sequential order (set_sequential), the lowest-numbered one; otherwise chosen at
+//      random while we have fewer than `random_first_pieces` pieces (a first complete piece quickly, so
+//      we have something to trade), then rarest first. Among pieces of equal availability, the piece after
+//      the last one started if it is one of them (runs of consecutive pieces: they complete in file order
+//      and reach the disk as long sequential writes), else one at random (so peers still spread over the
+//      torrent);
+//   6. free blocks of partial pieces other peers are working on (only when 1-5 found nothing more).
 // A block is handed to one peer at a time, except in end-game: once every missing block of every
 // wanted piece is requested, a block may be requested from up to `end_game_max_requesters` peers, and
 // on_block_received() names the other peers that must be sent a CANCEL.
@@ -117,6 +120,17 @@ class PiecePicker {
     std::uint32_t num_have() const noexcept { return have_.count(); }
     // Pieces not wanted are never picked (room for file priorities). Everything is wanted at first.
     void set_piece_wanted(PieceIndex piece, bool wanted) noexcept;
+    // New pieces in ascending order instead of rarest first (a download played while it arrives). Pieces
+    // already in flight complete in whatever order their blocks arrive; end-game is unchanged.
+    void set_sequential(bool sequential) noexcept { sequential_ = sequential; }
+    bool is_sequential() const noexcept { return sequential_; }
+    // Pieces taken before any other new piece, in this order (pick order, step 3). Out-of-range ones are
+    // ignored.
+    void set_priority_pieces(std::vector<PieceIndex> pieces) { priority_ = std::move(pieces); }
+    // Downloaded pieces verified further ahead than the pieces in flight explain: at or beyond the lowest
+    // missing piece plus the number of pieces being downloaded. 0 for a sequential download whose peers
+    // have every piece; most pieces of a rarest-first one. (Pieces found on disk are not counted.)
+    std::uint64_t downloaded_ahead() const noexcept { return downloaded_ahead_; }
     bool is_wanted(PieceIndex piece) const noexcept { return wanted_.test(piece); }
     bool is_finished() const noexcept;  // every wanted piece verified
     // Every missing block of every wanted piece is requested or received (and something is missing).
@@ -207,6 +221,8 @@ class PiecePicker {
                          std::vector<Block>& out);
     void pick_new_rarest(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks,
                          std::vector<Block>& out);
+    void pick_new_in_order(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks,
+                           std::vector<Block>& out);
     void pick_end_game(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks,
                        std::vector<Block>& out);
     bool is_new_candidate(std::uint32_t piece, const Bitfield& peer_has) const noexcept;
@@ -219,6 +235,10 @@ class PiecePicker {
     std::uint32_t random_first_pieces_ = 0;
     std::uint32_t next_in_run_ = kNone;  // the piece after the last one started by rarest-first
     std::uint32_t end_game_max_requesters_ = 1;
+    bool sequential_ = false;
+    std::uint32_t first_missing_ = 0;  // no piece below it is still missing
+    std::uint64_t downloaded_ahead_ = 0;
+    std::vector<PieceIndex> priority_;
     std::mt19937_64 rng_;
 
     Bitfield have_;

@@ -107,6 +107,16 @@ void PiecePicker::pick_new_rarest(PeerId peer, const Bitfield& peer_has, std::ui
     }
 }
 
+void PiecePicker::pick_new_in_order(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks,
+                                    std::vector<Block>& out) {
+    while (first_missing_ < num_pieces_ && have_.test(PieceIndex{first_missing_})) ++first_missing_;
+    for (std::uint32_t piece = first_missing_; piece < num_pieces_ && out.size() < max_blocks; ++piece) {
+        if (position_[piece] == kNone || !is_new_candidate(piece, peer_has))
+            continue;  // had, unwanted, started
+        take_free_blocks(start_download(piece), peer, max_blocks, out);
+    }
+}
+
 void PiecePicker::pick_end_game(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks,
                                 std::vector<Block>& out) {
     // Blocks with the fewest requesters first, never one this peer already has outstanding.
@@ -137,9 +147,12 @@ std::vector<Block> PiecePicker::pick(PeerId peer, const Bitfield& peer_has, std:
     }
     pick_partials(PartialPass::own, peer, peer_has, max_blocks, out);
     pick_preferred(preferred, peer, peer_has, max_blocks, out);
+    pick_preferred(priority_, peer, peer_has, max_blocks, out);
     pick_partials(PartialPass::orphaned, peer, peer_has, max_blocks, out);
     if (out.size() < max_blocks) {
-        if (num_have() < random_first_pieces_) {
+        if (sequential_) {
+            pick_new_in_order(peer, peer_has, max_blocks, out);
+        } else if (num_have() < random_first_pieces_) {
             pick_new_random(peer, peer_has, max_blocks, out);
         } else {
             pick_new_rarest(peer, peer_has, max_blocks, out);

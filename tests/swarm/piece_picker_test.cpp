@@ -365,6 +365,68 @@ TEST(PiecePicker, PreferredPiecesTheyLackOrWeHaveAreSkipped) {
     EXPECT_TRUE(other.check_invariants());
 }
 
+TEST(PiecePicker, SequentialOrderTakesTheLowestMissingPieceWhateverItsRarity) {
+    auto picker = make_picker(
+        {.availability = "31121", .have = ".x...", .wanted = "11011", .blocks = 2, .random_first = 4});
+    picker.set_sequential(true);
+    // 1 is ours and 2 unwanted: 0, then 3, though 1's neighbours are rarer and random-first would apply.
+    EXPECT_EQ(describe(picker.pick(kA, bits("11111"), 3)), "p0b0 p0b1 p3b0");
+    // Another peer starts the next piece rather than join A's 3 (as in rarest-first order).
+    EXPECT_EQ(describe(picker.pick(kB, bits("10011"), 2)), "p4b0 p4b1");
+    // A peer without the lowest pieces gets the lowest it has.
+    auto other = make_picker({.availability = "1111", .blocks = 1});
+    other.set_sequential(true);
+    EXPECT_EQ(describe(other.pick(kC, bits("0011"), 1)), "p2b0");
+    EXPECT_TRUE(picker.check_invariants());
+}
+
+TEST(PiecePicker, SequentialOrderMovesOnAsPiecesAreVerified) {
+    auto picker = make_picker({.availability = "2222", .blocks = 1});
+    picker.set_sequential(true);
+    std::string order;
+    for (int round = 0; round < 4; ++round) {
+        const auto blocks = picker.pick(kA, bits("1111"), 1);
+        ASSERT_EQ(blocks.size(), 1u);
+        order += describe(blocks) + ' ';
+        ASSERT_EQ(picker.on_block_received(kA, blocks[0]).status, BlockStatus::accepted);
+        picker.on_piece_verified(blocks[0].piece);
+    }
+    EXPECT_EQ(order, "p0b0 p1b0 p2b0 p3b0 ");
+    EXPECT_TRUE(picker.is_finished());
+    EXPECT_EQ(picker.downloaded_ahead(), 0u);
+}
+
+TEST(PiecePicker, CountsPiecesVerifiedAheadOfThoseInFlight) {
+    auto picker = make_picker({.availability = "11111", .blocks = 1});
+    const auto fetch = [&](std::uint32_t piece) {
+        const std::vector<PieceIndex> preferred{PieceIndex{piece}};
+        const auto blocks = picker.pick(kA, bits("11111"), 1, preferred);
+        ASSERT_EQ(describe(blocks), "p" + std::to_string(piece) + "b0");
+        picker.on_block_received(kA, blocks[0]);
+        picker.on_piece_verified(blocks[0].piece);
+    };
+    fetch(0);
+    fetch(1);  // in order
+    EXPECT_EQ(picker.downloaded_ahead(), 0u);
+    fetch(3);  // 2 missing and not in flight
+    EXPECT_EQ(picker.downloaded_ahead(), 1u);
+    picker.on_piece_verified(PieceIndex{4});  // found on disk: not counted
+    EXPECT_EQ(picker.downloaded_ahead(), 1u);
+}
+
+TEST(PiecePicker, PriorityPiecesComeBeforeOtherNewPieces) {
+    // Each file's first and last pieces, for a preview: 0 and 5, then rarest first (2).
+    auto picker = make_picker({.availability = "331333", .blocks = 1});
+    picker.set_priority_pieces({PieceIndex{0}, PieceIndex{5}, PieceIndex{9}});
+    EXPECT_EQ(describe(picker.pick(kA, bits("111111"), 3)), "p0b0 p5b0 p2b0");
+    // With sequential order too: priority first, then ascending.
+    auto sequential = make_picker({.availability = "111111", .blocks = 1});
+    sequential.set_sequential(true);
+    sequential.set_priority_pieces({PieceIndex{5}});
+    EXPECT_EQ(describe(sequential.pick(kA, bits("111111"), 3)), "p5b0 p0b0 p1b0");
+    EXPECT_TRUE(picker.check_invariants());
+}
+
 // ---------------------------------------------------------------------------------------------------
 // One requester per block, end-game
 
