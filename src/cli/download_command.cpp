@@ -55,6 +55,7 @@ struct DownloadOptions {
     std::optional<std::int64_t> seed_time;
     std::uint32_t max_peers = 50;
     std::uint32_t upload_slots = 5;
+    std::uint32_t max_connections = 500;
     std::string download_limit = "0";
     std::string upload_limit = "0";
     std::string stats_json;
@@ -131,6 +132,10 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
         ->check(non_negative_whole_number());
     cmd->add_option("--max-peers", o.max_peers, "connected peers at most (default 50)")
         ->check(whole_number(1, 10000));
+    cmd->add_option("--max-connections", o.max_connections,
+                    "peer connections at most over all torrents (default 500, lowered to fit the open-file "
+                    "limit)")
+        ->check(whole_number(1, 100000));
     cmd->add_option("--upload-slots", o.upload_slots,
                     "peers unchoked at once per torrent (default 5: 4 by rate, 1 at random); with 0, peers "
                     "get only the few pieces BEP 6 lets a new peer fetch while choked")
@@ -357,6 +362,7 @@ int run_download(const DownloadOptions& o) {
     settings.listen_address = o.listen_address;
     settings.max_peers = o.max_peers;
     settings.upload_slots = o.upload_slots;
+    settings.max_connections = o.max_connections;
     settings.download_limit = static_cast<std::uint64_t>(parse_size(o.download_limit).value_or(0));
     settings.upload_limit = static_cast<std::uint64_t>(parse_size(o.upload_limit).value_or(0));
     settings.encryption = o.encryption_name == "disable"   ? net::EncryptionPolicy::disable
