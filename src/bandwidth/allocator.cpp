@@ -1,6 +1,7 @@
 #include "bandwidth/allocator.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace bt::bandwidth {
@@ -110,21 +111,32 @@ void Allocator::distribute() {
             const auto& c = channels_.at(channel);
             share[channel] = c.limit == 0 ? std::numeric_limits<double>::max() : c.quota / double(count);
         }
-        bool moved = false;
-        for (auto& [id, request] : waiting_) {
-            if (request.assigned >= request.wanted) continue;
-            double take = static_cast<double>(request.wanted - request.assigned);
-            for (const auto channel : request.channels) take = std::min(take, share.at(channel));
-            const auto bytes = static_cast<std::uint64_t>(take);
-            if (bytes == 0) continue;
-            request.assigned += bytes;
-            for (const auto channel : request.channels) {
-                auto& c = channels_.at(channel);
-                if (c.limit > 0) c.quota -= static_cast<double>(bytes);
+        const auto hand_out = [&](const auto& take_of) {
+            bool moved = false;
+            for (auto& [id, request] : waiting_) {
+                if (request.assigned >= request.wanted) continue;
+                double take = static_cast<double>(request.wanted - request.assigned);
+                for (const auto channel : request.channels) take = std::min(take, take_of(channel));
+                const auto bytes = static_cast<std::uint64_t>(take);
+                if (bytes == 0) continue;
+                request.assigned += bytes;
+                for (const auto channel : request.channels) {
+                    auto& c = channels_.at(channel);
+                    if (c.limit > 0) c.quota -= static_cast<double>(bytes);
+                }
+                moved = true;
             }
-            moved = true;
+            return moved;
+        };
+        if (hand_out([&](ChannelId channel) { return share.at(channel); })) continue;
+        // Every even share is below a byte (more waiters than bytes of quota): the oldest requests take
+        // what there is, whole, and the others come first at later ticks, instead of nobody moving.
+        if (!hand_out([&](ChannelId channel) {
+                const auto& c = channels_.at(channel);
+                return c.limit == 0 ? std::numeric_limits<double>::max() : std::floor(c.quota);
+            })) {
+            return;
         }
-        if (!moved) return;
     }
 }
 

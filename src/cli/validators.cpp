@@ -95,9 +95,12 @@ CLI::Validator piece_size() {
 CLI::Validator byte_rate() {
     return CLI::Validator(
         [](std::string& text) -> std::string {
-            if (parse_size(text)) return {};
-            return fmt::format("expected a rate in bytes per second (e.g. 500K, 2M, 0 for none), not {}",
-                               shown(text));
+            const auto rate = parse_size(text);
+            if (rate && (*rate == 0 || *rate >= 1024)) return {};
+            return fmt::format(
+                "expected a rate in bytes per second of at least 1K (e.g. 500K, 2M; 0 for none), "
+                "not {}",
+                shown(text));
         },
         "RATE");
 }

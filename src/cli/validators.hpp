@@ -26,8 +26,8 @@ CLI::Validator one_of(std::vector<std::string> names);
 // kMinPieceLength to kMaxPieceLength.
 CLI::Validator piece_size();
 
-// A rate in bytes per second as parse_size reads it (500K, 2M: K is 1,024 bytes, as aria2 counts), 0 for
-// no limit.
+// A rate in bytes per second as parse_size reads it (500K, 2M: K is 1,024 bytes, as aria2 counts), at
+// least 1K, or 0 for no limit.
 CLI::Validator byte_rate();
 
 // Anything but the empty string, which no file or link can be: "expected <what>, not ''".

@@ -24,6 +24,14 @@ void PeerStore::announce(const InfoHash& info_hash, const Endpoint& peer, TimePo
     torrent.last_announce = now;
     auto& peers = torrent.peers;
     std::erase_if(peers, [&](const Announced& a) { return a.peer == peer; });
+    // A few entries per address (several clients behind one NAT), the oldest going first: one host
+    // announcing many ports cannot push every other peer out.
+    const auto same_host = [&](const Announced& a) {
+        return a.peer.family == peer.family && a.peer.address == peer.address;
+    };
+    if (static_cast<std::size_t>(std::ranges::count_if(peers, same_host)) >= kMaxPeersPerAddress) {
+        peers.erase(std::ranges::find_if(peers, same_host));
+    }
     if (peers.size() >= max_peers_) peers.erase(peers.begin());  // kept oldest first
     peers.push_back(Announced{peer, now});
 }

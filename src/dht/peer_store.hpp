@@ -19,6 +19,8 @@ namespace bt::dht {
 // ("6:" + 6), a v6 one 21 ("18:" + 18).
 inline constexpr std::size_t kMaxValuesV4 = 100;
 inline constexpr std::size_t kMaxValuesV6 = 40;
+// Ports kept per address and torrent.
+inline constexpr std::size_t kMaxPeersPerAddress = 4;
 
 class PeerStore {
   public:

@@ -148,6 +148,21 @@ TEST(BandwidthAllocator, ChangingTheLimitTakesEffectAtTheNextTick) {
     EXPECT_EQ(grants[0], (Grant{*d.requesters[0].waiting, d.requesters[0].wanted}));
 }
 
+TEST(BandwidthAllocator, MoreWaitersThanBytesOfQuotaStillMoveTheLimit) {
+    Driver d;
+    const auto channel = d.allocator.add_channel(1'024);
+    for (int i = 0; i < 300; ++i) d.requesters.push_back({{channel}});
+    d.run(20s);
+    std::uint64_t total = 0;
+    std::size_t served = 0;
+    for (const auto& r : d.requesters) {
+        total += r.moved;
+        served += r.moved > 0 ? 1 : 0;
+    }
+    EXPECT_NEAR(double(total), 20 * 1'024, 1'024);
+    EXPECT_GT(served, 1u);  // not always the same one
+}
+
 TEST(BandwidthAllocator, CancelAndRefundReturnQuota) {
     Allocator allocator;
     const std::array channels{allocator.add_channel(1'000'000)};

@@ -50,6 +50,17 @@ TEST(Validators, PieceSize) {
               "expected a power of two from 16 KiB to 128 MiB (e.g. 256K, 4M), not '3KiB'");
 }
 
+TEST(Validators, ByteRate) {
+    for (const char* good : {"0", "1K", "1024", "500K", "2M", "1G"}) {
+        EXPECT_EQ(check(byte_rate(), good), "") << good;
+    }
+    for (const char* bad : {"3", "1023", "-1", "2X", "", "fast"}) {
+        EXPECT_NE(check(byte_rate(), bad), "") << bad;
+    }
+    EXPECT_EQ(check(byte_rate(), "100"),
+              "expected a rate in bytes per second of at least 1K (e.g. 500K, 2M; 0 for none), not '100'");
+}
+
 TEST(Validators, LongValuesAreCut) {
     const std::string text = check(whole_number(0, 1), std::string(500, 'x'));
     EXPECT_EQ(text, "expected a whole number from 0 to 1, not '" + std::string(40, 'x') + "...'");

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "dht/krpc.hpp"
@@ -67,6 +68,20 @@ TEST(DhtPeerStore, BoundedPerTorrentAndInTorrents) {
     EXPECT_EQ(store.torrent_count(), 3u);
     EXPECT_TRUE(
         store.peers(hash_of(1), Endpoint::Family::v4, kStart + 10min, rng).empty());  // the oldest went
+}
+
+TEST(DhtPeerStore, OneAddressHoldsAFewEntriesWhateverPortsItAnnounces) {
+    PeerStore store(10, 200, 30min);
+    Rng rng(1);
+    for (std::uint32_t i = 0; i < 50; ++i) store.announce(hash_of(1), peer(i), kStart);
+    auto attacker = peer(1000);
+    for (std::uint16_t port = 1; port <= 200; ++port) {
+        attacker.port = port;
+        store.announce(hash_of(1), attacker, kStart + 1s);
+    }
+    EXPECT_EQ(store.peer_count(), 50 + kMaxPeersPerAddress);  // the honest 50 stay
+    const auto answer = store.peers(hash_of(1), Endpoint::Family::v4, kStart + 2s, rng);
+    EXPECT_EQ(std::ranges::count(answer, attacker), 1);  // the last port it announced is among them
 }
 
 TEST(DhtPeerStore, AnswersFitOneDatagram) {
