@@ -16,6 +16,8 @@ namespace bt::session {
 inline constexpr std::chrono::seconds kDhtReannounceInterval{15 * 60};
 inline constexpr std::chrono::seconds kDhtFirstRetry{5};
 inline constexpr std::chrono::seconds kDhtMaxRetry{5 * 60};
+// The DHT ran as many lookups as it may (many torrents at once): the next try.
+inline constexpr std::chrono::seconds kDhtBusyRetry{10};
 // Fewer known peers than this: the next lookup comes early.
 inline constexpr std::size_t kDhtFewPeers = 10;
 

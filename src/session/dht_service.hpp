@@ -142,7 +142,9 @@ class DhtService : public std::enable_shared_from_this<DhtService> {
     std::size_t sends_in_flight_ = 0;
     std::uint64_t sends_dropped_ = 0;
     std::map<LookupHandle, Lookup> lookups_;
-    LookupHandle next_handle_ = 1;
+    // Unique over every service of the process: a torrent's handle from a DHT switched off and on again
+    // never names another torrent's lookup.
+    static inline LookupHandle next_handle_ = 1;
     std::uint64_t lookups_done_ = 0;
     Clock::duration lookup_time_total_{};
     Clock::duration last_lookup_{};

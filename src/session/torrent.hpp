@@ -250,7 +250,8 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     asio::awaitable<void> tick_loop(std::uint64_t run);
     // DHT lookups and announces (torrent_dht.cpp), while the torrent runs and is public.
     asio::awaitable<void> dht_loop(std::uint64_t run);
-    void start_dht_lookup(std::uint64_t run);
+    // False when the DHT runs as many lookups as it may: try again soon (kDhtBusyRetry).
+    bool start_dht_lookup(std::uint64_t run);
     void cancel_dht_lookup();
     void connect_more();
     void set_state(TorrentState state);

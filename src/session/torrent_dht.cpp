@@ -24,7 +24,8 @@ constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 std::uint16_t Torrent::dht_port(Endpoint::Family family) const {
     const auto* dht = session_.dht();
-    if (!uses_dht() || dht == nullptr) return 0;
+    // BEP 43: a read-only node answers no query, so it does not ask peers to add it.
+    if (!uses_dht() || dht == nullptr || settings().dht_read_only) return 0;
     return dht->port(family).value_or(0);
 }
 
@@ -40,20 +41,24 @@ void Torrent::on_dht_port(const Endpoint& peer, std::uint16_t port) {
 asio::awaitable<void> Torrent::dht_loop(std::uint64_t run) {
     dht_early_rounds_ = 0;
     while (is_current(run) && uses_dht()) {
-        start_dht_lookup(run);
+        const bool started = start_dht_lookup(run);
         const auto known = peer_list_.size();
         const bool seeding = state_ == TorrentState::seeding;
-        const auto delay = dht_lookup_delay(known, dht_early_rounds_, seeding);
-        dht_early_rounds_ = known < kDhtFewPeers && !seeding ? dht_early_rounds_ + 1 : 0;
+        std::chrono::milliseconds delay =
+            started ? dht_lookup_delay(known, dht_early_rounds_, seeding) : kDhtBusyRetry;
+        if (started) dht_early_rounds_ = known < kDhtFewPeers && !seeding ? dht_early_rounds_ + 1 : 0;
+        // Spread out: torrents started together (a session of hundreds) do not all ask at the same moment,
+        // nor all find the DHT busy again.
+        delay += std::chrono::milliseconds(session_.random_seed() % (delay.count() / 4 + 1));
         dht_timer_.expires_after(delay);  // ends the wait of an earlier run's loop, if any
         co_await dht_timer_.async_wait(use_nothrow);
     }
 }
 
-void Torrent::start_dht_lookup(std::uint64_t run) {
+bool Torrent::start_dht_lookup(std::uint64_t run) {
     auto* dht = session_.dht();
-    if (dht == nullptr) return;
-    if (dht_lookup_ && dht->is_running(*dht_lookup_)) return;  // the last one goes on (a slow DHT)
+    if (dht == nullptr) return true;
+    if (dht_lookup_ && dht->is_running(*dht_lookup_)) return true;  // the last one goes on (a slow DHT)
     const std::weak_ptr<Torrent> weak = weak_from_this();
     dht_lookup_ = dht->get_peers(
         info_hash_, session_.listen_port(),
@@ -77,6 +82,7 @@ void Torrent::start_dht_lookup(std::uint64_t run) {
                    done.announced);
         });
     if (!dht_lookup_) BT_LOG(debug, "dht", "{}: the DHT runs too many lookups; later", printable(name()));
+    return dht_lookup_.has_value();
 }
 
 void Torrent::cancel_dht_lookup() {

@@ -379,7 +379,12 @@ void PeerSession::handle(const wire::Message& message) {
             } else if constexpr (std::is_same_v<T, wire::Extended>) {
                 on_extended(m);
             } else if constexpr (std::is_same_v<T, wire::Port>) {
-                if (dht_ && m.port != 0) io_.on_dht_port(m.port);
+                // The first only: each one makes our node query the address, and a peer repeating
+                // PORT must not turn us into a query cannon.
+                if (dht_ && m.port != 0 && !heeded_dht_port_) {
+                    heeded_dht_port_ = true;
+                    io_.on_dht_port(m.port);
+                }
             }
             // KeepAlive: nothing to do.
         },

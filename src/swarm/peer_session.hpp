@@ -271,6 +271,7 @@ class PeerSession {
     bool fast_ = false;
     bool extension_protocol_ = false;
     bool dht_ = false;  // BEP 5: PORT messages go both ways
+    bool heeded_dht_port_ = false;
     bool closed_ = false;
 
     Bitfield peer_has_;
