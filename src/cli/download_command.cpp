@@ -56,6 +56,8 @@ struct DownloadOptions {
     std::uint32_t max_peers = 50;
     std::uint32_t upload_slots = 5;
     std::uint32_t max_connections = 500;
+    std::uint32_t max_active_downloads = 0;
+    std::uint32_t max_active_seeds = 0;
     std::string download_limit = "0";
     std::string upload_limit = "0";
     std::string stats_json;
@@ -136,6 +138,13 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
                     "peer connections at most over all torrents (default 500, lowered to fit the open-file "
                     "limit)")
         ->check(whole_number(1, 100000));
+    cmd->add_option("--max-active-downloads", o.max_active_downloads,
+                    "with several torrents: download at most N at once, the others wait in the order given "
+                    "(one that moves no data for 30 minutes gives its turn up; default 0: no limit)")
+        ->check(whole_number(0, 100000));
+    cmd->add_option("--max-active-seeds", o.max_active_seeds,
+                    "with several torrents: seed at most N at once (default 0: no limit)")
+        ->check(whole_number(0, 100000));
     cmd->add_option("--upload-slots", o.upload_slots,
                     "peers unchoked at once per torrent (default 5: 4 by rate, 1 at random); with 0, peers "
                     "get only the few pieces BEP 6 lets a new peer fetch while choked")
@@ -363,6 +372,8 @@ int run_download(const DownloadOptions& o) {
     settings.max_peers = o.max_peers;
     settings.upload_slots = o.upload_slots;
     settings.max_connections = o.max_connections;
+    settings.max_active_downloads = o.max_active_downloads;
+    settings.max_active_seeds = o.max_active_seeds;
     settings.download_limit = static_cast<std::uint64_t>(parse_size(o.download_limit).value_or(0));
     settings.upload_limit = static_cast<std::uint64_t>(parse_size(o.upload_limit).value_or(0));
     settings.encryption = o.encryption_name == "disable"   ? net::EncryptionPolicy::disable
@@ -528,7 +539,7 @@ int run_download(const DownloadOptions& o) {
             if (running || state == session::TorrentState::metadata) job.torrent->add_peers(job.peers, true);
         });
     }
-    for (auto& job : jobs) job.torrent->start();
+    for (auto& job : jobs) session.start_queued(*job.torrent);
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     std::function<void(std::error_code, int)> on_signal = [&](std::error_code sig_ec, int signo) {

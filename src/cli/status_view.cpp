@@ -316,6 +316,9 @@ std::string status_line(std::string_view name, const session::TorrentStatus& s, 
             l.steps = {{bytes, 1}, {bytes, kDrop}};
             break;
         }
+        case TorrentState::queued:
+            l.add({"queued"});
+            break;
         case TorrentState::error:
             l.add({"error: " + printable(s.error)});
             break;

@@ -186,6 +186,77 @@ void Session::use(Listener listener) {
     spawn_accept_loop(acceptor_);
 }
 
+void Session::start_queued(Torrent& torrent) {
+    if (settings_.max_active_downloads == 0 && settings_.max_active_seeds == 0) {
+        torrent.start();
+        return;
+    }
+    torrent.mark_queued();
+    queue_.push_back(torrent.id());
+    start_from_queue();
+    if (queue_running_ || queue_.empty()) return;
+    queue_running_ = true;
+    net::spawn(io_, queue_loop(), [this](const std::string& what) {
+        queue_running_ = false;
+        BT_LOG(error, "session", "queue: {}", what);
+    });
+}
+
+asio::awaitable<void> Session::queue_loop() {
+    while (!stopping_ && !queue_.empty()) {
+        queue_timer_.expires_after(std::chrono::seconds(1));
+        co_await queue_timer_.async_wait(use_nothrow);
+        if (stopping_) break;
+        start_from_queue();
+    }
+    queue_running_ = false;
+}
+
+void Session::start_from_queue() {
+    // Torrents that left the queue another way (started, removed, stopped by the user) leave it here.
+    std::erase_if(queue_, [&](TorrentId id) {
+        const auto* t = find_torrent(id);
+        return t == nullptr || t->status().state != TorrentState::queued;
+    });
+    const auto now = std::chrono::steady_clock::now();
+    std::uint32_t downloads = 0;
+    std::uint32_t seeds = 0;
+    for (const auto& t : torrents_) {
+        const auto status = t->status();
+        switch (status.state) {
+            case TorrentState::seeding:
+                ++seeds;
+                last_moved_.erase(t->id());
+                break;
+            case TorrentState::metadata:
+            case TorrentState::checking:
+            case TorrentState::downloading: {
+                // A download moving no payload for queue_stalled_after gives its slot up (it keeps running).
+                auto [it, added] = last_moved_.try_emplace(t->id(), now);
+                if (status.download_rate > 0 || status.state == TorrentState::checking) it->second = now;
+                if (now - it->second < settings_.queue_stalled_after) ++downloads;
+                break;
+            }
+            default:
+                last_moved_.erase(t->id());
+        }
+    }
+    const auto fits = [](std::uint32_t active, std::uint32_t limit) { return limit == 0 || active < limit; };
+    for (auto it = queue_.begin(); it != queue_.end();) {
+        auto* t = find_torrent(*it);
+        const bool seed = t->is_complete();
+        if (!(seed ? fits(seeds, settings_.max_active_seeds)
+                   : fits(downloads, settings_.max_active_downloads))) {
+            ++it;
+            continue;
+        }
+        ++(seed ? seeds : downloads);
+        BT_LOG(info, "session", "{}: started from the queue", printable(t->name()));
+        it = queue_.erase(it);
+        t->start();
+    }
+}
+
 bool Session::is_own_endpoint(const Endpoint& endpoint) const {
     if (listen_port_ == 0 || endpoint.port != listen_port_) return false;
     const auto address = parse_ip_address(settings_.listen_address);
@@ -432,6 +503,7 @@ asio::awaitable<void> Session::handle_incoming(std::unique_ptr<net::ByteStream> 
 asio::awaitable<void> Session::stop() {
     stopping_ = true;
     http_cancel_ = true;
+    queue_timer_.cancel();
     std::error_code ignored;
     if (acceptor_) acceptor_->close(ignored);
     // A copy: a torrent removed meanwhile is stopped by its remove.

@@ -78,6 +78,10 @@ class Session {
         return incoming_failures_;
     }
 
+    // Starts the torrent now, or queues it (TorrentState::queued) when Settings::max_active_downloads or
+    // max_active_seeds are reached; a queued torrent starts, in queue order, when a slot frees up.
+    void start_queued(Torrent& torrent);
+
     // Stops every torrent (announce 'stopped', flush) and closes the listener.
     asio::awaitable<void> stop();
 
@@ -147,6 +151,9 @@ class Session {
     // longer do.
     void update_dht();
     std::shared_ptr<Torrent> find_torrent(const wire::InfoHashBytes& info_hash) const;
+    // Once a second while torrents are queued: starts them as slots free up.
+    asio::awaitable<void> queue_loop();
+    void start_from_queue();
 
     asio::io_context& io_;
     Settings settings_;
@@ -174,6 +181,11 @@ class Session {
     BoundedMap<Endpoint> banned_addresses_{settings_.max_ban_records};
     std::vector<std::shared_ptr<Torrent>> torrents_;
     std::vector<std::shared_ptr<Torrent>> removing_;  // out of torrents_, their remove_torrent still running
+    std::vector<TorrentId> queue_;                    // queued torrents, first to start first
+    std::map<TorrentId, std::chrono::steady_clock::time_point>
+        last_moved_;  // running downloads: last payload
+    bool queue_running_ = false;
+    asio::steady_timer queue_timer_{io_};  // stop() cancels it: the queue loop ends at once
     std::uint32_t next_torrent_id_ = 1;
     mse::SkeyIndex skeys_;  // HASH('req2', info-hash) of every torrent, for incoming MSE
     // Incoming connections that failed before a torrent was known, by reason.

@@ -59,6 +59,13 @@ struct Settings {
     // its own limits under them (Torrent::set_rate_limits).
     std::uint64_t download_limit = 0;
     std::uint64_t upload_limit = 0;
+    // Torrents started through Session::start_queued run at most this many at once (0: no limit):
+    // downloads (fetching metadata, checking or downloading) and seeds. The others wait in the order they
+    // were queued. A download that has moved no payload for queue_stalled_after does not hold its slot (as
+    // Transmission's queue-stalled-minutes).
+    std::uint32_t max_active_downloads = 0;
+    std::uint32_t max_active_seeds = 0;
+    std::chrono::seconds queue_stalled_after{30 * 60};
     // Block requests outstanding over all peers of a torrent (16 KiB each): bounds the memory of pieces in
     // progress. 4 MiB keeps 1 Gbit/s full at 30 ms of round trip (100 Mbit/s at 300 ms); each peer's own
     // queue follows its rate (about two seconds of its transfer, 16 to 500 requests).

@@ -68,6 +68,8 @@ const char* state_name(TorrentState state) noexcept {
             return "seeding";
         case TorrentState::stopped:
             return "stopped";
+        case TorrentState::queued:
+            return "queued";
         case TorrentState::error:
             return "error";
     }

@@ -47,7 +47,8 @@ using TorrentId = StrongId<struct TorrentIdTag>;
 using TransferStats = swarm::TransferStats;
 
 // metadata: added from a magnet link, the info dictionary is not known yet (set_metadata()).
-enum class TorrentState : std::uint8_t { metadata, checking, downloading, seeding, stopped, error };
+// queued: stopped, waiting for Session's queue to give it a slot (Session::start_queued).
+enum class TorrentState : std::uint8_t { metadata, checking, downloading, seeding, stopped, queued, error };
 const char* state_name(TorrentState state) noexcept;
 
 struct TorrentStatus {
@@ -132,6 +133,8 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     // The first run: checks the data on disk, then starts announcing and connecting. Without metadata it
     // announces and collects peers until set_metadata().
     void start();
+    // Stopped and waiting for a slot (Session::start_queued): TorrentState::queued until start().
+    void mark_queued();
     // Announces 'stopped' (bounded by settings.stop_announce_timeout), closes peers, saves the resume
     // record and closes the files: TorrentState::stopped. A second call waits for the first to finish.
     asio::awaitable<void> stop();

@@ -28,6 +28,10 @@ void Torrent::start() {
     resume();  // a torrent is added stopped, with nothing checked
 }
 
+void Torrent::mark_queued() {
+    if (state_ == TorrentState::stopped && !stop_in_progress()) set_state(TorrentState::queued);
+}
+
 void Torrent::run_loops(std::uint64_t run) {
     spawn_job(announce_loop(run));
     if (uses_dht()) spawn_job(dht_loop(run));
@@ -139,7 +143,9 @@ void Torrent::resume() {
         run_after_check_ = true;  // a verify of a stopped torrent is checking: run when it is done
         return;
     }
-    if (state_ != TorrentState::stopped && state_ != TorrentState::error) return;  // running
+    if (state_ != TorrentState::stopped && state_ != TorrentState::queued && state_ != TorrentState::error) {
+        return;  // running
+    }
     const bool after_error = state_ == TorrentState::error;
     const auto run = begin_run();
     if (!has_metadata()) {
