@@ -53,6 +53,7 @@ struct DownloadOptions {
     bool seed = false;  // keep seeding after the download, until stopped
     std::optional<double> seed_ratio;
     std::optional<std::int64_t> seed_time;
+    std::optional<std::int64_t> seed_idle;
     std::uint32_t max_peers = 50;
     std::uint32_t upload_slots = 5;
     std::uint32_t max_connections = 500;
@@ -130,6 +131,8 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
         ->allow_extra_args(false);  // one value per --peer: the torrents may follow, "[::1]" stays whole
     cmd->add_option("--seed-ratio", o.seed_ratio, "seed until uploaded / size reaches R")
         ->check(positive_number());
+    cmd->add_option("--seed-idle", o.seed_idle, "seed until nobody has downloaded from us for SECONDS")
+        ->check(non_negative_whole_number());
     cmd->add_option("--seed-time", o.seed_time, "seed for SECONDS after completion")
         ->check(non_negative_whole_number());
     cmd->add_option("--max-peers", o.max_peers, "connected peers at most (default 50)")
@@ -470,7 +473,7 @@ int run_download(const DownloadOptions& o) {
                 io.stop();
             });
     };
-    const bool keep_seeding = o.seed_command || o.seed || o.seed_ratio || o.seed_time;
+    const bool keep_seeding = o.seed_command || o.seed || o.seed_ratio || o.seed_time || o.seed_idle;
     // The process ends when every torrent is finished; a torrent done seeding while others still run
     // stops (announces 'stopped', closes its peers). Without a seeding option, complete torrents go on
     // serving their peers until the last one completes.
@@ -490,6 +493,7 @@ int run_download(const DownloadOptions& o) {
     goals.seed = keep_seeding;
     goals.ratio = o.seed_ratio;
     if (o.seed_time) goals.time = std::chrono::seconds(*o.seed_time);
+    if (o.seed_idle) goals.idle = std::chrono::seconds(*o.seed_idle);
     for (auto& job : jobs) {
         job.torrent->set_seed_goals(goals);
         job.torrent->on_state_change([&](session::TorrentState state) {
@@ -637,7 +641,9 @@ void add_download_command(CLI::App& app, int& status) {
                   "complete in any order)");
     cmd->add_flag("--first-last-pieces", o->first_last_pieces,
                   "fetch each file's first and last pieces before the others, to preview it");
-    seed_flag->excludes(cmd->get_option("--seed-ratio"))->excludes(cmd->get_option("--seed-time"));
+    seed_flag->excludes(cmd->get_option("--seed-ratio"))
+        ->excludes(cmd->get_option("--seed-time"))
+        ->excludes(cmd->get_option("--seed-idle"));
     cmd->footer(kDownloadFooter);
     cmd->callback([o, cmd, &status] {
         o->port_given = cmd->count("--port") > 0;
