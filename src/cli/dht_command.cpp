@@ -17,10 +17,10 @@
 #include "cli/common.hpp"
 #include "cli/dht_options.hpp"
 #include "cli/stats_report.hpp"
+#include "cli/stop_session.hpp"
 #include "cli/user_dirs.hpp"
 #include "cli/validators.hpp"
 #include "core/log.hpp"
-#include "net/spawn.hpp"
 #include "session/session.hpp"
 
 namespace bt::cli {
@@ -108,17 +108,7 @@ int run_dht(const DhtCommandOptions& o) {
         stopping = true;
         report.cancel();
         if (!o.quiet) fmt::print(stderr, "bitveil: stopping (again to exit at once)\n");
-        net::spawn(
-            io,
-            [&]() -> asio::awaitable<void> {
-                co_await session.stop();
-                io.stop();
-            },
-            [&](const std::string& what) {
-                BT_LOG(error, "session", "stopping: {}", what);
-                exit_code = kExitFailure;
-                io.stop();
-            });
+        stop_session_then_loop(io, session, [&] { exit_code = kExitFailure; });
         signals.async_wait(on_signal);
     };
     signals.async_wait(on_signal);

@@ -23,6 +23,7 @@
 #include "cli/peer_address.hpp"
 #include "cli/stats_report.hpp"
 #include "cli/status_display.hpp"
+#include "cli/stop_session.hpp"
 #include "cli/text.hpp"
 #include "cli/torrent_source.hpp"
 #include "cli/user_dirs.hpp"
@@ -32,7 +33,6 @@
 #include "core/log.hpp"
 #include "metainfo/magnet.hpp"
 #include "metainfo/torrent_builder.hpp"
-#include "net/spawn.hpp"
 #include "session/session.hpp"
 #include "storage/atomic_file.hpp"
 
@@ -462,16 +462,7 @@ int run_download(const DownloadOptions& o) {
         if (stopping) return;
         stopping = true;
         exit_code = code;
-        net::spawn(
-            io,
-            [&]() -> asio::awaitable<void> {
-                co_await session.stop();
-                io.stop();
-            },
-            [&](const std::string& what) {
-                BT_LOG(error, "session", "stopping: {}", what);
-                io.stop();
-            });
+        stop_session_then_loop(io, session, {});
     };
     const bool keep_seeding = o.seed_command || o.seed || o.seed_ratio || o.seed_time || o.seed_idle;
     // The process ends when every torrent is finished; a torrent done seeding while others still run

@@ -221,26 +221,23 @@ void Session::start_from_queue() {
     const auto now = std::chrono::steady_clock::now();
     std::uint32_t downloads = 0;
     std::uint32_t seeds = 0;
+    // Rebuilt each pass from the running downloads, so a stopped or removed torrent leaves no entry.
+    std::map<TorrentId, std::chrono::steady_clock::time_point> moved;
     for (const auto& t : torrents_) {
         const auto status = t->status();
-        switch (status.state) {
-            case TorrentState::seeding:
-                ++seeds;
-                last_moved_.erase(t->id());
-                break;
-            case TorrentState::metadata:
-            case TorrentState::checking:
-            case TorrentState::downloading: {
-                // A download moving no payload for queue_stalled_after gives its slot up (it keeps running).
-                auto [it, added] = last_moved_.try_emplace(t->id(), now);
-                if (status.download_rate > 0 || status.state == TorrentState::checking) it->second = now;
-                if (now - it->second < settings_.queue_stalled_after) ++downloads;
-                break;
-            }
-            default:
-                last_moved_.erase(t->id());
+        if (status.state == TorrentState::seeding) ++seeds;
+        if (status.state != TorrentState::metadata && status.state != TorrentState::checking &&
+            status.state != TorrentState::downloading) {
+            continue;
         }
+        // A download moving no payload for queue_stalled_after gives its slot up (it keeps running).
+        const auto before = last_moved_.find(t->id());
+        const bool active = status.download_rate > 0 || status.state == TorrentState::checking;
+        const auto last = active || before == last_moved_.end() ? now : before->second;
+        moved.emplace(t->id(), last);
+        if (now - last < settings_.queue_stalled_after) ++downloads;
     }
+    last_moved_ = std::move(moved);
     const auto fits = [](std::uint32_t active, std::uint32_t limit) { return limit == 0 || active < limit; };
     for (auto it = queue_.begin(); it != queue_.end();) {
         auto* t = find_torrent(*it);
