@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "metainfo/file_tree.hpp"
+#include "storage/fd_io.hpp"
 #include "storage/safe_path.hpp"
 #include "storage/unique_fd.hpp"
 
@@ -20,44 +21,10 @@ namespace bt::storage {
 using detail::errno_code;
 using detail::is_symlink_at;
 using detail::join;
+using detail::kMaxIoChunk;
+using detail::pread_all;
+using detail::pwrite_all;
 using detail::walk;
-
-namespace {
-
-// Largest single pread/pwrite; Linux transfers at most 0x7ffff000 bytes per call anyway.
-constexpr std::size_t kMaxIoChunk = std::size_t{1} << 30;
-
-std::error_code pwrite_all(int fd, const std::uint8_t* p, std::size_t n, std::int64_t off) {
-    while (n > 0) {
-        const ssize_t r = ::pwrite(fd, p, std::min(n, kMaxIoChunk), static_cast<off_t>(off));
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return errno_code(errno);
-        }
-        if (r == 0) return errno_code(EIO);  // no progress and no error: do not spin
-        p += r;
-        n -= static_cast<std::size_t>(r);
-        off += r;
-    }
-    return {};
-}
-
-std::error_code pread_all(int fd, std::uint8_t* p, std::size_t n, std::int64_t off) {
-    while (n > 0) {
-        const ssize_t r = ::pread(fd, p, std::min(n, kMaxIoChunk), static_cast<off_t>(off));
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return errno_code(errno);
-        }
-        if (r == 0) return make_error_code(Errc::unexpected_eof);
-        p += r;
-        n -= static_cast<std::size_t>(r);
-        off += r;
-    }
-    return {};
-}
-
-}  // namespace
 
 struct FileStorage::Handle {
     UniqueFd fd;
@@ -107,6 +74,9 @@ FileStorage::FileStorage(Layout layout, std::string download_dir, Settings setti
     ends_.reserve(layout_.files.size());
     for (const auto& f : layout_.files) ends_.push_back(f.offset + f.length);
     slots_.resize(layout_.files.size());
+    skipped_.assign(layout_.files.size(), false);
+    routed_.assign(layout_.files.size(), false);
+    if (!settings_.part_file.empty()) part_ = std::make_unique<PartFile>(settings_.part_file, layout_);
 }
 
 FileStorage::~FileStorage() = default;
@@ -277,17 +247,41 @@ std::size_t FileStorage::direct_write_shift(PieceIndex piece, std::uint32_t size
 }
 
 Result<void, StorageError> FileStorage::write_at(std::int64_t offset, std::span<const std::uint8_t> data) {
+    std::shared_lock routing(routing_mutex_);
     return for_each_slice(offset, static_cast<std::int64_t>(data.size()),
                           [&](std::uint32_t file, std::int64_t in_file, std::int64_t n,
                               std::int64_t done) -> Result<void, StorageError> {
                               if (layout_.files[file].pad) return {};  // pad data is never stored
-                              auto h = acquire(file, true);
-                              if (!h) return fail(std::move(h).error());
-                              const auto ec =
-                                  write_slice(**h, in_file, data.data() + done, static_cast<std::size_t>(n));
-                              if (ec) return fail(StorageError{ec, file_path(FileIndex{file}), Op::write});
-                              return {};
+                              return write_file_range(file, in_file, data.data() + done, n);
                           });
+}
+
+Result<void, StorageError> FileStorage::write_file_range(std::uint32_t file, std::int64_t in_file,
+                                                         const std::uint8_t* data, std::int64_t n) {
+    const std::int64_t start = layout_.files[file].offset;
+    std::int64_t done = 0;
+    while (done < n) {
+        // A routed file goes piece by piece (a slot holds one piece); any other file in one go.
+        std::int64_t chunk = n - done;
+        const std::int64_t at = start + in_file + done;
+        const PieceIndex piece{static_cast<std::uint32_t>(at / layout_.piece_length)};
+        if (routed(file)) {
+            const std::int64_t in_piece = at - static_cast<std::int64_t>(piece.value) * layout_.piece_length;
+            chunk = std::min(chunk, layout_.piece_length - in_piece);
+            if (part_->has_slot(piece)) {
+                auto r = part_->write(piece, in_piece, {data + done, static_cast<std::size_t>(chunk)});
+                if (!r) return r;
+                done += chunk;
+                continue;
+            }
+        }
+        auto h = acquire(file, true);
+        if (!h) return fail(std::move(h).error());
+        const auto ec = write_slice(**h, in_file + done, data + done, static_cast<std::size_t>(chunk));
+        if (ec) return fail(StorageError{ec, file_path(FileIndex{file}), Op::write});
+        done += chunk;
+    }
+    return {};
 }
 
 std::error_code FileStorage::write_slice(Handle& handle, std::int64_t offset, const std::uint8_t* data,
@@ -349,6 +343,7 @@ std::error_code FileStorage::write_direct(Handle& handle, std::int64_t offset, c
 }
 
 Result<void, StorageError> FileStorage::read_at(std::int64_t offset, std::span<std::uint8_t> out) {
+    std::shared_lock routing(routing_mutex_);
     return for_each_slice(offset, static_cast<std::int64_t>(out.size()),
                           [&](std::uint32_t file, std::int64_t in_file, std::int64_t n,
                               std::int64_t done) -> Result<void, StorageError> {
@@ -357,13 +352,36 @@ Result<void, StorageError> FileStorage::read_at(std::int64_t offset, std::span<s
                                   std::memset(dst, 0, static_cast<std::size_t>(n));
                                   return {};
                               }
-                              auto h = acquire(file, false);
-                              if (!h) return fail(std::move(h).error());
-                              const auto ec =
-                                  pread_all((*h)->fd.get(), dst, static_cast<std::size_t>(n), in_file);
-                              if (ec) return fail(StorageError{ec, file_path(FileIndex{file}), Op::read});
-                              return {};
+                              return read_file_range(file, in_file, dst, n);
                           });
+}
+
+Result<void, StorageError> FileStorage::read_file_range(std::uint32_t file, std::int64_t in_file,
+                                                        std::uint8_t* out, std::int64_t n) {
+    const std::int64_t start = layout_.files[file].offset;
+    std::int64_t done = 0;
+    while (done < n) {
+        std::int64_t chunk = n - done;
+        const std::int64_t at = start + in_file + done;
+        const PieceIndex piece{static_cast<std::uint32_t>(at / layout_.piece_length)};
+        if (routed(file)) {
+            const std::int64_t in_piece = at - static_cast<std::int64_t>(piece.value) * layout_.piece_length;
+            chunk = std::min(chunk, layout_.piece_length - in_piece);
+            if (part_->has_slot(piece)) {
+                auto r = part_->read(piece, in_piece, {out + done, static_cast<std::size_t>(chunk)});
+                if (!r) return r;
+                done += chunk;
+                continue;
+            }
+        }
+        auto h = acquire(file, false);
+        if (!h) return fail(std::move(h).error());
+        const auto ec =
+            pread_all((*h)->fd.get(), out + done, static_cast<std::size_t>(chunk), in_file + done);
+        if (ec) return fail(StorageError{ec, file_path(FileIndex{file}), Op::read});
+        done += chunk;
+    }
+    return {};
 }
 
 Result<void, StorageError> FileStorage::write(PieceIndex piece, std::uint32_t begin,
@@ -378,9 +396,10 @@ Result<void, StorageError> FileStorage::read(PieceIndex piece, std::uint32_t beg
 
 Result<void, StorageError> FileStorage::create_empty_files() {
     if (layout_error_.ec) return fail(layout_error(Op::open));
+    std::shared_lock routing(routing_mutex_);
     for (std::uint32_t i = 0; i < layout_.files.size(); ++i) {
         const auto& f = layout_.files[i];
-        if (f.pad || f.symlink || f.length != 0) continue;
+        if (f.pad || f.symlink || f.length != 0 || skipped_[i]) continue;
         auto h = open_file(i, true);  // creates it; not worth a cache slot
         if (!h) return fail(std::move(h).error());
     }
@@ -393,9 +412,10 @@ std::vector<StorageError> FileStorage::create_symlinks() {
         problems.push_back(layout_error(Op::symlink));
         return problems;
     }
+    std::shared_lock routing(routing_mutex_);
     for (std::uint32_t i = 0; i < layout_.files.size(); ++i) {
         const auto& f = layout_.files[i];
-        if (!f.symlink || f.symlink_target.empty()) continue;
+        if (!f.symlink || f.symlink_target.empty() || skipped_[i]) continue;
         const std::string path = file_path(FileIndex{i});
         auto dir = walk(download_dir_, detail::parent_folders(layout_, f), true);
         if (!dir) {
@@ -439,10 +459,12 @@ Result<void, StorageError> FileStorage::flush() {
         for (std::size_t j = k; j < dirty.size(); ++j) slots_[dirty[j]].dirty = true;
         return fail(std::move(err));
     }
+    if (part_) return part_->flush();
     return {};
 }
 
 void FileStorage::close_all() {
+    if (part_) part_->close();
     std::lock_guard lock(mutex_);
     for (std::uint32_t file : lru_) slots_[file].handle.reset();
     lru_.clear();
@@ -451,6 +473,87 @@ void FileStorage::close_all() {
 std::size_t FileStorage::open_file_count() const {
     std::lock_guard lock(mutex_);
     return lru_.size();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Skipped files and the part file
+
+bool FileStorage::is_skipped(FileIndex file) const {
+    std::shared_lock routing(routing_mutex_);
+    return file.value < skipped_.size() && skipped_[file.value];
+}
+
+void FileStorage::route_absent_files_to_part_file() {
+    if (!part_ || layout_error_.ec || !part_->usable()) return;
+    const auto status = file_status();
+    std::unique_lock routing(routing_mutex_);
+    for (std::size_t i = 0; i < layout_.files.size(); ++i) {
+        const auto& f = layout_.files[i];
+        routed_[i] = !f.pad && f.length > 0 && !status[i].exists && !status[i].error;
+    }
+}
+
+std::vector<PieceIndex> FileStorage::pieces_in_part_file() const {
+    std::vector<PieceIndex> out;
+    std::shared_lock routing(routing_mutex_);
+    if (!part_ || layout_error_.ec) return out;
+    for (std::size_t i = 0; i < layout_.files.size(); ++i) {
+        if (!routed_[i]) continue;
+        const auto& f = layout_.files[i];
+        const auto first = static_cast<std::uint32_t>(f.offset / layout_.piece_length);
+        const auto last = static_cast<std::uint32_t>((f.offset + f.length - 1) / layout_.piece_length);
+        for (const std::uint32_t p : {first, last}) {
+            if (part_->has_slot(PieceIndex{p})) out.push_back(PieceIndex{p});
+        }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+Result<void, StorageError> FileStorage::set_skipped(const std::vector<bool>& skipped,
+                                                    const Bitfield& verified) {
+    if (layout_error_.ec) return fail(layout_error(Op::open));
+    const auto status = file_status();
+    std::unique_lock routing(routing_mutex_);
+    bool any_routed = false;
+    for (std::uint32_t i = 0; i < layout_.files.size(); ++i) {
+        const auto& f = layout_.files[i];
+        skipped_[i] = i < skipped.size() && skipped[i];
+        const bool route =
+            part_ && skipped_[i] && !f.pad && f.length > 0 && !status[i].exists && !status[i].error;
+        if (routed_[i] && !route) {
+            // Wanted again (or made by someone): the bytes of shared pieces we hold move into the file.
+            const auto first = static_cast<std::uint32_t>(f.offset / layout_.piece_length);
+            const auto last = static_cast<std::uint32_t>((f.offset + f.length - 1) / layout_.piece_length);
+            std::vector<std::uint8_t> bytes;
+            for (const std::uint32_t p : {first, last}) {
+                const PieceIndex piece{p};
+                if (!part_->has_slot(piece) || !verified.test(piece)) continue;
+                const std::int64_t piece_start = static_cast<std::int64_t>(p) * layout_.piece_length;
+                const std::int64_t begin = std::max(piece_start, f.offset);
+                const std::int64_t end = std::min(piece_start + layout_.piece_length, f.offset + f.length);
+                bytes.resize(static_cast<std::size_t>(end - begin));
+                auto r = part_->read(piece, begin - piece_start, bytes);
+                if (!r) return r;
+                routed_[i] = false;  // write_file_range now writes the file itself
+                auto w = write_file_range(i, begin - f.offset, bytes.data(), end - begin);
+                routed_[i] = true;
+                if (!w) return w;
+                if (first == last) break;
+            }
+        }
+        routed_[i] = route;
+        any_routed = any_routed || route;
+    }
+    if (part_ && !any_routed) return part_->remove();
+    return {};
+}
+
+Result<void, StorageError> FileStorage::remove_part_file() {
+    if (!part_) return {};
+    std::unique_lock routing(routing_mutex_);
+    return part_->remove();
 }
 
 std::vector<FileStatus> FileStorage::file_status() const {

@@ -49,6 +49,14 @@
 // evicted descriptor is closed once no operation in flight still uses it, so the bound can be exceeded
 // briefly by the number of concurrent callers.
 //
+// Skipped files (set_skipped) are never created. The bytes of theirs that share a piece with a wanted file
+// go to the part file (part_file.hpp, Settings::part_file) instead: a skipped file that is not on disk is
+// "routed" there, and a slice of a routed file in a piece with a slot is read from and written to the part
+// file; anything else of it (a piece wholly inside skipped files, never fetched) goes to the file itself. A
+// skipped file already on disk keeps its bytes. When a file is wanted again, the bytes the part file holds
+// for it (of the pieces the caller has verified) move into the file, and the part file is deleted once no
+// file is routed there.
+//
 // Errors are StorageError{ec, file, op}: errno values surface unchanged (ENOSPC, EACCES, EROFS, EIO,
 // ENOENT for a missing file on read, ENOTDIR when a regular file sits where a folder must be).
 #include <atomic>
@@ -56,14 +64,17 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "core/bitfield.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
 #include "metainfo/metainfo.hpp"
+#include "storage/part_file.hpp"
 #include "storage/storage_error.hpp"
 #include "storage/unique_fd.hpp"
 
@@ -86,6 +97,8 @@ struct Layout {
 struct Settings {
     std::size_t max_open_files = 64;  // files kept open; at least 1
     bool direct_writes = false;       // see "Direct writes" above
+    // Where skipped files' bytes in shared pieces are kept (see above); empty: in the files themselves.
+    std::string part_file;
 };
 
 // The alignment direct writes need (of the file offset, the length and the memory): the page size,
@@ -147,12 +160,27 @@ class FileStorage {
     // A pad file fails with Errc::out_of_range: it is not on disk.
     Result<UniqueFd, StorageError> open_for_reading(FileIndex file) const;
 
-    // Creates every zero-length file (not pad files, not links) and its folders; existing files are left
-    // alone.
+    // Which files the user skipped (one flag per layout file; missing flags: wanted). Routes skipped files
+    // that are not on disk to the part file, and moves what the part file holds for files no longer routed
+    // (of the pieces in `verified`) into them. Deletes the part file when no file is routed any more.
+    // Blocks reads and writes meanwhile. On the disk pool: it stats every file.
+    Result<void, StorageError> set_skipped(const std::vector<bool>& skipped, const Bitfield& verified);
+    // At start, before the check: when a usable part file is there (an earlier run skipped files), every
+    // data file not on disk is routed to it, since it may hold that file's bytes of shared pieces; the
+    // caller hashes pieces_in_part_file(), then calls set_skipped with the user's choice.
+    void route_absent_files_to_part_file();
+    // Pieces with bytes in the part file under the current routing.
+    std::vector<PieceIndex> pieces_in_part_file() const;
+    bool is_skipped(FileIndex file) const;
+    // Deletes the part file (the torrent is removed with its data).
+    Result<void, StorageError> remove_part_file();
+
+    // Creates every zero-length file (not pad files, not links, not skipped files) and its folders; existing
+    // files are left alone.
     Result<void, StorageError> create_empty_files();
-    // Creates the torrent's BEP 47 links (those with a target) and their folders. A link already there with
-    // the same text is fine; anything else in its place is left alone and reported (EEXIST), as is any
-    // other failure: one StorageError per link not made, never fatal (the data is complete without them).
+    // Creates the torrent's BEP 47 links (those with a target, not skipped) and their folders. A link already
+    // there with the same text is fine; anything else in its place is left alone and reported (EEXIST), as is
+    // any other failure: one StorageError per link not made, never fatal (the data is complete without them).
     std::vector<StorageError> create_symlinks();
     // fdatasync()s every file written since the last flush (reopening it if it was evicted).
     Result<void, StorageError> flush();
@@ -184,12 +212,24 @@ class FileStorage {
     std::error_code write_direct(Handle& handle, std::int64_t offset, const std::uint8_t* data,
                                  std::size_t n);
     StorageError layout_error(Op op) const;
+    // The file's bytes [in_file, in_file + n) in `data`, by piece: the part file for pieces with a slot when
+    // the file is routed there, else the file. routing_mutex_ is held.
+    Result<void, StorageError> write_file_range(std::uint32_t file, std::int64_t in_file,
+                                                const std::uint8_t* data, std::int64_t n);
+    Result<void, StorageError> read_file_range(std::uint32_t file, std::int64_t in_file, std::uint8_t* out,
+                                               std::int64_t n);
+    bool routed(std::uint32_t file) const noexcept { return part_ && routed_[file]; }
 
     Layout layout_;
     std::string download_dir_;
     Settings settings_;
     StorageError layout_error_;       // ec is empty when the layout is sound
     std::vector<std::int64_t> ends_;  // ends_[i] = files[i].offset + files[i].length, non-decreasing
+    std::unique_ptr<PartFile> part_;  // null without Settings::part_file
+    // Reads and writes share it; set_skipped and route_absent_files_to_part_file change the routing alone.
+    mutable std::shared_mutex routing_mutex_;
+    std::vector<bool> skipped_;  // per file
+    std::vector<bool> routed_;   // per file: its bytes in shared pieces are in the part file
 
     mutable std::mutex mutex_;  // guards slots_ and lru_
     std::vector<Slot> slots_;

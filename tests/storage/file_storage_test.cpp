@@ -495,7 +495,8 @@ TEST(FileStorage, DescriptorCacheStaysBoundedWithManyFiles) {
     const auto data = content(layout);
     const std::size_t before = count_open_fds();
     {
-        FileStorage s(layout, dl.path(), Settings{8});
+        FileStorage s(layout, dl.path(),
+                      Settings{.max_open_files = 8, .direct_writes = false, .part_file = {}});
         // Write in 50-byte chunks, then read everything back in 17-byte chunks.
         for (std::size_t off = 0; off < data.size(); off += 50) {
             const std::size_t n = std::min<std::size_t>(50, data.size() - off);
@@ -528,7 +529,7 @@ TEST(FileStorage, ConcurrentWritersProduceCorrectFiles) {
     for (int i = 0; i < 40; ++i) specs.push_back({{"f" + std::to_string(i)}, 1000 + i});
     const Layout layout = make_layout(specs, 512, {"c"});
     const auto data = content(layout);
-    FileStorage s(layout, dl.path(), Settings{4});
+    FileStorage s(layout, dl.path(), Settings{.max_open_files = 4, .direct_writes = false, .part_file = {}});
     const std::size_t pieces = (data.size() + 511) / 512;
     std::vector<std::thread> threads;
     std::atomic<int> failures{0};
