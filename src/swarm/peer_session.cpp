@@ -12,11 +12,12 @@ namespace bt::swarm {
 namespace {
 
 // True when `peer` has a piece `have` lacks (spare bits are zero in both).
-bool has_piece_we_lack(const Bitfield& peer, const Bitfield& have) {
+bool has_piece_we_want(const Bitfield& peer, const Bitfield& have, const Bitfield& wanted) {
     const auto p = peer.bytes();
     const auto h = have.bytes();
-    for (std::size_t i = 0; i < p.size() && i < h.size(); ++i) {
-        if ((p[i] & ~h[i]) != 0) return true;
+    const auto w = wanted.bytes();
+    for (std::size_t i = 0; i < p.size() && i < h.size() && i < w.size(); ++i) {
+        if ((p[i] & ~h[i] & w[i]) != 0) return true;
     }
     return false;
 }
@@ -197,7 +198,8 @@ void PeerSession::send_cancel(const Block& block) {
 
 void PeerSession::update_interest() {
     if (closed_) return;
-    const bool want = !swarm_.is_complete() && has_piece_we_lack(peer_has_, swarm_.picker().have());
+    const auto& picker = swarm_.picker();
+    const bool want = !swarm_.is_complete() && has_piece_we_want(peer_has_, picker.have(), picker.wanted());
     if (want == am_interested_) return;
     am_interested_ = want;
     queue(want ? wire::Message{wire::Interested{}} : wire::Message{wire::NotInterested{}});

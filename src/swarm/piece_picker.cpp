@@ -74,6 +74,10 @@ Result<PiecePicker> PiecePicker::create(const PickerConfig& config) {
     p.have_ = Bitfield(n);
     p.wanted_ = Bitfield(n, true);
     p.num_wanted_missing_ = n;
+    p.wanted_bytes_missing_ = config.total_size;
+    p.wanted_bytes_ = config.total_size;
+    p.level_.assign(n, kNormal);
+    p.missing_at_level_[kNormal] = n;
     p.free_blocks_ = std::uint64_t{n - 1} * blocks_per_piece + p.blocks_in_piece(PieceIndex{n - 1});
     p.availability_.assign(n, 0);
     p.order_.resize(n);
@@ -227,30 +231,56 @@ std::uint32_t PiecePicker::free_blocks_of(std::uint32_t piece) const noexcept {
 }
 
 void PiecePicker::set_piece_wanted(PieceIndex piece, bool wanted) noexcept {
-    if (piece.value >= num_pieces_ || wanted_.test(piece) == wanted) return;
+    if (piece.value >= num_pieces_) return;
+    const std::uint8_t level = level_[piece.value];
+    set_piece_priority(piece, wanted ? (level == kNotWanted ? kNormal : level) : kNotWanted);
+}
+
+std::uint8_t PiecePicker::piece_priority(PieceIndex piece) const noexcept {
+    return piece.value < num_pieces_ ? level_[piece.value] : kNotWanted;
+}
+
+void PiecePicker::set_piece_priority(PieceIndex piece, std::uint8_t level) noexcept {
+    level = std::min<std::uint8_t>(level, kLevels - 1);
+    if (piece.value >= num_pieces_ || level_[piece.value] == level) return;
+    const std::uint8_t old = level_[piece.value];
+    level_[piece.value] = level;
+    const bool missing = !have_.test(piece);
+    if (missing) {
+        --missing_at_level_[old];
+        ++missing_at_level_[level];
+    }
+    const bool wanted = level != kNotWanted;
+    if (wanted_.test(piece) == wanted) return;
     if (wanted) {
         wanted_.set(piece);
+        wanted_bytes_ += piece_size(piece);
     } else {
         wanted_.reset(piece);
+        wanted_bytes_ -= piece_size(piece);
     }
-    if (have_.test(piece)) return;
+    if (!missing) return;
     const std::uint32_t free = free_blocks_of(piece.value);
     if (wanted) {
         free_blocks_ += free;
         ++num_wanted_missing_;
+        wanted_bytes_missing_ += piece_size(piece);
         insert_candidate(piece.value);
     } else {
         free_blocks_ -= free;
         --num_wanted_missing_;
+        wanted_bytes_missing_ -= piece_size(piece);
         remove_candidate(piece.value);
     }
 }
 
 void PiecePicker::on_piece_verified(PieceIndex piece) {
     if (piece.value >= num_pieces_ || have_.test(piece)) return;
+    --missing_at_level_[level_[piece.value]];
     if (wanted_.test(piece)) {
         free_blocks_ -= free_blocks_of(piece.value);
         --num_wanted_missing_;
+        wanted_bytes_missing_ -= piece_size(piece);
     }
     while (first_missing_ < num_pieces_ && have_.test(PieceIndex{first_missing_})) ++first_missing_;
     if (download_of_[piece.value] != kNone) {
@@ -450,12 +480,19 @@ bool PiecePicker::check_invariants() const {
     }
     std::uint32_t candidates = 0;
     std::uint64_t free = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t wanted_bytes = 0;
+    std::array<std::uint32_t, kLevels> at_level{};
     for (std::uint32_t p = 0; p < num_pieces_; ++p) {
         const bool candidate = wanted_.test(PieceIndex{p}) && !have_.test(PieceIndex{p});
         if (candidate != (position_[p] != kNone)) return false;
+        if (wanted_.test(PieceIndex{p}) != (level_[p] != kNotWanted)) return false;
+        if (!have_.test(PieceIndex{p})) ++at_level[level_[p]];
+        if (wanted_.test(PieceIndex{p})) wanted_bytes += piece_size(PieceIndex{p});
         if (candidate) {
             ++candidates;
             free += free_blocks_of(p);
+            bytes += piece_size(PieceIndex{p});
         }
         if (download_of_[p] != kNone &&
             (download_of_[p] >= downloads_.size() || downloads_[download_of_[p]].piece.value != p)) {
@@ -463,8 +500,10 @@ bool PiecePicker::check_invariants() const {
         }
         if (have_.test(PieceIndex{p}) && download_of_[p] != kNone) return false;
     }
-    if (candidates != order_.size() || candidates != num_wanted_missing_ || free != free_blocks_)
+    if (candidates != order_.size() || candidates != num_wanted_missing_ || free != free_blocks_ ||
+        bytes != wanted_bytes_missing_ || wanted_bytes != wanted_bytes_ || at_level != missing_at_level_) {
         return false;
+    }
     // Downloads: block counts and per-peer outstanding counts agree with the blocks.
     std::unordered_map<std::uint32_t, std::uint32_t> held;
     for (const Download& d : downloads_) {

@@ -6,6 +6,10 @@
 // (by which peers) / received (from which peer). The caller owns each peer's bitfield and passes it
 // to pick(); the picker only keeps the availability counts derived from them.
 //
+// Each piece has a priority level (set_piece_priority, from the files it holds: metainfo/file_priority.hpp):
+// 0 is not wanted, never picked; among new pieces, those of the highest level the peer can give come first,
+// in the order below, then the next level. Partial pieces are finished whatever their level.
+//
 // Pick order for one peer (only pieces the peer has, that we want and do not have):
 //   1. free blocks of partial pieces this peer is already working on ("whole pieces from one peer");
 //   2. free blocks of the pieces the caller prefers, in its order (the peer's SUGGEST_PIECEs, BEP 6),
@@ -118,7 +122,13 @@ class PiecePicker {
     const Bitfield& have() const noexcept { return have_; }  // verified pieces, for our BITFIELD message
     bool has_piece(PieceIndex piece) const noexcept { return have_.test(piece); }
     std::uint32_t num_have() const noexcept { return have_.count(); }
-    // Pieces not wanted are never picked (room for file priorities). Everything is wanted at first.
+    // Priority levels: 0 not wanted (never picked), 1 low, 2 normal, 3 high. Every piece is normal at first.
+    static constexpr std::uint8_t kNotWanted = 0;
+    static constexpr std::uint8_t kNormal = 2;
+    static constexpr std::uint8_t kLevels = 4;
+    void set_piece_priority(PieceIndex piece, std::uint8_t level) noexcept;
+    std::uint8_t piece_priority(PieceIndex piece) const noexcept;
+    // Wanted pieces keep their level (normal when they had none); unwanted ones get level 0.
     void set_piece_wanted(PieceIndex piece, bool wanted) noexcept;
     // New pieces in ascending order instead of rarest first (a download played while it arrives). Pieces
     // already in flight complete in whatever order their blocks arrive; end-game is unchanged.
@@ -132,7 +142,13 @@ class PiecePicker {
     // have every piece; most pieces of a rarest-first one. (Pieces found on disk are not counted.)
     std::uint64_t downloaded_ahead() const noexcept { return downloaded_ahead_; }
     bool is_wanted(PieceIndex piece) const noexcept { return wanted_.test(piece); }
+    const Bitfield& wanted() const noexcept { return wanted_; }
+    // Bytes of the wanted pieces, verified or not.
+    std::uint64_t wanted_bytes() const noexcept { return wanted_bytes_; }
     bool is_finished() const noexcept;  // every wanted piece verified
+    std::uint32_t num_wanted_missing() const noexcept { return num_wanted_missing_; }
+    // Bytes of the wanted pieces not verified yet (the whole pieces, also their bytes in unwanted files).
+    std::uint64_t wanted_bytes_missing() const noexcept { return wanted_bytes_missing_; }
     // Every missing block of every wanted piece is requested or received (and something is missing).
     bool is_end_game() const noexcept { return free_blocks_ == 0 && !is_finished(); }
     std::size_t num_partial_pieces() const noexcept { return downloads_.size(); }
@@ -225,7 +241,10 @@ class PiecePicker {
                            std::vector<Block>& out);
     void pick_end_game(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks,
                        std::vector<Block>& out);
+    // A piece nobody works on that the peer has, at the level being picked (pick_level_).
     bool is_new_candidate(std::uint32_t piece, const Bitfield& peer_has) const noexcept;
+    // The new-piece pass (sequential, random first or rarest first) for the level in pick_level_.
+    void pick_new(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks, std::vector<Block>& out);
     std::uint64_t random_below(std::uint64_t bound);
 
     std::uint32_t num_pieces_ = 0;
@@ -244,8 +263,14 @@ class PiecePicker {
     Bitfield have_;
     Bitfield wanted_;
     std::uint32_t num_wanted_missing_ = 0;  // wanted pieces not yet verified
-    std::uint64_t free_blocks_ = 0;         // free blocks over all wanted, missing pieces
-    std::uint32_t seeds_ = 0;               // peers counted through add_peer_have_all
+    std::uint64_t wanted_bytes_missing_ = 0;
+    std::uint64_t wanted_bytes_ = 0;
+    std::vector<std::uint8_t> level_;                        // per piece: its priority level
+    std::array<std::uint32_t, kLevels> missing_at_level_{};  // wanted, missing pieces per level
+    static constexpr std::uint8_t kAnyLevel = 0xff;
+    std::uint8_t pick_level_ = kAnyLevel;  // during pick(): the level new pieces are taken from
+    std::uint64_t free_blocks_ = 0;        // free blocks over all wanted, missing pieces
+    std::uint32_t seeds_ = 0;              // peers counted through add_peer_have_all
 
     std::vector<std::uint32_t> availability_;  // per piece, not counting seeds_
     // Candidates (wanted, missing) sorted by availability; bucket a is [bucket_start_[a],

@@ -24,7 +24,8 @@ std::uint64_t PiecePicker::random_below(std::uint64_t bound) {
 }
 
 bool PiecePicker::is_new_candidate(std::uint32_t piece, const Bitfield& peer_has) const noexcept {
-    return download_of_[piece] == kNone && peer_has.test(PieceIndex{piece});
+    return download_of_[piece] == kNone && peer_has.test(PieceIndex{piece}) &&
+           (pick_level_ == kAnyLevel || level_[piece] == pick_level_);
 }
 
 void PiecePicker::take_free_blocks(Download& d, PeerId peer, std::uint32_t max_blocks,
@@ -149,17 +150,29 @@ std::vector<Block> PiecePicker::pick(PeerId peer, const Bitfield& peer_has, std:
     pick_preferred(preferred, peer, peer_has, max_blocks, out);
     pick_preferred(priority_, peer, peer_has, max_blocks, out);
     pick_partials(PartialPass::orphaned, peer, peer_has, max_blocks, out);
-    if (out.size() < max_blocks) {
-        if (sequential_) {
-            pick_new_in_order(peer, peer_has, max_blocks, out);
-        } else if (num_have() < random_first_pieces_) {
-            pick_new_random(peer, peer_has, max_blocks, out);
-        } else {
-            pick_new_rarest(peer, peer_has, max_blocks, out);
-        }
+    // With one level among the missing pieces (the usual case) the passes need not look at levels.
+    const auto levels = std::count_if(missing_at_level_.begin() + 1, missing_at_level_.end(),
+                                      [](std::uint32_t n) { return n > 0; });
+    for (std::uint8_t level = kLevels - 1; level > kNotWanted && out.size() < max_blocks; --level) {
+        if (missing_at_level_[level] == 0) continue;
+        pick_level_ = levels > 1 ? level : kAnyLevel;
+        pick_new(peer, peer_has, max_blocks, out);
+        if (levels <= 1) break;
     }
+    pick_level_ = kAnyLevel;
     pick_partials(PartialPass::others, peer, peer_has, max_blocks, out);
     return out;
+}
+
+void PiecePicker::pick_new(PeerId peer, const Bitfield& peer_has, std::uint32_t max_blocks,
+                           std::vector<Block>& out) {
+    if (sequential_) {
+        pick_new_in_order(peer, peer_has, max_blocks, out);
+    } else if (num_have() < random_first_pieces_) {
+        pick_new_random(peer, peer_has, max_blocks, out);
+    } else {
+        pick_new_rarest(peer, peer_has, max_blocks, out);
+    }
 }
 
 }  // namespace bt::swarm

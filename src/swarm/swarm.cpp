@@ -159,6 +159,13 @@ void Swarm::on_download_complete() {
     }
 }
 
+void Swarm::on_wanted_changed() {
+    for (auto* p : std::vector(peers_)) {
+        p->update_interest();
+        p->request_more();
+    }
+}
+
 void Swarm::close_all(const std::string& reason) {
     closing_all_ = true;
     for (auto* p : std::vector(peers_)) p->close({reason, false});

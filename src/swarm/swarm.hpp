@@ -116,6 +116,8 @@ class Swarm {
     void on_disk_caught_up();
     // Every wanted piece is verified: seeds are closed, the others lose our interest.
     void on_download_complete();
+    // The picker's wanted pieces changed (file priorities): interest and requests follow.
+    void on_wanted_changed();
     void close_all(const std::string& reason);
 
     // From the sessions.

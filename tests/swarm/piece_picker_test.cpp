@@ -700,6 +700,47 @@ TEST(PiecePicker, UnwantingAPartialPieceStopsPickingIt) {
     EXPECT_TRUE(picker.check_invariants());
 }
 
+TEST(PiecePicker, HigherPriorityPiecesStartFirstThenTheNextLevel) {
+    // Rarest first would take piece 0 (rarest); priorities put 3 (high) first, then 1 and 2 (normal), 0 (low)
+    // last; 4 is not wanted at all.
+    auto picker = make_picker({.availability = "14444"});
+    picker.set_piece_priority(PieceIndex{0}, 1);
+    picker.set_piece_priority(PieceIndex{3}, 3);
+    picker.set_piece_priority(PieceIndex{4}, PiecePicker::kNotWanted);
+    EXPECT_TRUE(picker.check_invariants());
+    EXPECT_EQ(picker.wanted_bytes(), 4u * kBlock);
+    EXPECT_EQ(picker.wanted_bytes_missing(), 4u * kBlock);
+    EXPECT_EQ(describe(picker.pick(kA, bits("11111"), 1)), "p3b0");
+    const auto next = describe(picker.pick(kA, bits("11111"), 2));
+    EXPECT_TRUE(next == "p1b0 p2b0" || next == "p2b0 p1b0") << next;
+    EXPECT_EQ(describe(picker.pick(kA, bits("11111"), 5)), "p0b0");
+    // A peer without the high piece still gets the normal ones at once.
+    auto other = make_picker({.availability = "1111"});
+    other.set_piece_priority(PieceIndex{0}, 3);
+    EXPECT_EQ(describe(other.pick(kA, bits("0001"), 5)), "p3b0");
+    EXPECT_TRUE(other.check_invariants());
+}
+
+TEST(PiecePicker, SequentialOrderHoldsWithinEachPriority) {
+    auto picker = make_picker({.availability = "1111"});
+    picker.set_sequential(true);
+    picker.set_piece_priority(PieceIndex{2}, 3);
+    EXPECT_EQ(describe(picker.pick(kA, bits("1111"), 4)), "p2b0 p0b0 p1b0 p3b0");
+}
+
+TEST(PiecePicker, WantedBytesFollowVerifiedPiecesAndPriorities) {
+    auto picker = make_picker({.availability = "111", .blocks = 2});
+    picker.on_piece_verified(PieceIndex{0});
+    EXPECT_EQ(picker.wanted_bytes_missing(), 4u * kBlock);
+    picker.set_piece_wanted(PieceIndex{2}, false);
+    EXPECT_EQ(picker.wanted_bytes(), 4u * kBlock);
+    EXPECT_EQ(picker.wanted_bytes_missing(), 2u * kBlock);
+    picker.set_piece_priority(PieceIndex{0}, PiecePicker::kNotWanted);  // had: no longer counted
+    EXPECT_EQ(picker.wanted_bytes(), 2u * kBlock);
+    EXPECT_EQ(picker.num_wanted_missing(), 1u);
+    EXPECT_TRUE(picker.check_invariants());
+}
+
 TEST(PiecePicker, ReportsHowEachReceivedBlockFits) {
     auto picker = make_picker({.availability = "22", .have = ".x", .blocks = 2});
     ASSERT_EQ(describe(picker.pick(kA, bits("11"), 1)), "p0b0");
