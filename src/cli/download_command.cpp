@@ -67,6 +67,9 @@ struct DownloadOptions {
     bool metadata_only = false;             // --metadata-only (download only)
     bool sequential = false;                // --sequential (download only)
     bool first_last_pieces = false;         // --first-last-pieces (download only)
+    std::string select_file;                // --select-file LIST
+    std::string priority_high;              // --priority-high LIST
+    std::string priority_low;               // --priority-low LIST
     bool quiet = false;
     bool verbose = false;
     std::string encryption_name = "prefer";
@@ -159,6 +162,16 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
     cmd->add_option("--upload-limit", o.upload_limit,
                     "upload at most RATE bytes per second over all torrents (500K, 2M; default 0: no limit)")
         ->check(byte_rate());
+    cmd->add_option("--select-file", o.select_file,
+                    "download only these files, numbered as bitveil info lists them: 1,3-5 (the others are "
+                    "not created; their bytes in pieces shared with selected files are kept in a part file "
+                    "beside the resume record)")
+        ->check(file_numbers());
+    cmd->add_option("--priority-high", o.priority_high,
+                    "fetch these files first (numbers as for --select-file)")
+        ->check(file_numbers());
+    cmd->add_option("--priority-low", o.priority_low, "fetch these files after the others")
+        ->check(file_numbers());
     cmd->add_option("--stats-json", o.stats_json, "write transfer statistics to FILE at exit");
     cmd->add_option("--resume-dir", o.resume_dir,
                     "folder of the resume records, one per torrent and download folder (default: "
@@ -202,6 +215,7 @@ struct Job {
     bool has_trackers = false;
     std::vector<Endpoint> peers;    // --peer, and a magnet's x.pe
     bool metadata_written = false;  // a magnet's metadata saved (resume folder, --save-torrent)
+    bool files_chosen = false;      // --select-file and the priorities applied (a magnet's once known)
     bool finished = false;  // complete (and seeding ended), or failed: the exit no longer waits for it
     bool failed = false;
     bool reported = false;  // its error is already on stderr
@@ -323,6 +337,26 @@ bool write_metadata(const Job& job, const DownloadOptions& o, const std::string&
     return true;
 }
 
+// --select-file, --priority-high and --priority-low as one choice (each list checked by file_numbers()).
+metainfo::FileChoice file_choice(const DownloadOptions& o) {
+    metainfo::FileChoice choice;
+    if (!o.select_file.empty()) (void)metainfo::parse_file_numbers(o.select_file, choice.selected);
+    if (!o.priority_high.empty()) (void)metainfo::parse_file_numbers(o.priority_high, choice.high);
+    if (!o.priority_low.empty()) (void)metainfo::parse_file_numbers(o.priority_low, choice.low);
+    return choice;
+}
+
+// Gives the torrent the user's file choice once its files are known; the error names the wrong number.
+std::optional<std::string> choose_files(Job& job, const metainfo::FileChoice& choice) {
+    if (job.files_chosen || choice.empty() || !job.torrent->has_metadata()) return std::nullopt;
+    job.files_chosen = true;
+    std::vector<metainfo::FilePriority> priorities;
+    if (auto problem = metainfo::choose_priorities(job.torrent->metainfo(), choice, priorities))
+        return problem;
+    job.torrent->set_file_priorities(std::move(priorities));
+    return std::nullopt;
+}
+
 int run_download(const DownloadOptions& o) {
     log::set_level(o.verbose ? log::Level::info : o.quiet ? log::Level::error : log::Level::warning);
     // Cheap checks first: the peers' syntax, then their names, then the torrents (which may be fetched).
@@ -417,6 +451,7 @@ int run_download(const DownloadOptions& o) {
         }
     }
 
+    const auto choice = file_choice(o);
     // Sized once: the callbacks below keep references to the jobs.
     std::vector<Job> jobs(sources->size());
     for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -447,6 +482,10 @@ int run_download(const DownloadOptions& o) {
         jobs[i].torrent = *added;
         jobs[i].torrent->set_sequential(o.sequential);
         jobs[i].torrent->set_first_last_pieces(o.first_last_pieces);
+        if (auto problem = choose_files(jobs[i], choice)) {
+            report_error(o.torrents[i], *problem);
+            return kExitInvalid;
+        }
     }
     const bool several = jobs.size() > 1;
     StatusDisplay display(io, o.quiet, [&] {
@@ -490,6 +529,10 @@ int run_download(const DownloadOptions& o) {
         job.torrent->on_state_change([&](session::TorrentState state) {
             const bool running =
                 state == session::TorrentState::downloading || state == session::TorrentState::seeding;
+            if (auto problem = choose_files(job, choice)) {  // a magnet's files are known now
+                job.torrent->stop_with_error("--select-file: " + *problem);
+                return;
+            }
             if (state != session::TorrentState::metadata && job.torrent->has_metadata() &&
                 !job.metadata_written) {
                 job.metadata_written = true;

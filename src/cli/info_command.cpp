@@ -37,7 +37,8 @@ constexpr const char* kInfoFooter = R"(JSON output (--json) is one object:
   name, total_size, piece_length, num_pieces, private, hybrid
   trackers      list of tiers, each a list of URLs
   web_seeds     BEP 19 url-list
-  files         [{"path", "length"}] in torrent order; "pad": true marks BEP 47 pad files,
+  files         [{"number", "path", "length"}] in torrent order ("number" for --select-file, from 1;
+                pad files have none); "pad": true marks BEP 47 pad files,
                 "executable" and "hidden": true their attributes, "symlink" a link's target
                 (a path like "path"), "symlink_skipped": true a link that is not created.
                 A path uses '/' and, as in libtorrent, starts with the torrent's name:
@@ -122,8 +123,13 @@ void print_torrent_json(const metainfo::Metainfo& m) {
     w.end_array();
     w.key("files");
     w.begin_array();
+    std::int64_t number = 0;
     for (const auto& f : m.files) {
         w.begin_object();
+        if (!f.pad) {
+            w.key("number");  // for --select-file
+            w.integer(++number);
+        }
         w.key("path");
         w.string(display_path(m, f));
         w.key("length");
@@ -214,9 +220,13 @@ void print_torrent_text(const metainfo::Metainfo& m) {
     }
     std::size_t pads = 0;
     for (const auto& f : m.files) pads += f.pad ? 1 : 0;
-    fmt::print("files ({}):\n", m.files.size() - pads);
+    const std::size_t shown = m.files.size() - pads;
+    fmt::print("files ({}, numbered for --select-file):\n", shown);
+    const std::size_t width = std::to_string(shown).size();
+    std::size_t number = 0;
     for (const auto& f : m.files) {
         if (f.pad) continue;
+        ++number;
         std::string line = printable(display_path(m, f));
         if (f.symlink && !f.symlink_target.empty()) {
             line += " -> " + printable(m.name + "/" + join_path(f.symlink_target));
@@ -225,7 +235,8 @@ void print_torrent_text(const metainfo::Metainfo& m) {
         } else if (f.executable) {
             line += " (executable)";
         }
-        fmt::print("  {:>10}  {}\n", f.symlink ? std::string("link") : human_size(f.length), line);
+        fmt::print("  {:>{}}  {:>10}  {}\n", number, width,
+                   f.symlink ? std::string("link") : human_size(f.length), line);
     }
     if (pads > 0) fmt::print("  ({} pad file{} not shown)\n", pads, pads == 1 ? "" : "s");
     if (!m.notes.empty()) {

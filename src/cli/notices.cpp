@@ -60,12 +60,13 @@ std::string hash_failure_text(const metainfo::Metainfo& metainfo, PieceIndex pie
 
 std::string check_report_text(const session::TorrentStatus& s, bool seed, const std::string& data_path) {
     const auto& st = s.stats;
-    const auto left = s.num_pieces - s.pieces_have;
+    const auto left = s.pieces_wanted_left;
+    const auto selected = s.files_skipped ? " (the selected files)" : "";
     if (s.pieces_have == 0) {
         if (seed)
             return fmt::format("no data found in {}: downloading it (did you mean another -d?)",
                                printable(data_path));
-        return fmt::format("nothing on disk yet: {} pieces to download", s.num_pieces);
+        return fmt::format("nothing on disk yet: {} pieces to download{}", s.pieces_wanted, selected);
     }
     const auto hashed = st.pieces_from_disk - st.pieces_from_resume;
     std::string how;
@@ -77,9 +78,10 @@ std::string check_report_text(const session::TorrentStatus& s, bool seed, const 
     } else {
         how = "by hashing the files";
     }
-    if (left == 0) return fmt::format("all {} pieces on disk ({})", s.num_pieces, how);
-    return fmt::format("resumed {} of {} pieces ({}); {} to download", s.pieces_have, s.num_pieces, how,
-                       left);
+    if (left == 0 && !s.files_skipped) return fmt::format("all {} pieces on disk ({})", s.num_pieces, how);
+    if (left == 0) return fmt::format("the selected files are on disk ({} pieces, {})", s.pieces_wanted, how);
+    return fmt::format("resumed {} of {} pieces ({}); {} to download{}", s.pieces_have, s.num_pieces, how,
+                       left, selected);
 }
 
 std::string data_location(std::string_view dir, std::string_view name) {

@@ -20,8 +20,9 @@ void write_counts(JsonWriter& j, std::string_view name, const std::map<std::stri
     j.end_object();
 }
 
+// Complete as far as the user asked: every piece of the wanted files.
 bool is_complete(const session::TorrentStatus& s) {
-    return s.pieces_have == s.num_pieces;
+    return s.num_pieces > 0 && s.pieces_wanted_left == 0;
 }
 
 // The fields shared by the totals and each torrent.
@@ -33,6 +34,10 @@ void write_status_fields(JsonWriter& j, const session::TorrentStatus& s, std::st
     j.string(state);
     j.key("total_size");
     j.integer(s.total_size);
+    j.key("wanted_size");
+    j.integer(s.wanted_size);
+    j.key("wanted_left");
+    j.integer(s.wanted_left);
     j.key("pieces");
     j.integer(s.num_pieces);
     j.key("pieces_have");
@@ -119,6 +124,11 @@ session::TorrentStatus sum_statuses(const std::vector<TorrentReport>& torrents) 
         sum.pieces_have += s.pieces_have;
         sum.total_size += s.total_size;
         sum.bytes_have += s.bytes_have;
+        sum.wanted_size += s.wanted_size;
+        sum.wanted_left += s.wanted_left;
+        sum.pieces_wanted += s.pieces_wanted;
+        sum.pieces_wanted_left += s.pieces_wanted_left;
+        sum.files_skipped = sum.files_skipped || s.files_skipped;
         sum.check_bytes_done += s.check_bytes_done;
         sum.download_rate += s.download_rate;
         sum.upload_rate += s.upload_rate;

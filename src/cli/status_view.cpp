@@ -274,9 +274,10 @@ std::string status_line(std::string_view name, const session::TorrentStatus& s, 
             break;
         }
         case TorrentState::downloading: {
-            l.add({"downloading " + percent_text(s.bytes_have, s.total_size)});
-            const auto bytes =
-                l.add({size_pair(s.bytes_have, s.total_size), short_pair(s.bytes_have, s.total_size)});
+            // Of the wanted files: all of the torrent unless files are skipped.
+            const auto have = s.wanted_size - s.wanted_left;
+            l.add({"downloading " + percent_text(have, s.wanted_size)});
+            const auto bytes = l.add({size_pair(have, s.wanted_size), short_pair(have, s.wanted_size)});
             const auto down =
                 l.add({"down " + rate_text(s.download_rate),
                        "down " + short_size(static_cast<std::int64_t>(s.download_rate)) + "/s"});
@@ -285,7 +286,7 @@ std::string status_line(std::string_view name, const session::TorrentStatus& s, 
             const auto peers = l.add(peer_forms(s));
             l.steps = {{bytes, 1},  {up, 1},        {down, 1},     {peers, 1},
                        {up, kDrop}, {peers, kDrop}, {bytes, kDrop}};
-            const auto left = s.total_size - s.bytes_have;
+            const auto left = s.wanted_left;
             if (s.download_rate > 0 && left > 0) {
                 const auto eta = l.add({"eta " + eta_text(left, s.download_rate)});
                 l.steps.push_back({eta, kDrop});
@@ -295,7 +296,7 @@ std::string status_line(std::string_view name, const session::TorrentStatus& s, 
         }
         case TorrentState::seeding: {
             l.add({"seeding"});
-            const auto size = l.add({human_size(s.total_size), short_size(s.total_size)});
+            const auto size = l.add({human_size(s.wanted_size), short_size(s.wanted_size)});
             const auto up = l.add({"up " + rate_text(s.upload_rate),
                                    "up " + short_size(static_cast<std::int64_t>(s.upload_rate)) + "/s"});
             const auto uploaded = static_cast<std::int64_t>(s.stats.payload_uploaded);
@@ -310,9 +311,9 @@ std::string status_line(std::string_view name, const session::TorrentStatus& s, 
             break;
         }
         case TorrentState::stopped: {
-            l.add({"stopped " + percent_text(s.bytes_have, s.total_size)});
-            const auto bytes =
-                l.add({size_pair(s.bytes_have, s.total_size), short_pair(s.bytes_have, s.total_size)});
+            const auto have = s.wanted_size - s.wanted_left;
+            l.add({"stopped " + percent_text(have, s.wanted_size)});
+            const auto bytes = l.add({size_pair(have, s.wanted_size), short_pair(have, s.wanted_size)});
             l.steps = {{bytes, 1}, {bytes, kDrop}};
             break;
         }
@@ -345,9 +346,11 @@ std::string summary_line(std::string_view name, const session::TorrentStatus& s,
     l.min_name = kMinSummaryName;
     l.after_name = ": ";
     l.separator = ", ";
-    const bool complete = s.num_pieces > 0 && s.pieces_have == s.num_pieces;
-    l.add({complete ? std::string("complete")
-                    : fmt::format("incomplete ({} of {} pieces)", s.pieces_have, s.num_pieces)});
+    const bool complete = s.num_pieces > 0 && s.pieces_wanted_left == 0;
+    const auto have = s.pieces_wanted - s.pieces_wanted_left;
+    l.add({complete && s.files_skipped ? std::string("complete (the selected files)")
+           : complete                  ? std::string("complete")
+                                       : fmt::format("incomplete ({} of {} pieces)", have, s.pieces_wanted)});
     const auto time = l.add({seconds < 60 ? fmt::format("{:.1f} s", seconds)
                                           : duration_text(static_cast<std::int64_t>(seconds))});
     // Bytes and the average rate over the run, each way.

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/suggest.hpp"
 #include "cli/text.hpp"
+#include "metainfo/file_priority.hpp"
 
 namespace bt::cli {
 
@@ -103,6 +104,18 @@ CLI::Validator byte_rate() {
                 shown(text));
         },
         "RATE");
+}
+
+CLI::Validator file_numbers() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            std::vector<std::uint32_t> numbers;
+            const auto problem = metainfo::parse_file_numbers(text, numbers);
+            return problem ? fmt::format("{} (file numbers from 1 as bitveil info lists them, e.g. 1,3-5)",
+                                         shown(*problem))
+                           : std::string();
+        },
+        "LIST");
 }
 
 CLI::Validator not_empty(std::string what) {

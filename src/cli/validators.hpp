@@ -32,5 +32,7 @@ CLI::Validator byte_rate();
 
 // Anything but the empty string, which no file or link can be: "expected <what>, not ''".
 CLI::Validator not_empty(std::string what);
+// File numbers as `bitveil info` shows them: "1,3-5" (metainfo::parse_file_numbers).
+CLI::Validator file_numbers();
 
 }  // namespace bt::cli

@@ -151,6 +151,48 @@ void Torrent::set_first_last_pieces(bool first_last) {
     apply_download_order();
 }
 
+void Torrent::set_file_priorities(std::vector<metainfo::FilePriority> priorities) {
+    file_priorities_ = std::move(priorities);
+    apply_file_priorities();
+    if (checked_ && (state_ == TorrentState::downloading || state_ == TorrentState::seeding)) {
+        spawn_job(apply_selection_change(run_));
+    }
+}
+
+void Torrent::apply_file_priorities() {
+    if (!metainfo_) return;
+    file_priorities_.resize(metainfo_->files.size(), metainfo::FilePriority::normal);
+    std::vector<bool> skipped(file_priorities_.size());
+    for (std::size_t i = 0; i < skipped.size(); ++i)
+        skipped[i] = file_priorities_[i] == metainfo::FilePriority::skip;
+    if (disk_) disk_->set_skipped_files(std::move(skipped));
+    if (!swarm_) return;
+    const auto levels = metainfo::piece_priorities(*metainfo_, file_priorities_);
+    auto& picker = swarm_->picker();
+    for (std::uint32_t i = 0; i < levels.size(); ++i) {
+        picker.set_piece_priority(PieceIndex{i}, static_cast<std::uint8_t>(levels[i]));
+    }
+}
+
+asio::awaitable<void> Torrent::apply_selection_change(std::uint64_t run) {
+    auto applied = co_await disk_->apply_skipped(verified());
+    if (!is_current(run)) co_return;
+    if (!applied) {
+        stop_with_error(applied.error());
+        co_return;
+    }
+    if (swarm_->is_complete() && state_ == TorrentState::downloading) {
+        co_await on_finished();
+    } else if (!swarm_->is_complete() && state_ == TorrentState::seeding) {
+        BT_LOG(info, "torrent", "{}: more files wanted: downloading again", printable(name()));
+        set_state(TorrentState::downloading);
+        swarm_->on_wanted_changed();
+        connect_more();
+    } else {
+        swarm_->on_wanted_changed();
+    }
+}
+
 void Torrent::apply_download_order() {
     if (!swarm_) return;
     auto& picker = swarm_->picker();
@@ -208,6 +250,7 @@ void Torrent::make_swarm() {
     }
     swarm_ = std::move(swarm);
     apply_download_order();
+    apply_file_priorities();
     ++swarms_made_;
     disk_->drop_partial_pieces();
     checked_ = false;
@@ -225,11 +268,22 @@ TorrentStatus Torrent::status() const {
         s.num_pieces = metainfo_->num_pieces();
         s.total_size = metainfo_->total_size;
         s.bytes_have = metainfo_->total_size - static_cast<std::int64_t>(bytes_left());
+        s.wanted_size = metainfo_->total_size;
+        s.wanted_left = metainfo_->total_size - s.bytes_have;
+        s.pieces_wanted = s.num_pieces;
+        for (std::size_t i = 0; i < file_priorities_.size() && i < metainfo_->files.size(); ++i) {
+            if (!metainfo_->files[i].pad && file_priorities_[i] == metainfo::FilePriority::skip)
+                s.files_skipped = true;
+        }
         s.check_bytes_done = disk_->check_bytes_done();
     }
     if (swarm_) {
         s.pieces_have = swarm_->picker().num_have();
         s.pieces_downloaded_ahead = swarm_->picker().downloaded_ahead();
+        s.wanted_left = static_cast<std::int64_t>(swarm_->picker().wanted_bytes_missing());
+        s.wanted_size = static_cast<std::int64_t>(swarm_->picker().wanted_bytes());
+        s.pieces_wanted = swarm_->picker().wanted().count();
+        s.pieces_wanted_left = swarm_->picker().num_wanted_missing();
         s.stats = swarm_->stats();
     }
     s.download_rate = rate_down_;

@@ -25,6 +25,7 @@
 #include "bandwidth/allocator.hpp"
 #include "core/bounded_map.hpp"
 #include "core/endpoint.hpp"
+#include "metainfo/file_priority.hpp"
 #include "metainfo/metainfo.hpp"
 #include "session/dht_service.hpp"
 #include "session/metadata_connection.hpp"
@@ -58,7 +59,14 @@ struct TorrentStatus {
     std::uint32_t pieces_have = 0;
     std::int64_t total_size = 0;
     std::int64_t bytes_have = 0;
-    std::int64_t check_bytes_done = 0;  // while checking
+    // The pieces of the wanted files (all of them unless files are skipped): their size and what of it we
+    // lack. Progress and "done" are about these (Transmission's sizeWhenDone and leftUntilDone).
+    std::int64_t wanted_size = 0;
+    std::int64_t wanted_left = 0;
+    std::uint32_t pieces_wanted = 0;       // pieces of the wanted files
+    std::uint32_t pieces_wanted_left = 0;  // of them, not verified yet
+    bool files_skipped = false;            // some files are not wanted (set_file_priorities)
+    std::int64_t check_bytes_done = 0;     // while checking
     std::uint64_t download_rate = 0;
     std::uint64_t upload_rate = 0;
     std::uint32_t peers_connected = 0;
@@ -166,10 +174,21 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     void set_sequential(bool sequential);
     void set_first_last_pieces(bool first_last);
     bool sequential() const noexcept { return sequential_; }
+    // Per metainfo file (pad files' entries ignored; missing entries: normal), kept across runs and applied
+    // at once: skipped files are not downloaded and never created (their bytes in pieces shared with wanted
+    // files go to a part file beside the resume record); higher priorities are fetched first. A file
+    // wanted again gets the bytes the part file holds, so only the pieces not held are fetched. A torrent
+    // whose wanted files are complete seeds what it has (TorrentState::seeding), and downloads again when
+    // more is wanted. Before the metadata (a magnet) they wait for it.
+    void set_file_priorities(std::vector<metainfo::FilePriority> priorities);
+    const std::vector<metainfo::FilePriority>& file_priorities() const noexcept { return file_priorities_; }
     bool first_last_pieces() const noexcept { return first_last_pieces_; }
     // For Session::remove_torrent, after stop(): deletes the downloaded files, the folders they leave empty
     // and the resume record, on the disk pool. The error is one line.
     asio::awaitable<Result<void, std::string>> remove_data();
+    // Stops the torrent: closes its peers and reports TorrentState::error with `message` (also for the
+    // user's own choices that turn out not to fit the torrent, such as a file number beyond its files).
+    void stop_with_error(const std::string& message);
     // Removed from the session: resume() does nothing any more.
     void mark_removed() noexcept { removed_ = true; }
     // Closes every peer now (the session is being destroyed: nothing may call back into it later).
@@ -227,6 +246,11 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     void make_swarm();
     // Tells the picker the download order (set_sequential, set_first_last_pieces).
     void apply_download_order();
+    // Tells the picker and the disk the file priorities (set_file_priorities).
+    void apply_file_priorities();
+    // After a change of file priorities while running: the part file's bytes to the files wanted again,
+    // then downloading or seeding as the wanted pieces say.
+    asio::awaitable<void> apply_selection_change(std::uint64_t run);
     Bitfield verified() const { return swarm_ ? swarm_->picker().have() : Bitfield{}; }
     // Forgets every piece and checks the files (`full`: every piece, ignoring the resume record), then
     // runs (or stops, for a verify of a stopped torrent: run_after_check_).
@@ -258,8 +282,6 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     void cancel_dht_lookup();
     void connect_more();
     void set_state(TorrentState state);
-    // Stops the torrent: closes its peers and reports TorrentState::error with `message`.
-    void stop_with_error(const std::string& message);
     asio::awaitable<void> on_finished();
     // swarm::SwarmHost
     void store_block(const swarm::Block& block, std::span<const std::uint8_t> data) override;
@@ -289,6 +311,7 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     bandwidth::ChannelId upload_channel_;
     bool sequential_ = false;
     bool first_last_pieces_ = false;
+    std::vector<metainfo::FilePriority> file_priorities_;  // empty: every file normal
     wire::InfoHashBytes info_hash_;
     std::string name_;  // until the metadata is known
     std::optional<metainfo::Metainfo> metainfo_;

@@ -20,8 +20,16 @@ namespace {
 
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
-storage::Settings storage_settings(const Settings& settings) {
+// Skipped files' bytes in shared pieces are kept beside the resume record: <hash>-<folder>.parts.
+std::string part_file_path(const std::string& resume_path) {
+    if (resume_path.empty()) return {};
+    const auto dot = resume_path.rfind('.');
+    return resume_path.substr(0, dot) + ".parts";
+}
+
+storage::Settings storage_settings(const Settings& settings, const std::string& resume_path) {
     storage::Settings s;
+    s.part_file = part_file_path(resume_path);
     s.direct_writes = settings.direct_writes;
     // 64 descriptors per torrent either way: a file open for direct writes holds two.
     s.max_open_files = settings.direct_writes ? 32 : 64;
@@ -50,15 +58,16 @@ TorrentDisk::TorrentDisk(asio::io_context& io, asio::thread_pool& pool, const me
       pool_(pool),
       metainfo_(metainfo),
       settings_(settings),
-      storage_(std::make_unique<storage::FileStorage>(storage::Layout::from(metainfo), download_dir,
-                                                      storage_settings(settings))),
       download_dir_(download_dir),
       resume_path_(settings.resume_dir.empty()
                        ? std::string()
                        : storage::resume_path(settings.resume_dir, download_dir, metainfo.info_hash.bytes)),
       boot_id_(storage::current_boot_id()),
       piece_buffers_(static_cast<std::size_t>(metainfo.piece_length),
-                     piece_buffers_to_keep(settings, metainfo)) {}
+                     piece_buffers_to_keep(settings, metainfo)) {
+    storage_ = std::make_unique<storage::FileStorage>(storage::Layout::from(metainfo), download_dir,
+                                                      storage_settings(settings, resume_path_));
+}
 
 TorrentDisk::~TorrentDisk() = default;
 
@@ -74,6 +83,7 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
         storage::ResumePlan plan;
         std::string resume_problem;  // why an existing resume file was not usable
         Result<storage::HashReport, storage::StorageError> report;
+        std::vector<PieceIndex> from_part_file;  // pieces whose bytes in the part file hashed right
     };
     // The job captures only `this` and a pointer into this frame (suspended until the job is done): g++ 12
     // destroys a lambda temporary with non-trivial captures (a string, a shared_ptr) twice when it is
@@ -104,6 +114,7 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
             loaded = storage::load_resume(resume_path_, target.num_pieces, target.files.size());
         }
         if (!full) c.resume_problem = std::move(loaded.problem);
+        storage_->route_absent_files_to_part_file();
         const auto on_disk = storage::to_stamps(storage_->file_status());
         const bool use_record = loaded.data && !full;
         c.plan = storage::plan_resume(use_record ? &*loaded.data : nullptr, target, on_disk, boot_id_);
@@ -113,6 +124,17 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
         options.stop = stop;
         options.only = &c.plan.recheck;
         c.report = storage::hash_pieces(*storage_, options);  // opens the files like storage_ does
+        // Pieces shared with files not on disk are read through the part file (a few per skipped file).
+        std::vector<std::uint8_t> buffer;
+        for (const PieceIndex piece : storage_->pieces_in_part_file()) {
+            if (stop.stop_requested()) break;
+            buffer.resize(static_cast<std::size_t>(std::min(
+                metainfo_.piece_length,
+                metainfo_.total_size - static_cast<std::int64_t>(piece.value) * metainfo_.piece_length)));
+            if (storage_->read(piece, 0, buffer) &&
+                crypto::sha1(buffer) == metainfo_.piece_hashes[piece.value])
+                c.from_part_file.push_back(piece);
+        }
         return c;
     });
     checking.reset();
@@ -146,6 +168,13 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
         picker.on_piece_verified(piece);
         ++stats.pieces_from_disk;
     }
+    for (const PieceIndex piece : check.from_part_file) {
+        if (picker.has_piece(piece)) continue;
+        picker.on_piece_verified(piece);
+        ++stats.pieces_from_disk;
+        ++rechecked_ok;
+    }
+    if (auto applied = co_await apply_skipped(picker.have()); !applied) co_return fail(applied.error());
     stats.pieces_rechecked = plan.recheck.count();
     stats.files_rechecked = static_cast<std::uint32_t>(plan.changed_files.size());
     BT_LOG(info, "torrent", "{}: resume: {} pieces trusted, {} files rechecked ({} pieces hashed, {} valid)",
@@ -157,6 +186,20 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
     resume_ready_ = true;
     resume_dirty_ = plan.recheck.count() > 0 || plan.use == storage::ResumeUse::other_torrent ||
                     plan.use == storage::ResumeUse::other_layout;
+    co_return Result<void, std::string>{};
+}
+
+asio::awaitable<Result<void, std::string>> TorrentDisk::apply_skipped(const Bitfield& verified) {
+    // Counted like a piece write: stop() waits for it.
+    ++writes_in_flight_;
+    struct InFlight {
+        std::uint32_t& count;
+        ~InFlight() { --count; }
+    } in_flight{writes_in_flight_};
+    auto applied = co_await net::run_on(
+        pool_.get_executor(), [this, &verified] { return storage_->set_skipped(skipped_files_, verified); });
+    if (!applied) co_return fail(describe(applied.error()));
+    resume_dirty_ = true;  // files changed: record their new stamps
     co_return Result<void, std::string>{};
 }
 
@@ -327,6 +370,8 @@ asio::awaitable<void> TorrentDisk::stop(const Bitfield& verified) {
 asio::awaitable<Result<void, std::string>> TorrentDisk::remove_data() {
     resume_ready_ = false;  // no save may bring the record back
     auto removed = co_await net::run_on(pool_.get_executor(), [this] {
+        auto part = storage_->remove_part_file();
+        if (!part) return Result<storage::RemoveReport, storage::StorageError>(fail(std::move(part).error()));
         return storage::remove_data(storage_->layout(), download_dir_, metainfo_.info_hash.bytes,
                                     resume_path_);
     });

@@ -57,6 +57,13 @@ class TorrentDisk {
                                                      bool full);
     std::int64_t check_bytes_done() const noexcept { return check_bytes_done_->load(); }
 
+    // The files the user skipped (one flag per metainfo file; empty: none). check() applies them when it
+    // ends; later changes go through apply_skipped.
+    void set_skipped_files(std::vector<bool> skipped) { skipped_files_ = std::move(skipped); }
+    // Applies set_skipped_files' choice on the disk pool (storage::FileStorage::set_skipped): the bytes the
+    // part file holds for files wanted again move into them. The error is one line.
+    asio::awaitable<Result<void, std::string>> apply_skipped(const Bitfield& verified);
+
     // The picker that knew the partial pieces is gone (a verify starts afresh): their blocks are dropped.
     void drop_partial_pieces() { partial_.clear(); }
 
@@ -102,7 +109,8 @@ class TorrentDisk {
     const Settings& settings_;
     std::unique_ptr<storage::FileStorage> storage_;
     std::string download_dir_;
-    std::string resume_path_;             // storage::resume_path(), empty when no records are kept
+    std::string resume_path_;  // storage::resume_path(), empty when no records are kept
+    std::vector<bool> skipped_files_;
     std::string boot_id_;                 // storage::current_boot_id(), empty when unknown
     bool resume_ready_ = false;           // the start check is done: the picker knows every piece on disk
     bool checking_ = false;               // check() runs on the disk pool; stop() waits for it

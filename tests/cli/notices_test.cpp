@@ -89,11 +89,12 @@ TEST(HashFailureText, NamesTheFilesThePieceTouches) {
 
 TEST(CheckReportText, SaysWhatTheCheckFoundAndHow) {
     session::TorrentStatus s;
-    s.num_pieces = 1536;
+    s.num_pieces = s.pieces_wanted = s.pieces_wanted_left = 1536;
     EXPECT_EQ(check_report_text(s, false, "/d/t"), "nothing on disk yet: 1536 pieces to download");
     EXPECT_EQ(check_report_text(s, true, "/d/t"),
               "no data found in /d/t: downloading it (did you mean another -d?)");
     s.pieces_have = 667;
+    s.pieces_wanted_left = 1536 - 667;
     s.stats.pieces_from_disk = 667;
     s.stats.pieces_from_resume = 660;
     s.stats.files_rechecked = 2;
@@ -104,7 +105,17 @@ TEST(CheckReportText, SaysWhatTheCheckFoundAndHow) {
     EXPECT_EQ(check_report_text(s, false, "/d/t"),
               "resumed 667 of 1536 pieces (by hashing the files); 869 to download");
     s.pieces_have = s.stats.pieces_from_disk = s.stats.pieces_from_resume = 1536;
+    s.pieces_wanted_left = 0;
     EXPECT_EQ(check_report_text(s, true, "/d/t"), "all 1536 pieces on disk (from the resume record)");
+    // Files skipped: what is asked for is the selected files' pieces.
+    s.files_skipped = true;
+    s.pieces_wanted = 300;
+    EXPECT_EQ(check_report_text(s, false, "/d/t"),
+              "the selected files are on disk (300 pieces, from the resume record)");
+    s.pieces_have = s.stats.pieces_from_disk = s.stats.pieces_from_resume = 100;
+    s.pieces_wanted_left = 200;
+    EXPECT_EQ(check_report_text(s, false, "/d/t"),
+              "resumed 100 of 1536 pieces (from the resume record); 200 to download (the selected files)");
 }
 
 TEST(DataLocation, OneSlashBetweenTheFolderAndTheName) {

@@ -16,6 +16,10 @@ TorrentReport report(std::string name, TorrentState state, std::uint32_t pieces,
     r.status.num_pieces = pieces;
     r.status.pieces_have = have;
     r.status.total_size = std::int64_t{pieces} * 1024;
+    r.status.wanted_size = r.status.total_size;
+    r.status.wanted_left = std::int64_t{pieces - have} * 1024;
+    r.status.pieces_wanted = pieces;
+    r.status.pieces_wanted_left = pieces - have;
     r.status.stats.payload_downloaded = downloaded;
     r.status.stats.connections_by_kind["mse_rc4"] = 1;
     return r;

@@ -13,6 +13,15 @@ using session::TorrentStatus;
 constexpr std::int64_t kMiB = 1 << 20;
 constexpr std::size_t kWidths[] = {40, 80, 120, 200};
 
+// The wanted part is the whole torrent (no file skipped), as the session reports it.
+TorrentStatus all_wanted(TorrentStatus s) {
+    s.wanted_size = s.total_size;
+    s.wanted_left = s.total_size - s.bytes_have;
+    s.pieces_wanted = s.num_pieces;
+    s.pieces_wanted_left = s.num_pieces - s.pieces_have;
+    return s;
+}
+
 // "downloading 42.3%" of 2.9 GiB at 3.1 MiB/s down, 120 KiB/s up, from 2 RC4 peers and 1 plaintext one.
 TorrentStatus downloading() {
     TorrentStatus s;
@@ -27,7 +36,7 @@ TorrentStatus downloading() {
     s.peers_known = 12;
     s.peers_mse_rc4 = 2;
     s.peers_plaintext = 1;
-    return s;
+    return all_wanted(s);
 }
 
 TorrentStatus seeding() {
@@ -37,7 +46,7 @@ TorrentStatus seeding() {
     s.bytes_have = s.total_size;
     s.download_rate = 0;
     s.stats.payload_uploaded = static_cast<std::uint64_t>(s.total_size) * 142 / 100;
-    return s;
+    return all_wanted(s);
 }
 
 TorrentStatus in_state(TorrentState state) {
@@ -147,8 +156,10 @@ TEST(StatusLine, PercentIsRoundedDown) {
     auto s = downloading();
     s.total_size = 10'000;
     s.bytes_have = 9'999;
+    s = all_wanted(s);
     EXPECT_NE(status_line("a", s).find("downloading 99.9%"), std::string::npos) << status_line("a", s);
     s.bytes_have = 10'000;
+    s = all_wanted(s);
     EXPECT_NE(status_line("a", s).find("downloading 100.0%"), std::string::npos);
 }
 
@@ -246,7 +257,7 @@ TorrentStatus finished() {
     s.stats.payload_downloaded = static_cast<std::uint64_t>(s.total_size);
     s.stats.payload_uploaded = 0;
     s.stats.connections_by_kind = {{"mse_rc4", 2}, {"plaintext", 1}};
-    return s;
+    return all_wanted(s);
 }
 
 TEST(SummaryLine, BytesAverageRatesTimeAndPeersByKind) {
@@ -254,6 +265,7 @@ TEST(SummaryLine, BytesAverageRatesTimeAndPeersByKind) {
               "bitveil: album: complete, 4.0 s, down 12.5 MiB (3.1 MiB/s), up 0 B, 3 peers (2 rc4, 1 plain)");
     auto s = finished();
     s.pieces_have = 7;
+    s = all_wanted(s);
     s.stats.payload_uploaded = 3 * kMiB;
     EXPECT_EQ(summary_line("album", s, 125.0),
               "bitveil: album: incomplete (7 of 2970 pieces), 2m05s, down 12.5 MiB (102.4 KiB/s), "
