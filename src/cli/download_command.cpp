@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 
+#include "cli/alt_speed_options.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/dht_options.hpp"
@@ -61,6 +62,7 @@ struct DownloadOptions {
     std::uint32_t max_active_seeds = 0;
     std::string download_limit = "0";
     std::string upload_limit = "0";
+    AltSpeedOptions alt_speed;
     std::string stats_json;
     std::optional<std::string> resume_dir;  // --resume-dir; default: user_dirs.hpp
     std::string save_torrent;               // --save-torrent (download only)
@@ -102,6 +104,7 @@ Examples:
   bitveil download https://example.org/t.torrent --peer seedbox.lan:51413 --peer [2001:db8::7]:6881
   bitveil download t.torrent --seed-ratio 2.0
   bitveil download a.torrent b.torrent c.torrent -d ~/Downloads
+  bitveil download t.torrent --alt-speed-schedule 'mon-fri 09:00-17:00' --alt-download-limit 200K
   bitveil download 'magnet:?xt=urn:btih:...' --dht-bootstrap 192.168.1.5:6881
 )";
 
@@ -162,6 +165,7 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
     cmd->add_option("--upload-limit", o.upload_limit,
                     "upload at most RATE bytes per second over all torrents (500K, 2M; default 0: no limit)")
         ->check(byte_rate());
+    add_alt_speed_options(cmd, o.alt_speed);
     cmd->add_option("--select-file", o.select_file,
                     "download only these files, numbered as bitveil info lists them: 1,3-5 (the others are "
                     "not created; their bytes in pieces shared with selected files are kept in a part file "
@@ -385,6 +389,10 @@ int run_download(const DownloadOptions& o) {
                                        ? std::filesystem::absolute(*o.resume_dir).lexically_normal().string()
                                        : default_resume_dir();
     session::Settings settings;
+    if (auto alt = apply_alt_speed_options(o.alt_speed, settings); !alt) {
+        report_error(alt.error().subject, alt.error().message);
+        return kExitInvalid;
+    }
     if (auto dht = apply_dht_options(o.dht, resume_dir, o.quiet, settings); !dht) {
         report_error(dht.error().subject, dht.error().message);
         return kExitInvalid;

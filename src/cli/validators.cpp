@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 
+#include "cli/alt_speed_options.hpp"
 #include "cli/commands.hpp"
 #include "cli/suggest.hpp"
 #include "cli/text.hpp"
@@ -116,6 +117,15 @@ CLI::Validator file_numbers() {
                            : std::string();
         },
         "LIST");
+}
+
+CLI::Validator alt_speed_schedule() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            auto schedule = parse_alt_speed_schedule(text);
+            return schedule ? std::string() : schedule.error();
+        },
+        "SPEC");
 }
 
 CLI::Validator not_empty(std::string what) {

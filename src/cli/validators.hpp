@@ -30,6 +30,9 @@ CLI::Validator piece_size();
 // least 1K, or 0 for no limit.
 CLI::Validator byte_rate();
 
+// An alternative speed schedule, "[DAYS] HH:MM-HH:MM" (parse_alt_speed_schedule, alt_speed_options.hpp).
+CLI::Validator alt_speed_schedule();
+
 // Anything but the empty string, which no file or link can be: "expected <what>, not ''".
 CLI::Validator not_empty(std::string what);
 // File numbers as `bitveil info` shows them: "1,3-5" (metainfo::parse_file_numbers).

@@ -6,6 +6,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <ctime>
 #include <list>
 #include <random>
 
@@ -25,6 +26,33 @@ constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto kAcceptPauseMin = std::chrono::milliseconds(50);
 constexpr auto kAcceptPauseMax = std::chrono::milliseconds(1000);
 constexpr std::uint32_t kMinConnectionLimit = 8;
+// The alt speed schedule's timer runs on the steady clock and the schedule on the local wall clock: a wait
+// is cut at this, so that a summer-time change, a clock set by hand or a suspend delays a switch by this
+// much at most.
+constexpr auto kAltScheduleRecheck = std::chrono::minutes(15);
+
+std::string rate_text(std::uint64_t bytes_per_second) {
+    if (bytes_per_second == 0) return "unlimited";
+    if (bytes_per_second % (1024 * 1024) == 0) return fmt::format("{} MiB/s", bytes_per_second >> 20);
+    if (bytes_per_second % 1024 == 0) return fmt::format("{} KiB/s", bytes_per_second >> 10);
+    return fmt::format("{} B/s", bytes_per_second);
+}
+
+// The local weekday and minute now, and the second within that minute.
+struct LocalNow {
+    bandwidth::LocalTime time;
+    std::int64_t second = 0;
+};
+
+LocalNow local_now() {
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    if (::localtime_r(&now, &tm) == nullptr) return {};
+    return {
+        bandwidth::LocalTime{static_cast<bandwidth::Weekday>(std::clamp(tm.tm_wday, 0, 6)),
+                             static_cast<std::uint32_t>(std::clamp(tm.tm_hour * 60 + tm.tm_min, 0, 1439))},
+        std::clamp(tm.tm_sec, 0, 59)};
+}
 
 }  // namespace
 
@@ -98,7 +126,10 @@ Session::Session(asio::io_context& io, Settings settings)
       http_pool_(2),
       peer_id_(make_peer_id()),
       tracker_key_(static_cast<std::uint32_t>(random_seed())),
-      pending_(std::make_shared<detail::PendingHandshakes>()) {}
+      pending_(std::make_shared<detail::PendingHandshakes>()) {
+    if (settings_.alt_speed_enabled) log_alt_speed("");
+    check_alt_schedule();
+}
 
 Session::~Session() {
     // A torrent may outlive the session in a coroutine frame the io_context has yet to destroy: its peers
@@ -284,9 +315,17 @@ Result<void, std::string> Session::apply_settings(Settings settings) {
         use(std::move(*listener));
         BT_LOG(info, "session", "listening on {}:{}", settings.listen_address, listen_port_);
     }
+    const bool alt_was_on = settings_.alt_speed_enabled;
+    const bool schedule_changed =
+        settings.alt_speed_schedule_enabled != settings_.alt_speed_schedule_enabled ||
+        settings.alt_speed_schedule != settings_.alt_speed_schedule;
     settings_ = std::move(settings);
-    rate_limiter_.set_limit(download_channel_, settings_.download_limit);
-    rate_limiter_.set_limit(upload_channel_, settings_.upload_limit);
+    apply_rate_limits();
+    if (settings_.alt_speed_enabled != alt_was_on) log_alt_speed("");
+    if (schedule_changed) {
+        alt_scheduled_.reset();
+        check_alt_schedule();
+    }
     banned_ids_.set_capacity(settings_.max_ban_records);
     banned_addresses_.set_capacity(settings_.max_ban_records);
     if (acceptor_) {
@@ -295,6 +334,70 @@ Result<void, std::string> Session::apply_settings(Settings settings) {
     }
     for (const auto& t : torrents_) t->apply_settings();
     return {};
+}
+
+void Session::apply_rate_limits() {
+    rate_limiter_.set_limit(download_channel_, session_download_limit());
+    rate_limiter_.set_limit(upload_channel_, session_upload_limit());
+}
+
+void Session::set_alt_speed_enabled(bool on) {
+    switch_alt_speed(on, "");
+}
+
+void Session::set_alt_speed_limits(std::uint64_t download, std::uint64_t upload) {
+    const bool changed = download != settings_.alt_download_limit || upload != settings_.alt_upload_limit;
+    settings_.alt_download_limit = download;
+    settings_.alt_upload_limit = upload;
+    apply_rate_limits();
+    if (changed && settings_.alt_speed_enabled) log_alt_speed("");
+}
+
+void Session::set_alt_speed_schedule(bool enabled, const bandwidth::AltSpeedSchedule& schedule) {
+    settings_.alt_speed_schedule_enabled = enabled;
+    settings_.alt_speed_schedule = schedule;
+    alt_scheduled_.reset();  // the schedule's state for now applies, whatever was set by hand
+    check_alt_schedule();
+}
+
+void Session::switch_alt_speed(bool on, std::string_view why) {
+    const bool changed = settings_.alt_speed_enabled != on;
+    settings_.alt_speed_enabled = on;
+    apply_rate_limits();
+    if (changed) log_alt_speed(why);
+}
+
+void Session::log_alt_speed(std::string_view why) const {
+    BT_LOG(info, "session", "alt speed limits {}{}: {} down, {} up",
+           settings_.alt_speed_enabled ? "on" : "off", why, rate_text(session_download_limit()),
+           rate_text(session_upload_limit()));
+}
+
+void Session::check_alt_schedule() {
+    if (!settings_.alt_speed_schedule_enabled || stopping_) {
+        alt_timer_.cancel();
+        return;
+    }
+    const auto now = local_now();
+    const bool on = bandwidth::is_alt_time(settings_.alt_speed_schedule, now.time);
+    if (alt_scheduled_ != on) {
+        alt_scheduled_ = on;
+        switch_alt_speed(on, " by the schedule");
+    }
+    const auto minutes = bandwidth::minutes_until_switch(settings_.alt_speed_schedule, now.time);
+    if (!minutes) {
+        alt_timer_.cancel();  // the schedule never switches
+        return;
+    }
+    // An early wake (the wall clock a little behind the steady one) finds no switch yet and waits again.
+    const auto wait =
+        std::clamp<std::chrono::seconds>(std::chrono::seconds(std::int64_t{*minutes} * 60 - now.second),
+                                         std::chrono::seconds(1), kAltScheduleRecheck);
+    alt_timer_.expires_after(wait);
+    alt_timer_.async_wait([this, alive = std::weak_ptr<int>(alt_alive_)](const std::error_code& ec) {
+        if (ec || alive.expired()) return;
+        check_alt_schedule();
+    });
 }
 
 void Session::set_connection_limits() {
@@ -501,6 +604,7 @@ asio::awaitable<void> Session::stop() {
     stopping_ = true;
     http_cancel_ = true;
     queue_timer_.cancel();
+    alt_timer_.cancel();
     std::error_code ignored;
     if (acceptor_) acceptor_->close(ignored);
     // A copy: a torrent removed meanwhile is stopped by its remove.

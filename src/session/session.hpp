@@ -4,12 +4,14 @@
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 #include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/bounded_map.hpp"
@@ -106,6 +108,18 @@ class Session {
     bandwidth::ChannelId download_channel() const noexcept { return download_channel_; }
     bandwidth::ChannelId upload_channel() const noexcept { return upload_channel_; }
 
+    // Alternative speed limits ("turtle mode"; Settings::alt_*), for the command line and a daemon's RPC
+    // (Transmission's session-set alt-speed-*). Each applies the session channels' limits at once (the
+    // rate limiter's next tick) and logs a switch at info. With the schedule on, a switch by hand holds
+    // until the schedule's next one.
+    void set_alt_speed_enabled(bool on);
+    bool alt_speed_enabled() const noexcept { return settings_.alt_speed_enabled; }
+    // The limits while alt speed is on, in bytes per second (0: none).
+    void set_alt_speed_limits(std::uint64_t download, std::uint64_t upload);
+    // Turns the weekly schedule on or off and sets its range and days. On: alt speed takes the
+    // schedule's state for the current local time at once, and one timer waits for its next switch.
+    void set_alt_speed_schedule(bool enabled, const bandwidth::AltSpeedSchedule& schedule);
+
     asio::io_context& io() noexcept { return io_; }
     asio::thread_pool& disk_pool() noexcept { return disk_pool_; }
     asio::thread_pool& http_pool() noexcept { return http_pool_; }
@@ -147,6 +161,21 @@ class Session {
     // Closes an accepted socket at once when the connection budget is used up.
     void refuse(asio::ip::tcp::socket& socket, const char* reason);
     void set_connection_limits();
+    // The session channels' limits: the alternative ones while alt speed is on.
+    std::uint64_t session_download_limit() const noexcept {
+        return settings_.alt_speed_enabled ? settings_.alt_download_limit : settings_.download_limit;
+    }
+    std::uint64_t session_upload_limit() const noexcept {
+        return settings_.alt_speed_enabled ? settings_.alt_upload_limit : settings_.upload_limit;
+    }
+    void apply_rate_limits();
+    // Sets alt speed on or off and applies the limits; logs when that switches it (`why`: "" or
+    // " by the schedule").
+    void switch_alt_speed(bool on, std::string_view why);
+    void log_alt_speed(std::string_view why) const;
+    // With the schedule on: takes its state for the local time now when it differs from what it set last
+    // (alt_scheduled_), and sets the timer for its next switch. Off: cancels the timer.
+    void check_alt_schedule();
     // Starts the DHT on udp_mux_ when the settings want it and it is not running; stops it when they no
     // longer do.
     void update_dht();
@@ -169,8 +198,14 @@ class Session {
     // Declared before torrents_, so still alive while the torrents (and their peers) are destroyed.
     std::uint32_t peer_sockets_ = 0;  // established peer connections
     RateLimiter rate_limiter_{io_.get_executor()};
-    bandwidth::ChannelId download_channel_ = rate_limiter_.add_channel(settings_.download_limit);
-    bandwidth::ChannelId upload_channel_ = rate_limiter_.add_channel(settings_.upload_limit);
+    bandwidth::ChannelId download_channel_ = rate_limiter_.add_channel(session_download_limit());
+    bandwidth::ChannelId upload_channel_ = rate_limiter_.add_channel(session_upload_limit());
+    // The alt speed schedule's timer, and what the schedule set last (a switch by hand holds until the
+    // schedule's state changes). The timer's handler holds alt_alive_ weakly: it may run after the
+    // session is gone.
+    asio::steady_timer alt_timer_{io_};
+    std::optional<bool> alt_scheduled_;
+    std::shared_ptr<int> alt_alive_ = std::make_shared<int>(0);
     // Accepted connections whose handshake runs, oldest first; shared with the handshakes, which may be
     // destroyed with the io_context after the Session (see PendingSlot in session.cpp).
     std::shared_ptr<detail::PendingHandshakes> pending_;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "bandwidth/schedule.hpp"
 #include "core/endpoint.hpp"
 #include "net/peer_handshake.hpp"
 
@@ -59,6 +60,17 @@ struct Settings {
     // its own limits under them (Torrent::set_rate_limits).
     std::uint64_t download_limit = 0;
     std::uint64_t upload_limit = 0;
+    // Alternative speed limits ("turtle mode", Transmission's alt-speed-*): while alt_speed_enabled, the
+    // session's channels take alt_download_limit and alt_upload_limit (bytes per second, 0: none) instead of
+    // the two above; torrents' own limits stay. 50 KiB/s each by default, as Transmission's 50.
+    std::uint64_t alt_download_limit = 50 * 1024;
+    std::uint64_t alt_upload_limit = 50 * 1024;
+    bool alt_speed_enabled = false;
+    // The weekly schedule (alt-speed-time-enabled, -begin, -end, -day; bandwidth/schedule.hpp): while on,
+    // alt_speed_enabled follows it by local time, switched when a range begins and when it ends. A switch
+    // by hand (Session::set_alt_speed_enabled) holds until the schedule's next switch, as in Transmission.
+    bool alt_speed_schedule_enabled = false;
+    bandwidth::AltSpeedSchedule alt_speed_schedule;
     // Torrents started through Session::start_queued run at most this many at once (0: no limit):
     // downloads (fetching metadata, checking or downloading) and seeds. The others wait in the order they
     // were queued. A download that has moved no payload for queue_stalled_after does not hold its slot (as
