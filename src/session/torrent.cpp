@@ -187,6 +187,7 @@ asio::awaitable<void> Torrent::apply_selection_change(std::uint64_t run) {
         BT_LOG(info, "torrent", "{}: more files wanted: downloading again", printable(name()));
         set_state(TorrentState::downloading);
         swarm_->on_wanted_changed();
+        peer_list_.make_all_due(Clock::now());  // the seeds closed as "both seeds" have what we want now
         connect_more();
     } else {
         swarm_->on_wanted_changed();

@@ -137,6 +137,10 @@ void PeerList::on_dial_failed(const Endpoint& endpoint, TimePoint now) {
     e.next_attempt = now + reconnect_backoff(e.failures);
 }
 
+void PeerList::make_all_due(TimePoint now) {
+    for (auto& [endpoint, e] : entries_) e.next_attempt = std::min(e.next_attempt, now);
+}
+
 void PeerList::on_dial_refused(const Endpoint& endpoint, TimePoint now) {
     auto& e = entry(endpoint);
     stop_connecting(e);

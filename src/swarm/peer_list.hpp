@@ -124,6 +124,10 @@ class PeerList {
     // We closed our outgoing connection to it (or ended the dial) because the torrent stopped: not the
     // peer's failure, and due at once when the torrent runs again.
     void on_stopped(const Endpoint& endpoint);
+    // Every address waiting out a backoff is due at `now`: the torrent wants more than before (files selected
+    // after it completed), so the seeds it closed as "both seeds" are worth dialling again. Failures are
+    // kept.
+    void make_all_due(TimePoint now);
     // Never dialled again and refused when it connects; kept past max_size.
     void ban(const Endpoint& endpoint);
     // A peer exchange flagged it as preferring encryption (an address not in the list is ignored).

@@ -128,6 +128,38 @@ TEST_F(SessionLifecycle, StopMidDownloadThenResumeGoesOnWithThePiecesItHadWithou
     EXPECT_TRUE(compare_trees(seeder.path() + "/content", leecher.path() + "/content"));
 }
 
+TEST_F(SessionLifecycle, FilesWantedWhileSeedingAreDownloadedWithoutFetchingWhatThePartFileHolds) {
+    auto& seeder = add_node("seeder");
+    auto& leecher = add_node("leecher");
+    // Edges inside pieces: a's last piece holds b's first bytes, b's last piece c's first.
+    const std::vector<FileSpec> files = {
+        {"a.bin", 100 * 1024 + 5}, {"b.bin", 70 * 1024 + 9}, {"c.bin", 50 * 1024}};
+    const auto metainfo = make_torrent(seeder.path(), "three", files, kPiece, 21);
+    start_seeding(seeder, metainfo);
+    auto& leech = add_torrent(leecher, metainfo);
+    using metainfo::FilePriority;
+    leech.set_file_priorities({FilePriority::skip, FilePriority::normal, FilePriority::skip});
+    leech.add_peers({seeder.endpoint()}, true);
+    leech.start();
+    ASSERT_TRUE(run_until_seeding({&leech}));
+    EXPECT_TRUE(leech.status().files_skipped);
+    EXPECT_FALSE(fs::exists(leecher.path() + "/three/a.bin"));
+    EXPECT_FALSE(fs::exists(leecher.path() + "/three/c.bin"));
+    EXPECT_EQ(read_all(leecher.path() + "/three/b.bin"), read_all(seeder.path() + "/three/b.bin"));
+    const auto first = leech.status().stats.payload_downloaded;
+
+    // Every file wanted while it seeds: it downloads again, only the pieces it lacks.
+    const auto before = states(leech).size();
+    leech.set_file_priorities({});
+    ASSERT_TRUE(run_until([&] { return states(leech).size() >= before + 2; }, "downloading, then seeding"));
+    EXPECT_EQ(std::vector(states(leech).begin() + static_cast<std::ptrdiff_t>(before), states(leech).end()),
+              (std::vector{State::downloading, State::seeding}));
+    EXPECT_TRUE(compare_trees(seeder.path() + "/three", leecher.path() + "/three"));
+    const auto total = static_cast<std::uint64_t>(metainfo.total_size);
+    EXPECT_EQ(leech.status().stats.payload_downloaded, total)
+        << "a piece was fetched twice (first run: " << first << ")";
+}
+
 TEST_F(SessionLifecycle, AResumeWhileTheStopIsFinishingTakesEffectAfterIt) {
     auto& seeder = add_node("seeder");
     auto& leecher = add_node("leecher");

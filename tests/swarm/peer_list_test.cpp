@@ -143,6 +143,18 @@ TEST(PeerList, ConnectionResetsFailuresAndCloseRedialsAfterBackoff) {
     EXPECT_EQ(list.pick_to_dial(closed + 5s, limits()).size(), 1u);
 }
 
+TEST(PeerList, MakeAllDueEndsEveryBackoffButKeepsTheFailures) {
+    PeerList list;
+    list.add(ep(1), PeerSource::tracker);
+    (void)list.pick_to_dial(kStart, limits());
+    list.on_connected(ep(1));
+    list.on_disconnected(ep(1), kStart + 1s);  // a seed closed as "both seeds"
+    EXPECT_TRUE(list.pick_to_dial(kStart + 2s, limits()).empty());
+    list.make_all_due(kStart + 2s);
+    EXPECT_EQ(list.pick_to_dial(kStart + 2s, limits()).size(), 1u);
+    EXPECT_EQ(list.find(ep(1))->failures, 1u);
+}
+
 TEST(PeerList, AConnectionClosedBecauseTheTorrentStoppedIsNoFailureAndDueAtOnce) {
     PeerList list;
     list.add(ep(1), PeerSource::tracker);
