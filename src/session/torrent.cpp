@@ -175,7 +175,7 @@ void Torrent::apply_file_priorities() {
 }
 
 asio::awaitable<void> Torrent::apply_selection_change(std::uint64_t run) {
-    auto applied = co_await disk_->apply_skipped(verified());
+    auto applied = co_await disk_->apply_skipped();
     if (!is_current(run)) co_return;
     if (!applied) {
         stop_with_error(applied.error());

@@ -174,7 +174,7 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
         ++stats.pieces_from_disk;
         ++rechecked_ok;
     }
-    if (auto applied = co_await apply_skipped(picker.have()); !applied) co_return fail(applied.error());
+    if (auto applied = co_await apply_skipped(); !applied) co_return fail(applied.error());
     stats.pieces_rechecked = plan.recheck.count();
     stats.files_rechecked = static_cast<std::uint32_t>(plan.changed_files.size());
     BT_LOG(info, "torrent", "{}: resume: {} pieces trusted, {} files rechecked ({} pieces hashed, {} valid)",
@@ -189,15 +189,15 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
     co_return Result<void, std::string>{};
 }
 
-asio::awaitable<Result<void, std::string>> TorrentDisk::apply_skipped(const Bitfield& verified) {
+asio::awaitable<Result<void, std::string>> TorrentDisk::apply_skipped() {
     // Counted like a piece write: stop() waits for it.
     ++writes_in_flight_;
     struct InFlight {
         std::uint32_t& count;
         ~InFlight() { --count; }
     } in_flight{writes_in_flight_};
-    auto applied = co_await net::run_on(
-        pool_.get_executor(), [this, &verified] { return storage_->set_skipped(skipped_files_, verified); });
+    auto applied =
+        co_await net::run_on(pool_.get_executor(), [this] { return storage_->set_skipped(skipped_files_); });
     if (!applied) co_return fail(describe(applied.error()));
     resume_dirty_ = true;  // files changed: record their new stamps
     co_return Result<void, std::string>{};

@@ -62,7 +62,7 @@ class TorrentDisk {
     void set_skipped_files(std::vector<bool> skipped) { skipped_files_ = std::move(skipped); }
     // Applies set_skipped_files' choice on the disk pool (storage::FileStorage::set_skipped): the bytes the
     // part file holds for files wanted again move into them. The error is one line.
-    asio::awaitable<Result<void, std::string>> apply_skipped(const Bitfield& verified);
+    asio::awaitable<Result<void, std::string>> apply_skipped();
 
     // The picker that knew the partial pieces is gone (a verify starts afresh): their blocks are dropped.
     void drop_partial_pieces() { partial_.clear(); }

@@ -511,11 +511,11 @@ std::vector<PieceIndex> FileStorage::pieces_in_part_file() const {
     return out;
 }
 
-Result<void, StorageError> FileStorage::set_skipped(const std::vector<bool>& skipped,
-                                                    const Bitfield& verified) {
+Result<void, StorageError> FileStorage::set_skipped(const std::vector<bool>& skipped) {
     if (layout_error_.ec) return fail(layout_error(Op::open));
-    const auto status = file_status();
+    // Under the lock: a write still in flight under the old routing is done before the files are looked at.
     std::unique_lock routing(routing_mutex_);
+    const auto status = file_status();
     bool any_routed = false;
     for (std::uint32_t i = 0; i < layout_.files.size(); ++i) {
         const auto& f = layout_.files[i];
@@ -523,18 +523,25 @@ Result<void, StorageError> FileStorage::set_skipped(const std::vector<bool>& ski
         const bool route =
             part_ && skipped_[i] && !f.pad && f.length > 0 && !status[i].exists && !status[i].error;
         if (routed_[i] && !route) {
-            // Wanted again (or made by someone): the bytes of shared pieces we hold move into the file.
+            // Wanted again (or made by someone): what the part file holds for it moves into the file. Every
+            // slot is copied, verified or not (a piece written just before the lock is not in the caller's
+            // list yet); a slot never written reads as a hole (zeros: that piece is not verified, and is
+            // fetched).
             const auto first = static_cast<std::uint32_t>(f.offset / layout_.piece_length);
             const auto last = static_cast<std::uint32_t>((f.offset + f.length - 1) / layout_.piece_length);
             std::vector<std::uint8_t> bytes;
             for (const std::uint32_t p : {first, last}) {
                 const PieceIndex piece{p};
-                if (!part_->has_slot(piece) || !verified.test(piece)) continue;
+                if (!part_->has_slot(piece)) continue;
                 const std::int64_t piece_start = static_cast<std::int64_t>(p) * layout_.piece_length;
                 const std::int64_t begin = std::max(piece_start, f.offset);
                 const std::int64_t end = std::min(piece_start + layout_.piece_length, f.offset + f.length);
                 bytes.resize(static_cast<std::size_t>(end - begin));
                 auto r = part_->read(piece, begin - piece_start, bytes);
+                if (!r && (r.error().ec == make_error_code(Errc::unexpected_eof) ||
+                           r.error().ec == std::errc::no_such_file_or_directory)) {
+                    continue;  // beyond what was ever written: nothing held
+                }
                 if (!r) return r;
                 routed_[i] = false;  // write_file_range now writes the file itself
                 auto w = write_file_range(i, begin - f.offset, bytes.data(), end - begin);

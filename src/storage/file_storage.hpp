@@ -70,7 +70,6 @@
 #include <system_error>
 #include <vector>
 
-#include "core/bitfield.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
 #include "metainfo/metainfo.hpp"
@@ -162,9 +161,9 @@ class FileStorage {
 
     // Which files the user skipped (one flag per layout file; missing flags: wanted). Routes skipped files
     // that are not on disk to the part file, and moves what the part file holds for files no longer routed
-    // (of the pieces in `verified`) into them. Deletes the part file when no file is routed any more.
-    // Blocks reads and writes meanwhile. On the disk pool: it stats every file.
-    Result<void, StorageError> set_skipped(const std::vector<bool>& skipped, const Bitfield& verified);
+    // into them. Deletes the part file when no file is routed any more. Blocks reads and writes meanwhile
+    // (a write in flight finishes first). On the disk pool: it stats every file.
+    Result<void, StorageError> set_skipped(const std::vector<bool>& skipped);
     // At start, before the check: when a usable part file is there (an earlier run skipped files), every
     // data file not on disk is routed to it, since it may hold that file's bytes of shared pieces; the
     // caller hashes pieces_in_part_file(), then calls set_skipped with the user's choice.

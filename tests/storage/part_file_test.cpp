@@ -50,7 +50,7 @@ TEST(PartFile, SkippedFilesAreNeverCreatedAndTheirSharedBytesReadBack) {
     Settings settings;
     settings.part_file = state / "x.parts";
     FileStorage s(layout, dl.path(), settings);
-    ASSERT_TRUE(s.set_skipped(flags({true, false, false, true, false}), Bitfield(4)));  // a and c skipped
+    ASSERT_TRUE(s.set_skipped(flags({true, false, false, true, false})));  // a and c skipped
     // b's pieces (1) and d's (3): each shared with a skipped file.
     for (const std::uint32_t p : {1u, 3u}) ASSERT_TRUE(s.write(PieceIndex{p}, 0, piece_bytes(data, p)));
     EXPECT_FALSE(fs::exists(dl / "t/a"));
@@ -68,20 +68,16 @@ TEST(PartFile, SkippedFilesAreNeverCreatedAndTheirSharedBytesReadBack) {
     EXPECT_FALSE(fs::exists(dl / "t/a"));
 }
 
-TEST(PartFile, AFileWantedAgainGetsTheBytesOfVerifiedPiecesAndThePartFileGoes) {
+TEST(PartFile, AFileWantedAgainGetsTheBytesThePartFileHoldsAndThePartFileGoes) {
     TempDir dl, state;
     const Layout layout = four_files();
     const auto data = content(layout);
     Settings settings;
     settings.part_file = state / "x.parts";
-    Bitfield verified(4);
     {
         FileStorage s(layout, dl.path(), settings);
-        ASSERT_TRUE(s.set_skipped(flags({true, false, false, true, false}), verified));
-        for (const std::uint32_t p : {1u, 3u}) {
-            ASSERT_TRUE(s.write(PieceIndex{p}, 0, piece_bytes(data, p)));
-            verified.set(PieceIndex{p});
-        }
+        ASSERT_TRUE(s.set_skipped(flags({true, false, false, true, false})));
+        for (const std::uint32_t p : {1u, 3u}) ASSERT_TRUE(s.write(PieceIndex{p}, 0, piece_bytes(data, p)));
     }
     // A new run: the absent files may have bytes in the part file.
     FileStorage s(layout, dl.path(), settings);
@@ -91,13 +87,13 @@ TEST(PartFile, AFileWantedAgainGetsTheBytesOfVerifiedPiecesAndThePartFileGoes) {
     ASSERT_TRUE(s.read(PieceIndex{3}, 0, back));
     EXPECT_TRUE(std::equal(back.begin(), back.end(), piece_bytes(data, 3).begin()));
     // c wanted now: its bytes of piece 3 move into it; a stays skipped.
-    ASSERT_TRUE(s.set_skipped(flags({true, false, false, false, false}), verified));
+    ASSERT_TRUE(s.set_skipped(flags({true, false, false, false, false})));
     ASSERT_TRUE(fs::exists(dl / "t/c"));
     EXPECT_EQ(fs::file_size(dl / "t/c"), 13u);  // 24..37: its bytes 6..13 came from piece 3
     ASSERT_TRUE(s.read(PieceIndex{3}, 0, back));
     EXPECT_TRUE(std::equal(back.begin(), back.end(), piece_bytes(data, 3).begin()));
     EXPECT_TRUE(fs::exists(state / "x.parts"));  // a still needs it
-    ASSERT_TRUE(s.set_skipped({}, verified));
+    ASSERT_TRUE(s.set_skipped({}));
     EXPECT_FALSE(fs::exists(state / "x.parts"));
     ASSERT_TRUE(s.read(PieceIndex{1}, 0, back));
     EXPECT_TRUE(std::equal(back.begin(), back.end(), piece_bytes(data, 1).begin()));
@@ -111,7 +107,7 @@ TEST(PartFile, AnotherLayoutsFileIsNotRead) {
     settings.part_file = state / "x.parts";
     {
         FileStorage s(layout, dl.path(), settings);
-        ASSERT_TRUE(s.set_skipped(flags({true, false, false, true, false}), Bitfield(4)));
+        ASSERT_TRUE(s.set_skipped(flags({true, false, false, true, false})));
         ASSERT_TRUE(s.write(PieceIndex{1}, 0, piece_bytes(data, 1)));
     }
     Layout other =
@@ -130,7 +126,7 @@ TEST(PartFile, ASkippedFileAlreadyOnDiskKeepsItsBytes) {
     settings.part_file = state / "x.parts";
     FileStorage s(layout, dl.path(), settings);
     ASSERT_TRUE(s.write(PieceIndex{1}, 0, piece_bytes(data, 1)));  // a and b both wanted: a exists
-    ASSERT_TRUE(s.set_skipped(flags({true, false, false, false, false}), Bitfield(4)));
+    ASSERT_TRUE(s.set_skipped(flags({true, false, false, false, false})));
     EXPECT_FALSE(fs::exists(state / "x.parts"));
     ASSERT_TRUE(s.write(PieceIndex{1}, 0, piece_bytes(data, 1)));
     EXPECT_FALSE(fs::exists(state / "x.parts"));
