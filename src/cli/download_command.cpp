@@ -659,7 +659,7 @@ int run_download(const DownloadOptions& o) {
             if (!jobs[i].reported) report_error(name, s.error.empty() ? "stopped" : s.error);
         } else if (!o.metadata_only) {  // its one line was "saved FILE"
             display.print_summary(reports[i].name, s, seconds);
-            if (!o.quiet && !jobs[i].last_hint.empty() && s.pieces_have < s.num_pieces)
+            if (!o.quiet && !jobs[i].last_hint.empty() && s.pieces_wanted_left > 0)
                 display.print(fmt::format("bitveil: {}: {}", name, jobs[i].last_hint));
         }
     }

@@ -153,7 +153,11 @@ void Torrent::set_first_last_pieces(bool first_last) {
 
 void Torrent::set_file_priorities(std::vector<metainfo::FilePriority> priorities) {
     file_priorities_ = std::move(priorities);
+    const auto missing_before = swarm_ ? swarm_->picker().num_wanted_missing() : 0;
     apply_file_priorities();
+    // More wanted: the seeds closed as "both seeds" (or waiting out a backoff) have it; dial them at once.
+    if (swarm_ && swarm_->picker().num_wanted_missing() > missing_before)
+        peer_list_.make_all_due(Clock::now());
     if (checked_ && (state_ == TorrentState::downloading || state_ == TorrentState::seeding)) {
         spawn_job(apply_selection_change(run_));
     }
@@ -187,7 +191,6 @@ asio::awaitable<void> Torrent::apply_selection_change(std::uint64_t run) {
         BT_LOG(info, "torrent", "{}: more files wanted: downloading again", printable(name()));
         set_state(TorrentState::downloading);
         swarm_->on_wanted_changed();
-        peer_list_.make_all_due(Clock::now());  // the seeds closed as "both seeds" have what we want now
         connect_more();
     } else {
         swarm_->on_wanted_changed();
@@ -272,6 +275,7 @@ TorrentStatus Torrent::status() const {
         s.wanted_size = metainfo_->total_size;
         s.wanted_left = metainfo_->total_size - s.bytes_have;
         s.pieces_wanted = s.num_pieces;
+        s.pieces_wanted_left = s.num_pieces;  // not checked yet: nothing known to be on disk
         for (std::size_t i = 0; i < file_priorities_.size() && i < metainfo_->files.size(); ++i) {
             if (!metainfo_->files[i].pad && file_priorities_[i] == metainfo::FilePriority::skip)
                 s.files_skipped = true;
@@ -600,6 +604,10 @@ asio::awaitable<void> Torrent::verify_and_write(PieceIndex piece) {
             last_hash_failure_ = piece;
             swarm_->on_piece_failed(piece);
             co_return;
+        case TorrentDisk::PieceOutcome::discarded:
+            // Its files were skipped while it was in flight: its blocks are free again, and it is not wanted.
+            swarm_->on_write_failed(piece);
+            co_return;
         case TorrentDisk::PieceOutcome::verified:
             swarm_->on_piece_verified(piece);
             if (swarm_->is_complete()) co_await on_finished();
@@ -614,6 +622,13 @@ asio::awaitable<void> Torrent::on_finished() {
     // next start (the resume record names this boot, resume_data.hpp). Seeding flushes it later.
     const auto run = run_;
     if (!is_current(run)) co_return;  // stopped: the record has every piece, resume() seeds
+    // Once per completion: pieces skipped while in flight, or a selection change, may report it again.
+    if (state_ != TorrentState::downloading || finishing_) co_return;
+    finishing_ = true;
+    struct Finishing {
+        bool& flag;
+        ~Finishing() { flag = false; }
+    } finishing{finishing_};
     auto created = co_await disk_->finish_download();
     if (!is_current(run)) co_return;  // stopped meanwhile: stop() saved the record, resume() seeds
     if (!created) {
@@ -649,9 +664,9 @@ asio::awaitable<void> Torrent::tick_loop(std::uint64_t run) {
         connect_more();
         disk_->maybe_save(now, state_ == TorrentState::seeding, swarm_->picker().have());
         if (state_ == TorrentState::seeding &&
-            seed_goal_reached(seed_goals_, SeedProgress{stats.payload_uploaded,
-                                                        static_cast<std::uint64_t>(metainfo_->total_size),
-                                                        now - seeding_since_, now - last_upload_})) {
+            seed_goal_reached(seed_goals_,
+                              SeedProgress{stats.payload_uploaded, swarm_->picker().wanted_bytes(),
+                                           now - seeding_since_, now - last_upload_})) {
             BT_LOG(info, "torrent", "{}: seeding goal reached", printable(name()));
             spawn_job(stop());
             co_return;

@@ -331,7 +331,8 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     std::uint64_t stops_done_ = 0;
     bool resume_after_stop_ = false;
     bool run_after_check_ = true;
-    bool checked_ = false;  // the picker knows what is on disk (a check finished since the swarm was made)
+    bool checked_ = false;    // the picker knows what is on disk (a check finished since the swarm was made)
+    bool finishing_ = false;  // on_finished is running
     bool removed_ = false;
     asio::steady_timer stop_done_;  // cancelled when stop() finishes: wakes a second stop() waiting for it
 

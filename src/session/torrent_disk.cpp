@@ -196,8 +196,10 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::apply_skipped() {
         std::uint32_t& count;
         ~InFlight() { --count; }
     } in_flight{writes_in_flight_};
-    auto applied =
-        co_await net::run_on(pool_.get_executor(), [this] { return storage_->set_skipped(skipped_files_); });
+    // A copy: set_skipped_files may replace the choice on this thread while the pool works on it.
+    const std::vector<bool> skipped = skipped_files_;
+    auto applied = co_await net::run_on(pool_.get_executor(),
+                                        [this, &skipped] { return storage_->set_skipped(skipped); });
     if (!applied) co_return fail(describe(applied.error()));
     resume_dirty_ = true;  // files changed: record their new stamps
     co_return Result<void, std::string>{};
@@ -252,6 +254,9 @@ asio::awaitable<TorrentDisk::PieceResult> TorrentDisk::verify_and_write(PieceInd
     const bool was_backlogged = backlogged();
     in_flight.release();
     const bool caught_up = was_backlogged && !backlogged();
+    if (outcome.write_error && outcome.write_error->ec == make_error_code(storage::Errc::skipped_file)) {
+        co_return PieceResult{PieceOutcome::discarded, {}, caught_up};
+    }
     if (outcome.write_error) {
         co_return PieceResult{PieceOutcome::write_failed, describe(*outcome.write_error), caught_up};
     }

@@ -37,7 +37,8 @@ class TorrentDisk {
   public:
     using Clock = std::chrono::steady_clock;
 
-    enum class PieceOutcome : std::uint8_t { verified, hash_failed, write_failed };
+    // discarded: the piece lies in files skipped since it was requested; it was not stored.
+    enum class PieceOutcome : std::uint8_t { verified, hash_failed, write_failed, discarded };
     struct PieceResult {
         PieceOutcome outcome = PieceOutcome::hash_failed;
         std::string error;  // write_failed: describe()'s message

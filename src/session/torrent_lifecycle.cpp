@@ -64,6 +64,11 @@ asio::awaitable<void> Torrent::check_and_run(std::uint64_t run, bool full) {
 }
 
 asio::awaitable<void> Torrent::run_checked(std::uint64_t run) {
+    // The file choice may have changed while the torrent was stopped: the disk follows it before any write.
+    if (auto applied = co_await disk_->apply_skipped(); !applied || !is_current(run)) {
+        if (!applied && is_current(run)) stop_with_error(applied.error());
+        co_return;
+    }
     if (swarm_->is_complete()) {
         auto created = co_await disk_->finish_download();
         if (!is_current(run)) co_return;

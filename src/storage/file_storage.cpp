@@ -256,8 +256,10 @@ Result<void, StorageError> FileStorage::write_at(std::int64_t offset, std::span<
                           });
 }
 
-Result<void, StorageError> FileStorage::write_file_range(std::uint32_t file, std::int64_t in_file,
-                                                         const std::uint8_t* data, std::int64_t n) {
+template <class ToPart, class ToFile>
+Result<void, StorageError> FileStorage::split_file_range(std::uint32_t file, std::int64_t in_file,
+                                                         std::int64_t n, ToPart&& to_part,
+                                                         ToFile&& to_file) const {
     const std::int64_t start = layout_.files[file].offset;
     std::int64_t done = 0;
     while (done < n) {
@@ -265,23 +267,46 @@ Result<void, StorageError> FileStorage::write_file_range(std::uint32_t file, std
         std::int64_t chunk = n - done;
         const std::int64_t at = start + in_file + done;
         const PieceIndex piece{static_cast<std::uint32_t>(at / layout_.piece_length)};
+        bool in_part = false;
         if (routed(file)) {
             const std::int64_t in_piece = at - static_cast<std::int64_t>(piece.value) * layout_.piece_length;
             chunk = std::min(chunk, layout_.piece_length - in_piece);
-            if (part_->has_slot(piece)) {
-                auto r = part_->write(piece, in_piece, {data + done, static_cast<std::size_t>(chunk)});
+            in_part = part_->has_slot(piece);
+            if (in_part) {
+                auto r = to_part(piece, in_piece, done, chunk);
                 if (!r) return r;
-                done += chunk;
-                continue;
             }
         }
-        auto h = acquire(file, true);
-        if (!h) return fail(std::move(h).error());
-        const auto ec = write_slice(**h, in_file + done, data + done, static_cast<std::size_t>(chunk));
-        if (ec) return fail(StorageError{ec, file_path(FileIndex{file}), Op::write});
+        if (!in_part) {
+            auto r = to_file(in_file + done, done, chunk);
+            if (!r) return r;
+        }
         done += chunk;
     }
     return {};
+}
+
+Result<void, StorageError> FileStorage::write_file_range(std::uint32_t file, std::int64_t in_file,
+                                                         const std::uint8_t* data, std::int64_t n) {
+    return split_file_range(
+        file, in_file, n,
+        [&](PieceIndex piece, std::int64_t in_piece, std::int64_t done, std::int64_t chunk) {
+            return part_->write(piece, in_piece, {data + done, static_cast<std::size_t>(chunk)});
+        },
+        [&](std::int64_t offset, std::int64_t done, std::int64_t chunk) -> Result<void, StorageError> {
+            // A piece wholly inside a skipped file (completed after it was skipped) would create the file,
+            // and leave the bytes of its shared pieces in the part file where reads no longer look once it
+            // exists.
+            if (routed(file)) {
+                return fail(
+                    StorageError{make_error_code(Errc::skipped_file), file_path(FileIndex{file}), Op::write});
+            }
+            auto h = acquire(file, true);
+            if (!h) return fail(std::move(h).error());
+            const auto ec = write_slice(**h, offset, data + done, static_cast<std::size_t>(chunk));
+            if (ec) return fail(StorageError{ec, file_path(FileIndex{file}), Op::write});
+            return {};
+        });
 }
 
 std::error_code FileStorage::write_slice(Handle& handle, std::int64_t offset, const std::uint8_t* data,
@@ -358,30 +383,18 @@ Result<void, StorageError> FileStorage::read_at(std::int64_t offset, std::span<s
 
 Result<void, StorageError> FileStorage::read_file_range(std::uint32_t file, std::int64_t in_file,
                                                         std::uint8_t* out, std::int64_t n) {
-    const std::int64_t start = layout_.files[file].offset;
-    std::int64_t done = 0;
-    while (done < n) {
-        std::int64_t chunk = n - done;
-        const std::int64_t at = start + in_file + done;
-        const PieceIndex piece{static_cast<std::uint32_t>(at / layout_.piece_length)};
-        if (routed(file)) {
-            const std::int64_t in_piece = at - static_cast<std::int64_t>(piece.value) * layout_.piece_length;
-            chunk = std::min(chunk, layout_.piece_length - in_piece);
-            if (part_->has_slot(piece)) {
-                auto r = part_->read(piece, in_piece, {out + done, static_cast<std::size_t>(chunk)});
-                if (!r) return r;
-                done += chunk;
-                continue;
-            }
-        }
-        auto h = acquire(file, false);
-        if (!h) return fail(std::move(h).error());
-        const auto ec =
-            pread_all((*h)->fd.get(), out + done, static_cast<std::size_t>(chunk), in_file + done);
-        if (ec) return fail(StorageError{ec, file_path(FileIndex{file}), Op::read});
-        done += chunk;
-    }
-    return {};
+    return split_file_range(
+        file, in_file, n,
+        [&](PieceIndex piece, std::int64_t in_piece, std::int64_t done, std::int64_t chunk) {
+            return part_->read(piece, in_piece, {out + done, static_cast<std::size_t>(chunk)});
+        },
+        [&](std::int64_t offset, std::int64_t done, std::int64_t chunk) -> Result<void, StorageError> {
+            auto h = acquire(file, false);
+            if (!h) return fail(std::move(h).error());
+            const auto ec = pread_all((*h)->fd.get(), out + done, static_cast<std::size_t>(chunk), offset);
+            if (ec) return fail(StorageError{ec, file_path(FileIndex{file}), Op::read});
+            return {};
+        });
 }
 
 Result<void, StorageError> FileStorage::write(PieceIndex piece, std::uint32_t begin,

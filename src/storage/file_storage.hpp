@@ -52,10 +52,11 @@
 // Skipped files (set_skipped) are never created. The bytes of theirs that share a piece with a wanted file
 // go to the part file (part_file.hpp, Settings::part_file) instead: a skipped file that is not on disk is
 // "routed" there, and a slice of a routed file in a piece with a slot is read from and written to the part
-// file; anything else of it (a piece wholly inside skipped files, never fetched) goes to the file itself. A
-// skipped file already on disk keeps its bytes. When a file is wanted again, the bytes the part file holds
-// for it (of the pieces the caller has verified) move into the file, and the part file is deleted once no
-// file is routed there.
+// file; a write of anything else of it (a piece wholly inside the skipped file, completed after it was
+// skipped) fails with Errc::skipped_file, storing nothing, so that a skipped file is never created. A skipped
+// file already on disk keeps its bytes. When a file is wanted again, the bytes the part file holds for it (of
+// the pieces the caller has verified) move into the file, and the part file is deleted once no file is routed
+// there.
 //
 // Errors are StorageError{ec, file, op}: errno values surface unchanged (ENOSPC, EACCES, EROFS, EIO,
 // ENOENT for a missing file on read, ENOTDIR when a regular file sits where a folder must be).
@@ -211,6 +212,12 @@ class FileStorage {
     std::error_code write_direct(Handle& handle, std::int64_t offset, const std::uint8_t* data,
                                  std::size_t n);
     StorageError layout_error(Op op) const;
+    // Splits the file's bytes [in_file, in_file + n) by where they are kept: to_part(piece, in_piece, done,
+    // length) for pieces with a slot when the file is routed, to_file(offset in file, done, length)
+    // otherwise.
+    template <class ToPart, class ToFile>
+    Result<void, StorageError> split_file_range(std::uint32_t file, std::int64_t in_file, std::int64_t n,
+                                                ToPart&& to_part, ToFile&& to_file) const;
     // The file's bytes [in_file, in_file + n) in `data`, by piece: the part file for pieces with a slot when
     // the file is routed there, else the file. routing_mutex_ is held.
     Result<void, StorageError> write_file_range(std::uint32_t file, std::int64_t in_file,

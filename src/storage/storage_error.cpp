@@ -23,6 +23,8 @@ const char* describe(Errc e) noexcept {
             return "not a regular file";
         case Errc::file_too_large:
             return "file too large";
+        case Errc::skipped_file:
+            return "the file is skipped: its data is not kept";
     }
     return nullptr;
 }

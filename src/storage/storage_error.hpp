@@ -17,6 +17,7 @@ enum class Errc : std::uint8_t {
     symlink_refused,     // a symbolic link where a folder or file of the torrent should be
     not_a_regular_file,  // a FIFO, device or socket where a data file should be
     file_too_large,      // a file read whole (resume data) is larger than the caller allows
+    skipped_file,        // a write into a skipped file that is not kept (no part-file slot): not stored
 };
 
 const std::error_category& error_category() noexcept;

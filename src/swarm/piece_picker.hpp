@@ -8,7 +8,9 @@
 //
 // Each piece has a priority level (set_piece_priority, from the files it holds: metainfo/file_priority.hpp):
 // 0 is not wanted, never picked; among new pieces, those of the highest level the peer can give come first,
-// in the order below, then the next level. Partial pieces are finished whatever their level.
+// in the order below, then the next level. Partial pieces are finished whatever their level above 0; a
+// partial piece that became unwanted keeps its blocks (bounded by the pieces in flight then) until it is
+// wanted again.
 //
 // Pick order for one peer (only pieces the peer has, that we want and do not have):
 //   1. free blocks of partial pieces this peer is already working on ("whole pieces from one peer");

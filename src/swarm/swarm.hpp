@@ -110,7 +110,8 @@ class Swarm {
     // The hash check of a complete piece passed (and the piece is written), or failed.
     void on_piece_verified(PieceIndex piece);
     void on_piece_failed(PieceIndex piece);
-    // The piece could not be written: its blocks are free again (the torrent stops).
+    // The piece could not be written (the torrent stops), or was not because its files are skipped now: its
+    // blocks are free again.
     void on_write_failed(PieceIndex piece);
     // The disk backlog went down: peers may request again.
     void on_disk_caught_up();

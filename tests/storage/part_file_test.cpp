@@ -133,5 +133,34 @@ TEST(PartFile, ASkippedFileAlreadyOnDiskKeepsItsBytes) {
     EXPECT_EQ(fs::file_size(dl / "t/a"), 14u);
 }
 
+TEST(PartFile, APieceWhollyInASkippedFileIsNotStoredSoTheFileIsNeverCreated) {
+    TempDir dl, state;
+    // Pieces of 10: x [0,5) a [5,45) y [45,50); slots: piece 0 (x and a), piece 4 (a and y).
+    const Layout layout = make_layout({{{"x"}, 5}, {{"a"}, 40}, {{"y"}, 5}}, 10, {"t"});
+    const auto data = content(layout);
+    Settings settings;
+    settings.part_file = state / "x.parts";
+    {
+        FileStorage s(layout, dl.path(), settings);
+        ASSERT_TRUE(s.set_skipped({false, true, false}));
+        // Piece 2 was in flight when a was skipped: storing it would create a, and after a restart a's bytes
+        // of piece 0 (in the part file) would no longer be read. It is refused, nothing written.
+        const auto refused = s.write(PieceIndex{2}, 0, piece_bytes(data, 2));
+        ASSERT_FALSE(refused);
+        EXPECT_EQ(refused.error().ec, make_error_code(Errc::skipped_file));
+        EXPECT_FALSE(fs::exists(dl / "t/a"));
+        ASSERT_TRUE(s.write(PieceIndex{0}, 0, piece_bytes(data, 0)));
+    }
+    // Restart: a is still absent, so it is routed and piece 0 reads right.
+    FileStorage s(layout, dl.path(), settings);
+    s.route_absent_files_to_part_file();
+    EXPECT_EQ(s.pieces_in_part_file(), (std::vector{PieceIndex{0}, PieceIndex{4}}));
+    ASSERT_TRUE(s.set_skipped({false, true, false}));
+    std::vector<std::uint8_t> back(10);
+    ASSERT_TRUE(s.read(PieceIndex{0}, 0, back));
+    EXPECT_TRUE(std::equal(back.begin(), back.end(), piece_bytes(data, 0).begin()));
+    EXPECT_TRUE(fs::exists(state / "x.parts"));
+}
+
 }  // namespace
 }  // namespace bt::storage
