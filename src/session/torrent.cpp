@@ -221,6 +221,12 @@ void Torrent::release_rate_limits() {
     session_.rate_limiter().remove_channel(upload_channel_);
 }
 
+void Torrent::reannounce() {
+    if (stopping_ || state_ == TorrentState::error) return;
+    announcer_.announce_now(Clock::now());
+    announce_timer_.cancel();  // the announce loop looks at the deadline again
+}
+
 void Torrent::apply_settings() {
     peer_list_.apply_settings(swarm::PeerListSettings{settings().max_known_peers, peer_list_.is_private()});
     if (swarm_) swarm_->apply_settings(swarm_settings(session_, reserved_bits()), Clock::now());

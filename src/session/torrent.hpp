@@ -157,6 +157,8 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     // The info dictionary of a torrent added without it (a magnet link): fails when it is not this
     // torrent's (its SHA-1 is not the info hash) or the torrent has metadata already.
     Result<void, std::string> set_metadata(metainfo::Metainfo metainfo);
+    // Asks the trackers now (the user's reannounce), while running; the DHT keeps its own rhythm.
+    void reannounce();
     // Settings::* changed at runtime (Session::apply_settings): passed on to the swarm and the peer list.
     void apply_settings();
     // The torrent's own rate limits in bytes per second (0: none), under the session's; at once for its
@@ -202,6 +204,12 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     void attach_incoming(net::Transport transport, Endpoint endpoint, const wire::Handshake& remote,
                          std::vector<std::uint8_t> leftover);
     bool accepts_connections() const noexcept;
+    // The verified pieces (empty before the metadata).
+    Bitfield verified() const { return swarm_ ? swarm_->picker().have() : Bitfield{}; }
+    // The connected peers (for a daemon's peer list).
+    const std::vector<std::shared_ptr<PeerConnection>>& peers() const noexcept { return peers_; }
+    // The trackers by tier, in the order the announcer tries them.
+    const std::vector<std::vector<std::string>>& trackers() const noexcept { return announcer_.tiers(); }
 
     // BEP 27: a private torrent never touches the DHT. A magnet link's torrent counts as public until its
     // metadata says otherwise.
@@ -251,7 +259,6 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     // After a change of file priorities while running: the part file's bytes to the files wanted again,
     // then downloading or seeding as the wanted pieces say.
     asio::awaitable<void> apply_selection_change(std::uint64_t run);
-    Bitfield verified() const { return swarm_ ? swarm_->picker().have() : Bitfield{}; }
     // Forgets every piece and checks the files (`full`: every piece, ignoring the resume record), then
     // runs (or stops, for a verify of a stopped torrent: run_after_check_).
     asio::awaitable<void> check_and_run(std::uint64_t run, bool full);

@@ -96,6 +96,11 @@ void Announcer::on_completed(TimePoint now) {
     at_ = std::min(at_, now);
 }
 
+void Announcer::announce_now(TimePoint now) {
+    if (stopping_) return;
+    at_ = std::min(at_, now);
+}
+
 bool Announcer::on_stop(TimePoint now) {
     if (stopping_) return !done_;
     stopping_ = true;

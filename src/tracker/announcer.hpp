@@ -54,6 +54,9 @@ class Announcer {
     void on_failure(const NextAnnounce& sent, TimePoint now);
     // The download finished: 'completed' is due at once (after 'started', if that is still owed).
     void on_completed(TimePoint now);
+    // The user asked for an announce now (Transmission's torrent-reannounce): the next one is due at once,
+    // with the event it would carry anyway. Nothing changes while stopping.
+    void announce_now(TimePoint now);
     // Shutting down: a 'stopped' round is due at once when 'started' was announced (returns whether it
     // was); then next_deadline() offers only that round's trackers.
     bool on_stop(TimePoint now);

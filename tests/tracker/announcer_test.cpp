@@ -55,6 +55,21 @@ TEST(Announcer, SuccessWaitsTheIntervalWithNoEvent) {
     EXPECT_EQ(due(a), (NextAnnounce{"http://a", Event::none, kStart + 1500s}));
 }
 
+TEST(Announcer, AnnounceNowBringsTheNextRoundForwardButNotWhileStopping) {
+    Announcer a(Tiers{{"http://a/announce"}});
+    a.on_success(due(a), reply(1800s), kStart);
+    EXPECT_EQ(due(a).at, kStart + 1800s);
+    a.announce_now(kStart + 10s);
+    EXPECT_EQ(due(a).at, kStart + 10s);
+    EXPECT_EQ(due(a).event, Event::none);
+    a.announce_now(kStart + 20s);  // already due earlier: stays
+    EXPECT_EQ(due(a).at, kStart + 10s);
+    ASSERT_TRUE(a.on_stop(kStart + 30s));
+    a.announce_now(kStart + 5s);
+    EXPECT_EQ(due(a).at, kStart + 30s);
+    EXPECT_EQ(due(a).event, Event::stopped);
+}
+
 TEST(Announcer, MinIntervalLengthensTheWait) {
     Announcer a(Tiers{{"http://a"}});
     a.on_success(due(a), reply(120s, 600s), kStart);
