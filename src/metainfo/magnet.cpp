@@ -146,4 +146,40 @@ Result<Magnet, Error> parse_magnet(std::string_view uri) {
     return m;
 }
 
+namespace {
+
+void append_percent_encoded(std::string& out, std::string_view text) {
+    constexpr char kHex[] = "0123456789ABCDEF";
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        const bool unreserved = (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') ||
+                                (byte >= '0' && byte <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+        if (unreserved) {
+            out += c;
+        } else {
+            out += '%';
+            out += kHex[byte >> 4];
+            out += kHex[byte & 0xf];
+        }
+    }
+}
+
+}  // namespace
+
+std::string make_magnet(const InfoHash& info_hash, std::string_view name,
+                        const std::vector<std::vector<std::string>>& trackers) {
+    std::string out = "magnet:?xt=urn:btih:" + info_hash.hex();
+    if (!name.empty()) {
+        out += "&dn=";
+        append_percent_encoded(out, name);
+    }
+    for (const auto& tier : trackers) {
+        for (const auto& url : tier) {
+            out += "&tr=";
+            append_percent_encoded(out, url);
+        }
+    }
+    return out;
+}
+
 }  // namespace bt::metainfo

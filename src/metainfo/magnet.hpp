@@ -17,6 +17,10 @@ struct Magnet {
 };
 
 Result<Magnet, Error> parse_magnet(std::string_view uri);
-bool looks_like_magnet(std::string_view text);  // starts with "magnet:" (case-insensitive)
+bool looks_like_magnet(std::string_view text);
+// A magnet link for the torrent: xt, dn (when `name` is not empty) and a tr for each tracker, with every
+// byte outside RFC 3986's unreserved set percent-encoded, so parse_magnet() reads it back unchanged.
+std::string make_magnet(const InfoHash& info_hash, std::string_view name,
+                        const std::vector<std::vector<std::string>>& trackers);  // starts with "magnet:" (case-insensitive)
 
 }  // namespace bt::metainfo

@@ -95,6 +95,23 @@ INSTANTIATE_TEST_SUITE_P(
         BadMagnet{"magnet:?xt=urn%3Abtih%3", "xt: bad percent-escape"},
         BadMagnet{"magnet:?" + kXt + "&xt=urn:btih:" + std::string(40, 'b'), "two different urn:btih"}));
 
+TEST(Magnet, MakeMagnetIsReadBackUnchanged) {
+    auto parsed = parse_magnet(std::string("magnet:?xt=urn:btih:") + kHex);
+    ASSERT_TRUE(parsed);
+    const std::string name = "a b&c=d%e/ü+";
+    const std::vector<std::vector<std::string>> trackers = {{"http://t.example/announce?x=1&y=2"},
+                                                            {"udp://u.example:80", "http://v.example/a"}};
+    const auto link = make_magnet(parsed->info_hash, name, trackers);
+    EXPECT_EQ(link.find(' '), std::string::npos);
+    auto back = parse_magnet(link);
+    ASSERT_TRUE(back) << link;
+    EXPECT_EQ(back->info_hash, parsed->info_hash);
+    EXPECT_EQ(back->display_name, name);
+    EXPECT_EQ(back->trackers, (std::vector<std::string>{"http://t.example/announce?x=1&y=2",
+                                                        "udp://u.example:80", "http://v.example/a"}));
+    EXPECT_EQ(make_magnet(parsed->info_hash, "", {}), std::string("magnet:?xt=urn:btih:") + kHex);
+}
+
 TEST(Magnet, LooksLikeMagnetIsACaseInsensitivePrefixCheck) {
     EXPECT_TRUE(looks_like_magnet("magnet:?xt=urn:btih:x"));
     EXPECT_TRUE(looks_like_magnet("MAGNET:"));
