@@ -304,6 +304,7 @@ ResponseParser::State ResponseParser::parse_head(std::string_view head) {
     }
     status_ = static_cast<int>(*status);
     location_ = std::move(location);
+    headers_ = std::move(headers);
     if (status_ == 204 || status_ == 304) return complete();
     if (chunked) {
         phase_ = Phase::chunk_size;
@@ -317,6 +318,13 @@ ResponseParser::State ResponseParser::parse_head(std::string_view head) {
         phase_ = Phase::body_until_close;
     }
     return state_;
+}
+
+std::string ResponseParser::header(std::string_view name) const {
+    const std::string wanted = lower(name);
+    for (const auto& [key, value] : headers_)
+        if (key == wanted) return value;
+    return {};
 }
 
 }  // namespace bt::http

@@ -17,6 +17,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace bt::http {
 
@@ -42,6 +44,8 @@ class ResponseParser {
     int status() const noexcept { return status_; }
     // The Location header's value, empty when absent.
     const std::string& location() const noexcept { return location_; }
+    // The final response's header `name` (any case), its first value; empty when absent.
+    std::string header(std::string_view name) const;
     const std::string& body() const noexcept { return body_; }
     std::string take_body() noexcept { return std::move(body_); }
     // Why parsing failed: one line without control characters.
@@ -76,6 +80,7 @@ class ResponseParser {
     std::string line_;     // the last whole line take_line returned
     int status_ = 0;
     std::string location_;
+    std::vector<std::pair<std::string, std::string>> headers_;  // names in lower case
     std::uint64_t remaining_ = 0;  // of the Content-Length body or of the current chunk
     std::uint64_t trailer_bytes_ = 0;
     std::string body_;

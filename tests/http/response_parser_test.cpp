@@ -115,6 +115,17 @@ TEST(ResponseParser, ContentLengthBody) {
     EXPECT_EQ(run(kContentLength), complete(200, "hello"));
 }
 
+TEST(ResponseParser, HeadersOfTheFinalResponseByNameInAnyCase) {
+    ResponseParser parser;
+    parser.feed(kContinueThen200);
+    EXPECT_EQ(parser.header("content-length"), "2");
+    EXPECT_EQ(parser.header("LINK"), "");  // the interim response's
+    ResponseParser conflict;
+    conflict.feed("HTTP/1.1 409 Conflict\r\nX-Transmission-Session-Id: abc123\r\nContent-Length: 0\r\n\r\n");
+    EXPECT_EQ(conflict.header("x-transmission-session-id"), "abc123");
+    EXPECT_EQ(conflict.header("X-Missing"), "");
+}
+
 TEST(ResponseParser, ZeroContentLengthCompletesAtTheEndOfTheHead) {
     EXPECT_EQ(run("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), complete(200, ""));
 }
