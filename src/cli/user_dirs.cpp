@@ -37,4 +37,12 @@ std::string default_resume_dir() {
     return without_trailing_slashes(home) + "/.local/state/bitveil";
 }
 
+std::string default_config_dir() {
+    if (auto config = absolute_env("XDG_CONFIG_HOME"); !config.empty())
+        return without_trailing_slashes(config) + "/bitveil";
+    const std::string home = home_folder();
+    if (home.empty()) return {};
+    return without_trailing_slashes(home) + "/.config/bitveil";
+}
+
 }  // namespace bt::cli

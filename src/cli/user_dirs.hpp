@@ -9,5 +9,8 @@ namespace bt::cli {
 // ignore a relative one), else $HOME/.local/state/bitveil, with HOME from the environment or the password
 // database. Empty when there is no home folder either.
 std::string default_resume_dir();
+// The daemon's settings and torrents: $XDG_CONFIG_HOME/bitveil (absolute only), else
+// $HOME/.config/bitveil; empty without a home folder.
+std::string default_config_dir();
 
 }  // namespace bt::cli

@@ -70,5 +70,15 @@ TEST(DefaultResumeDir, WithoutHomeThePasswordDatabaseSays) {
     EXPECT_EQ(default_resume_dir(), want + "/.local/state/bitveil");
 }
 
+TEST(DefaultConfigDir, XdgConfigHomeWhenAbsoluteElseDotConfig) {
+    ScopedEnv home("HOME", "/home/u/");
+    {
+        ScopedEnv config("XDG_CONFIG_HOME", "/etc/u/");
+        EXPECT_EQ(default_config_dir(), "/etc/u/bitveil");
+    }
+    ScopedEnv config("XDG_CONFIG_HOME", "relative");
+    EXPECT_EQ(default_config_dir(), "/home/u/.config/bitveil");
+}
+
 }  // namespace
 }  // namespace bt::cli
