@@ -6,82 +6,19 @@
 #include <utility>
 #include <vector>
 
+#include "http/header_text.hpp"
+
 namespace bt::http {
 
-namespace {
-
-// A chunk-size line ("1a2b;name=value"): more is not a real server.
-constexpr std::size_t kMaxChunkLine = 1024;
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-// A server's text in an error line: printable, short.
-std::string quoted(std::string_view s) {
-    std::string out;
-    for (const char c : s.substr(0, 40)) {
-        const auto byte = static_cast<unsigned char>(c);
-        out += byte >= 0x20 && byte < 0x7f ? c : '?';
-    }
-    return "\"" + out + (s.size() > 40 ? "...\"" : "\"");
-}
-
-// RFC 9110 token characters (header names).
-bool is_token(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return std::isalnum(byte) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    });
-}
-
-std::optional<std::uint64_t> parse_decimal(std::string_view s) {
-    if (s.empty() || s.size() > 18) return std::nullopt;
-    std::uint64_t value = 0;
-    for (const char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return value;
-}
-
-// Splits "a, b ,c" into trimmed, lower-cased items; empty items are dropped (RFC 9110 section 5.6.1).
-template <typename F>
-void for_each_item(std::string_view list, F&& f) {
-    while (!list.empty()) {
-        const std::size_t comma = std::min(list.find(','), list.size());
-        if (const auto item = trim(list.substr(0, comma)); !item.empty()) f(lower(item));
-        list.remove_prefix(std::min(comma + 1, list.size()));
-    }
-}
-
-// The next line of `text` without its LF and an optional CR before it; advances `text`.
-std::string_view next_line(std::string_view& text) {
-    const std::size_t lf = std::min(text.find('\n'), text.size());
-    std::string_view line = text.substr(0, lf);
-    text.remove_prefix(std::min(lf + 1, text.size()));
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    return line;
-}
-
-// Where the head ends in `s` (just past its empty line), searching from `from`; npos if not yet.
-std::size_t end_of_head(std::string_view s, std::size_t from) {
-    for (std::size_t lf = s.find('\n', from); lf != std::string_view::npos; lf = s.find('\n', lf + 1)) {
-        if (lf + 1 < s.size() && s[lf + 1] == '\n') return lf + 2;
-        if (lf + 2 < s.size() && s[lf + 1] == '\r' && s[lf + 2] == '\n') return lf + 3;
-    }
-    return std::string_view::npos;
-}
-
-}  // namespace
+using detail::end_of_head;
+using detail::for_each_item;
+using detail::is_token;
+using detail::kMaxChunkLine;
+using detail::lower;
+using detail::next_line;
+using detail::parse_decimal;
+using detail::quoted;
+using detail::trim;
 
 ResponseParser::ResponseParser(ResponseLimits limits) : limits_(limits) {}
 
@@ -188,17 +125,9 @@ std::optional<std::string_view> ResponseParser::take_line(std::string_view& byte
 ResponseParser::State ResponseParser::step_line(std::string_view line) {
     switch (phase_) {
         case Phase::chunk_size: {
-            const std::string_view digits = trim(line.substr(0, std::min(line.find(';'), line.size())));
-            if (digits.empty() || digits.size() > 15)
-                return fail("malformed chunked body (chunk size " + quoted(digits) + ")");
-            std::uint64_t size = 0;
-            for (const char c : digits) {
-                const auto byte = static_cast<unsigned char>(c);
-                if (!std::isxdigit(byte))
-                    return fail("malformed chunked body (chunk size " + quoted(digits) + ")");
-                size = size * 16 + static_cast<std::uint64_t>(
-                                       std::isdigit(byte) ? c - '0' : std::tolower(byte) - 'a' + 10);
-            }
+            const auto chunk_size = detail::parse_chunk_size(line);
+            if (!chunk_size) return fail("malformed chunked body (chunk size " + quoted(line) + ")");
+            const std::uint64_t size = *chunk_size;
             if (size > limits_.max_body - body_.size()) return too_large();
             remaining_ = size;
             phase_ = size == 0 ? Phase::trailers : Phase::chunk_data;
