@@ -10,7 +10,6 @@ using detail::end_of_head;
 using detail::for_each_item;
 using detail::iequals;
 using detail::is_token;
-using detail::kMaxChunkLine;
 using detail::next_line;
 using detail::parse_decimal;
 using detail::quoted;
@@ -36,7 +35,8 @@ bool is_field_value(std::string_view s) {
 
 }  // namespace
 
-RequestParser::RequestParser(RequestLimits limits) : limits_(limits) {}
+RequestParser::RequestParser(RequestLimits limits)
+    : limits_(limits), chunked_(limits.max_body, limits.max_head) {}
 
 RequestParser::State RequestParser::fail(Failure kind, std::string why) {
     failure_ = kind;
@@ -123,23 +123,16 @@ RequestParser::State RequestParser::feed(std::string_view bytes) {
                 if (remaining_ == 0) return complete(bytes);
                 break;
             }
-            case Phase::chunk_size:
-            case Phase::chunk_data_end:
-            case Phase::trailers: {
-                std::optional<std::string_view> line = take_line(bytes);
-                if (!line) return state_;
-                if (step_line(*line) == State::failed) return state_;
-                if (phase_ == Phase::done) return complete(bytes);
+            case Phase::chunked:
+                switch (chunked_.feed(bytes, body_)) {
+                    case ChunkedBody::State::complete:
+                        return complete(bytes);
+                    case ChunkedBody::State::failed:
+                        return fail_chunked();
+                    case ChunkedBody::State::need_more:
+                        break;
+                }
                 break;
-            }
-            case Phase::chunk_data: {
-                const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, bytes.size()));
-                body_.append(bytes.substr(0, n));
-                bytes.remove_prefix(n);
-                remaining_ -= n;
-                if (remaining_ == 0) phase_ = Phase::chunk_data_end;
-                break;
-            }
             case Phase::done:
                 return state_;
         }
@@ -148,61 +141,16 @@ RequestParser::State RequestParser::feed(std::string_view bytes) {
     return state_;
 }
 
-std::optional<std::string_view> RequestParser::take_line(std::string_view& bytes) {
-    const std::size_t lf = bytes.find('\n');
-    const std::size_t n = std::min(lf, bytes.size());
-    const bool trailer = phase_ == Phase::trailers;
-    const std::size_t limit = trailer ? limits_.max_head : kMaxChunkLine;
-    if (pending_.size() + n > limit) {
-        if (trailer)
-            fail(Failure::head_too_large, "trailer larger than " + std::to_string(limit) + " bytes");
-        else
-            fail(Failure::bad_request, "malformed chunked body (line too long)");
-        return std::nullopt;
-    }
-    pending_.append(bytes.substr(0, n));
-    if (lf == std::string_view::npos) {
-        bytes = {};
-        return std::nullopt;
-    }
-    bytes.remove_prefix(lf + 1);
-    line_ = std::move(pending_);
-    pending_.clear();
-    if (line_.ends_with('\r')) line_.pop_back();
-    return std::string_view(line_);
-}
-
-RequestParser::State RequestParser::step_line(std::string_view line) {
-    switch (phase_) {
-        case Phase::chunk_size: {
-            const auto size = detail::parse_chunk_size(line);
-            if (!size)
-                return fail(Failure::bad_request, "malformed chunked body (chunk size " + quoted(line) + ")");
-            if (*size > limits_.max_body - body_.size())
-                return fail(Failure::body_too_large,
-                            "request body larger than " + std::to_string(limits_.max_body) + " bytes");
-            remaining_ = *size;
-            phase_ = *size == 0 ? Phase::trailers : Phase::chunk_data;
-            trailer_bytes_ = 0;
-            return state_;
-        }
-        case Phase::chunk_data_end:
-            if (!line.empty())
-                return fail(Failure::bad_request, "malformed chunked body (no line end after a chunk)");
-            phase_ = Phase::chunk_size;
-            return state_;
-        case Phase::trailers:
-            if (line.empty()) {
-                phase_ = Phase::done;
-                return state_;
-            }
-            trailer_bytes_ += line.size() + 2;
-            if (trailer_bytes_ > limits_.max_head)
-                return fail(Failure::head_too_large,
-                            "trailer larger than " + std::to_string(limits_.max_head) + " bytes");
-            return state_;
+RequestParser::State RequestParser::fail_chunked() {
+    switch (chunked_.failure()) {
+        case ChunkedBody::Failure::body_too_large:
+            return fail(Failure::body_too_large,
+                        "request body larger than " + std::to_string(limits_.max_body) + " bytes");
+        case ChunkedBody::Failure::trailers_too_large:
+            return fail(Failure::head_too_large,
+                        "trailer larger than " + std::to_string(limits_.max_head) + " bytes");
         default:
-            return state_;
+            return fail(Failure::bad_request, chunked_.error());
     }
 }
 
@@ -271,7 +219,7 @@ RequestParser::State RequestParser::parse_head(std::string_view head) {
         return fail(Failure::bad_request, "Transfer-Encoding with Content-Length or in HTTP/1.0");
 
     if (chunked) {
-        phase_ = Phase::chunk_size;
+        phase_ = Phase::chunked;
     } else if (content_length && *content_length > 0) {
         if (*content_length > limits_.max_body)
             return fail(Failure::body_too_large,

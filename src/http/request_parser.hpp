@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/chunked_body.hpp"
+
 namespace bt::http {
 
 struct RequestLimits {
@@ -69,27 +71,25 @@ class RequestParser {
     std::size_t leftover_size() const noexcept { return leftover_.size(); }
 
   private:
-    enum class Phase { head, body_length, chunk_size, chunk_data, chunk_data_end, trailers, done };
+    enum class Phase { head, body_length, chunked, done };
 
     State fail(Failure kind, std::string why);
     State complete(std::string_view rest);
     State parse_head(std::string_view head);
-    std::optional<std::string_view> take_line(std::string_view& bytes);
-    State step_line(std::string_view line);
+    State fail_chunked();
 
     RequestLimits limits_;
     State state_ = State::need_more;
     Failure failure_ = Failure::none;
     Phase phase_ = Phase::head;
-    std::string pending_;  // the head so far, or the start of a chunk-size or trailer line
-    std::string line_;     // the last whole line take_line returned
+    std::string pending_;  // the head so far
     bool has_head_ = false;
     std::string method_;
     std::string target_;
     int minor_version_ = 1;
     std::vector<Header> headers_;
-    std::uint64_t remaining_ = 0;  // of the Content-Length body or of the current chunk
-    std::uint64_t trailer_bytes_ = 0;
+    std::uint64_t remaining_ = 0;  // of the Content-Length body
+    ChunkedBody chunked_;
     std::string body_;
     std::string leftover_;
     std::string error_;

@@ -13,14 +13,14 @@ namespace bt::http {
 using detail::end_of_head;
 using detail::for_each_item;
 using detail::is_token;
-using detail::kMaxChunkLine;
 using detail::lower;
 using detail::next_line;
 using detail::parse_decimal;
 using detail::quoted;
 using detail::trim;
 
-ResponseParser::ResponseParser(ResponseLimits limits) : limits_(limits) {}
+ResponseParser::ResponseParser(ResponseLimits limits)
+    : limits_(limits), chunked_(limits.max_body, limits.max_head) {}
 
 ResponseParser::State ResponseParser::fail(std::string why) {
     error_ = std::move(why);
@@ -72,22 +72,16 @@ ResponseParser::State ResponseParser::feed(std::string_view bytes) {
                 if (!append_body(bytes)) return state_;
                 bytes = {};
                 break;
-            case Phase::chunk_size:
-            case Phase::chunk_data_end:
-            case Phase::trailers: {
-                std::optional<std::string_view> line = take_line(bytes);
-                if (!line) return state_;
-                if (step_line(*line) == State::failed) return state_;
+            case Phase::chunked:
+                switch (chunked_.feed(bytes, body_)) {
+                    case ChunkedBody::State::complete:
+                        return complete();
+                    case ChunkedBody::State::failed:
+                        return fail_chunked();
+                    case ChunkedBody::State::need_more:
+                        break;
+                }
                 break;
-            }
-            case Phase::chunk_data: {
-                const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, bytes.size()));
-                if (!append_body(bytes.substr(0, n))) return state_;
-                bytes.remove_prefix(n);
-                remaining_ -= n;
-                if (remaining_ == 0) phase_ = Phase::chunk_data_end;
-                break;
-            }
         }
     }
     return state_;
@@ -101,51 +95,14 @@ ResponseParser::State ResponseParser::finish() {
     return fail("connection closed before the whole body arrived");
 }
 
-std::optional<std::string_view> ResponseParser::take_line(std::string_view& bytes) {
-    const std::size_t lf = bytes.find('\n');
-    const std::size_t n = std::min(lf, bytes.size());
-    const std::size_t limit = phase_ == Phase::trailers ? limits_.max_head : kMaxChunkLine;
-    if (pending_.size() + n > limit) {
-        fail(phase_ == Phase::trailers ? "trailer larger than " + std::to_string(limit) + " bytes"
-                                       : std::string("malformed chunked body (line too long)"));
-        return std::nullopt;
-    }
-    pending_.append(bytes.substr(0, n));
-    if (lf == std::string_view::npos) {
-        bytes = {};
-        return std::nullopt;
-    }
-    bytes.remove_prefix(lf + 1);
-    line_ = std::move(pending_);
-    pending_.clear();
-    if (line_.ends_with('\r')) line_.pop_back();
-    return std::string_view(line_);
-}
-
-ResponseParser::State ResponseParser::step_line(std::string_view line) {
-    switch (phase_) {
-        case Phase::chunk_size: {
-            const auto chunk_size = detail::parse_chunk_size(line);
-            if (!chunk_size) return fail("malformed chunked body (chunk size " + quoted(line) + ")");
-            const std::uint64_t size = *chunk_size;
-            if (size > limits_.max_body - body_.size()) return too_large();
-            remaining_ = size;
-            phase_ = size == 0 ? Phase::trailers : Phase::chunk_data;
-            trailer_bytes_ = 0;
-            return state_;
-        }
-        case Phase::chunk_data_end:
-            if (!line.empty()) return fail("malformed chunked body (no line end after a chunk)");
-            phase_ = Phase::chunk_size;
-            return state_;
-        case Phase::trailers:
-            if (line.empty()) return complete();
-            trailer_bytes_ += line.size() + 2;
-            if (trailer_bytes_ > limits_.max_head)
-                return fail("trailer larger than " + std::to_string(limits_.max_head) + " bytes");
-            return state_;
+ResponseParser::State ResponseParser::fail_chunked() {
+    switch (chunked_.failure()) {
+        case ChunkedBody::Failure::body_too_large:
+            return too_large();
+        case ChunkedBody::Failure::trailers_too_large:
+            return fail("trailer larger than " + std::to_string(limits_.max_head) + " bytes");
         default:
-            return state_;
+            return fail(chunked_.error());
     }
 }
 
@@ -235,7 +192,7 @@ ResponseParser::State ResponseParser::parse_head(std::string_view head) {
     location_ = std::move(location);
     if (status_ == 204 || status_ == 304) return complete();
     if (chunked) {
-        phase_ = Phase::chunk_size;
+        phase_ = Phase::chunked;
     } else if (content_length) {
         if (*content_length > limits_.max_body) return too_large();
         if (*content_length == 0) return complete();
