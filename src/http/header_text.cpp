@@ -49,6 +49,18 @@ std::optional<std::uint64_t> parse_decimal(std::string_view s) {
     return value;
 }
 
+std::optional<std::uint64_t> parse_content_length(std::string_view value) {
+    std::optional<std::uint64_t> length;
+    bool bad = false;
+    for_each_item(value, [&](const std::string& item) {
+        const auto v = parse_decimal(item);
+        if (!v || (length && *length != *v)) bad = true;
+        length = v;
+    });
+    if (bad) return std::nullopt;
+    return length;
+}
+
 std::optional<std::uint64_t> parse_chunk_size(std::string_view line) {
     const std::string_view digits = trim(line.substr(0, std::min(line.find(';'), line.size())));
     if (digits.empty() || digits.size() > 15) return std::nullopt;

@@ -23,6 +23,8 @@ std::string quoted(std::string_view s);
 bool is_token(std::string_view s);
 // Up to 18 decimal digits, nothing else.
 std::optional<std::uint64_t> parse_decimal(std::string_view s);
+// A Content-Length value: one length, or a list of the same length repeated ("5, 5", RFC 9112 section 6.3).
+std::optional<std::uint64_t> parse_content_length(std::string_view value);
 // The size of a chunk-size line (extensions after ';' ignored): hex digits, at most 15.
 std::optional<std::uint64_t> parse_chunk_size(std::string_view line);
 

@@ -11,7 +11,6 @@ using detail::for_each_item;
 using detail::iequals;
 using detail::is_token;
 using detail::next_line;
-using detail::parse_decimal;
 using detail::quoted;
 using detail::trim;
 
@@ -194,14 +193,8 @@ RequestParser::State RequestParser::parse_head(std::string_view head) {
     bool chunked = false;
     for (const auto& [name, value] : headers_) {
         if (iequals(name, "content-length")) {
-            std::optional<std::uint64_t> length;
-            bool bad = false;
-            for_each_item(value, [&](const std::string& item) {
-                const auto v = parse_decimal(item);
-                if (!v || (length && *length != *v)) bad = true;
-                length = v;
-            });
-            if (bad || !length || (content_length && *content_length != *length))
+            const auto length = detail::parse_content_length(value);
+            if (!length || (content_length && *content_length != *length))
                 return fail(Failure::bad_request, "invalid or conflicting Content-Length " + quoted(value));
             content_length = length;
         } else if (iequals(name, "transfer-encoding")) {

@@ -151,14 +151,8 @@ ResponseParser::State ResponseParser::parse_head(std::string_view head) {
     std::string location;
     for (const auto& [name, value] : headers) {
         if (name == "content-length") {
-            std::optional<std::uint64_t> length;
-            bool bad = false;
-            for_each_item(value, [&](const std::string& item) {
-                const auto v = parse_decimal(item);
-                if (!v || (length && *length != *v)) bad = true;
-                length = v;
-            });
-            if (bad || !length || (content_length && *content_length != *length))
+            const auto length = detail::parse_content_length(value);
+            if (!length || (content_length && *content_length != *length))
                 return fail("invalid or conflicting Content-Length " + quoted(value));
             content_length = length;
         } else if (name == "transfer-encoding") {

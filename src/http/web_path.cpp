@@ -3,20 +3,10 @@
 #include <array>
 #include <utility>
 
+#include "core/hex.hpp"
 #include "http/header_text.hpp"
 
 namespace bt::http {
-
-namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-}  // namespace
 
 std::optional<std::string> decode_web_path(std::string_view encoded) {
     encoded = encoded.substr(0, std::min(encoded.find_first_of("?#"), encoded.size()));
@@ -25,10 +15,9 @@ std::optional<std::string> decode_web_path(std::string_view encoded) {
         char c = encoded[i];
         if (c == '%') {
             if (i + 2 >= encoded.size()) return std::nullopt;
-            const int high = hex_value(encoded[i + 1]);
-            const int low = hex_value(encoded[i + 2]);
-            if (high < 0 || low < 0) return std::nullopt;
-            c = static_cast<char>(high * 16 + low);
+            const auto byte = from_hex(encoded.substr(i + 1, 2));
+            if (!byte) return std::nullopt;
+            c = static_cast<char>(byte->front());
             if (c == '/') return std::nullopt;
             i += 2;
         }
