@@ -6,84 +6,21 @@
 #include <utility>
 #include <vector>
 
+#include "http/header_text.hpp"
+
 namespace bt::http {
 
-namespace {
+using detail::end_of_head;
+using detail::for_each_item;
+using detail::is_token;
+using detail::lower;
+using detail::next_line;
+using detail::parse_decimal;
+using detail::quoted;
+using detail::trim;
 
-// A chunk-size line ("1a2b;name=value"): more is not a real server.
-constexpr std::size_t kMaxChunkLine = 1024;
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-// A server's text in an error line: printable, short.
-std::string quoted(std::string_view s) {
-    std::string out;
-    for (const char c : s.substr(0, 40)) {
-        const auto byte = static_cast<unsigned char>(c);
-        out += byte >= 0x20 && byte < 0x7f ? c : '?';
-    }
-    return "\"" + out + (s.size() > 40 ? "...\"" : "\"");
-}
-
-// RFC 9110 token characters (header names).
-bool is_token(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return std::isalnum(byte) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    });
-}
-
-std::optional<std::uint64_t> parse_decimal(std::string_view s) {
-    if (s.empty() || s.size() > 18) return std::nullopt;
-    std::uint64_t value = 0;
-    for (const char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return value;
-}
-
-// Splits "a, b ,c" into trimmed, lower-cased items; empty items are dropped (RFC 9110 section 5.6.1).
-template <typename F>
-void for_each_item(std::string_view list, F&& f) {
-    while (!list.empty()) {
-        const std::size_t comma = std::min(list.find(','), list.size());
-        if (const auto item = trim(list.substr(0, comma)); !item.empty()) f(lower(item));
-        list.remove_prefix(std::min(comma + 1, list.size()));
-    }
-}
-
-// The next line of `text` without its LF and an optional CR before it; advances `text`.
-std::string_view next_line(std::string_view& text) {
-    const std::size_t lf = std::min(text.find('\n'), text.size());
-    std::string_view line = text.substr(0, lf);
-    text.remove_prefix(std::min(lf + 1, text.size()));
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    return line;
-}
-
-// Where the head ends in `s` (just past its empty line), searching from `from`; npos if not yet.
-std::size_t end_of_head(std::string_view s, std::size_t from) {
-    for (std::size_t lf = s.find('\n', from); lf != std::string_view::npos; lf = s.find('\n', lf + 1)) {
-        if (lf + 1 < s.size() && s[lf + 1] == '\n') return lf + 2;
-        if (lf + 2 < s.size() && s[lf + 1] == '\r' && s[lf + 2] == '\n') return lf + 3;
-    }
-    return std::string_view::npos;
-}
-
-}  // namespace
-
-ResponseParser::ResponseParser(ResponseLimits limits) : limits_(limits) {}
+ResponseParser::ResponseParser(ResponseLimits limits)
+    : limits_(limits), chunked_(limits.max_body, limits.max_head) {}
 
 ResponseParser::State ResponseParser::fail(std::string why) {
     error_ = std::move(why);
@@ -135,22 +72,16 @@ ResponseParser::State ResponseParser::feed(std::string_view bytes) {
                 if (!append_body(bytes)) return state_;
                 bytes = {};
                 break;
-            case Phase::chunk_size:
-            case Phase::chunk_data_end:
-            case Phase::trailers: {
-                std::optional<std::string_view> line = take_line(bytes);
-                if (!line) return state_;
-                if (step_line(*line) == State::failed) return state_;
+            case Phase::chunked:
+                switch (chunked_.feed(bytes, body_)) {
+                    case ChunkedBody::State::complete:
+                        return complete();
+                    case ChunkedBody::State::failed:
+                        return fail_chunked();
+                    case ChunkedBody::State::need_more:
+                        break;
+                }
                 break;
-            }
-            case Phase::chunk_data: {
-                const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, bytes.size()));
-                if (!append_body(bytes.substr(0, n))) return state_;
-                bytes.remove_prefix(n);
-                remaining_ -= n;
-                if (remaining_ == 0) phase_ = Phase::chunk_data_end;
-                break;
-            }
         }
     }
     return state_;
@@ -164,59 +95,14 @@ ResponseParser::State ResponseParser::finish() {
     return fail("connection closed before the whole body arrived");
 }
 
-std::optional<std::string_view> ResponseParser::take_line(std::string_view& bytes) {
-    const std::size_t lf = bytes.find('\n');
-    const std::size_t n = std::min(lf, bytes.size());
-    const std::size_t limit = phase_ == Phase::trailers ? limits_.max_head : kMaxChunkLine;
-    if (pending_.size() + n > limit) {
-        fail(phase_ == Phase::trailers ? "trailer larger than " + std::to_string(limit) + " bytes"
-                                       : std::string("malformed chunked body (line too long)"));
-        return std::nullopt;
-    }
-    pending_.append(bytes.substr(0, n));
-    if (lf == std::string_view::npos) {
-        bytes = {};
-        return std::nullopt;
-    }
-    bytes.remove_prefix(lf + 1);
-    line_ = std::move(pending_);
-    pending_.clear();
-    if (line_.ends_with('\r')) line_.pop_back();
-    return std::string_view(line_);
-}
-
-ResponseParser::State ResponseParser::step_line(std::string_view line) {
-    switch (phase_) {
-        case Phase::chunk_size: {
-            const std::string_view digits = trim(line.substr(0, std::min(line.find(';'), line.size())));
-            if (digits.empty() || digits.size() > 15)
-                return fail("malformed chunked body (chunk size " + quoted(digits) + ")");
-            std::uint64_t size = 0;
-            for (const char c : digits) {
-                const auto byte = static_cast<unsigned char>(c);
-                if (!std::isxdigit(byte))
-                    return fail("malformed chunked body (chunk size " + quoted(digits) + ")");
-                size = size * 16 + static_cast<std::uint64_t>(
-                                       std::isdigit(byte) ? c - '0' : std::tolower(byte) - 'a' + 10);
-            }
-            if (size > limits_.max_body - body_.size()) return too_large();
-            remaining_ = size;
-            phase_ = size == 0 ? Phase::trailers : Phase::chunk_data;
-            trailer_bytes_ = 0;
-            return state_;
-        }
-        case Phase::chunk_data_end:
-            if (!line.empty()) return fail("malformed chunked body (no line end after a chunk)");
-            phase_ = Phase::chunk_size;
-            return state_;
-        case Phase::trailers:
-            if (line.empty()) return complete();
-            trailer_bytes_ += line.size() + 2;
-            if (trailer_bytes_ > limits_.max_head)
-                return fail("trailer larger than " + std::to_string(limits_.max_head) + " bytes");
-            return state_;
+ResponseParser::State ResponseParser::fail_chunked() {
+    switch (chunked_.failure()) {
+        case ChunkedBody::Failure::body_too_large:
+            return too_large();
+        case ChunkedBody::Failure::trailers_too_large:
+            return fail("trailer larger than " + std::to_string(limits_.max_head) + " bytes");
         default:
-            return state_;
+            return fail(chunked_.error());
     }
 }
 
@@ -265,14 +151,8 @@ ResponseParser::State ResponseParser::parse_head(std::string_view head) {
     std::string location;
     for (const auto& [name, value] : headers) {
         if (name == "content-length") {
-            std::optional<std::uint64_t> length;
-            bool bad = false;
-            for_each_item(value, [&](const std::string& item) {
-                const auto v = parse_decimal(item);
-                if (!v || (length && *length != *v)) bad = true;
-                length = v;
-            });
-            if (bad || !length || (content_length && *content_length != *length))
+            const auto length = detail::parse_content_length(value);
+            if (!length || (content_length && *content_length != *length))
                 return fail("invalid or conflicting Content-Length " + quoted(value));
             content_length = length;
         } else if (name == "transfer-encoding") {
@@ -307,7 +187,7 @@ ResponseParser::State ResponseParser::parse_head(std::string_view head) {
     headers_ = std::move(headers);
     if (status_ == 204 || status_ == 304) return complete();
     if (chunked) {
-        phase_ = Phase::chunk_size;
+        phase_ = Phase::chunked;
     } else if (content_length) {
         if (*content_length > limits_.max_body) return too_large();
         if (*content_length == 0) return complete();

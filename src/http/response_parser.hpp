@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/chunked_body.hpp"
+
 namespace bt::http {
 
 struct ResponseLimits {
@@ -52,37 +54,24 @@ class ResponseParser {
     const std::string& error() const noexcept { return error_; }
 
   private:
-    enum class Phase {
-        head,
-        head_ready,
-        body_length,
-        body_until_close,
-        chunk_size,
-        chunk_data,
-        chunk_data_end,
-        trailers
-    };
+    enum class Phase { head, head_ready, body_length, body_until_close, chunked };
 
     State fail(std::string why);
     State complete();
     State too_large();
     State parse_head(std::string_view head);
-    // The next whole line of the chunked framing (without CR LF), or nullopt when it needs more bytes or
-    // the line is too long (then the parser has failed). Advances `bytes`.
-    std::optional<std::string_view> take_line(std::string_view& bytes);
-    State step_line(std::string_view line);
+    State fail_chunked();
     bool append_body(std::string_view bytes);
 
     ResponseLimits limits_;
     State state_ = State::need_more;
     Phase phase_ = Phase::head;
-    std::string pending_;  // the head so far, or the start of a chunk-size or trailer line
-    std::string line_;     // the last whole line take_line returned
+    std::string pending_;  // the head so far
     int status_ = 0;
     std::string location_;
     std::vector<std::pair<std::string, std::string>> headers_;  // names in lower case
-    std::uint64_t remaining_ = 0;  // of the Content-Length body or of the current chunk
-    std::uint64_t trailer_bytes_ = 0;
+    std::uint64_t remaining_ = 0;  // of the Content-Length body
+    ChunkedBody chunked_;
     std::string body_;
     std::string error_;
 };
