@@ -124,7 +124,7 @@ Request parse_request(std::string_view body) {
     }
     try {
         request.body = json::parse(body);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number past a double
         request.body = nullptr;
         request.error = parse_error_message(e.what());
     }

@@ -36,7 +36,8 @@ long max_rss_kb() {
 TEST(RpcErrors, MalformedAndTruncatedJsonGetAReadableResult) {
     for (const char* body :
          {"", "{", R"({"method":"torrent-get","arguments":{"fields":["id"])", "not json",
-          R"({"method":"session-get",})", "\xff\xfe", R"({"method":"session-get"} trailing)"}) {
+          R"({"method":"session-get",})", "\xff\xfe", R"({"method":"session-get"} trailing)",
+          R"({"method":"session-get","tag":1E999999})"}) {
         const auto r = reply_of(body);
         const auto result = r["result"].get<std::string>();
         EXPECT_EQ(result.rfind("malformed JSON: ", 0), 0u) << body << " -> " << result;
