@@ -158,6 +158,20 @@ def remote(lab):
     tr.wait_row(2, lambda r: r["status"] == "Stopped", "torrent 2 Stopped after -t 1,2 -S", 10)
     tr.run("-t", "1,2", "-s")
 
+    # --move: the data and its resume record follow (no piece hashed again); -t 1 -i names the new place.
+    moved = lab.path("moved")
+    tr.run("-t", 1, "--move", moved)
+    tr.wait_row(1, lambda r: r["done"] == "100%" and r["status"] != "Stopped", "alpha back after --move", 20)
+    check("Location: " + moved in tr.run("-t", 1, "-i"), "-t 1 -i does not show the new location")
+    pl_a.check_copy(moved, "alpha after --move")
+    check(not os.path.exists(os.path.join(downloads, "alpha")), "--move left alpha in the old folder")
+    resumes = re.findall(r"alpha: resume: (\d+) pieces trusted, \d+ files rechecked \((\d+) pieces hashed",
+                         daemon.text())
+    check(resumes and resumes[-1] == (str(tor_a.num_pieces), "0"), f"alpha after --move: {resumes}")
+    tr.run("-t", 1, "--move", downloads)
+    tr.wait_row(1, lambda r: r["done"] == "100%" and r["status"] != "Stopped", "alpha back after a 2nd --move", 20)
+    pl_a.check_copy(downloads, "alpha after moving back")
+
     si = tr.run("-si")
     for needle in ("Daemon version: 0.1.0 (bitveil)", "RPC version: 16", f"Download directory: {downloads}",
                    "Encryption: preferred"):
