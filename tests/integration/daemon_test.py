@@ -249,6 +249,10 @@ def restart(lab):
     magnet = f"magnet:?xt=urn:btih:{tor_b.info_hash_hex}&dn=beta&x.pe=127.0.0.1:{seed_b.port}"
     check(rpc(daemon, "torrent-add", {"filename": magnet, "paused": True})["result"] == "success", "add paused")
     tr.wait_row(2, lambda r: r["status"] == "Stopped", "Stopped (added paused)", 10)
+    # Settings come back too, our exact encryption policy included (Transmission's words have no "disable").
+    settings = {"encryption": "disable", "speed-limit-up": 321, "speed-limit-up-enabled": True,
+                "download-queue-size": 7}
+    check(rpc(daemon, "session-set", settings)["result"] == "success", "session-set before the restart")
     before = tr.rows()
     sigterm(daemon, lab)
 
@@ -259,6 +263,10 @@ def restart(lab):
     check({k: (v["name"], v["done"]) for k, v in after.items()} ==
           {k: (v["name"], v["done"]) for k, v in before.items()}, f"-l before {before}, after {after}")
     check(after[2]["status"] == "Stopped", f"the paused torrent is {after[2]['status']} after the restart")
+    got = rpc(daemon, "session-get")["arguments"]
+    check(got["bitveil-encryption"] == "disable" and got["speed-limit-up"] == 321 and got["speed-limit-up-enabled"]
+          and got["download-queue-size"] == 7, f"settings after the restart: {got}")
+    rpc(daemon, "session-set", {"encryption": "prefer", "speed-limit-up-enabled": False})
     m = daemon.wait_for(r"alpha: resume: (\d+) pieces trusted, (\d+) files rechecked \((\d+) pieces hashed",
                         10, "the resume line of alpha")
     check(int(m.group(1)) == tor_a.num_pieces and int(m.group(3)) == 0, f"alpha after the restart: {m.group(0)}")
