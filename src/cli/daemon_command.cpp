@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -82,7 +83,15 @@ int run_daemon_command(const DaemonCommandOptions& o) {
     } else if (std::filesystem::is_directory(kDebianWebHome)) {
         options.web_home = kDebianWebHome;
     }
+    // The environment keeps the password out of `ps` (a systemd unit's Environment= or EnvironmentFile=).
     options.auth = o.auth;
+    if (const char* env = std::getenv("BITVEIL_RPC_AUTH"); !options.auth && env != nullptr && *env != '\0') {
+        if (std::string(env).find(':') == std::string::npos) {
+            report_error("BITVEIL_RPC_AUTH", "expected USER:PASS");
+            return kExitInvalid;
+        }
+        options.auth = env;
+    }
     options.rpc_host_whitelist = o.host_whitelist;
     options.rpc_whitelist = o.rpc_whitelist;
     if (!o.quiet)
@@ -113,7 +122,9 @@ void add_daemon_command(CLI::App& app, int& status) {
         "--web-home", o->web_home,
         "Transmission's web UI to serve at /transmission/web/ (default /usr/share/transmission/web "
         "when it exists; \"\" for none)");
-    cmd->add_option("--rpc-auth", o->auth, "USER:PASS that clients must log in with (default: none)")
+    cmd->add_option(
+           "--rpc-auth", o->auth,
+           "USER:PASS that clients must log in with (default: none; $BITVEIL_RPC_AUTH keeps it out of ps)")
         ->check(CLI::Validator(
             [](std::string& value) {
                 return value.find(':') == std::string::npos ? std::string("expected USER:PASS")

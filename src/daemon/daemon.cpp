@@ -10,7 +10,9 @@
 #include <asio/steady_timer.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "core/log.hpp"
 #include "daemon/http_server.hpp"
@@ -32,6 +34,7 @@ constexpr std::size_t kMaxStateFileBytes = std::size_t{256} << 20;
 constexpr std::size_t kMaxFetchedTorrentBytes = std::size_t{16} << 20;
 // A daemon's stop must end within 5 s: the 'stopped' announces get part of that.
 constexpr auto kStopAnnounceTimeout = std::chrono::seconds(2);
+constexpr auto kPeriodicSave = std::chrono::seconds(60);
 
 // The session-get keys settings.json keeps: what session-set can change.
 const nlohmann::json kSavedSettings = {"download-dir",
@@ -132,9 +135,13 @@ class Daemon {
         save();
 
         asio::signal_set signals(io_, SIGINT, SIGTERM);
-        signals.async_wait([this](std::error_code ec, int) {
-            if (!ec) shut_down();
-        });
+        std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int signo) {
+            if (ec) return;
+            if (stopping_) std::_Exit(signo == SIGINT ? 130 : 143);  // a second signal: at once
+            shut_down();
+            signals.async_wait(on_signal);
+        };
+        signals.async_wait(on_signal);
         net::spawn(io_, every_second(), [](const std::string& what) { BT_LOG(error, "daemon", "{}", what); });
         io_.run();
         return {};
@@ -160,47 +167,79 @@ class Daemon {
                 fetched->bytes = std::move(got->body);
             }
         }
-        co_return rpc::handle(request, backend_, fetched ? &*fetched : nullptr);
+        auto reply = rpc::handle(request, backend_, fetched ? &*fetched : nullptr);
+        if (backend_.take_dirty()) save();  // what the user just did survives a kill -9 from now on
+        co_return reply;
     }
 
+    // Saves at once after a change, and every kPeriodicSave for the totals (a kill -9 loses less).
     asio::awaitable<void> every_second() {
         asio::steady_timer timer(io_);
+        auto last_save = std::chrono::steady_clock::now();
         while (!stopping_) {
             timer.expires_after(std::chrono::seconds(1));
             co_await timer.async_wait(asio::use_awaitable);
             if (stopping_) break;
             backend_.tick();
-            if (backend_.take_dirty()) save();
+            const auto now = std::chrono::steady_clock::now();
+            if (backend_.take_dirty() || now - last_save >= kPeriodicSave) {
+                save();
+                last_save = now;
+            }
         }
     }
 
-    void save() {
-        const auto& dir = options_.config_dir;
+    struct StateTexts {
+        std::string settings;
+        std::string torrents;
+    };
+    StateTexts texts() const {
         auto json = rpc::session_json(backend_.settings(), &kSavedSettings);
         json["encryption"] =
             backend_.settings().encryption;  // our exact policy: Transmission's words lose one
-        const auto settings = json.dump(1) + "\n";
-        if (auto saved = storage::write_file_atomic(dir + "/settings.json", settings); !saved)
+        return {json.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                encode_state(backend_.state())};
+    }
+    static void write(const std::string& dir, const StateTexts& texts) {
+        if (auto saved = storage::write_file_atomic(dir + "/settings.json", texts.settings); !saved)
             BT_LOG(error, "daemon", "saving settings.json: {}", saved.error().message());
-        if (auto saved = storage::write_file_atomic(dir + "/torrents.json", encode_state(backend_.state()));
-            !saved)
+        if (auto saved = storage::write_file_atomic(dir + "/torrents.json", texts.torrents); !saved)
             BT_LOG(error, "daemon", "saving torrents.json: {}", saved.error().message());
+    }
+    // The texts now, the writing (two fsyncs) on the disk pool: the RPC and the peers never wait for it.
+    // One save at a time; a save asked meanwhile follows.
+    void save() {
+        if (saving_) {
+            save_again_ = true;
+            return;
+        }
+        saving_ = true;
+        asio::post(session_.disk_pool(), [this, dir = options_.config_dir, files = texts()] {
+            write(dir, files);
+            asio::post(io_, [this] {
+                saving_ = false;
+                if (std::exchange(save_again_, false)) save();
+            });
+        });
     }
 
     // Stops answering, stops the session (announces 'stopped', flushes resume records), saves, ends run().
     void shut_down() {
-        if (stopping_) {
-            std::_Exit(1);  // a second signal while stopping: at once
-        }
+        if (stopping_) return;  // session-close and a signal
         stopping_ = true;
         BT_LOG(info, "daemon", "stopping");
         if (server_) server_->stop();
         net::spawn(
             io_,
             [this]() -> asio::awaitable<void> {
-                save();  // the torrents' states as the user left them, before the stop changes them
                 co_await session_.stop();
-                save();
+                // The last save, after the one in flight, here: nothing runs after io_.stop().
+                asio::steady_timer wait(io_);
+                while (saving_) {
+                    wait.expires_after(std::chrono::milliseconds(10));
+                    co_await wait.async_wait(asio::use_awaitable);
+                }
+                write(options_.config_dir, texts());
                 io_.stop();
             },
             [this](const std::string& what) {
@@ -215,6 +254,8 @@ class Daemon {
     SessionBackend backend_;
     std::optional<HttpServer> server_;
     bool stopping_ = false;
+    bool saving_ = false;
+    bool save_again_ = false;
 };
 
 }  // namespace

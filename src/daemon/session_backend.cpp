@@ -135,6 +135,12 @@ session::Torrent* SessionBackend::torrent(const Entry& entry) const {
     return session_.find_torrent(entry.session_id);
 }
 
+std::shared_ptr<session::Torrent> SessionBackend::shared_torrent(const Entry& entry) const {
+    for (const auto& t : session_.torrents())
+        if (t->id() == entry.session_id) return t;
+    return nullptr;
+}
+
 SessionBackend::Entry* SessionBackend::find(rpc::TorrentId id) {
     auto it = entries_.find(id);
     return it == entries_.end() ? nullptr : &it->second;
@@ -178,9 +184,12 @@ void SessionBackend::restore(const DaemonState& state) {
     for (const auto& record : state.torrents) {
         std::vector<std::string> peers;
         auto params = params_for(record, peers);
-        if (!params) continue;
-        if (auto added = add_to_session(std::move(*params), record, peers))
-            BT_LOG(error, "daemon", "torrent {}: {}", record.id, *added);
+        std::optional<std::string> failed;
+        if (params) failed = add_to_session(std::move(*params), record, peers);
+        if (!params || failed) {
+            if (failed) BT_LOG(error, "daemon", "torrent {}: {}", record.id, *failed);
+            unrestored_.push_back(record);  // kept: the cause (a disk error) may pass
+        }
     }
     dirty_ = false;
 }
@@ -205,6 +214,7 @@ std::optional<std::string> SessionBackend::add_to_session(session::TorrentParams
     apply_choices(it->second);
     if (!it->second.record.paused) {
         it->second.start_date = unix_now();
+        it->second.ran = true;
         session_.start_queued(*t);
     }
     dirty_ = true;
@@ -238,6 +248,10 @@ void SessionBackend::apply_seed_goals(Entry& entry) {
     } else if (r.seed_ratio_mode == 0 && settings_.seed_ratio_limited) {
         goals.ratio = settings_.seed_ratio_limit;
     }
+    // The session counts this run's upload only: what earlier runs uploaded counts towards the ratio too.
+    if (goals.ratio && t->has_metadata() && t->metainfo().total_size > 0)
+        goals.ratio = std::max(0.0, *goals.ratio - static_cast<double>(r.uploaded_before) /
+                                                       static_cast<double>(t->metainfo().total_size));
     if (r.seed_idle_mode == 1) {
         goals.idle = std::chrono::minutes(r.seed_idle_limit);
     } else if (r.seed_idle_mode == 0 && settings_.idle_seeding_limit_enabled) {
@@ -259,9 +273,8 @@ void SessionBackend::on_state_change(rpc::TorrentId id, TorrentState state) {
     if (t->has_metadata() && !entry->record.magnet.empty() &&
         !std::filesystem::exists(metainfo_path(entry->record.hash)))
         keep_metainfo(t->metainfo());
-    // Stopped by its seed goal, not by the user or the daemon's shutdown: finished, and it stays stopped.
-    if (state == TorrentState::stopped && !entry->record.paused && !session_.is_stopping() &&
-        t->is_complete()) {
+    // Stopped by its seed goal: finished, and it stays stopped.
+    if (state == TorrentState::stopped && t->stopped_by_seed_goal() && !entry->record.paused) {
         entry->finished = true;
         entry->record.paused = true;
         dirty_ = true;
@@ -290,6 +303,11 @@ DaemonState SessionBackend::state() const {
         auto record = entry.record;
         if (const auto* t = torrent(entry)) {
             const auto st = t->status();
+            if (entry.ran) {
+                record.have_valid = st.bytes_have;
+                record.size_when_done = st.wanted_size;
+                record.left_until_done = st.wanted_left;
+            }
             record.downloaded_before += static_cast<std::int64_t>(st.stats.payload_downloaded);
             record.uploaded_before += static_cast<std::int64_t>(st.stats.payload_uploaded);
             record.corrupt_before += static_cast<std::int64_t>(st.stats.wasted);
@@ -301,6 +319,7 @@ DaemonState SessionBackend::state() const {
         }
         s.torrents.push_back(std::move(record));
     }
+    s.torrents.insert(s.torrents.end(), unrestored_.begin(), unrestored_.end());
     return s;
 }
 
@@ -321,7 +340,7 @@ void SessionBackend::tick() {
     }
 }
 
-std::optional<std::string> SessionBackend::apply_session_settings() {
+std::optional<std::string> SessionBackend::apply_session_settings(const rpc::SessionChanges* changes) {
     auto settings = session_.settings();
     settings.listen_port = static_cast<std::uint16_t>(settings_.peer_port);
     settings.max_connections = static_cast<std::uint32_t>(std::max(1, settings_.peer_limit_global));
@@ -349,9 +368,14 @@ std::optional<std::string> SessionBackend::apply_session_settings() {
     schedule.begin = static_cast<std::uint32_t>(settings_.alt_speed_time_begin);
     schedule.end = static_cast<std::uint32_t>(settings_.alt_speed_time_end);
     schedule.days = static_cast<bandwidth::DayMask>(settings_.alt_speed_time_day);
-    session_.set_alt_speed_schedule(settings_.alt_speed_time_enabled, schedule);
-    if (!settings_.alt_speed_time_enabled || session_.alt_speed_enabled() != settings_.alt_speed_enabled)
-        session_.set_alt_speed_enabled(settings_.alt_speed_enabled);
+    const bool schedule_changed = changes == nullptr || changes->alt_speed_time_enabled ||
+                                  changes->alt_speed_time_begin || changes->alt_speed_time_end ||
+                                  changes->alt_speed_time_day;
+    if (schedule_changed) session_.set_alt_speed_schedule(settings_.alt_speed_time_enabled, schedule);
+    // A switch by hand holds until the schedule's next switch; otherwise the schedule decides.
+    const bool switched =
+        changes != nullptr ? changes->alt_speed_enabled.has_value() : !settings_.alt_speed_time_enabled;
+    if (switched) session_.set_alt_speed_enabled(settings_.alt_speed_enabled);
     for (auto& [id, entry] : entries_) apply_seed_goals(entry);
     return std::nullopt;
 }
@@ -420,6 +444,11 @@ rpc::TorrentView SessionBackend::view(const Entry& entry, rpc::Detail detail) co
     v.size_when_done = st.wanted_size;
     v.left_until_done = st.wanted_left;
     v.have_valid = st.bytes_have;
+    if (!entry.ran && r.size_when_done > 0) {  // not checked in this run: what the last run knew
+        v.size_when_done = r.size_when_done;
+        v.left_until_done = r.left_until_done;
+        v.have_valid = r.have_valid;
+    }
     if (st.state == TorrentState::checking && st.total_size > 0)
         v.recheck_progress = static_cast<double>(st.check_bytes_done) / static_cast<double>(st.total_size);
     v.desired_available = st.seeds_connected > 0 ? st.wanted_left : 0;
@@ -549,9 +578,11 @@ void SessionBackend::start(std::span<const rpc::TorrentId> ids, bool now) {
         if (t == nullptr) continue;
         entry->record.paused = false;
         entry->finished = false;
+        entry->ran = true;
         entry->start_date = unix_now();
         entry->changed_date = unix_now();
-        if (now) {
+        // Only a stopped torrent waits in the queue; one still stopping (or failed) resumes when it can.
+        if (now || t->status().state != TorrentState::stopped) {
             t->start();
         } else {
             session_.start_queued(*t);
@@ -569,7 +600,8 @@ void SessionBackend::stop(std::span<const rpc::TorrentId> ids) {
         entry->record.paused = true;
         entry->changed_date = unix_now();
         dirty_ = true;
-        spawn(t->stop(), "stopping torrent " + std::to_string(id));
+        auto held = shared_torrent(*entry);
+        spawn(net::holding(held, held->stop()), "stopping torrent " + std::to_string(id));
     }
 }
 
@@ -577,9 +609,10 @@ void SessionBackend::verify(std::span<const rpc::TorrentId> ids) {
     for (const auto id : ids) {
         auto* entry = find(id);
         if (entry == nullptr) continue;
-        if (auto* t = torrent(*entry)) {
+        if (auto held = shared_torrent(*entry)) {
             entry->changed_date = unix_now();
-            spawn(t->verify(), "verifying torrent " + std::to_string(id));
+            entry->ran = true;
+            spawn(net::holding(held, held->verify()), "verifying torrent " + std::to_string(id));
         }
     }
 }
@@ -629,6 +662,25 @@ void SessionBackend::remove(std::span<const rpc::TorrentId> ids, bool delete_dat
 
 std::optional<std::string> SessionBackend::set(std::span<const rpc::TorrentId> ids,
                                                const rpc::TorrentChanges& c) {
+    // Everything is checked before anything changes: an error leaves every torrent as it was.
+    if (c.peer_limit)
+        return std::string("a peer limit per torrent is not supported (peer-limit-per-torrent is)");
+    if (c.bandwidth_priority && *c.bandwidth_priority != 0)
+        return std::string("bandwidth priorities are not supported");
+    const bool files_changed = !c.files_wanted.empty() || !c.files_unwanted.empty() ||
+                               !c.priority_high.empty() || !c.priority_normal.empty() ||
+                               !c.priority_low.empty();
+    for (const auto id : ids) {
+        const auto* entry = find(id);
+        const auto* t = entry != nullptr ? torrent(*entry) : nullptr;
+        if (t == nullptr || !files_changed) continue;
+        if (!t->has_metadata()) return std::string("the torrent's files are not known yet");
+        const auto listed = static_cast<int>(listed_files(t->metainfo()).size());
+        for (const auto* files :
+             {&c.files_wanted, &c.files_unwanted, &c.priority_high, &c.priority_normal, &c.priority_low})
+            for (const int f : *files)
+                if (f < 0 || f >= listed) return "file " + std::to_string(f) + " does not exist";
+    }
     for (const auto id : ids) {
         auto* entry = find(id);
         if (entry == nullptr) continue;
@@ -639,56 +691,33 @@ std::optional<std::string> SessionBackend::set(std::span<const rpc::TorrentId> i
         if (c.download_limited) r.download_limited = *c.download_limited;
         if (c.upload_limit) r.upload_limit = *c.upload_limit;
         if (c.upload_limited) r.upload_limited = *c.upload_limited;
-        if (c.bandwidth_priority) r.bandwidth_priority = *c.bandwidth_priority;
         if (c.seed_ratio_mode) r.seed_ratio_mode = *c.seed_ratio_mode;
         if (c.seed_ratio_limit) r.seed_ratio_limit = *c.seed_ratio_limit;
         if (c.seed_idle_mode) r.seed_idle_mode = *c.seed_idle_mode;
         if (c.seed_idle_limit) r.seed_idle_limit = *c.seed_idle_limit;
-        if (c.peer_limit) r.peer_limit = *c.peer_limit;
         if (c.sequential) r.sequential = *c.sequential;
-        const bool files_changed = !c.files_wanted.empty() || !c.files_unwanted.empty() ||
-                                   !c.priority_high.empty() || !c.priority_normal.empty() ||
-                                   !c.priority_low.empty();
         if (files_changed) {
-            if (!t->has_metadata()) return std::string("the torrent's files are not known yet");
+            using metainfo::FilePriority;
             const auto listed = listed_files(t->metainfo());
             auto priorities = t->file_priorities();
-            priorities.resize(t->metainfo().files.size(), metainfo::FilePriority::normal);
-            // Wanted files keep their level (normal when they were skipped); a level keeps skipped ones
-            // skipped.
+            priorities.resize(t->metainfo().files.size(), FilePriority::normal);
+            // A file wanted again gets its level back (normal when it had none); a level given to a skipped
+            // file is kept for when it is wanted.
             std::vector<bool> wanted(priorities.size());
-            std::vector<metainfo::FilePriority> level(priorities.size(), metainfo::FilePriority::normal);
+            std::vector<FilePriority> level(priorities.size(), FilePriority::normal);
             for (std::size_t i = 0; i < priorities.size(); ++i) {
-                wanted[i] = priorities[i] != metainfo::FilePriority::skip;
+                wanted[i] = priorities[i] != FilePriority::skip;
                 if (wanted[i]) level[i] = priorities[i];
             }
-            const auto each = [&](const std::vector<int>& files,
-                                  auto&& action) -> std::optional<std::string> {
-                for (const int f : files) {
-                    if (f < 0 || static_cast<std::size_t>(f) >= listed.size())
-                        return "file " + std::to_string(f) + " does not exist";
-                    action(listed[static_cast<std::size_t>(f)]);
-                }
-                return std::nullopt;
-            };
-            using metainfo::FilePriority;
-            for (auto [files, action] :
-                 {std::pair{&c.files_wanted, +[](std::vector<bool>&w, std::vector<FilePriority>&,
-                                                 std::size_t i) { w[i] = true; }},
-                  std::pair{&c.files_unwanted, +[](std::vector<bool>&w, std::vector<FilePriority>&,
-                                                   std::size_t i) { w[i] = false; }},
-                  std::pair{&c.priority_high, +[](std::vector<bool>&, std::vector<FilePriority>&l,
-                                                  std::size_t i) { l[i] = FilePriority::high; }},
-                  std::pair{&c.priority_normal, +[](std::vector<bool>&, std::vector<FilePriority>&l,
-                                                    std::size_t i) { l[i] = FilePriority::normal; }},
-                  std::pair{&c.priority_low, +[](std::vector<bool>&, std::vector<FilePriority>&l,
-                                                 std::size_t i) { l[i] = FilePriority::low; }}}) {
-                if (auto bad = each(*files, [&](std::size_t i) { action(wanted, level, i); })) return bad;
-            }
-            for (std::size_t i = 0; i < priorities.size(); ++i)
-                priorities[i] = wanted[i] ? level[i] : FilePriority::skip;
+            const auto file = [&](int f) { return listed[static_cast<std::size_t>(f)]; };
+            for (const int f : c.files_wanted) wanted[file(f)] = true;
+            for (const int f : c.files_unwanted) wanted[file(f)] = false;
+            for (const int f : c.priority_high) level[file(f)] = FilePriority::high;
+            for (const int f : c.priority_normal) level[file(f)] = FilePriority::normal;
+            for (const int f : c.priority_low) level[file(f)] = FilePriority::low;
             r.file_priorities.clear();
-            for (const auto p : priorities) r.file_priorities.push_back(static_cast<int>(p));
+            for (std::size_t i = 0; i < priorities.size(); ++i)
+                r.file_priorities.push_back(static_cast<int>(wanted[i] ? level[i] : FilePriority::skip));
         }
         apply_choices(*entry);
         entry->changed_date = unix_now();
@@ -795,6 +824,10 @@ void SessionBackend::queue_move(std::span<const rpc::TorrentId> ids, rpc::QueueM
         order_.insert(order_.begin() + static_cast<std::ptrdiff_t>(to), id);
         dirty_ = true;
     }
+    // Queued torrents start in this order.
+    std::vector<session::TorrentId> session_order;
+    for (const auto id : order_) session_order.push_back(entries_.at(id).session_id);
+    session_.reorder_queue(session_order);
 }
 
 rpc::AddResult SessionBackend::add(const rpc::AddRequest& request) {
@@ -943,7 +976,7 @@ std::optional<std::string> SessionBackend::set_session(const rpc::SessionChanges
         settings_ = before;
         return error;
     }
-    if (auto failed = apply_session_settings()) {
+    if (auto failed = apply_session_settings(&c)) {
         settings_ = before;
         apply_session_settings();
         return failed;

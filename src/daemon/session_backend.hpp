@@ -40,8 +40,10 @@ class SessionBackend final : public rpc::Backend {
     // The settings as they are now, to save; `session_id` is what session-get reports.
     const rpc::SessionView& settings() const noexcept { return settings_; }
     void set_session_id(std::string id) { settings_.session_id = std::move(id); }
-    // Applies settings_ to the session (listen port, limits, encryption, queue, goals).
-    std::optional<std::string> apply_session_settings();
+    // Applies settings_ to the session (listen port, limits, encryption, queue, goals). The alternative
+    // speed's switch is set only when `changes` names it (or at start-up without the schedule): the schedule
+    // decides otherwise.
+    std::optional<std::string> apply_session_settings(const rpc::SessionChanges* changes = nullptr);
 
     // rpc::Backend
     std::vector<rpc::TorrentId> ids() const override;
@@ -77,12 +79,15 @@ class SessionBackend final : public rpc::Backend {
         bool finished = false;    // stopped by its seed goal
         bool relocating = false;  // torrent-set-location: out of the session while its files move
         std::optional<bool> remove_after_relocating;  // removed meanwhile (with its data?): done once back
+        bool ran = false;  // started in this run: its progress is the session's, not the record's
         // What the RPC showed last, and when that changed ("recently-active").
         mutable std::uint64_t fingerprint = 0;
         mutable std::int64_t changed_date = 0;
     };
 
     session::Torrent* torrent(const Entry& entry) const;
+    // The same, held: for jobs that outlive this call (a stop, a check).
+    std::shared_ptr<session::Torrent> shared_torrent(const Entry& entry) const;
     Entry* find(rpc::TorrentId id);
     // Adds `params` to the session under `record` (its id given), hooks its state changes, applies the
     // record's choices, and starts it unless paused.
@@ -111,7 +116,8 @@ class SessionBackend final : public rpc::Backend {
     rpc::SessionView settings_;
     std::function<void()> on_close_;
     std::map<rpc::TorrentId, Entry> entries_;
-    std::vector<rpc::TorrentId> order_;  // queue order
+    std::vector<TorrentRecord> unrestored_;  // records restore() could not load: kept, saved back unchanged
+    std::vector<rpc::TorrentId> order_;      // queue order
     std::map<rpc::TorrentId, std::int64_t> removed_;
     rpc::TorrentId next_id_ = 1;
     rpc::TransferTotals cumulative_before_;  // every earlier run's

@@ -58,12 +58,16 @@ std::string encode_state(const DaemonState& state) {
                             {"sequential", r.sequential},
                             {"downloadedBefore", r.downloaded_before},
                             {"uploadedBefore", r.uploaded_before},
-                            {"corruptBefore", r.corrupt_before}});
+                            {"corruptBefore", r.corrupt_before},
+                            {"haveValid", r.have_valid},
+                            {"sizeWhenDone", r.size_when_done},
+                            {"leftUntilDone", r.left_until_done}});
     }
     const json j = {{"nextId", state.next_id},
                     {"torrents", std::move(torrents)},
                     {"cumulative", encode_totals(state.cumulative)}};
-    return j.dump(1) + "\n";
+    // Paths come from users and torrents: bytes that are not UTF-8 are replaced rather than failing the save.
+    return j.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 Result<DaemonState, std::string> decode_state(std::string_view text) {
@@ -100,6 +104,9 @@ Result<DaemonState, std::string> decode_state(std::string_view text) {
                 read(t, "downloadedBefore", r.downloaded_before);
                 read(t, "uploadedBefore", r.uploaded_before);
                 read(t, "corruptBefore", r.corrupt_before);
+                read(t, "haveValid", r.have_valid);
+                read(t, "sizeWhenDone", r.size_when_done);
+                read(t, "leftUntilDone", r.left_until_done);
                 if (r.id <= 0 || r.hash.size() != 40)
                     return fail("torrent " + std::to_string(state.torrents.size() + 1) + ": no id or hash");
                 if (r.id >= state.next_id) state.next_id = r.id + 1;

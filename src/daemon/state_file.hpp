@@ -37,6 +37,11 @@ struct TorrentRecord {
     std::int64_t downloaded_before = 0;
     std::int64_t uploaded_before = 0;
     std::int64_t corrupt_before = 0;
+    // Progress as last known (verified bytes, wanted bytes and what of them is missing), shown until the
+    // torrent runs again: a paused torrent's resume record is read only when it starts.
+    std::int64_t have_valid = 0;
+    std::int64_t size_when_done = 0;
+    std::int64_t left_until_done = 0;
 };
 
 struct DaemonState {

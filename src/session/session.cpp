@@ -233,6 +233,11 @@ void Session::start_queued(Torrent& torrent) {
     });
 }
 
+void Session::reorder_queue(const std::vector<TorrentId>& order) {
+    const auto rank = [&](TorrentId id) { return std::ranges::find(order, id) - order.begin(); };
+    std::ranges::stable_sort(queue_, {}, rank);
+}
+
 asio::awaitable<void> Session::queue_loop() {
     while (!stopping_ && !queue_.empty()) {
         queue_timer_.expires_after(std::chrono::seconds(1));
@@ -607,9 +612,27 @@ asio::awaitable<void> Session::stop() {
     alt_timer_.cancel();
     std::error_code ignored;
     if (acceptor_) acceptor_->close(ignored);
-    // A copy: a torrent removed meanwhile is stopped by its remove.
+    // All at once, so the whole stop takes one 'stopped' announce deadline, not one per torrent. A copy: a
+    // torrent removed meanwhile is stopped by its remove.
     const auto torrents = torrents_;
-    for (const auto& t : torrents) co_await t->stop();
+    auto stopping = std::make_shared<std::size_t>(torrents.size());
+    auto all_stopped = std::make_shared<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
+    const auto one_done = [stopping, all_stopped] {
+        if (--*stopping == 0) all_stopped->cancel();
+    };
+    for (const auto& t : torrents) {
+        net::spawn(
+            io_,
+            [](std::shared_ptr<Torrent> torrent, auto done) -> asio::awaitable<void> {
+                co_await torrent->stop();
+                done();
+            }(t, one_done),
+            [one_done](const std::string& what) {
+                BT_LOG(error, "session", "stopping a torrent: {}", what);
+                one_done();
+            });
+    }
+    while (*stopping > 0) co_await all_stopped->async_wait(use_nothrow);
     // Removals in progress finish their stop and their deletion.
     asio::steady_timer wait(io_);
     while (!removing_.empty()) {

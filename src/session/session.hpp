@@ -83,6 +83,9 @@ class Session {
     // Starts the torrent now, or queues it (TorrentState::queued) when Settings::max_active_downloads or
     // max_active_seeds are reached; a queued torrent starts, in queue order, when a slot frees up.
     void start_queued(Torrent& torrent);
+    // Queued torrents start in the order of `order` (a daemon's queue-move); those it leaves out keep their
+    // order, after the others.
+    void reorder_queue(const std::vector<TorrentId>& order);
 
     // Stops every torrent (announce 'stopped', flush) and closes the listener.
     asio::awaitable<void> stop();

@@ -674,6 +674,7 @@ asio::awaitable<void> Torrent::tick_loop(std::uint64_t run) {
                               SeedProgress{stats.payload_uploaded, swarm_->picker().wanted_bytes(),
                                            now - seeding_since_, now - last_upload_})) {
             BT_LOG(info, "torrent", "{}: seeding goal reached", printable(name()));
+            stopped_by_seed_goal_ = true;
             spawn_job(stop());
             co_return;
         }

@@ -130,6 +130,8 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     const std::string& name() const noexcept { return has_metadata() ? metainfo_->name : name_; }
     // Once complete and seeding, the torrent stops itself (TorrentState::stopped) when a goal is met.
     void set_seed_goals(const SeedGoals& goals) { seed_goals_ = goals; }
+    // The last stop was the torrent's own, because a seed goal was met (until it runs again).
+    bool stopped_by_seed_goal() const noexcept { return stopped_by_seed_goal_; }
     const wire::InfoHashBytes& info_hash() const noexcept { return info_hash_; }
     TorrentStatus status() const;
     bool is_complete() const noexcept { return swarm_ && swarm_->is_complete(); }
@@ -340,6 +342,7 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     bool run_after_check_ = true;
     bool checked_ = false;    // the picker knows what is on disk (a check finished since the swarm was made)
     bool finishing_ = false;  // on_finished is running
+    bool stopped_by_seed_goal_ = false;
     bool removed_ = false;
     asio::steady_timer stop_done_;  // cancelled when stop() finishes: wakes a second stop() waiting for it
 

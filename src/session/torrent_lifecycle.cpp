@@ -20,6 +20,7 @@ std::uint64_t Torrent::begin_run() {
     stopping_ = false;
     resume_after_stop_ = false;
     run_after_check_ = true;
+    stopped_by_seed_goal_ = false;
     error_.clear();
     return ++run_;
 }

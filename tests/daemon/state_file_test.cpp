@@ -27,6 +27,9 @@ TorrentRecord sample(rpc::TorrentId id) {
     r.downloaded_before = 5'000'000'000;
     r.uploaded_before = 7;
     r.corrupt_before = 3;
+    r.have_valid = 1000;
+    r.size_when_done = 4000;
+    r.left_until_done = 3000;
     return r;
 }
 
@@ -66,6 +69,9 @@ TEST(StateFile, EveryFieldSurvivesARoundTrip) {
     EXPECT_EQ(r.downloaded_before, want.downloaded_before);
     EXPECT_EQ(r.uploaded_before, want.uploaded_before);
     EXPECT_EQ(r.corrupt_before, want.corrupt_before);
+    EXPECT_EQ(r.have_valid, want.have_valid);
+    EXPECT_EQ(r.size_when_done, want.size_when_done);
+    EXPECT_EQ(r.left_until_done, want.left_until_done);
     EXPECT_EQ(back->torrents[1].hash, std::string(40, 'b'));
     EXPECT_EQ(back->cumulative.seconds_active, 99);
     EXPECT_EQ(back->cumulative.session_count, 4);

@@ -153,6 +153,13 @@ def remote(lab):
     tr.wait_row(1, lambda r: r["status"] == "Stopped", "Stopped after -S", 10)
     tr.run("-t", 1, "-s")
     tr.wait_row(1, lambda r: r["status"] != "Stopped", "running after -s", 10)
+    # A check of a seeding torrent, and a start right behind a stop, leave it running (not "Finished").
+    tr.run("-t", 1, "-v")
+    tr.wait_row(1, lambda r: r["done"] == "100%" and r["status"] in ("Seeding", "Idle"), "seeding after -v", 20)
+    tr.run("-t", 1, "-S")
+    tr.run("-t", 1, "-s")
+    time.sleep(3)
+    tr.wait_row(1, lambda r: r["status"] in ("Seeding", "Idle"), "seeding after -S then -s at once", 10)
     tr.run("-t", "1,2", "-S")
     tr.wait_row(1, lambda r: r["status"] == "Stopped", "torrent 1 Stopped after -t 1,2 -S", 10)
     tr.wait_row(2, lambda r: r["status"] == "Stopped", "torrent 2 Stopped after -t 1,2 -S", 10)
@@ -237,6 +244,17 @@ def sigterm(daemon, lab):
     check(rc == 0, f"SIGTERM: exit {rc}, expected 0")
 
 
+def wait_partial(tr, tid, above=20):
+    """Until torrent `tid` is between `above` % and 90 % done; its row."""
+    end = time.monotonic() + 60
+    while True:
+        row = tr.rows()[tid]
+        if row["done"] != "n/a" and above <= int(row["done"].rstrip("%")) <= 90:
+            return row
+        check(time.monotonic() < end, f"torrent {tid} never got to {above}-90 %: {row}")
+        time.sleep(0.3)
+
+
 def restart(lab):
     config, downloads = lab.path("config"), lab.path("downloads")
     pl_a, tor_a, _ = seeded(lab, "alpha", 2 * MiB)
@@ -271,15 +289,19 @@ def restart(lab):
                         10, "the resume line of alpha")
     check(int(m.group(1)) == tor_a.num_pieces and int(m.group(3)) == 0, f"alpha after the restart: {m.group(0)}")
 
-    # kill -9 mid-download of beta (its seeder is slow), restart, finish.
+    # kill -9 mid-download of beta (its seeder is slow), restart, finish. On the way, beta is paused half done:
+    # a restart shows its progress before it runs (the resume record is read only when it starts).
     tr.run("-t", 2, "-s")
-    end = time.monotonic() + 60
-    while True:
-        row = tr.rows()[2]
-        if row["done"] != "n/a" and 20 <= int(row["done"].rstrip("%")) <= 80:
-            break
-        check(time.monotonic() < end, f"beta never got to 20-80 %: {row}")
-        time.sleep(0.3)
+    row = wait_partial(tr, 2)
+    tr.run("-t", 2, "-S")
+    paused = tr.wait_row(2, lambda r: r["status"] == "Stopped", "beta paused half done", 10)
+    sigterm(daemon, lab)
+    daemon = start_daemon(lab, "daemon", config, downloads)
+    tr = Remote(lab, daemon)
+    again = tr.wait_row(2, lambda r: True, "beta listed after the restart", 10)
+    check(again == paused, f"beta paused at {paused}, after the restart {again}")
+    tr.run("-t", 2, "-s")
+    row = wait_partial(tr, 2, above=int(paused["done"].rstrip("%")) + 5)
     lab.log(f"kill -9 at {row['done']}")
     daemon.send_signal(signal.SIGKILL)
     daemon.wait(5)
