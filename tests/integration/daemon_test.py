@@ -188,6 +188,11 @@ def remote(lab):
     check("success" in tr.run("-as"), "-as did not answer success")
     check(rpc(daemon, "session-get")["arguments"]["alt-speed-enabled"] is True, "-as did not turn alt speed on")
     tr.run("-AS")
+    # The schedule decides while it is on: a range of the whole day turns alt speed on at once.
+    rpc(daemon, "session-set", {"alt-speed-time-enabled": True, "alt-speed-time-begin": 0,
+                                "alt-speed-time-end": 1439, "alt-speed-time-day": 127})
+    check(rpc(daemon, "session-get")["arguments"]["alt-speed-enabled"] is True, "the schedule did not turn alt speed on")
+    rpc(daemon, "session-set", {"alt-speed-time-enabled": False, "alt-speed-enabled": False})
 
     for flag, word in (("-er", "required"), ("-et", "tolerated"), ("-ep", "preferred"), ("-er", "required")):
         tr.run(flag)
