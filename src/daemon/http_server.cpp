@@ -147,6 +147,10 @@ struct Connection {
     explicit Connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
     tcp::socket socket;
     asio::steady_timer timer;  // the current deadline; also paces a throttled login
+    // When it was accepted or last had a request answered: at the cap, the connection that has gone
+    // longest without an answer makes room for a new one.
+    Clock::time_point last_answer = Clock::now();
+    bool answering = false;  // a whole request is in, its reply not yet written
 };
 
 // Bytes read, or 0 when the connection failed, ended, or `deadline` passed first.
@@ -184,6 +188,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     asio::awaitable<Response> rpc(http::RequestParser& request);
     Response web_file(const http::RequestParser& request) const;
     asio::awaitable<void> linger(Connection& c);
+    bool make_room();
     void stop();
 
     HttpServerConfig config;
@@ -209,7 +214,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
             co_await accept_pause.async_wait(use_nothrow);
             continue;
         }
-        if (connections.size() >= config.max_connections) {
+        if (connections.size() >= config.max_connections && !make_room()) {
             std::error_code ignored;
             socket.close(ignored);
             continue;
@@ -232,6 +237,23 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
                            self->connections.erase(connection);
                        });
     }
+}
+
+// Refusing new connections at the cap would let 256 idle (or slow-loris) connections lock every client out
+// of the RPC for as long as the head timeout, again and again. So the connection that has gone longest
+// without a reply is closed instead, unless every connection is being answered right now.
+bool HttpServer::Impl::make_room() {
+    std::shared_ptr<Connection> oldest;
+    for (const auto& c : connections) {
+        if (!c->answering && (!oldest || c->last_answer < oldest->last_answer)) oldest = c;
+    }
+    if (!oldest) return false;
+    BT_LOG(debug, "http", "{} connections: closing the one longest without a request", connections.size());
+    std::error_code ignored;
+    oldest->socket.close(ignored);
+    oldest->timer.cancel();
+    connections.erase(oldest);  // its coroutine ends on its own; the closed socket holds no descriptor
+    return true;
 }
 
 asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Connection> c) {
@@ -281,12 +303,15 @@ asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Connection> c) {
             co_return;
         }
 
+        c->answering = true;
         Response response = co_await respond(*c, parser, peer);
         if (stopped) co_return;
         if (!parser.keep_alive() || parser.minor_version() == 0) response.close = true;
-        if (!co_await write_before(*c, serialise(response, parser.method() == "HEAD"),
-                                   Clock::now() + config.request_timeout))
-            co_return;
+        const bool written = co_await write_before(*c, serialise(response, parser.method() == "HEAD"),
+                                                   Clock::now() + config.request_timeout);
+        c->answering = false;
+        c->last_answer = Clock::now();
+        if (!written) co_return;
         if (response.close) {
             c->socket.shutdown(tcp::socket::shutdown_send, ec);
             co_return;
@@ -323,8 +348,11 @@ asio::awaitable<Response> HttpServer::Impl::respond(Connection& c, http::Request
         const std::string address = peer.address_string();
         if (const auto wait = throttle.wait_before_check(address, Clock::now());
             wait > Clock::duration::zero()) {
+            // Parallel guesses queue up here for a long time: they may make room for new connections.
+            c.answering = false;
             c.timer.expires_after(wait);
             co_await c.timer.async_wait(use_nothrow);
+            c.answering = true;
         }
         // Both compared, always, so the time does not tell which was wrong.
         const bool user_ok = http::constant_time_equals(user, config.auth->user);

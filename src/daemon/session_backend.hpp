@@ -106,7 +106,9 @@ class SessionBackend final : public rpc::Backend {
     // Keeps the metainfo of a magnet's torrent once fetched, so a restart does not fetch it again.
     void keep_metainfo(const metainfo::Metainfo& metainfo);
     std::string metainfo_path(const std::string& hash) const;
-    rpc::TorrentView view(const Entry& entry, rpc::Detail detail) const;
+    // `torrent` is the entry's; `queue_position` its index in order_.
+    rpc::TorrentView view(const Entry& entry, const session::Torrent& torrent, int queue_position,
+                          rpc::Detail detail) const;
     void mark_changed() noexcept { dirty_ = true; }
     // Starts `job` on the session's thread and does not wait for it; a failure is logged.
     void spawn(asio::awaitable<void> job, std::string what);

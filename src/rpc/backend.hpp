@@ -73,6 +73,7 @@ struct Detail {
     bool files = false;
     bool peers = false;
     bool trackers = false;
+    bool magnet = false;  // magnetLink: a string built per torrent
 };
 
 struct TorrentView {
@@ -113,7 +114,7 @@ struct TorrentView {
     bool is_private = false;
     std::int64_t piece_size = 0;
     std::int64_t piece_count = 0;
-    std::string magnet_link;
+    std::string magnet_link;  // filled only when asked (Detail::magnet)
     int queue_position = 0;
     bool is_stalled = false;
     bool is_finished = false;  // a seed goal was met and the torrent stopped

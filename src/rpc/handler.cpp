@@ -1,6 +1,7 @@
 #include "rpc/handler.hpp"
 
 #include <array>
+#include <string_view>
 #include <utility>
 
 #include "rpc/json_prescan.hpp"
@@ -19,7 +20,7 @@ Outcome session_get(Call& call) {
     const auto* fields = call.args.find("fields");
     if (fields != nullptr && !fields->is_array())
         return failure("invalid argument 'fields': expected a list of key names");
-    return {"success", session_json(call.backend.session(), fields)};
+    return {"success", session_json(call.backend.session(), fields), {}};
 }
 
 Outcome session_set(Call& call) {
@@ -30,7 +31,7 @@ Outcome session_set(Call& call) {
 }
 
 Outcome session_stats(Call& call) {
-    return {"success", session_stats_json(call.backend.stats())};
+    return {"success", session_stats_json(call.backend.stats()), {}};
 }
 
 Outcome session_close(Call& call) {
@@ -45,7 +46,7 @@ Outcome free_space(Call& call) {
     std::string error;
     const auto bytes = call.backend.free_space(*path, error);
     if (!bytes) return failure(error.empty() ? "cannot read free space of " + *path : error);
-    return {"success", {{"path", *path}, {"size-bytes", *bytes}}};
+    return {"success", {{"path", *path}, {"size-bytes", *bytes}}, {}};
 }
 
 // Checking the port needs a service outside this machine; claiming "closed" without one would mislead.
@@ -102,7 +103,25 @@ std::string reply(Outcome outcome, const json* tag) {
     out["result"] = std::move(outcome.result);
     if (tag != nullptr) out["tag"] = *tag;
     // Names and errors come from torrents and may hold any bytes: replace, never throw.
-    return out.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string text = out.dump(-1, ' ', false, json::error_handler_t::replace);
+    // Keys are sorted, so the text starts with the arguments object: the serialized ones go first in it.
+    constexpr std::string_view kOpen = R"({"arguments":{)";
+    if (outcome.serialized_arguments.empty() || !text.starts_with(kOpen)) return text;
+    std::size_t size = text.size();
+    for (const auto& [name, value] : outcome.serialized_arguments) size += name.size() + value.size() + 4;
+    std::string spliced;
+    spliced.reserve(size);
+    spliced += kOpen;
+    for (std::size_t i = 0; i < outcome.serialized_arguments.size(); ++i) {
+        const auto& [name, value] = outcome.serialized_arguments[i];
+        if (i > 0) spliced += ',';
+        spliced += json(name).dump(-1, ' ', false, json::error_handler_t::replace);
+        spliced += ':';
+        spliced += value;
+    }
+    if (text[kOpen.size()] != '}') spliced += ',';  // the DOM's own arguments follow
+    spliced.append(text, kOpen.size());
+    return spliced;
 }
 
 // The parser's message without its "[json.exception.parse_error.101] " prefix.

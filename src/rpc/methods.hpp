@@ -3,6 +3,8 @@
 // the reply's arguments.
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "rpc/arguments.hpp"
 #include "rpc/backend.hpp"
@@ -13,10 +15,12 @@ namespace bt::rpc::detail {
 struct Outcome {
     std::string result = "success";
     nlohmann::json arguments = nlohmann::json::object();
+    // More arguments, already JSON text (name, value): torrent-get's `torrents`, too big to build as a DOM.
+    std::vector<std::pair<std::string, std::string>> serialized_arguments;
 };
 
 inline Outcome failure(std::string message) {
-    return Outcome{std::move(message), nlohmann::json::object()};
+    return Outcome{std::move(message), nlohmann::json::object(), {}};
 }
 
 struct Call {

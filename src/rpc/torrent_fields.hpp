@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -102,10 +103,11 @@ TorrentFields resolve_torrent_fields(const nlohmann::json& names);
 std::string_view torrent_field_name(TorrentField field);
 nlohmann::json torrent_field_value(TorrentField field, const TorrentView& torrent);
 
-// torrent-get's `torrents`: one object per torrent, or with format "table" the names first, then one array
-// of values per torrent.
-nlohmann::json torrents_as_objects(const TorrentFields& fields, std::span<const TorrentView> torrents);
-nlohmann::json torrents_as_table(const TorrentFields& fields, std::span<const TorrentView> torrents);
+// torrent-get's `torrents` as JSON text: one object per torrent, or with format "table" the names first,
+// then one array of values per torrent. The text is what json::dump (invalid UTF-8 replaced) would make of
+// the same values.
+std::string torrents_as_objects(const TorrentFields& fields, std::span<const TorrentView> torrents);
+std::string torrents_as_table(const TorrentFields& fields, std::span<const TorrentView> torrents);
 
 // {reason: count}, for the bitveil-handshake-failures of a torrent and of the session.
 nlohmann::json reason_counts_json(const std::map<std::string, std::uint32_t>& counts);

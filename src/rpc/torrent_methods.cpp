@@ -83,7 +83,8 @@ Outcome torrent_get(Call& call) {
     if (!call.args.ok()) return failure(call.args.error());
 
     const auto fields = resolve_torrent_fields(*names);
-    const bool needs_detail = fields.detail.files || fields.detail.peers || fields.detail.trackers;
+    const bool needs_detail =
+        fields.detail.files || fields.detail.peers || fields.detail.trackers || fields.detail.magnet;
     std::vector<TorrentView> views;
     if (selection->views && !needs_detail) {
         views = std::move(*selection->views);
@@ -91,8 +92,9 @@ Outcome torrent_get(Call& call) {
         views = call.backend.torrents(selection->ids, fields.detail);
     }
     Outcome outcome;
-    outcome.arguments["torrents"] =
-        format == "table" ? torrents_as_table(fields, views) : torrents_as_objects(fields, views);
+    outcome.serialized_arguments.emplace_back("torrents", format == "table"
+                                                              ? torrents_as_table(fields, views)
+                                                              : torrents_as_objects(fields, views));
     if (selection->recently_active) outcome.arguments["removed"] = selection->removed;
     return outcome;
 }

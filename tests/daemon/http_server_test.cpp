@@ -11,6 +11,9 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <cctype>
 #include <filesystem>
@@ -570,6 +573,57 @@ TEST(HttpServer, ConnectionsBeyondTheCapAreClosedAndTheServerStaysUp) {
     for (int i = 0; i < 200 && served.connection_count() > 0; ++i) std::this_thread::sleep_for(10ms);
     Client client(served.port());
     EXPECT_EQ(client.exchange(rpc_post(served, "after")).status, 200);
+}
+
+// Idle or slow-loris connections at the cap must not lock the RPC out until they time out.
+TEST(HttpServer, AtTheCapTheConnectionLongestWithoutAReplyMakesRoom) {
+    HttpServerConfig config = base_config();
+    config.max_connections = 3;
+    Served served(config);
+    std::vector<std::unique_ptr<Client>> held;
+    for (int i = 0; i < 3; ++i) held.push_back(std::make_unique<Client>(served.port()));
+    for (int i = 0; i < 200 && served.connection_count() < 3; ++i) std::this_thread::sleep_for(5ms);
+    ASSERT_EQ(served.connection_count(), 3u);
+    // Answered just now: the first is no longer the one that has gone longest without a reply.
+    EXPECT_EQ(held[0]->exchange(request("GET", "/", {})).status, 200);
+    held[2]->send("GET / HTTP/1.1\r\n");  // a slow-loris's first bytes are no reply either
+
+    const auto t0 = std::chrono::steady_clock::now();
+    Client newcomer(served.port());
+    EXPECT_EQ(newcomer.exchange(rpc_post(served, "in")).status, 200);
+    EXPECT_TRUE(held[1]->closed_by_server());
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);  // not by the 10 s head timeout
+    EXPECT_LE(served.connection_count(), 3u);
+
+    Client another(served.port());
+    EXPECT_EQ(another.exchange(rpc_post(served, "in again")).status, 200);
+    EXPECT_TRUE(held[2]->closed_by_server());
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+    EXPECT_EQ(held[0]->exchange(request("GET", "/", {})).status, 200);
+}
+
+// While every connection held is being answered, a new one is closed at accept, and the answers arrive.
+TEST(HttpServer, AtTheCapConnectionsBeingAnsweredAreKept) {
+    HttpServerConfig config = base_config();
+    config.max_connections = 2;
+    config.rpc_handler = [](std::string body) -> asio::awaitable<std::string> {
+        asio::steady_timer slow(co_await asio::this_coro::executor, 500ms);
+        co_await slow.async_wait(asio::use_awaitable);
+        co_return body;
+    };
+    Served served(config);
+    Client first(served.port());
+    Client second(served.port());
+    first.send(rpc_post(served, "one"));
+    second.send(rpc_post(served, "two"));
+    std::this_thread::sleep_for(100ms);
+    Client third(served.port());
+    EXPECT_TRUE(third.closed_by_server());
+    const auto one = first.read_reply();
+    const auto two = second.read_reply();
+    ASSERT_TRUE(one && two);
+    EXPECT_EQ(one->body, "one");
+    EXPECT_EQ(two->body, "two");
 }
 
 TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {

@@ -99,6 +99,7 @@ class FakeBackend : public Backend {
             if (!detail.files) out.back().files.clear();
             if (!detail.peers) out.back().peers.clear();
             if (!detail.trackers) out.back().trackers.clear();
+            if (!detail.magnet) out.back().magnet_link.clear();
         }
         return out;
     }

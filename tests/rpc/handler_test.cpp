@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "rpc/fake_backend.hpp"
+#include "rpc/torrent_fields.hpp"
 
 namespace bt::rpc {
 namespace {
@@ -196,6 +197,10 @@ TEST(RpcList, DetailIsAskedOnlyForTheFieldsThatNeedIt) {
     EXPECT_TRUE(backend.detail_requests.back().files);
     torrent_get(backend, {{"fields", {"peersFrom"}}});
     EXPECT_TRUE(backend.detail_requests.back().peers);
+    EXPECT_FALSE(backend.detail_requests.back().magnet);
+    torrent_get(backend, {{"fields", {"id", "magnetLink"}}});
+    EXPECT_TRUE(backend.detail_requests.back().magnet);
+    EXPECT_FALSE(backend.detail_requests.back().files || backend.detail_requests.back().trackers);
 }
 
 TEST(RpcList, FilesPeersAndTrackersHaveTransmissionsShapes) {
@@ -432,6 +437,51 @@ TEST(RpcWebUi, TwoThousandTorrentsWithTheWebFields) {
     const auto r = json::parse(reply);
     ASSERT_EQ(r["arguments"]["torrents"].size(), 2000u);
     EXPECT_EQ(r["arguments"]["torrents"][1999]["name"], "torrent 2000");
+}
+
+// torrent-get writes its torrents as text: the text must be what the DOM would serialize, for every field,
+// with names that need escaping or hold invalid UTF-8, in both formats, and spliced into the reply whole.
+TEST(RpcList, TorrentsTextIsWhatTheDomWouldSerialize) {
+    FakeBackend backend;
+    backend.add_torrent(1, "plain");
+    backend.add_torrent(2, "quote \" backslash \\ newline \n control \x01 tab \t");
+    backend.add_torrent(3, "bad UTF-8 \xff\xfe and \xc3\xa9 and \xe2\x82");
+    backend.add_torrent(4, "").error_string = "tracker said \"no\"\x7f";
+    json names = json::array();
+    for (auto f = 0; f <= static_cast<int>(TorrentField::bitveil_sequential); ++f)
+        names.push_back(torrent_field_name(static_cast<TorrentField>(f)));
+    const auto fields = resolve_torrent_fields(names);
+    ASSERT_EQ(fields.fields.size(), names.size());
+    const auto views = backend.torrents(backend.ids(), fields.detail);
+
+    json objects = json::array();
+    json table = json::array({names});
+    for (const auto& view : views) {
+        json row = json::object();
+        json values = json::array();
+        for (const auto field : fields.fields) {
+            row[std::string(torrent_field_name(field))] = torrent_field_value(field, view);
+            values.push_back(torrent_field_value(field, view));
+        }
+        objects.push_back(row);
+        table.push_back(values);
+    }
+    const auto dump = [](const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); };
+    EXPECT_EQ(torrents_as_objects(fields, views), dump(objects));
+    EXPECT_EQ(torrents_as_table(fields, views), dump(table));
+    EXPECT_EQ(torrents_as_objects(fields, {}), "[]");
+    EXPECT_EQ(torrents_as_table(TorrentFields{}, {}), "[[]]");
+
+    // Spliced into the reply, beside the DOM's own arguments and the tag.
+    const auto reply = call(backend, json{{"method", "torrent-get"},
+                                          {"arguments", {{"fields", names}, {"ids", "recently-active"}}},
+                                          {"tag", 5}}
+                                         .dump());
+    EXPECT_EQ(reply["tag"], 5);
+    EXPECT_EQ(reply["result"], "success");
+    EXPECT_EQ(reply["arguments"].size(), 2u);
+    EXPECT_EQ(reply["arguments"]["removed"], json::array());
+    EXPECT_EQ(reply["arguments"]["torrents"], json::parse(dump(objects)));
 }
 
 TEST(RpcSession, FieldsFilterKeepsOnlyTheNamedKeys) {
