@@ -5,10 +5,14 @@
 // address down instead of locking everyone out), routing (301, web files, 405), then for the RPC the
 // Origin (403), Host (421) and X-Transmission-Session-Id (409) checks. No CORS headers, ever.
 //
+// The allow-list is checked at accept: a refused address gets its 403 before anything is read. Every other
+// check runs on the head alone, before `100 Continue` and before any body byte is read: only an RPC request
+// that passed them all has its body read, within a budget for the bodies of all connections together.
+//
 // Runs on one io_context thread; every limit holds whatever clients do: head and body sizes (431, 413),
-// time to send a head or a request and idle keep-alive time (the connection is closed), and the number of
-// connections (at the cap, a new one replaces the one that has gone longest without a reply; it is closed
-// at accept only while every connection held is being answered).
+// time to send a head or a request and idle keep-alive time (the connection is closed), the bytes of
+// bodies held at once (503 when no room is freed in time), and connections: per address and in all (extra
+// ones are closed at accept, unless closing a connection idle between requests makes room).
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 #include <chrono>
@@ -45,9 +49,15 @@ struct HttpServerConfig {
     std::filesystem::path web_home;  // Transmission's web UI folder; empty serves none
     std::string_view index_page;     // our page at /: must outlive the server
     std::size_t max_connections = 256;
+    // So that one address cannot take every connection (and lock everyone else out).
+    std::size_t max_connections_per_address = 16;
+    // Request bodies held in memory at once, all connections together. A body that does not fit waits for
+    // room until its request's deadline, then gets 503.
+    std::size_t max_buffered_body_bytes = 64 * 1024 * 1024;
     std::chrono::milliseconds head_timeout = std::chrono::seconds(10);     // from a request's first byte
     std::chrono::milliseconds request_timeout = std::chrono::seconds(30);  // the whole request, and a reply
     std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);     // between keep-alive requests
+    // A login whose throttle wait would end past its request's deadline is refused (401) without waiting.
     http::LoginThrottleSettings login_throttle;
     // Takes a request body, returns the JSON reply body (sent as 200).
     std::function<asio::awaitable<std::string>(std::string body)> rpc_handler;

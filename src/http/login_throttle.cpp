@@ -13,6 +13,12 @@ LoginThrottle::Clock::duration LoginThrottle::delay_after(std::size_t failures) 
 
 LoginThrottle::Clock::duration LoginThrottle::wait_before_check(const std::string& address,
                                                                 Clock::time_point now) {
+    return *wait_within(address, now, Clock::duration::max());
+}
+
+std::optional<LoginThrottle::Clock::duration> LoginThrottle::wait_within(const std::string& address,
+                                                                         Clock::time_point now,
+                                                                         Clock::duration max_wait) {
     const auto it = entries_.find(address);
     if (it == entries_.end()) return Clock::duration::zero();
     Entry& entry = it->second;
@@ -21,6 +27,7 @@ LoginThrottle::Clock::duration LoginThrottle::wait_before_check(const std::strin
         return Clock::duration::zero();
     }
     const Clock::time_point start = std::max(now, entry.next_check);
+    if (start - now > max_wait) return std::nullopt;
     entry.next_check = start + delay_after(entry.failures);
     return start - now;
 }

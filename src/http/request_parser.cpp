@@ -211,6 +211,7 @@ RequestParser::State RequestParser::parse_head(std::string_view head) {
     if (has_transfer_encoding && (content_length || minor_version_ == 0))
         return fail(Failure::bad_request, "Transfer-Encoding with Content-Length or in HTTP/1.0");
 
+    content_length_ = content_length;
     if (chunked) {
         phase_ = Phase::chunked;
     } else if (content_length && *content_length > 0) {

@@ -65,6 +65,8 @@ class RequestParser {
     // "Expect: 100-continue": the client waits for an interim 100 before it sends the body.
     bool expects_continue() const;
 
+    // The body's announced length, once the head is parsed; nullopt for a chunked body or none.
+    std::optional<std::uint64_t> content_length() const noexcept { return content_length_; }
     const std::string& body() const noexcept { return body_; }
     std::string take_body() noexcept { return std::move(body_); }
     // Bytes received after the complete request, not parsed yet.
@@ -88,6 +90,7 @@ class RequestParser {
     std::string target_;
     int minor_version_ = 1;
     std::vector<Header> headers_;
+    std::optional<std::uint64_t> content_length_;
     std::uint64_t remaining_ = 0;  // of the Content-Length body
     ChunkedBody chunked_;
     std::string body_;

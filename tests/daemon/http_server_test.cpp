@@ -87,8 +87,15 @@ struct Reply {
 
 class Client {
   public:
-    explicit Client(std::uint16_t port, const char* address = "127.0.0.1") : socket_(io_) {
-        socket_.connect(tcp::endpoint(asio::ip::make_address(address), port));
+    // `from`: the local address to connect from (any of 127.0.0.0/8 on loopback).
+    explicit Client(std::uint16_t port, const char* address = "127.0.0.1", const char* from = nullptr)
+        : socket_(io_) {
+        const tcp::endpoint server(asio::ip::make_address(address), port);
+        if (from) {
+            socket_.open(server.protocol());
+            socket_.bind(tcp::endpoint(asio::ip::make_address(from), 0));
+        }
+        socket_.connect(server);
     }
     // Errors are left to the next read: the server may have closed the connection already.
     void send(std::string_view bytes) {
@@ -253,8 +260,10 @@ TEST(HttpServer, TheIpAllowList) {
         const Reply reply = client.exchange(rpc_post(served, "x"));
         EXPECT_EQ(reply.status, 403);
         EXPECT_NE(reply.body.find("127.0.0.1"), std::string::npos);
+        EXPECT_EQ(reply.header("connection"), "close");
         // Before everything else, the web files and our page included.
-        EXPECT_EQ(client.exchange(request("GET", "/", {})).status, 403);
+        Client page(served.port());
+        EXPECT_EQ(page.exchange(request("GET", "/", {})).status, 403);
     }
     for (const char* list : {"127.0.0.*", "*", "10.0.0.1,127.0.0.1"}) {
         HttpServerConfig config = base_config();
@@ -269,6 +278,30 @@ TEST(HttpServer, TheIpAllowList) {
     Served served(config);
     Client client(served.port());
     EXPECT_EQ(client.exchange(rpc_post(served, "x")).status, 200);
+}
+
+TEST(HttpServer, TheAllowListIsCheckedBeforeAnythingIsRead) {
+    HttpServerConfig config = base_config();
+    config.rpc_whitelist = "10.0.0.1";
+    Served served(config);
+    {
+        // The refusal comes before the client sent a byte.
+        Client silent(served.port());
+        const auto reply = silent.read_reply();
+        ASSERT_TRUE(reply);
+        EXPECT_EQ(reply->status, 403);
+        EXPECT_TRUE(silent.closed_by_server());
+    }
+    // A large body is never read: 403 (the first check), not 413 (a limit) nor a wait for the body.
+    for (const char* length : {"100000000", "1000000"}) {
+        Client client(served.port());
+        client.send(std::string("POST /transmission/rpc/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ") +
+                    length + "\r\n\r\n");
+        const auto reply = client.read_reply();
+        ASSERT_TRUE(reply) << length;
+        EXPECT_EQ(reply->status, 403) << length;
+        EXPECT_TRUE(client.closed_by_server()) << length;
+    }
 }
 
 TEST(HttpServer, AnIpv4MappedPeerIsComparedAsIpv4) {
@@ -307,6 +340,116 @@ TEST(HttpServer, BasicAuthThenTheSessionId) {
     EXPECT_EQ(client.exchange(rpc_post(served, "x", {basic("someone:pass word")})).status, 401);
 }
 
+// The head decides every refusal: with a body announced but never sent, each refusal still comes (the old
+// server waited for the body first, then timed out without a reply), and a client that expects
+// `100 Continue` gets the refusal instead. Each reply closes the connection: its body was not read.
+TEST(HttpServer, RequestsAreCheckedOnTheirHeadBeforeTheBodyIsRead) {
+    HttpServerConfig config = base_config();
+    config.auth = HttpCredentials{"user", "secret"};
+    config.login_throttle.first_delay = 10ms;  // the wrong guesses below are slowed down, not by much
+    config.login_throttle.max_delay = 10ms;
+    Served served(config);
+    const std::string host = "Host: 127.0.0.1:" + std::to_string(served.port());
+    const std::string id = "X-Transmission-Session-Id: " + served.session_id();
+    const std::string login = basic("user:secret");
+    struct Case {
+        std::vector<std::string> headers;
+        int status;
+    };
+    const std::vector<Case> cases{
+        {{host, id}, 401},                                        // no credentials
+        {{host, id, basic("user:wrong")}, 401},                   // wrong ones
+        {{host, login}, 409},                                     // no session id
+        {{host, id, login, "Origin: http://evil.example"}, 403},  // another site's page
+    };
+    for (const auto& [headers, status] : cases) {
+        for (const char* length : {"1000000", "100000000"}) {  // under and over the body limit
+            for (const bool expect_continue : {false, true}) {
+                std::string head =
+                    "POST /transmission/rpc/ HTTP/1.1\r\nContent-Length: " + std::string(length) + "\r\n";
+                for (const auto& h : headers) head += h + "\r\n";
+                if (expect_continue) head += "Expect: 100-continue\r\n";
+                Client client(served.port());
+                client.send(head + "\r\n");
+                const auto reply = client.read_reply();
+                ASSERT_TRUE(reply) << head;
+                EXPECT_EQ(reply->status, status) << head;
+                EXPECT_EQ(reply->header("connection"), "close") << head;
+                EXPECT_TRUE(client.closed_by_server()) << head;
+            }
+        }
+    }
+    // Routing too: a POST to our page is refused before its body.
+    Client page(served.port());
+    page.send("POST / HTTP/1.1\r\n" + login + "\r\nContent-Length: 1000000\r\n\r\n");
+    const auto refused = page.read_reply();
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 405);
+    // A request that passes every check has its body read.
+    Client client(served.port());
+    client.send("POST /transmission/rpc/ HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n" + host +
+                "\r\n" + id + "\r\n" + login + "\r\n\r\n");
+    const auto interim = client.read_reply();
+    ASSERT_TRUE(interim);
+    EXPECT_EQ(interim->status, 100);
+    EXPECT_EQ(client.exchange("body").status, 200);
+}
+
+// An RPC reply that takes its time, so that its request holds its body's room meanwhile.
+asio::awaitable<std::string> slow_rpc(std::string body) {
+    if (body.starts_with("slow")) {
+        asio::steady_timer timer(co_await asio::this_coro::executor, 2s);
+        co_await timer.async_wait(asio::use_awaitable);
+    }
+    co_return "{\"size\":" + std::to_string(body.size()) + "}";
+}
+
+TEST(HttpServer, BodiesHeldAtOnceStayWithinTheBudget) {
+    HttpServerConfig config = base_config();
+    config.rpc_handler = slow_rpc;
+    config.max_buffered_body_bytes = 1024 * 1024;
+    config.request_timeout = 300ms;  // how long a body waits for room
+    Served served(config);
+    const std::string body(800 * 1024, 'x');
+    const std::string head =
+        "POST /transmission/rpc/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Transmission-Session-Id: " +
+        served.session_id() + "\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nExpect: 100-continue\r\n\r\n";
+    Client holder(served.port());
+    holder.send(head);
+    const auto go = holder.read_reply();
+    ASSERT_TRUE(go);
+    EXPECT_EQ(go->status, 100);
+    holder.send("slow" + body.substr(4));  // its 800 KiB stay reserved while the reply is made
+
+    // No room for another 800 KiB: no `100 Continue`, and 503 once the request's time is up.
+    Client late(served.port());
+    late.send(head);
+    const auto busy = late.read_reply();
+    ASSERT_TRUE(busy);
+    EXPECT_EQ(busy->status, 503);
+    EXPECT_EQ(busy->header("retry-after"), "1");
+    EXPECT_TRUE(late.closed_by_server());
+
+    // Smaller bodies still fit beside it.
+    Client small(served.port());
+    EXPECT_EQ(small.exchange(rpc_post(served, std::string(100 * 1024, 'y'))).body, "{\"size\":102400}");
+
+    const auto done = holder.read_reply();
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->body, "{\"size\":819200}");
+    // The room is given back.
+    Client next(served.port());
+    next.send(head);
+    const auto interim = next.read_reply();
+    ASSERT_TRUE(interim);
+    EXPECT_EQ(interim->status, 100);
+    next.send(body);
+    const auto reply = next.read_reply();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->body, "{\"size\":819200}");
+}
+
 TEST(HttpServer, FailedLoginsSlowTheirAddressDown) {
     HttpServerConfig config = base_config();
     config.auth = HttpCredentials{"user", "secret"};
@@ -324,6 +467,64 @@ TEST(HttpServer, FailedLoginsSlowTheirAddressDown) {
     const auto delayed = guesser.read_reply();
     ASSERT_TRUE(delayed);
     EXPECT_EQ(delayed->status, 401);
+}
+
+// The reviewer's lock-out, scaled down: one address holding every connection kept everyone else out.
+TEST(HttpServer, OneAddressHoldsOnlyItsShareOfConnections) {
+    HttpServerConfig config = base_config();
+    config.auth = HttpCredentials{"user", "secret"};
+    config.rpc_whitelist = "127.0.0.*";
+    config.max_connections = 8;
+    config.max_connections_per_address = 4;
+    Served served(config);
+    std::vector<std::unique_ptr<Client>> crowd;
+    for (int i = 0; i < 20; ++i) {
+        crowd.push_back(std::make_unique<Client>(served.port(), "127.0.0.1", "127.0.0.1"));
+        crowd.back()->send("POST /transmission/rpc/ HTTP/1.1\r\n");  // heads that never end
+    }
+    Client other(served.port(), "127.0.0.1", "127.0.0.2");
+    EXPECT_EQ(other.exchange(rpc_post(served, "x", {basic("user:secret")})).status, 200);
+    EXPECT_EQ(served.connection_count(), 5u);  // 4 from 127.0.0.1, the rest closed at accept
+    std::size_t refused = 0;
+    for (std::size_t i = 4; i < crowd.size(); ++i) refused += crowd[i]->closed_by_server() ? 1 : 0;
+    EXPECT_EQ(refused, 16u);
+}
+
+// Parallel wrong guesses used to queue without bound (the Nth waited N delays, past any deadline); a wait
+// that would outlast the request is now refused at once. The test would wait an hour otherwise.
+TEST(HttpServer, ALoginWaitPastTheDeadlineIsRefusedAtOnce) {
+    HttpServerConfig config = base_config();
+    config.auth = HttpCredentials{"user", "secret"};
+    config.rpc_whitelist = "127.0.0.*";
+    config.login_throttle.first_delay = 1h;
+    config.login_throttle.max_delay = 1h;
+    Served served(config);
+    Client guesser(served.port(), "127.0.0.1", "127.0.0.1");
+    EXPECT_EQ(guesser.exchange(rpc_post(served, "x", {basic("user:guess")})).status, 401);
+    for (int i = 0; i < 3; ++i) {
+        Client next(served.port(), "127.0.0.1", "127.0.0.1");
+        EXPECT_EQ(next.exchange(rpc_post(served, "x", {basic("user:guess")})).status, 401);
+    }
+    // Even the right password is refused unchecked from that address for now; other addresses log in.
+    EXPECT_EQ(guesser.exchange(rpc_post(served, "x", {basic("user:secret")})).status, 401);
+    Client owner(served.port(), "127.0.0.1", "127.0.0.2");
+    EXPECT_EQ(owner.exchange(rpc_post(served, "x", {basic("user:secret")})).status, 200);
+}
+
+TEST(HttpServer, AtTheCapAnIdleConnectionMakesRoom) {
+    HttpServerConfig config = base_config();
+    config.max_connections = 4;
+    Served served(config);
+    std::vector<std::unique_ptr<Client>> kept;
+    for (int i = 0; i < 4; ++i) {
+        kept.push_back(std::make_unique<Client>(served.port()));
+        EXPECT_EQ(kept.back()->exchange(request("GET", "/", {})).status, 200);  // then idle, kept alive
+    }
+    Client newcomer(served.port());
+    EXPECT_EQ(newcomer.exchange(request("GET", "/", {})).status, 200);
+    EXPECT_TRUE(kept.front()->closed_by_server());  // the one idle the longest
+    EXPECT_EQ(kept[1]->exchange(request("GET", "/", {})).status, 200);
+    EXPECT_LE(served.connection_count(), 4u);
 }
 
 TEST(HttpServer, RoutesAndOurPage) {
@@ -490,7 +691,9 @@ TEST(HttpServer, NoWebFolderServesNoFiles) {
 TEST(HttpServer, AHugeContentLengthIsRefusedWithoutTheBody) {
     Served served(base_config());
     Client client(served.port());
-    client.send("POST /transmission/rpc/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000000\r\n\r\n");
+    // A request that passes every check: a refused one gets its refusal first.
+    client.send("POST /transmission/rpc/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000000\r\n" +
+                ("X-Transmission-Session-Id: " + served.session_id()) + "\r\n\r\n");
     const auto reply = client.read_reply();
     ASSERT_TRUE(reply);
     EXPECT_EQ(reply->status, 413);
@@ -539,8 +742,8 @@ TEST(HttpServer, SlowAndIdleClientsAreDisconnected) {
     }
     {
         Client body_never_sent(served.port());
-        body_never_sent.send(
-            "POST /transmission/rpc/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\nabc");
+        body_never_sent.send("POST /transmission/rpc/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n" +
+                             ("X-Transmission-Session-Id: " + served.session_id()) + "\r\n\r\nabc");
         EXPECT_TRUE(body_never_sent.closed_by_server());
     }
     {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 
 namespace bt::http {
@@ -45,6 +46,18 @@ TEST(LoginThrottle, ParallelAttemptsQueueBehindEachOther) {
     EXPECT_EQ(throttle.wait_before_check("10.0.0.1", now), 1s);
     EXPECT_EQ(throttle.wait_before_check("10.0.0.1", now), 2s);
     EXPECT_EQ(throttle.wait_before_check("10.0.0.1", now), 3s);
+}
+
+TEST(LoginThrottle, AWaitPastTheLimitIsRefusedAndReservesNothing) {
+    LoginThrottle throttle(settings());
+    const Clock::time_point now{};
+    throttle.on_failure("10.0.0.1", now);
+    EXPECT_EQ(throttle.wait_within("10.0.0.1", now, 2s), 1s);
+    EXPECT_EQ(throttle.wait_within("10.0.0.1", now, 2s), 2s);
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(throttle.wait_within("10.0.0.1", now, 2s), std::nullopt);
+    // The refused attempts did not push the queue further.
+    EXPECT_EQ(throttle.wait_within("10.0.0.1", now + 1s, 2s), 2s);
+    EXPECT_EQ(throttle.wait_within("::1", now, 0s), 0s);
 }
 
 TEST(LoginThrottle, SuccessAndTimeForget) {

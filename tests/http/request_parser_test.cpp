@@ -83,7 +83,13 @@ TEST(RequestParser, ExpectContinueIsReportedOnceTheHeadIsIn) {
               State::need_more);
     EXPECT_TRUE(parser.has_head());
     EXPECT_TRUE(parser.expects_continue());
+    EXPECT_EQ(parser.content_length(), 3u);  // known before any body byte: the server reserves room for it
     EXPECT_EQ(parser.feed("abc"), State::complete);
+
+    RequestParser chunked;
+    chunked.feed("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+    EXPECT_TRUE(chunked.has_head());
+    EXPECT_EQ(chunked.content_length(), std::nullopt);
 }
 
 TEST(RequestParser, PipelinedRequestsParseOneAfterAnother) {
