@@ -23,7 +23,7 @@ Outcome session_get(Call& call) {
 }
 
 Outcome session_set(Call& call) {
-    const auto changes = read_session_changes(call.args);
+    const auto changes = read_session_changes(call.args, call.backend.session());
     if (!call.args.ok()) return failure(call.args.error());
     if (auto error = call.backend.set_session(changes)) return failure(std::move(*error));
     return {};

@@ -1,7 +1,7 @@
 #include "rpc/session_fields.hpp"
 
 #include <array>
-#include <cmath>
+#include <utility>
 
 #include "rpc/torrent_fields.hpp"
 
@@ -119,7 +119,24 @@ json session_stats_json(const SessionStats& stats) {
             {"cumulative-stats", transfer_totals_json(stats.cumulative)}};
 }
 
-SessionChanges read_session_changes(ArgumentReader& args) {
+SessionChanges read_session_changes(ArgumentReader& args, const SessionView& current) {
+    const std::array<std::pair<std::string_view, bool>, 11> fixed_switches{{
+        {"dht-enabled", current.dht_enabled},
+        {"pex-enabled", current.pex_enabled},
+        {"lpd-enabled", current.lpd_enabled},
+        {"utp-enabled", current.utp_enabled},
+        {"port-forwarding-enabled", current.port_forwarding_enabled},
+        {"blocklist-enabled", false},
+        {"incomplete-dir-enabled", false},
+        {"rename-partial-files", false},
+        {"peer-port-random-on-start", false},
+        {"script-torrent-done-enabled", false},
+        {"trash-original-torrent-files", false},
+    }};
+    for (const auto& [key, value] : fixed_switches) {
+        const auto asked = args.boolean(key);
+        if (asked && *asked != value) args.fail(std::string(key) + " cannot be changed over RPC");
+    }
     SessionChanges c;
     c.download_dir = args.string("download-dir");
     if (c.download_dir && (c.download_dir->empty() || c.download_dir->front() != '/'))

@@ -24,8 +24,10 @@ std::optional<std::string> encryption_policy(std::string_view word);
 nlohmann::json session_json(const SessionView& session, const nlohmann::json* fields);
 nlohmann::json session_stats_json(const SessionStats& stats);
 
-// The changes a session-set asks for; errors are left in `args` (nothing is to be applied then). Keys we do
-// not support (blocklist, utp, incomplete-dir, ...) are ignored, as Transmission ignores unknown ones.
-SessionChanges read_session_changes(ArgumentReader& args);
+// The changes a session-set asks for; errors are left in `args` (nothing is to be applied then). The switches
+// session-get reports but SessionChanges cannot carry (dht-enabled, utp-enabled, blocklist-enabled, ...) are
+// refused when they would change `current`, so that `transmission-remote -o` does not report a success that
+// did nothing; other keys we do not know are ignored, as Transmission ignores them.
+SessionChanges read_session_changes(ArgumentReader& args, const SessionView& current);
 
 }  // namespace bt::rpc

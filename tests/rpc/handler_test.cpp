@@ -490,7 +490,8 @@ TEST(RpcSession, SetReadsTransmissionsKeysAndLooseBooleans) {
     FakeBackend backend;
     const auto r = call(backend, R"({"method":"session-set","arguments":{"alt-speed-enabled":1,
         "speed-limit-up-enabled":"true","speed-limit-up":250,"seedRatioLimit":3,"download-dir":"/data",
-        "peer-port":6881,"alt-speed-time-day":65,"idle-seeding-limit-enabled":false,"blocklist-enabled":true,
+        "peer-port":6881,"alt-speed-time-day":65,"idle-seeding-limit-enabled":false,"blocklist-enabled":false,
+        "dht-enabled":true,"incomplete-dir":"/ignored",
         "start-added-torrents":0}})");
     ASSERT_EQ(r["result"], "success");
     ASSERT_EQ(backend.session_changes.size(), 1u);
@@ -506,6 +507,21 @@ TEST(RpcSession, SetReadsTransmissionsKeysAndLooseBooleans) {
     EXPECT_EQ(c.start_added_torrents, false);
     EXPECT_FALSE(c.speed_limit_down);
     EXPECT_FALSE(c.encryption);
+}
+
+TEST(RpcSession, SwitchesThatCannotChangeAreRefusedOnlyWhenChanged) {
+    FakeBackend backend;
+    backend.session_view.dht_enabled = true;
+    EXPECT_EQ(call(backend, R"({"method":"session-set","arguments":{"dht-enabled":true}})")["result"],
+              "success");
+    for (const char* body :
+         {R"({"method":"session-set","arguments":{"dht-enabled":false,"alt-speed-enabled":true}})",
+          R"({"method":"session-set","arguments":{"blocklist-enabled":true}})",
+          R"({"method":"session-set","arguments":{"utp-enabled":1}})"}) {
+        const auto r = call(backend, body);
+        EXPECT_NE(r["result"].get<std::string>().find("cannot be changed"), std::string::npos) << body;
+    }
+    EXPECT_EQ(backend.session_changes.size(), 1u);
 }
 
 TEST(RpcSession, WrongTypesNameTheArgument) {
