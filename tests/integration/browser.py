@@ -26,6 +26,10 @@ PLAYWRIGHT = os.path.join(WEB, "node_modules", "playwright-core", "package.json"
 HANDSHAKE_409 = re.compile(r"^Failed to load resource: the server responded with a status of 409\b")
 
 
+def is_rpc(url):
+    return url.split("?")[0].rstrip("/").endswith("/transmission/rpc")
+
+
 def need_browser():
     if not os.access(CHROMIUM, os.X_OK):
         raise Skip(f"{CHROMIUM} is missing (apt-get install chromium; scripts/deps does)")
@@ -63,6 +67,7 @@ class Browser:
         self.pid = self.popen.pid
         self.console = []  # every entry the page reported: {"type", "text", "url"}
         self.unexpected = []  # the ones check_console() fails on
+        self.rpc_409s = self.matched_409s = 0
         lab.procs.append(self)
 
     # --- the protocol ----------------------------------------------------------------------------
@@ -77,24 +82,31 @@ class Browser:
         r = json.loads(line)
         if "skip" in r:
             raise Skip(r["skip"])
-        for entry in r.get("console", []):
-            self.console.append(entry)
-            if not self.expected(entry):
+        batch = r.get("console", [])
+        self.console += batch
+        for entry in batch:  # first the 409 replies, which their console errors may precede
+            if entry["type"] == "response409":
+                if is_rpc(entry["url"]):
+                    self.rpc_409s += 1
+                else:
+                    self.unexpected.append(entry)
+        for entry in batch:
+            if entry["type"] != "response409" and not self.expected(entry):
                 self.unexpected.append(entry)
         if not r.get("ok"):
             raise Failure(f"browser {cmd} {args}: {r.get('error')}")
         return r.get("value")
 
-    @staticmethod
-    def expected(entry):
-        """The 409 of the session-id handshake, which Chromium logs as an error and playwright also reports
-        as a request that failed with ERR_ABORTED."""
-        if entry["type"] == "warning":  # logged, not failed on (jQuery Migrate in the 3.00 web UI warns)
+    def expected(self, entry):
+        """Warnings (logged only: jQuery Migrate in the 3.00 web UI warns), and the two traces of each 409 of the
+        RPC's session-id handshake: Chromium's console error, and the request playwright reports failed with
+        ERR_ABORTED. Each console 409 error needs a 409 reply from the RPC not yet accounted for."""
+        if entry["type"] == "warning":
             return True
-        if not entry["url"].split("?")[0].rstrip("/").endswith("/transmission/rpc"):
-            return False
-        return (entry["type"] == "error" and bool(HANDSHAKE_409.match(entry["text"]))) or \
-            (entry["type"] == "requestfailed" and entry["text"].endswith("net::ERR_ABORTED"))
+        if entry["type"] == "error" and HANDSHAKE_409.match(entry["text"]) and self.matched_409s < self.rpc_409s:
+            self.matched_409s += 1
+            return True
+        return entry["type"] == "requestfailed" and is_rpc(entry["url"]) and entry["text"].endswith("net::ERR_ABORTED")
 
     def check_console(self, when=""):
         check(not self.unexpected, f"the browser console reported errors{' ' + when if when else ''}: " +

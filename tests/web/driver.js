@@ -15,8 +15,8 @@
 //   {"cmd": "quit"}
 // Reply: {"ok": true, "value": ..., "ms": N, "console": [...]} or {"ok": false, "error": "...", "console": [...]}.
 // "console" holds what the page reported since the previous reply: console messages of type error and
-// warning, uncaught exceptions ("pageerror"), dialogs (alert, confirm: dismissed) and failed requests, each
-// {"type", "text", "url"}. The Python side decides which of them fail the test.
+// warning, uncaught exceptions ("pageerror"), dialogs (alert, confirm: dismissed), failed requests and replies
+// with status 409 ("response409"), each {"type", "text", "url"}. The Python side decides which of them fail the test.
 // Exit status: 0 after quit, 77 when playwright-core is missing (the first line says why), 1 on a launch error.
 "use strict";
 
@@ -61,6 +61,9 @@ async function main() {
     note("dialog", `${d.type()}: ${d.message()}`);
     d.dismiss().catch(() => {});
   });
+  // Chromium logs every 409 as a console error, located at the script that sent the request, not at the URL:
+  // the replies are listed too, so that the test can tell the RPC's session-id handshake from other 409s.
+  page.on("response", (r) => { if (r.status() === 409) note("response409", `${r.request().method()} 409`, r.url()); });
   page.on("requestfailed", (r) => note("requestfailed", `${r.method()} ${r.failure() ? r.failure().errorText : ""}`, r.url()));
 
   const commands = {
