@@ -50,10 +50,12 @@ def row_js(name, expr):
 class TorrentFiles(http.server.ThreadingHTTPServer):
     """A folder of .torrent files over HTTP on 127.0.0.1 (a thread of this process)."""
 
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *_):
+            pass
+
     def __init__(self, folder):
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=folder)
-        handler.log_message = lambda *_: None
-        super().__init__(("127.0.0.1", 0), handler)
+        super().__init__(("127.0.0.1", 0), functools.partial(self.Handler, directory=folder))
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
 
