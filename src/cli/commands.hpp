@@ -15,6 +15,8 @@ void add_info_command(CLI::App& app, int& status);
 void add_create_command(CLI::App& app, int& status);
 void add_download_command(CLI::App& app, int& status);  // download and seed
 void add_dht_command(CLI::App& app, int& status);       // a DHT node without torrents
+void add_daemon_command(CLI::App& app, int& status);    // a session driven over Transmission's RPC
+void add_status_command(CLI::App& app, int& status);    // one line about a running daemon
 
 // Piece lengths `bitveil create` accepts: a power of two in [kMinPieceLength, kMaxPieceLength].
 inline constexpr std::int64_t kMinPieceLength = std::int64_t{16} << 10;

@@ -109,6 +109,8 @@ void configure_app(CLI::App& app, int& status) {
     add_create_command(app, status);
     add_info_command(app, status);
     add_dht_command(app, status);
+    add_daemon_command(app, status);
+    add_status_command(app, status);
 }
 
 std::string short_usage(const CLI::App& app) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdint>
 
+#include "core/base64.hpp"
 #include "http/header_text.hpp"
 
 namespace bt::http {
@@ -13,35 +14,6 @@ using detail::lower;
 using detail::trim;
 
 namespace {
-
-// The value of a base64 digit (RFC 4648 section 4), or -1.
-int base64_digit(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-bool base64_decode(std::string_view text, std::string& out) {
-    while (text.ends_with('=')) text.remove_suffix(1);
-    if (text.size() % 4 == 1) return false;
-    out.clear();
-    std::uint32_t bits = 0;
-    int count = 0;
-    for (const char c : text) {
-        const int digit = base64_digit(c);
-        if (digit < 0) return false;
-        bits = (bits << 6) | static_cast<std::uint32_t>(digit);
-        count += 6;
-        if (count >= 8) {
-            count -= 8;
-            out += static_cast<char>((bits >> count) & 0xff);
-        }
-    }
-    return true;
-}
 
 // "host:port" in lower case with the scheme's default port left out, so that "http://h" and "h:80" agree.
 std::string normalised_authority(std::string_view authority, std::string_view default_port) {
@@ -150,8 +122,9 @@ bool constant_time_equals(std::string_view sent, std::string_view secret) {
 bool parse_basic_credentials(std::string_view authorization, std::string& user, std::string& password) {
     authorization = trim(authorization);
     if (authorization.size() < 6 || !iequals(authorization.substr(0, 6), "basic ")) return false;
-    std::string decoded;
-    if (!base64_decode(trim(authorization.substr(6)), decoded)) return false;
+    const auto maybe_decoded = decode_base64(trim(authorization.substr(6)));
+    if (!maybe_decoded) return false;
+    const std::string& decoded = *maybe_decoded;
     const std::size_t colon = decoded.find(':');
     if (colon == std::string::npos) return false;
     user = decoded.substr(0, colon);

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "rpc/base64.hpp"
+#include "core/base64.hpp"
 #include "rpc/ids.hpp"
 #include "rpc/methods.hpp"
 #include "rpc/torrent_fields.hpp"

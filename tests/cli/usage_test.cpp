@@ -30,8 +30,9 @@ TEST(DescribeParseError, UnknownSubcommandSuggestsTheClosestOrListsThemAll) {
     EXPECT_EQ(error_line({"dowload", "x.torrent"}),
               "unknown subcommand 'dowload' (did you mean 'download'?)");
     EXPECT_EQ(error_line({"ifno"}), "unknown subcommand 'ifno' (did you mean 'info'?)");
-    EXPECT_EQ(error_line({"bogus"}),
-              "unknown subcommand 'bogus' (the subcommands are download, seed, create, info, dht)");
+    EXPECT_EQ(
+        error_line({"bogus"}),
+        "unknown subcommand 'bogus' (the subcommands are download, seed, create, info, dht, daemon, status)");
 }
 
 TEST(DescribeParseError, UnknownOptionIsNamedWithItsSubcommand) {
@@ -95,11 +96,12 @@ TEST(ShortUsage, NamesEverySubcommandInAFewLines) {
     configure_app(app, status);
     const std::string text = short_usage(app);
     EXPECT_TRUE(text.starts_with("bitveil: a BitTorrent client\n")) << text;
-    for (const char* name : {"\n  download ", "\n  seed ", "\n  create ", "\n  info "}) {
+    for (const char* name :
+         {"\n  download ", "\n  seed ", "\n  create ", "\n  info ", "\n  daemon ", "\n  status "}) {
         EXPECT_NE(text.find(name), std::string::npos) << name;
     }
     EXPECT_NE(text.find("--help"), std::string::npos);
-    EXPECT_LE(std::count(text.begin(), text.end(), '\n'), 12);
+    EXPECT_LE(std::count(text.begin(), text.end(), '\n'), 14);
 }
 
 TEST(VersionText, NamesTheVersionAndTheLibraries) {

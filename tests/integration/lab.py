@@ -329,7 +329,7 @@ def offline_argv(argv, bitveil):
     if any(a.split("=")[0] in DHT_CHOICES for a in argv) or str(bitveil) not in argv:
         return argv
     at = argv.index(str(bitveil)) + 1
-    if at < len(argv) and argv[at] in ("download", "seed"):
+    if at < len(argv) and argv[at] in ("download", "seed", "daemon"):
         return argv[:at + 1] + ["--no-dht"] + argv[at + 1:]
     if at < len(argv) and argv[at] == "dht":
         return argv[:at + 1] + ["--no-dht-bootstrap"] + argv[at + 1:]

@@ -1,11 +1,12 @@
-#include "rpc/base64.hpp"
+#include "core/base64.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace bt::rpc {
+namespace bt {
 namespace {
 
+constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr std::int8_t kInvalid = -1;
 constexpr std::int8_t kSkip = -2;
 constexpr std::int8_t kPad = -3;
@@ -13,9 +14,8 @@ constexpr std::int8_t kPad = -3;
 constexpr std::array<std::int8_t, 256> make_table() {
     std::array<std::int8_t, 256> table{};
     for (auto& entry : table) entry = kInvalid;
-    constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (std::size_t i = 0; i < alphabet.size(); ++i)
-        table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+    for (std::size_t i = 0; i < kAlphabet.size(); ++i)
+        table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
     for (const char c : std::string_view(" \t\r\n")) table[static_cast<unsigned char>(c)] = kSkip;
     table['='] = kPad;
     return table;
@@ -72,4 +72,25 @@ std::optional<std::string> decode_base64(std::string_view text) {
     return out;
 }
 
-}  // namespace bt::rpc
+std::string encode_base64(std::string_view bytes) {
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 3 <= bytes.size(); i += 3) {
+        const std::uint32_t group = (std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16) |
+                                    (std::uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8) |
+                                    std::uint32_t{static_cast<unsigned char>(bytes[i + 2])};
+        for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(group >> shift) & 0x3f];
+    }
+    if (const auto rest = bytes.size() - i; rest > 0) {
+        std::uint32_t group = std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16;
+        if (rest == 2) group |= std::uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
+        out += kAlphabet[(group >> 18) & 0x3f];
+        out += kAlphabet[(group >> 12) & 0x3f];
+        out += rest == 2 ? kAlphabet[(group >> 6) & 0x3f] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+}  // namespace bt

@@ -1,11 +1,11 @@
-#include "rpc/base64.hpp"
+#include "core/base64.hpp"
 
 #include <gtest/gtest.h>
 
 #include <optional>
 #include <string>
 
-namespace bt::rpc {
+namespace bt {
 namespace {
 
 struct Base64Case {
@@ -38,5 +38,17 @@ INSTANTIATE_TEST_SUITE_P(
         Base64Case{"Zm9v-_", std::nullopt},  // base64url is not what clients send
         Base64Case{std::string("Zm\0v", 4), std::nullopt}));
 
+TEST(Base64, EncodesWithPaddingAndDecodesBack) {
+    EXPECT_EQ(encode_base64(""), "");
+    EXPECT_EQ(encode_base64("f"), "Zg==");
+    EXPECT_EQ(encode_base64("fo"), "Zm8=");
+    EXPECT_EQ(encode_base64("foobar"), "Zm9vYmFy");
+    EXPECT_EQ(encode_base64("u:p"), "dTpw");
+    std::string every_byte;
+    for (int i = 0; i < 256; ++i) every_byte += static_cast<char>(i);
+    for (std::size_t n = 0; n <= every_byte.size(); n += 37)
+        EXPECT_EQ(decode_base64(encode_base64(every_byte.substr(0, n))), every_byte.substr(0, n));
+}
+
 }  // namespace
-}  // namespace bt::rpc
+}  // namespace bt

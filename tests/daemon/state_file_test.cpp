@@ -1,0 +1,102 @@
+#include "daemon/state_file.hpp"
+
+#include <gtest/gtest.h>
+
+namespace bt::daemon {
+namespace {
+
+TorrentRecord sample(rpc::TorrentId id) {
+    TorrentRecord r;
+    r.id = id;
+    r.hash = std::string(40, 'a');
+    r.magnet = "magnet:?xt=urn:btih:" + r.hash;
+    r.download_dir = "/srv/d";
+    r.paused = true;
+    r.added_date = 1'700'000'000;
+    r.done_date = 1'700'000'100;
+    r.file_priorities = {0, 2, 3};
+    r.download_limit = 512;
+    r.download_limited = true;
+    r.upload_limit = 64;
+    r.seed_ratio_mode = 1;
+    r.seed_ratio_limit = 1.5;
+    r.seed_idle_mode = 2;
+    r.seed_idle_limit = 90;
+    r.peer_limit = 30;
+    r.sequential = true;
+    r.downloaded_before = 5'000'000'000;
+    r.uploaded_before = 7;
+    r.corrupt_before = 3;
+    return r;
+}
+
+TEST(StateFile, EveryFieldSurvivesARoundTrip) {
+    DaemonState state;
+    state.next_id = 9;
+    state.torrents = {sample(3), sample(8)};
+    state.torrents[1].hash = std::string(40, 'b');
+    state.cumulative = {.uploaded_bytes = 11,
+                        .downloaded_bytes = 12,
+                        .files_added = 2,
+                        .session_count = 4,
+                        .seconds_active = 99};
+    auto back = decode_state(encode_state(state));
+    ASSERT_TRUE(back) << back.error();
+    EXPECT_EQ(back->next_id, 9);
+    ASSERT_EQ(back->torrents.size(), 2u);
+    const auto& r = back->torrents[0];
+    const auto want = sample(3);
+    EXPECT_EQ(r.id, want.id);
+    EXPECT_EQ(r.hash, want.hash);
+    EXPECT_EQ(r.magnet, want.magnet);
+    EXPECT_EQ(r.download_dir, want.download_dir);
+    EXPECT_EQ(r.paused, want.paused);
+    EXPECT_EQ(r.added_date, want.added_date);
+    EXPECT_EQ(r.done_date, want.done_date);
+    EXPECT_EQ(r.file_priorities, want.file_priorities);
+    EXPECT_EQ(r.download_limit, want.download_limit);
+    EXPECT_EQ(r.download_limited, want.download_limited);
+    EXPECT_EQ(r.upload_limit, want.upload_limit);
+    EXPECT_EQ(r.seed_ratio_mode, want.seed_ratio_mode);
+    EXPECT_DOUBLE_EQ(r.seed_ratio_limit, want.seed_ratio_limit);
+    EXPECT_EQ(r.seed_idle_mode, want.seed_idle_mode);
+    EXPECT_EQ(r.seed_idle_limit, want.seed_idle_limit);
+    EXPECT_EQ(r.peer_limit, want.peer_limit);
+    EXPECT_EQ(r.sequential, want.sequential);
+    EXPECT_EQ(r.downloaded_before, want.downloaded_before);
+    EXPECT_EQ(r.uploaded_before, want.uploaded_before);
+    EXPECT_EQ(r.corrupt_before, want.corrupt_before);
+    EXPECT_EQ(back->torrents[1].hash, std::string(40, 'b'));
+    EXPECT_EQ(back->cumulative.seconds_active, 99);
+    EXPECT_EQ(back->cumulative.session_count, 4);
+}
+
+TEST(StateFile, TheNextIdIsNeverOneAlreadyGiven) {
+    auto back =
+        decode_state(R"({"nextId":2,"torrents":[{"id":5,"hash":")" + std::string(40, 'c') + R"("}]})");
+    ASSERT_TRUE(back) << back.error();
+    EXPECT_EQ(back->next_id, 6);
+}
+
+TEST(StateFile, UnknownKeysAreIgnoredAndMissingOnesTakeDefaults) {
+    auto back = decode_state(R"({"future":1,"torrents":[{"id":1,"hash":")" + std::string(40, 'd') +
+                             R"(","newer":{"x":[]}}]})");
+    ASSERT_TRUE(back) << back.error();
+    ASSERT_EQ(back->torrents.size(), 1u);
+    EXPECT_FALSE(back->torrents[0].paused);
+    EXPECT_EQ(back->torrents[0].seed_ratio_mode, 0);
+}
+
+TEST(StateFile, BrokenFilesFailWithOneLine) {
+    for (const char* text :
+         {"", "[]", "{", "{\"torrents\":{}}", "{\"nextId\":\"x\"}",
+          "{\"torrents\":[{\"id\":1,\"hash\":\"short\"}]}", "{\"torrents\":[{\"id\":\"1\",\"hash\":\"\"}]}",
+          "{\"torrents\":[{\"paused\":3}]}"}) {
+        auto back = decode_state(text);
+        ASSERT_FALSE(back) << text;
+        EXPECT_EQ(back.error().find('\n'), std::string::npos) << back.error();
+    }
+}
+
+}  // namespace
+}  // namespace bt::daemon
