@@ -123,7 +123,7 @@ def own_page(lab):
         added = rpc(daemon, "torrent-add", {"metainfo": base64.b64encode(f.read()).decode()})
     check(added.get("result") == "success", f"torrent-add: {added}")
     tid = added["arguments"]["torrent-added"]["id"]
-    poll("mixed seeding", 30, lambda: (torrent(daemon, tid, ["status"])["status"] == 6, torrent(daemon, tid, ["status"])))
+    poll("mixed seeding", 30, lambda: (lambda t: (t["status"] == 6, t))(torrent(daemon, tid, ["status"])))
 
     ep = f"127.0.0.1:{daemon.peer_port}"
     for kind, (encryption, extra) in LT_KIND.items():
