@@ -118,7 +118,7 @@ def own_page(lab):
     config, downloads = lab.path("config"), lab.path("downloads")
     pl = Payload(downloads, "mixed", [("mixed.bin", 8 * MiB + 77)])
     tor = lab.create_torrent(pl, piece_size=64 * KiB)
-    daemon = start_daemon(lab, "daemon", config, downloads, ["--no-dht", "--peer-port", "0"])
+    daemon = start_daemon(lab, "daemon", config, downloads)
     with open(tor.path, "rb") as f:
         added = rpc(daemon, "torrent-add", {"metainfo": base64.b64encode(f.read()).decode()})
     check(added.get("result") == "success", f"torrent-add: {added}")

@@ -98,7 +98,7 @@ def web_ui(lab):
     files = TorrentFiles(torrents)
     seeder.wait_seeding()
 
-    daemon = start_daemon(lab, "daemon", config, downloads, ["--web-home", WEB_HOME, "--no-dht", "--peer-port", "0"])
+    daemon = start_daemon(lab, "daemon", config, downloads, ["--web-home", WEB_HOME])
     with open(tors["alpha"].path, "rb") as f:
         added = rpc(daemon, "torrent-add", {"metainfo": base64.b64encode(f.read()).decode()})
     check(added.get("result") == "success" and "torrent-added" in added["arguments"], f"torrent-add alpha: {added}")
