@@ -10,7 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/rpc_client.hpp"
-#include "cli/text.hpp"
+#include "cli/status_line.hpp"
 #include "cli/validators.hpp"
 
 namespace bt::cli {
@@ -39,62 +39,6 @@ std::string rpc_url(const std::string& rpc) {
     return "http://" + rpc + "/transmission/rpc";
 }
 
-std::string rate(std::int64_t bytes_per_second) {
-    return human_size(bytes_per_second) + "/s";
-}
-
-// The line from a torrent-get reply; nullopt when the reply is not one.
-std::optional<std::string> status_line(const nlohmann::json& reply) {
-    if (!reply.is_object() || reply.value("result", "") != "success") return std::nullopt;
-    const auto args = reply.find("arguments");
-    if (args == reply.end() || !args->is_object() || !args->contains("torrents") ||
-        !(*args)["torrents"].is_array())
-        return std::nullopt;
-    int downloading = 0, seeding = 0, stopped = 0, other = 0;
-    std::int64_t down = 0, up = 0;
-    std::int64_t plaintext = 0, rc4 = 0, header = 0;
-    const auto integer = [](const nlohmann::json& object, const char* key) -> std::int64_t {
-        auto it = object.find(key);
-        return it != object.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-    };
-    for (const auto& t : (*args)["torrents"]) {
-        if (!t.is_object()) continue;
-        switch (integer(t, "status")) {
-            case 0:
-                ++stopped;
-                break;
-            case 4:
-                ++downloading;
-                break;
-            case 6:
-                ++seeding;
-                break;
-            default:
-                ++other;
-        }
-        down += integer(t, "rateDownload");
-        up += integer(t, "rateUpload");
-        if (auto kinds = t.find("bitveil-peers-by-kind"); kinds != t.end() && kinds->is_object()) {
-            plaintext += integer(*kinds, "plaintext");
-            rc4 += integer(*kinds, "mse-rc4");
-            header += integer(*kinds, "mse-header-only");
-        }
-    }
-    const auto count = (*args)["torrents"].size();
-    std::string states;
-    const auto add = [&](int n, const char* what) {
-        if (n == 0) return;
-        states += (states.empty() ? "" : ", ") + std::to_string(n) + " " + what;
-    };
-    add(downloading, "downloading");
-    add(seeding, "seeding");
-    add(stopped, "stopped");
-    add(other, "waiting or checking");
-    return fmt::format("{} torrent{}{}, down {}, up {}, {} peers: {} plaintext, {} rc4, {} header-only",
-                       count, count == 1 ? "" : "s", states.empty() ? "" : " (" + states + ")", rate(down),
-                       rate(up), plaintext + rc4 + header, plaintext, rc4, header);
-}
-
 int run_status(const StatusOptions& o) {
     RpcTarget target;
     target.url = rpc_url(o.rpc);
@@ -107,7 +51,7 @@ int run_status(const StatusOptions& o) {
         return kExitFailure;
     }
     const auto reply = nlohmann::json::parse(*body, nullptr, false);
-    auto line = status_line(reply);
+    auto line = daemon_status_line(reply);
     if (!line) {
         report_error("", target.url + ": not a Transmission RPC reply");
         return kExitFailure;

@@ -176,7 +176,10 @@ class Daemon {
 
     void save() {
         const auto& dir = options_.config_dir;
-        const auto settings = rpc::session_json(backend_.settings(), &kSavedSettings).dump(1) + "\n";
+        auto json = rpc::session_json(backend_.settings(), &kSavedSettings);
+        json["encryption"] =
+            backend_.settings().encryption;  // our exact policy: Transmission's words lose one
+        const auto settings = json.dump(1) + "\n";
         if (auto saved = storage::write_file_atomic(dir + "/settings.json", settings); !saved)
             BT_LOG(error, "daemon", "saving settings.json: {}", saved.error().message());
         if (auto saved = storage::write_file_atomic(dir + "/torrents.json", encode_state(backend_.state()));

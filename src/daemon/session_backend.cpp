@@ -15,6 +15,7 @@
 #include "metainfo/torrent_builder.hpp"
 #include "net/spawn.hpp"
 #include "storage/atomic_file.hpp"
+#include "storage/resume_store.hpp"
 
 namespace bt::daemon {
 
@@ -145,34 +146,40 @@ void SessionBackend::spawn(asio::awaitable<void> job, std::string what) {
     });
 }
 
+std::optional<session::TorrentParams> SessionBackend::params_for(const TorrentRecord& record,
+                                                                 std::vector<std::string>& peers) {
+    session::TorrentParams params;
+    // A magnet's peers (x.pe) are dialled again: they may be its only source.
+    auto magnet = metainfo::parse_magnet(record.magnet);
+    peers = magnet ? magnet->peers : std::vector<std::string>{};
+    if (auto bytes = storage::read_file(metainfo_path(record.hash), kMaxTorrentFileBytes)) {
+        auto parsed = metainfo::parse_torrent(*bytes);
+        if (!parsed) {
+            BT_LOG(error, "daemon", "torrent {}: {} is unusable: {}", record.id, metainfo_path(record.hash),
+                   parsed.error().message());
+            return std::nullopt;
+        }
+        return session::TorrentParams::from_metainfo(std::move(*parsed), record.download_dir);
+    }
+    if (!magnet) {
+        BT_LOG(error, "daemon", "torrent {}: no metainfo and no usable magnet link", record.id);
+        return std::nullopt;
+    }
+    params.info_hash = magnet->info_hash.bytes;
+    params.name = magnet->display_name.empty() ? magnet->info_hash.hex() : magnet->display_name;
+    for (const auto& tracker : magnet->trackers) params.trackers.push_back({tracker});
+    params.download_dir = record.download_dir;
+    return params;
+}
+
 void SessionBackend::restore(const DaemonState& state) {
     next_id_ = std::max(next_id_, state.next_id);
     cumulative_before_ = state.cumulative;
     for (const auto& record : state.torrents) {
-        session::TorrentParams params;
-        // A magnet's peers (x.pe) are dialled again: they may be its only source.
-        auto magnet = metainfo::parse_magnet(record.magnet);
-        std::vector<std::string> peers = magnet ? magnet->peers : std::vector<std::string>{};
-        auto bytes = storage::read_file(metainfo_path(record.hash), kMaxTorrentFileBytes);
-        if (bytes) {
-            auto parsed = metainfo::parse_torrent(*bytes);
-            if (!parsed) {
-                BT_LOG(error, "daemon", "torrent {}: {} is unusable: {}", record.id,
-                       metainfo_path(record.hash), parsed.error().message());
-                continue;
-            }
-            params = session::TorrentParams::from_metainfo(std::move(*parsed), record.download_dir);
-        } else {
-            if (!magnet) {
-                BT_LOG(error, "daemon", "torrent {}: no metainfo and no usable magnet link", record.id);
-                continue;
-            }
-            params.info_hash = magnet->info_hash.bytes;
-            params.name = magnet->display_name.empty() ? magnet->info_hash.hex() : magnet->display_name;
-            for (const auto& tracker : magnet->trackers) params.trackers.push_back({tracker});
-            params.download_dir = record.download_dir;
-        }
-        if (auto added = add_to_session(std::move(params), record, peers))
+        std::vector<std::string> peers;
+        auto params = params_for(record, peers);
+        if (!params) continue;
+        if (auto added = add_to_session(std::move(*params), record, peers))
             BT_LOG(error, "daemon", "torrent {}: {}", record.id, *added);
     }
     dirty_ = false;
@@ -589,6 +596,10 @@ void SessionBackend::remove(std::span<const rpc::TorrentId> ids, bool delete_dat
     for (const auto id : ids) {
         auto it = entries_.find(id);
         if (it == entries_.end()) continue;
+        if (it->second.relocating) {
+            it->second.remove_after_relocating = delete_data;
+            continue;
+        }
         if (const auto* t = torrent(it->second)) {
             const auto st = t->status();
             removed_this_run_.downloaded_bytes += static_cast<std::int64_t>(st.stats.payload_downloaded);
@@ -686,9 +697,78 @@ std::optional<std::string> SessionBackend::set(std::span<const rpc::TorrentId> i
     return std::nullopt;
 }
 
-std::optional<std::string> SessionBackend::set_location(std::span<const rpc::TorrentId>, const std::string&,
-                                                        bool) {
-    return std::string("moving a torrent's data is not supported yet");
+std::optional<std::string> SessionBackend::set_location(std::span<const rpc::TorrentId> ids,
+                                                        const std::string& location, bool move) {
+    if (location.empty() || location.front() != '/') return std::string("location is not an absolute path");
+    for (const auto id : ids) {
+        auto* entry = find(id);
+        if (entry == nullptr || entry->relocating || torrent(*entry) == nullptr) continue;
+        if (entry->record.download_dir == location) continue;
+        entry->relocating = true;
+        spawn(relocate(id, location, move), "moving torrent " + std::to_string(id));
+    }
+    return std::nullopt;
+}
+
+asio::awaitable<void> SessionBackend::relocate(rpc::TorrentId id, std::string location, bool move) {
+    auto* entry = find(id);
+    if (entry == nullptr) co_return;
+    const auto* t = torrent(*entry);
+    const std::string name = t->name();
+    const auto info_hash = t->info_hash();
+    const bool has_files = t->has_metadata();
+    const std::string old_dir = entry->record.download_dir;
+    const auto session_id = entry->session_id;
+    if (auto removed = co_await session_.remove_torrent(session_id, session::RemoveData::keep); !removed)
+        BT_LOG(error, "daemon", "moving torrent {}: {}", id, removed.error());
+    entry = find(id);  // still there: remove() waits for the move (remove_after_relocating)
+    std::error_code ec;
+    if (move && has_files) {
+        // The torrent's top file or folder; a rename, so within one file system (as Transmission tries
+        // first).
+        std::filesystem::create_directories(location, ec);
+        const auto from = std::filesystem::path(old_dir) / name;
+        if (!ec && std::filesystem::exists(from))
+            std::filesystem::rename(from, std::filesystem::path(location) / name, ec);
+    }
+    if (ec) {
+        BT_LOG(error, "daemon", "moving torrent {} to {}: {} (it stays in {})", id, location, ec.message(),
+               old_dir);
+    } else {
+        // Its resume record and part file follow, so nothing is hashed again.
+        const auto& resume_dir = session_.settings().resume_dir;
+        if (move && !resume_dir.empty()) {
+            const auto old_record = storage::resume_path(resume_dir, old_dir, info_hash);
+            const auto new_record = storage::resume_path(resume_dir, location, info_hash);
+            std::error_code ignored;
+            std::filesystem::rename(old_record, new_record, ignored);
+            std::filesystem::rename(storage::part_file_path(old_record), storage::part_file_path(new_record),
+                                    ignored);
+        }
+        entry->record.download_dir = location;
+    }
+    // Back under the same id and queue position.
+    auto record = entry->record;
+    const auto start_date = entry->start_date;
+    const auto pending_removal = entry->remove_after_relocating;
+    const auto position = std::ranges::find(order_, id) - order_.begin();
+    entries_.erase(id);
+    std::erase(order_, id);
+    std::vector<std::string> peers;
+    auto params = params_for(record, peers);
+    if (!params) co_return;
+    if (auto added = add_to_session(std::move(*params), std::move(record), peers)) {
+        BT_LOG(error, "daemon", "torrent {} after moving: {}", id, *added);
+        co_return;
+    }
+    std::erase(order_, id);
+    order_.insert(order_.begin() + std::min<std::ptrdiff_t>(position, std::ssize(order_)), id);
+    if (auto* back = find(id)) back->start_date = start_date;
+    dirty_ = true;
+    if (pending_removal) {
+        const rpc::TorrentId ids[] = {id};
+        remove(ids, *pending_removal);
+    }
 }
 
 void SessionBackend::queue_move(std::span<const rpc::TorrentId> ids, rpc::QueueMove move) {

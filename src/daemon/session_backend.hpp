@@ -74,7 +74,9 @@ class SessionBackend final : public rpc::Backend {
         std::int64_t start_date = 0;
         std::int64_t seconds_downloading = 0;
         std::int64_t seconds_seeding = 0;
-        bool finished = false;  // stopped by its seed goal
+        bool finished = false;    // stopped by its seed goal
+        bool relocating = false;  // torrent-set-location: out of the session while its files move
+        std::optional<bool> remove_after_relocating;  // removed meanwhile (with its data?): done once back
         // What the RPC showed last, and when that changed ("recently-active").
         mutable std::uint64_t fingerprint = 0;
         mutable std::int64_t changed_date = 0;
@@ -87,6 +89,13 @@ class SessionBackend final : public rpc::Backend {
     std::optional<std::string> add_to_session(session::TorrentParams params, TorrentRecord record,
                                               const std::vector<std::string>& peers);
     void apply_choices(Entry& entry);
+    // The session's parameters for a record: its metainfo file, else its magnet link (and the magnet's
+    // peers); nullopt (logged) when neither is usable.
+    std::optional<session::TorrentParams> params_for(const TorrentRecord& record,
+                                                     std::vector<std::string>& peers);
+    // torrent-set-location for one torrent: out of the session, its files (with `move`) and its resume
+    // record and part file to `location`, then back under the same id, running again if it was.
+    asio::awaitable<void> relocate(rpc::TorrentId id, std::string location, bool move);
     void apply_seed_goals(Entry& entry);
     void on_state_change(rpc::TorrentId id, session::TorrentState state);
     // Keeps the metainfo of a magnet's torrent once fetched, so a restart does not fetch it again.

@@ -20,16 +20,9 @@ namespace {
 
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
-// Skipped files' bytes in shared pieces are kept beside the resume record: <hash>-<folder>.parts.
-std::string part_file_path(const std::string& resume_path) {
-    if (resume_path.empty()) return {};
-    const auto dot = resume_path.rfind('.');
-    return resume_path.substr(0, dot) + ".parts";
-}
-
 storage::Settings storage_settings(const Settings& settings, const std::string& resume_path) {
     storage::Settings s;
-    s.part_file = part_file_path(resume_path);
+    s.part_file = storage::part_file_path(resume_path);
     s.direct_writes = settings.direct_writes;
     // 64 descriptors per torrent either way: a file open for direct writes holds two.
     s.max_open_files = settings.direct_writes ? 32 : 64;

@@ -57,6 +57,12 @@ std::string resume_path(const std::string& resume_dir, const std::string& downlo
     return with_slash(resume_dir) + to_hex(info_hash) + "-" + to_hex(key).substr(0, 16) + ".resume";
 }
 
+std::string part_file_path(const std::string& resume_path) {
+    if (resume_path.empty()) return {};
+    const auto dot = resume_path.rfind('.');
+    return resume_path.substr(0, dot) + ".parts";
+}
+
 std::string legacy_resume_path(const std::string& download_dir, const crypto::Sha1Digest& info_hash) {
     return with_slash(download_dir) + kLegacyResumeFolder + "/" + legacy_resume_name(info_hash);
 }

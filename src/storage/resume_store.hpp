@@ -30,6 +30,9 @@ inline constexpr const char* kLegacyResumeFolder = ".bitveil";
 
 std::string resume_path(const std::string& resume_dir, const std::string& download_dir,
                         const crypto::Sha1Digest& info_hash);
+// Skipped files' bytes in pieces shared with wanted files (storage/part_file.hpp) are kept beside the resume
+// record: <hash>-<folder key>.parts. Empty for an empty `resume_path`.
+std::string part_file_path(const std::string& resume_path);
 // <download dir>/.bitveil/<info-hash hex>.resume, and its last component.
 std::string legacy_resume_path(const std::string& download_dir, const crypto::Sha1Digest& info_hash);
 std::string legacy_resume_name(const crypto::Sha1Digest& info_hash);

@@ -158,6 +158,20 @@ def remote(lab):
     tr.wait_row(2, lambda r: r["status"] == "Stopped", "torrent 2 Stopped after -t 1,2 -S", 10)
     tr.run("-t", "1,2", "-s")
 
+    # --move: the data and its resume record follow (no piece hashed again); -t 1 -i names the new place.
+    moved = lab.path("moved")
+    tr.run("-t", 1, "--move", moved)
+    tr.wait_row(1, lambda r: r["done"] == "100%" and r["status"] != "Stopped", "alpha back after --move", 20)
+    check("Location: " + moved in tr.run("-t", 1, "-i"), "-t 1 -i does not show the new location")
+    pl_a.check_copy(moved, "alpha after --move")
+    check(not os.path.exists(os.path.join(downloads, "alpha")), "--move left alpha in the old folder")
+    resumes = re.findall(r"alpha: resume: (\d+) pieces trusted, \d+ files rechecked \((\d+) pieces hashed",
+                         daemon.text())
+    check(resumes and resumes[-1] == (str(tor_a.num_pieces), "0"), f"alpha after --move: {resumes}")
+    tr.run("-t", 1, "--move", downloads)
+    tr.wait_row(1, lambda r: r["done"] == "100%" and r["status"] != "Stopped", "alpha back after a 2nd --move", 20)
+    pl_a.check_copy(downloads, "alpha after moving back")
+
     si = tr.run("-si")
     for needle in ("Daemon version: 0.1.0 (bitveil)", "RPC version: 16", f"Download directory: {downloads}",
                    "Encryption: preferred"):
@@ -235,6 +249,10 @@ def restart(lab):
     magnet = f"magnet:?xt=urn:btih:{tor_b.info_hash_hex}&dn=beta&x.pe=127.0.0.1:{seed_b.port}"
     check(rpc(daemon, "torrent-add", {"filename": magnet, "paused": True})["result"] == "success", "add paused")
     tr.wait_row(2, lambda r: r["status"] == "Stopped", "Stopped (added paused)", 10)
+    # Settings come back too, our exact encryption policy included (Transmission's words have no "disable").
+    settings = {"encryption": "disable", "speed-limit-up": 321, "speed-limit-up-enabled": True,
+                "download-queue-size": 7}
+    check(rpc(daemon, "session-set", settings)["result"] == "success", "session-set before the restart")
     before = tr.rows()
     sigterm(daemon, lab)
 
@@ -245,6 +263,10 @@ def restart(lab):
     check({k: (v["name"], v["done"]) for k, v in after.items()} ==
           {k: (v["name"], v["done"]) for k, v in before.items()}, f"-l before {before}, after {after}")
     check(after[2]["status"] == "Stopped", f"the paused torrent is {after[2]['status']} after the restart")
+    got = rpc(daemon, "session-get")["arguments"]
+    check(got["bitveil-encryption"] == "disable" and got["speed-limit-up"] == 321 and got["speed-limit-up-enabled"]
+          and got["download-queue-size"] == 7, f"settings after the restart: {got}")
+    rpc(daemon, "session-set", {"encryption": "prefer", "speed-limit-up-enabled": False})
     m = daemon.wait_for(r"alpha: resume: (\d+) pieces trusted, (\d+) files rechecked \((\d+) pieces hashed",
                         10, "the resume line of alpha")
     check(int(m.group(1)) == tor_a.num_pieces and int(m.group(3)) == 0, f"alpha after the restart: {m.group(0)}")
