@@ -89,9 +89,9 @@ def read_reply(s, deadline, head_only=False):
     return Reply(int(parts[1]), headers, rest[:length])
 
 
-def raw(port, data, timeout=10):
-    """Sends `data` on a fresh connection; the reply."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+def raw(port, data, timeout=10, source="127.0.0.1"):
+    """Sends `data` on a fresh connection from the address `source`; the reply."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout, source_address=(source, 0)) as s:
         s.sendall(data)
         return read_reply(s, time.monotonic() + timeout, data.startswith(b"HEAD "))
 
@@ -99,8 +99,8 @@ def raw(port, data, timeout=10):
 class Client:
     """Requests to one daemon: the session id learnt once, Basic credentials when given."""
 
-    def __init__(self, daemon, auth=None):
-        self.port, self.auth, self.session_id = daemon.rpc_port, auth, None
+    def __init__(self, daemon, auth=None, source="127.0.0.1"):
+        self.port, self.auth, self.session_id, self.source = daemon.rpc_port, auth, None, source
         self.host = f"127.0.0.1:{self.port}"
 
     def build(self, method="POST", path="/transmission/rpc", body=b"", headers=None, session=True):
@@ -120,7 +120,7 @@ class Client:
         return head.encode("latin-1") + body
 
     def request(self, method="POST", path="/transmission/rpc", body=b"", headers=None, session=True, timeout=10):
-        return raw(self.port, self.build(method, path, body, headers, session), timeout)
+        return raw(self.port, self.build(method, path, body, headers, session), timeout, self.source)
 
     def learn_session_id(self):
         r = self.request(session=False)
@@ -161,8 +161,12 @@ class Watched:
 
     def __init__(self, lab, name, extra=(), auth=None):
         self.lab, self.name = lab, name
+        # The attacks come from 127.0.0.1, the normal requests of answers() from 127.0.0.2: one address must not
+        # lock the others out (each address has its share of the connections).
+        extra = ["--rpc-whitelist", "127.0.0.1,127.0.0.2,::1", *extra]
         self.daemon = start_daemon(lab, name, lab.path(name, "config"), lab.path(name, "downloads"), extra)
         self.client = Client(self.daemon, auth)
+        self.bystander = Client(self.daemon, auth, source="127.0.0.2")
         self.client.learn_session_id()
         self.answers("start")
         self.rss0 = vm_kib(self.daemon.pid, "VmRSS")
@@ -173,7 +177,7 @@ class Watched:
         check(self.daemon.alive(), f"{self.name} exited with {self.daemon.returncode} after: {after}")
         try:
             t0 = time.monotonic()
-            reply = self.client.call("session-get", {"fields": ["version", "rpc-version"]}, tag=1)
+            reply = self.bystander.call("session-get", {"fields": ["version", "rpc-version"]}, tag=1)
             took = time.monotonic() - t0
         except (OSError, Failure) as e:
             raise Failure(f"{self.name}: no normal answer after {after}: {e}")
@@ -474,7 +478,8 @@ def slow_loris(lab):
     w = Watched(lab, "daemon")
     c = w.client
     head = c.build(body=b"").replace(b"Content-Length: 0", b"Content-Length: 1000")
-    clients = {f"head byte every 2 s #{i}": (b"", head, 2.0, HEAD_TIMEOUT) for i in range(8)}
+    # 16 in all: one address's share of the connections.
+    clients = {f"head byte every 2 s #{i}": (b"", head, 2.0, HEAD_TIMEOUT) for i in range(7)}
     clients.update({f"silent #{i}": (b"", b"", 60.0, HEAD_TIMEOUT) for i in range(8)})
     clients["body byte every 3 s"] = (head, b"{" * 1000, 3.0, REQUEST_TIMEOUT)
     results, threads = {}, []
