@@ -324,7 +324,7 @@ USAGE = "the short usage"  # `bitveil` alone: a few lines on stderr, not one
 # stderr, exact unless Has(...). Nothing may appear on stdout.
 BAD_COMMAND_LINES = [
     ([], 2, USAGE),
-    (["bogus"], 2, "bitveil: unknown subcommand 'bogus' (the subcommands are download, seed, create, info, dht)"),
+    (["bogus"], 2, "bitveil: unknown subcommand 'bogus' (the subcommands are download, seed, create, info, dht, daemon, status)"),
     (["dowload", "good.torrent"], 2, "bitveil: unknown subcommand 'dowload' (did you mean 'download'?)"),
     (["download", "--seed-tme", "60", "good.torrent"], 2,
      "bitveil: download: unknown option '--seed-tme' (did you mean '--seed-time'?)"),
@@ -385,7 +385,7 @@ def check_error_line(argv, status, want, cwd, runner=None):
     check(r.stdout == b"", f"{what}: unexpected stdout {r.stdout!r}")
     lines = err.splitlines()
     if want is USAGE:
-        check(lines and lines[0].startswith("bitveil: ") and len(lines) <= 12, f"{what}: not a short usage: {err!r}")
+        check(lines and lines[0].startswith("bitveil: ") and len(lines) <= 14, f"{what}: not a short usage: {err!r}")
         for sub in ("download", "seed", "create", "info", "dht"):
             check(any(line.split()[:1] == [sub] for line in lines), f"{what}: usage has no {sub}: {err!r}")
         return
