@@ -599,10 +599,12 @@ void SessionBackend::start(std::span<const rpc::TorrentId> ids, bool now) {
         entry->ran = true;
         entry->start_date = unix_now();
         entry->changed_date = unix_now();
-        // Only a stopped torrent waits in the queue; one still stopping (or failed) resumes when it can.
-        if (now || t->status().state != TorrentState::stopped) {
+        // A stopped torrent waits in the queue (one queued already keeps its place); one still stopping (or
+        // failed) resumes when it can. torrent-start-now jumps the queue.
+        const auto state = t->status().state;
+        if (now || (state != TorrentState::stopped && state != TorrentState::queued)) {
             t->start();
-        } else {
+        } else if (state == TorrentState::stopped) {
             session_.start_queued(*t);
         }
         dirty_ = true;
