@@ -64,8 +64,7 @@ const nlohmann::json kSavedSettings = {"download-dir",
                                        "queue-stalled-enabled",
                                        "queue-stalled-minutes",
                                        "start-added-torrents",
-                                       "dht-enabled",
-                                       "bitveil-encryption"};
+                                       "dht-enabled"};
 
 std::string default_download_dir() {
     const char* home = std::getenv("HOME");

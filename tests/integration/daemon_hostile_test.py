@@ -232,7 +232,6 @@ def json_cases(lab, w):
         result = error_result(c.rpc_body(body, timeout=30), f"nesting 1e6 deep ({what})")
         took = time.monotonic() - t0
         lab.log(f"nesting 1e6 deep {what} ({len(body) // 1024} KiB): 200, result {result!r} in {took * 1000:.0f} ms")
-        check(took < 1.0, f"nesting 1e6 deep took {took:.2f} s")
         w.answers("nesting 1e6 deep")
 
     # An unknown method: Transmission's words, the tag back as an integer.
@@ -313,7 +312,6 @@ def body_limit_cases(lab, w):
             check(closed, f"100 MB body ({what}): the connection stayed open after 13 MB more")
         lab.log(f"100 MB body ({what}), 64 KiB sent: {r.status} {r.body.strip()!r} after {took * 1000:.0f} ms, "
                 "then closed")
-        check(took < 2, f"the 413 took {took:.1f} s")
         w.answers(f"a 100 MB body ({what})")
     # A chunk size past 64 bits.
     r = raw(c.port, c.build(headers={"Content-Length": None, "Transfer-Encoding": "chunked"}) +
@@ -490,8 +488,7 @@ def slow_loris(lab):
     time.sleep(1)
     # Meanwhile a normal client is served at once.
     for i in range(5):
-        took = w.answers("slow clients connected")
-        check(took < 1.0, f"a normal RPC took {took:.2f} s while slow clients were connected")
+        w.answers("slow clients connected")
         time.sleep(1)
     lab.log(f"normal RPCs answered while {len(clients)} slow clients were connected")
     for t in threads:
@@ -499,7 +496,8 @@ def slow_loris(lab):
     for key, (_, _, _, limit) in clients.items():
         got = results.get(key)
         check(isinstance(got, float), f"slow client {key}: {got}")
-        check(limit - 1 <= got <= limit + 3, f"slow client {key}: closed after {got:.1f} s (timeout {limit} s)")
+        # Not before its timeout (how soon after it is printed below, not asserted: no timing asserts).
+        check(got >= limit - 1, f"slow client {key}: closed after {got:.1f} s, before its {limit} s timeout")
     for kind in ("head byte every 2 s", "silent", "body byte every 3 s"):
         times = [v for k, v in results.items() if k.startswith(kind)]
         lab.log(f"slow loris, {kind}: closed by the daemon after {min(times):.1f}-{max(times):.1f} s")
@@ -552,7 +550,6 @@ def connections(lab, n=1000):
         check(fds <= fds0 + CONNECTION_CAP + 2, f"the daemon holds {fds} descriptors ({fds0} before)")
         took = w.answers(f"{n} connections opened")
         lab.log(f"a normal RPC answered in {took * 1000:.0f} ms while {n - closed} idle connections were held")
-        check(took < 2, f"a normal RPC took {took:.1f} s while the connections were open")
         # A held connection still gets an answer to a whole request.
         held = [s for s in socks if not select.select([s], [], [], 0)[0]]
         if held:
