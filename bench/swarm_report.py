@@ -12,7 +12,7 @@ import statistics
 RUN_FIELDS = ["layout", "seeders", "mode", "client", "run", "ok", "status", "wall_s", "mb_s", "cpu_s",
               "cpu_s_per_gib", "rss_mib", "enc", "seeders_used", "xfer_s"]
 SEED_RUN_FIELDS = ["layout", "leechers", "mode", "client", "run", "ok", "status", "wall_s", "mb_s", "cpu_s",
-                   "cpu_s_per_gib", "rss_mib", "enc", "uploaded", "page_cache"]
+                   "cpu_s_per_gib", "rss_mib", "rss_check_mib", "enc", "uploaded", "page_cache"]
 LAYOUT_NAMES = {"single": "1 file", "multi": "200 files"}
 
 

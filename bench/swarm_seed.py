@@ -12,7 +12,8 @@ For every (layout, leechers, mode), --runs times, each seeder client (interleave
 Measured: wall seconds from the first leecher's start to the last one's exit; delivered MB/s = payload bytes x
 leechers / 10^6 / wall; the seeder's CPU seconds (utime + stime of it and its waited-for children, /proc/PID/stat)
 between the leechers' start and the end, per GiB the leechers downloaded (so the initial check is left out); its
-peak RSS (VmHWM, /proc/PID/status, at the end: it includes the check).
+peak RSS (VmHWM, /proc/PID/status, at the end: it includes the check; the peak before the leechers start is in
+the CSV as rss_check_mib).
 A run counts only if every leecher exits 0 (complete) before the timeout, reports that its connection to the
 seeder had the mode's encryption (plain: none, rc4: rc4), and (unless --trust-hash-check) every file's sha256
 equals the source.
@@ -211,6 +212,7 @@ def seed_run(L, a, client, layout, count, mode, run, payload, torrent):
     seeder, port = start_seeder(L, a, client, tag, payload, torrent, mode)
     cache = drop_page_cache() or "dropped"
     leechers, finished = [], {}
+    rss_check_kib = lab.peak_rss_kib(seeder.pid)  # the peak so far: start-up and the data check
     cpu_before, t0 = cpu_seconds(seeder.pid), time.monotonic()
     for i in range(count):
         dest = L.path("dl", tag, str(i + 1))
@@ -266,9 +268,9 @@ def seed_run(L, a, client, layout, count, mode, run, payload, torrent):
     row = {"layout": layout, "leechers": count, "mode": mode, "client": client, "run": run, "ok": status == "ok",
            "status": status, "wall_s": round(wall, 3), "mb_s": round(payload.total_size * count / wall / 1e6, 1),
            "cpu_s": round(cpu, 3), "cpu_s_per_gib": round(cpu / uploaded_gib, 3), "rss_mib": round(rss_kib / 1024, 1),
-           "enc": ",".join(encs), "uploaded": downloaded, "page_cache": cache}
+           "rss_check_mib": round(rss_check_kib / 1024, 1), "enc": ",".join(encs), "uploaded": downloaded, "page_cache": cache}
     say(f"[{L.elapsed():7.1f}s] {tag}: {status}: {wall:.2f} s, {row['mb_s']} MB/s delivered, seeder CPU {cpu:.2f} s "
-        f"({row['cpu_s_per_gib']} s/GiB), RSS {row['rss_mib']:.0f} MiB, enc {row['enc']}, page cache {cache}")
+        f"({row['cpu_s_per_gib']} s/GiB), RSS {row['rss_mib']:.0f} MiB ({row['rss_check_mib']:.0f} after the check), enc {row['enc']}, page cache {cache}")
     if status != "ok":
         say("  last lines of the seeder's log:\n    " + "\n    ".join(seeder.tail(15).splitlines()))
         for p, _ in leechers:
