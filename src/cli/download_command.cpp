@@ -650,7 +650,8 @@ int run_download(const DownloadOptions& o) {
     }
     if (!o.stats_json.empty()) {
         const auto dht = session.dht() != nullptr ? std::optional(session.dht()->stats()) : std::nullopt;
-        write_stats_json(o.stats_json, reports, session.incoming_failures(), seconds, dht);
+        write_stats_json(o.stats_json, reports, session.incoming_failures(), seconds, dht,
+                         session.read_cache().stats());
     }
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         const auto& s = reports[i].status;

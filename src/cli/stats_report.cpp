@@ -20,6 +20,21 @@ void write_counts(JsonWriter& j, std::string_view name, const std::map<std::stri
     j.end_object();
 }
 
+void write_read_cache(JsonWriter& j, const storage::ReadCacheStats& cache) {
+    const auto u64 = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
+    j.key("read_cache");
+    j.begin_object();
+    const std::pair<const char*, std::uint64_t> fields[] = {
+        {"budget", cache.budget},         {"bytes", cache.bytes},        {"peak_bytes", cache.peak_bytes},
+        {"lines", cache.lines},           {"block_hits", cache.hits},    {"block_misses", cache.misses},
+        {"bytes_read", cache.bytes_read}, {"evictions", cache.evictions}};
+    for (const auto& [key, value] : fields) {
+        j.key(key);
+        j.integer(u64(value));
+    }
+    j.end_object();
+}
+
 // Complete as far as the user asked: every piece of the wanted files.
 bool is_complete(const session::TorrentStatus& s) {
     return s.num_pieces > 0 && s.pieces_wanted_left == 0;
@@ -158,7 +173,8 @@ std::string state_text(const std::vector<TorrentReport>& torrents) {
 
 std::string stats_json(const std::vector<TorrentReport>& torrents,
                        const std::map<std::string, std::uint32_t>& incoming_failures, double seconds,
-                       const std::optional<session::DhtStats>& dht) {
+                       const std::optional<session::DhtStats>& dht,
+                       const std::optional<storage::ReadCacheStats>& read_cache) {
     JsonWriter j;
     j.begin_object();
     write_duration(j, seconds);
@@ -166,6 +182,7 @@ std::string stats_json(const std::vector<TorrentReport>& torrents,
     // Incoming connections that failed before their torrent was known (MSE timeouts, garbage, ...).
     write_counts(j, "incoming_handshake_failures", incoming_failures);
     if (dht) write_dht(j, *dht);
+    if (read_cache) write_read_cache(j, *read_cache);
     j.key("torrents");
     j.begin_array();
     for (const auto& t : torrents) {
@@ -194,8 +211,9 @@ std::string stats_json(const std::vector<TorrentReport>& torrents,
 
 void write_stats_json(const std::string& path, const std::vector<TorrentReport>& torrents,
                       const std::map<std::string, std::uint32_t>& incoming_failures, double seconds,
-                      const std::optional<session::DhtStats>& dht) {
-    write_json_file(path, stats_json(torrents, incoming_failures, seconds, dht));
+                      const std::optional<session::DhtStats>& dht,
+                      const std::optional<storage::ReadCacheStats>& read_cache) {
+    write_json_file(path, stats_json(torrents, incoming_failures, seconds, dht, read_cache));
 }
 
 std::string dht_stats_json(const session::DhtStats& dht, double seconds) {

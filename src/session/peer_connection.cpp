@@ -17,6 +17,12 @@ constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 64 * 1024;
 // Uploads pause while this much is queued for the stream: bounds memory per peer.
 constexpr std::size_t kMaxSendBuffer = 1024 * 1024;
+// The uploader looks ahead through the peer's requests while the lines they need hold less than this,
+// with up to kMaxReadsPerPeer of them being read at once: the disk threads read the next lines while the
+// socket sends the current one. It bounds the cache memory one peer keeps alive (a line leaves the cache
+// but lives on while queued blocks need it).
+constexpr std::uint64_t kMaxQueuedLineBytes = 2 * 1024 * 1024;
+constexpr std::uint32_t kMaxReadsPerPeer = 4;
 
 }  // namespace
 
@@ -132,20 +138,68 @@ asio::awaitable<void> PeerConnection::writer() {
 asio::awaitable<void> PeerConnection::uploader() {
     auto self = shared_from_this();
     while (!is_closed()) {
-        std::optional<swarm::Block> block;
-        if (session_.output_size() <= kMaxSendBuffer) block = session_.next_upload();
-        if (!block) {
-            co_await uploader_wake_.async_wait(use_nothrow);
-            continue;
+        bool progressed = queue_uploads();
+        while (!uploads_.empty() && session_.output_size() <= kMaxSendBuffer) {
+            const auto& line = *uploads_.front().line;
+            if (line.state == storage::CacheLine::State::loading) break;
+            if (line.state == storage::CacheLine::State::failed) {
+                session_.on_read_failed(line.error);
+                co_return;
+            }
+            const auto block = uploads_.front().block;
+            session_.on_block_read(block, line.slice(block.begin, block.length));
+            pop_upload();
+            progressed = true;
         }
-        auto data = co_await torrent_.read_block(*block);
-        if (is_closed()) co_return;
-        if (!data) {
-            session_.on_read_failed(data.error());
-            co_return;
+        if (progressed) continue;
+        // Waiting for the writer to make room, for a request, or for the front's line: a line another
+        // peer's read fills wakes this uploader too.
+        if (!uploads_.empty() && waiting_on_ != uploads_.front().line.get()) {
+            waiting_on_ = uploads_.front().line.get();
+            uploads_.front().line->on_loaded.push_back([weak = weak_from_this()] {
+                if (auto peer = weak.lock()) peer->uploader_wake_.cancel();
+            });
         }
-        session_.on_block_read(*block, *data);
+        co_await uploader_wake_.async_wait(use_nothrow);
     }
+}
+
+bool PeerConnection::queue_uploads() {
+    bool queued = false;
+    while (queued_line_bytes_ < kMaxQueuedLineBytes && reads_in_flight_ < kMaxReadsPerPeer &&
+           session_.output_size() <= kMaxSendBuffer) {
+        const auto block = session_.next_upload();
+        if (!block) break;
+        auto line = torrent_.cached_line(*block);
+        if (!line) {
+            line = torrent_.new_line(*block, session_.requested_run_end(*block, storage::kMaxLineBytes));
+            ++reads_in_flight_;
+            auto self = shared_from_this();
+            auto owner = torrent_.shared_from_this();
+            net::spawn(
+                transport_.stream->get_executor(), [self, owner, line]() { return self->load(line); },
+                [self](const std::string& what) { self->close(what); });
+        }
+        // Counted once per stretch of blocks in one line (a line met again later counts again: more
+        // than it holds, never less).
+        if (uploads_.empty() || uploads_.back().line != line) queued_line_bytes_ += line->length;
+        uploads_.push_back({*block, std::move(line)});
+        queued = true;
+    }
+    return queued;
+}
+
+void PeerConnection::pop_upload() {
+    auto done = std::move(uploads_.front());
+    uploads_.pop_front();
+    if (uploads_.empty() || uploads_.front().line != done.line) queued_line_bytes_ -= done.line->length;
+    waiting_on_ = nullptr;  // the front changed
+}
+
+asio::awaitable<void> PeerConnection::load(std::shared_ptr<storage::CacheLine> line) {
+    co_await torrent_.load(std::move(line));
+    --reads_in_flight_;
+    uploader_wake_.cancel();
 }
 
 asio::awaitable<std::size_t> PeerConnection::read_quota(std::size_t wanted) {

@@ -8,6 +8,7 @@
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "core/endpoint.hpp"
 #include "net/peer_handshake.hpp"
 #include "session/rate_limiter.hpp"
+#include "storage/read_cache.hpp"
 #include "swarm/peer_session.hpp"
 #include "swarm/pex.hpp"
 #include "wire/handshake.hpp"
@@ -59,6 +61,12 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection>, priv
     asio::awaitable<void> reader();
     asio::awaitable<void> writer();
     asio::awaitable<void> uploader();
+    // Hands out requests (next_upload) into uploads_ while there is room, starting reads for those whose
+    // lines are not cached; true when it handed out any.
+    bool queue_uploads();
+    void pop_upload();
+    // Reads one line on the disk pool for the uploader (the line wakes its waiters when done).
+    asio::awaitable<void> load(std::shared_ptr<storage::CacheLine> line);
     // Under a limit: how many bytes the next read (write) may move, waiting for quota when the allowance
     // is used up; 0 when the wait was cancelled.
     asio::awaitable<std::size_t> read_quota(std::size_t wanted);
@@ -77,6 +85,17 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection>, priv
     RateLimiter::Waiter write_waiter_;
     std::uint64_t read_allowance_ = 0;  // granted and not read yet
     std::uint64_t write_allowance_ = 0;
+    // Blocks handed out by next_upload(), in request order, each with the cache line that holds it (maybe
+    // still being read); they go into the send buffer in that order as their lines become ready.
+    struct QueuedUpload {
+        swarm::Block block;
+        std::shared_ptr<storage::CacheLine> line;
+    };
+    std::deque<QueuedUpload> uploads_;
+    std::uint64_t queued_line_bytes_ = 0;  // the lines uploads_ needs (see queue_uploads)
+    std::uint32_t reads_in_flight_ = 0;    // loads this peer started that have not ended
+    const storage::CacheLine* waiting_on_ =
+        nullptr;  // the front's line, once the uploader asked it to wake it
     swarm::PexState pex_;
     swarm::PeerSession session_;  // last: it joins the swarm when constructed and may call back at once
 };

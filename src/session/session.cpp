@@ -333,6 +333,7 @@ Result<void, std::string> Session::apply_settings(Settings settings) {
     }
     banned_ids_.set_capacity(settings_.max_ban_records);
     banned_addresses_.set_capacity(settings_.max_ban_records);
+    read_cache_.set_budget(settings_.read_cache_bytes);
     if (acceptor_) {
         set_connection_limits();
         update_dht();

@@ -24,6 +24,7 @@
 #include "session/rate_limiter.hpp"
 #include "session/settings.hpp"
 #include "session/torrent.hpp"
+#include "storage/read_cache.hpp"
 #include "wire/handshake.hpp"
 
 namespace bt::session {
@@ -126,6 +127,9 @@ class Session {
     asio::io_context& io() noexcept { return io_; }
     asio::thread_pool& disk_pool() noexcept { return disk_pool_; }
     asio::thread_pool& http_pool() noexcept { return http_pool_; }
+    // Blocks read for uploads, shared by every torrent (storage/read_cache.hpp).
+    storage::ReadCache& read_cache() noexcept { return read_cache_; }
+    const storage::ReadCache& read_cache() const noexcept { return read_cache_; }
     // Becomes true when the session stops: announces still in flight give up (the final 'stopped'
     // announces do not use it).
     const std::atomic<bool>& http_cancel() const noexcept { return http_cancel_; }
@@ -215,6 +219,7 @@ class Session {
     std::uint32_t connection_limit_ = 0;  // settings.max_connections fitted to RLIMIT_NOFILE
     std::uint32_t pending_limit_ = 0;
     std::uint64_t refused_in_a_row_ = 0;  // for one log line per burst of refusals
+    storage::ReadCache read_cache_{settings_.read_cache_bytes};
     BoundedMap<wire::PeerId> banned_ids_{settings_.max_ban_records};
     BoundedMap<Endpoint> banned_addresses_{settings_.max_ban_records};
     std::vector<std::shared_ptr<Torrent>> torrents_;

@@ -230,8 +230,14 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     const Settings& settings() const noexcept;
     TransferStats& stats() noexcept { return swarm_->stats(); }
     bool is_banned(const Endpoint& endpoint) const;
-    asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> read_block(swarm::Block block) {
-        return disk_->read_block(block);
+    std::shared_ptr<storage::CacheLine> cached_line(const swarm::Block& block) {
+        return disk_->cached_line(block);
+    }
+    std::shared_ptr<storage::CacheLine> new_line(const swarm::Block& block, std::uint32_t run_end) {
+        return disk_->new_line(block, run_end);
+    }
+    asio::awaitable<void> load(std::shared_ptr<storage::CacheLine> line) {
+        return disk_->load(std::move(line));
     }
     void count_closed(const std::string& reason);
     // A handshake's bytes, in the protocol counters (none are kept before the metadata).

@@ -45,10 +45,13 @@ std::string describe(const storage::StorageError& e) {
     return e.message();
 }
 
-TorrentDisk::TorrentDisk(asio::io_context& io, asio::thread_pool& pool, const metainfo::Metainfo& metainfo,
-                         const std::string& download_dir, const Settings& settings)
+TorrentDisk::TorrentDisk(asio::io_context& io, asio::thread_pool& pool, storage::ReadCache& read_cache,
+                         const metainfo::Metainfo& metainfo, const std::string& download_dir,
+                         const Settings& settings)
     : io_(io),
       pool_(pool),
+      read_cache_(read_cache),
+      cache_owner_(read_cache.new_owner()),
       metainfo_(metainfo),
       settings_(settings),
       download_dir_(download_dir),
@@ -72,6 +75,8 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
     // interrupted download continues where it was, also after kill -9 (pieces verified after the last
     // save are in files whose mtime changed, and hashing finds them again), and `seed` serves data that
     // is already complete.
+    read_cache_.drop(cache_owner_);
+    cache_owner_ = read_cache_.new_owner();
     struct Check {
         storage::ResumePlan plan;
         std::string resume_problem;  // why an existing resume file was not usable
@@ -348,7 +353,7 @@ asio::awaitable<void> TorrentDisk::save(bool flush_data, Bitfield verified) {
 asio::awaitable<void> TorrentDisk::wait_idle() {
     check_stop_.request_stop();
     asio::steady_timer wait(io_);
-    while (checking_ || resume_saving_ || writes_in_flight_ > 0) {
+    while (checking_ || resume_saving_ || writes_in_flight_ > 0 || reads_in_flight_ > 0) {
         wait.expires_after(std::chrono::milliseconds(10));
         co_await wait.async_wait(use_nothrow);
     }
@@ -360,6 +365,7 @@ asio::awaitable<void> TorrentDisk::stop(const Bitfield& verified) {
     // for it. Pieces still being hashed and written are waited for (they take milliseconds), so that a clean
     // stop records every piece whose data reached the disk and the next start has nothing to hash.
     co_await wait_idle();
+    read_cache_.drop(cache_owner_);
     // Nothing to record when nothing changed since the last save (or since a start with nothing on disk).
     if (resume_ready_ && resume_dirty_) co_await save(false, verified);
     co_await net::run_on(pool_.get_executor(), [this] { storage_->close_all(); });
@@ -383,14 +389,32 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::remove_data() {
     co_return Result<void, std::string>{};
 }
 
-asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> TorrentDisk::read_block(swarm::Block block) {
-    co_return co_await net::run_on(pool_.get_executor(),
-                                   [this, block]() -> Result<std::vector<std::uint8_t>, std::string> {
-                                       std::vector<std::uint8_t> data(block.length);
-                                       auto r = storage_->read(block.piece, block.begin, data);
-                                       if (!r) return bt::fail(r.error().message());
-                                       return data;
-                                   });
+std::shared_ptr<storage::CacheLine> TorrentDisk::cached_line(const swarm::Block& block) {
+    return read_cache_.find(cache_owner_, block.piece, block.begin, block.length);
+}
+
+std::shared_ptr<storage::CacheLine> TorrentDisk::new_line(const swarm::Block& block, std::uint32_t run_end) {
+    return read_cache_.insert(cache_owner_, block.piece, block.begin, run_end - block.begin);
+}
+
+asio::awaitable<void> TorrentDisk::load(std::shared_ptr<storage::CacheLine> line) {
+    ++reads_in_flight_;
+    struct InFlight {
+        std::uint32_t& count;
+        ~InFlight() { --count; }
+    } in_flight{reads_in_flight_};
+    auto* target = line.get();  // the pool writes the bytes only; the line's other fields stay on this thread
+    auto read = co_await net::run_on(pool_.get_executor(), [this, target] {
+        return storage_->read(target->piece, target->begin, {target->bytes.get(), target->length});
+    });
+    if (read) {
+        line->state = storage::CacheLine::State::ready;
+    } else {
+        line->state = storage::CacheLine::State::failed;
+        line->error = read.error().message();
+        read_cache_.erase(line);
+    }
+    line->finish_load();
 }
 
 }  // namespace bt::session

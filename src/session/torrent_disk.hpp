@@ -23,6 +23,7 @@
 #include "session/settings.hpp"
 #include "storage/file_storage.hpp"
 #include "storage/piece_buffer.hpp"
+#include "storage/read_cache.hpp"
 #include "swarm/block.hpp"
 #include "swarm/piece_picker.hpp"
 #include "swarm/transfer_stats.hpp"
@@ -47,8 +48,9 @@ class TorrentDisk {
         bool caught_up = false;
     };
 
-    TorrentDisk(asio::io_context& io, asio::thread_pool& pool, const metainfo::Metainfo& metainfo,
-                const std::string& download_dir, const Settings& settings);
+    TorrentDisk(asio::io_context& io, asio::thread_pool& pool, storage::ReadCache& read_cache,
+                const metainfo::Metainfo& metainfo, const std::string& download_dir,
+                const Settings& settings);
     ~TorrentDisk();
 
     // Finds the pieces already on disk (resume record, then hashing what changed; `full`: hashing every
@@ -75,7 +77,13 @@ class TorrentDisk {
     asio::awaitable<PieceResult> verify_and_write(PieceIndex piece, const crypto::Sha1Digest& expected);
     // Too many completed pieces wait for the disk (Settings::max_disk_backlog).
     bool backlogged() const noexcept;
-    asio::awaitable<Result<std::vector<std::uint8_t>, std::string>> read_block(swarm::Block block);
+
+    // Uploads read through the session's cache (storage/read_cache.hpp). cached_line: the line holding
+    // `block` (ready or being read), or null; then new_line makes one for [block.begin, run_end) of the
+    // piece, which load() fills on the disk pool before it marks it ready (or failed) and wakes its waiters.
+    std::shared_ptr<storage::CacheLine> cached_line(const swarm::Block& block);
+    std::shared_ptr<storage::CacheLine> new_line(const swarm::Block& block, std::uint32_t run_end);
+    asio::awaitable<void> load(std::shared_ptr<storage::CacheLine> line);
 
     // Every piece is in: creates the empty files and the BEP 47 links (a link that cannot be made is a
     // warning) and frees the download's idle buffers.
@@ -106,6 +114,10 @@ class TorrentDisk {
 
     asio::io_context& io_;
     asio::thread_pool& pool_;
+    storage::ReadCache& read_cache_;
+    // This start's lines in the read cache: a new owner at every check, so nothing read before a stop (or
+    // before a verify) is served after it.
+    std::uint64_t cache_owner_;
     const metainfo::Metainfo& metainfo_;
     const Settings& settings_;
     std::unique_ptr<storage::FileStorage> storage_;
@@ -120,6 +132,7 @@ class TorrentDisk {
     bool resume_saving_ = false;          // a save is running on the disk pool
     bool resume_durable_ = false;         // the last save flushed the data first
     std::uint32_t writes_in_flight_ = 0;  // verify_and_write jobs on the disk pool; stop() waits for them
+    std::uint32_t reads_in_flight_ = 0;   // load() jobs; stop() waits for them too
     std::uint64_t bytes_to_disk_ = 0;     // the pieces those jobs hold
     Clock::time_point last_resume_save_{};
     // Written by the checking thread, read by the progress line.

@@ -296,6 +296,21 @@ std::optional<Block> PeerSession::next_upload() {
     return block;
 }
 
+std::uint32_t PeerSession::requested_run_end(const Block& first, std::uint32_t max_bytes) const {
+    // Peers mostly queue a piece's blocks in order: one pass finds the run, a second finds nothing more.
+    std::uint32_t end = first.begin + first.length;
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (const auto& next : incoming_requests_) {
+            if (next.piece != first.piece || next.begin != end) continue;
+            if (end - first.begin + next.length > max_bytes) return end;
+            end += next.length;
+            grew = true;
+        }
+    }
+    return end;
+}
+
 void PeerSession::on_block_read(const Block& block, std::span<const std::uint8_t> data) {
     // Gone from reading_ when the peer cancelled it or we choked it meanwhile.
     if (closed_ || !erase_block(reading_, block)) return;

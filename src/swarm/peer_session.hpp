@@ -174,6 +174,10 @@ class PeerSession {
     // for its allowed fast pieces are queued); the I/O layer reads the block and calls on_block_read() (or
     // on_read_failed()). A block cancelled or choked away while it was read is dropped then.
     std::optional<Block> next_upload();
+    // Where the run of blocks the peer has asked for, starting with `first` (just handed out), ends in its
+    // piece: the queued requests that follow it back to back, up to `max_bytes` from first.begin. The
+    // uploader reads that much in one go.
+    std::uint32_t requested_run_end(const Block& first, std::uint32_t max_bytes) const;
     void on_block_read(const Block& block, std::span<const std::uint8_t> data);
     void on_read_failed(const std::string& what);
 

@@ -255,6 +255,25 @@ TEST_F(PeerSessionTest, ServesRequestsWhileUnchoked) {
     EXPECT_EQ(swarm_->stats().payload_uploaded, 16u * 1024);
 }
 
+TEST_F(PeerSessionTest, RequestedRunCoversTheBlocksQueuedBackToBackInThePiece) {
+    make(true);
+    session_->set_choking(false);
+    constexpr std::uint32_t kBlock = 16 * 1024;
+    // Piece 2: blocks 0, 1 and 3 (2 is missing); piece 3: block 0; then piece 2's block 2 late.
+    for (const auto& [piece, begin] : {std::pair{2u, 0u}, {2u, kBlock}, {2u, 3 * kBlock}, {3u, 0u}})
+        feed(wire::Request{PieceIndex{piece}, begin, kBlock});
+    feed(wire::Request{PieceIndex{2}, 2 * kBlock, kBlock});
+    const auto first = session_->next_upload();
+    ASSERT_TRUE(first);
+    // 0, 1, then 2 (queued last, found by a second pass), then 3: the whole piece.
+    EXPECT_EQ(session_->requested_run_end(*first, kPieceLength), kPieceLength);
+    // A bound: whole blocks only, never past it.
+    EXPECT_EQ(session_->requested_run_end(*first, 2 * kBlock + 100), 2 * kBlock);
+    EXPECT_EQ(session_->requested_run_end(*first, 1), kBlock);  // at least the block itself
+    // Piece 3 has only its first block queued.
+    EXPECT_EQ(session_->requested_run_end(Block{PieceIndex{3}, 0, kBlock}, kPieceLength), kBlock);
+}
+
 TEST_F(PeerSessionTest, CancelWhileTheBlockIsReadIsHonoured) {
     make(true);
     session_->set_choking(false);

@@ -1,0 +1,111 @@
+#pragma once
+// The read cache for uploads, shared by every torrent of a session: ranges of verified pieces ("lines") read
+// from disk once and served to every peer that asks for their blocks.
+//
+// A peer usually requests a piece's blocks in order and many at a time, so the uploader reads the run of
+// blocks it has asked for in one go (up to kMaxLineBytes) instead of one 16 KiB read per block; a second
+// peer after the same piece finds the line still here. Blocks are copied from the line straight into the
+// peer's send buffer: the line is the only copy between the file and the socket buffer.
+//
+// The cache holds at most `budget` bytes of lines. Over it, the least recently used lines that are not
+// being loaded leave the cache; a line still being served keeps its memory (shared_ptr) until its last
+// block is copied, which the uploader's own bounds limit (PeerConnection: reads in flight and queued blocks).
+// Lines are keyed by an owner (one per started torrent) and dropped with it: what a stopped torrent read
+// is never served for a new start, whose files may have changed meanwhile.
+//
+// Not thread-safe: the session's network thread uses it. Only a line's bytes are filled on a disk thread,
+// while the line is `loading`.
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+
+namespace bt::storage {
+
+inline constexpr std::uint32_t kMaxLineBytes = 256 * 1024;
+
+struct CacheLine {
+    enum class State : std::uint8_t { loading, ready, failed };
+
+    std::uint64_t owner = 0;
+    PieceIndex piece;
+    std::uint32_t begin = 0;  // in the piece
+    std::uint32_t length = 0;
+    State state = State::loading;
+    std::string error;  // failed: why the read failed
+    std::unique_ptr<std::uint8_t[]> bytes;
+    // Called once when the load ends (ready or failed): the uploaders waiting for it.
+    std::vector<std::function<void()>> on_loaded;
+
+    bool covers(std::uint32_t offset, std::uint32_t size) const noexcept {
+        return offset >= begin && offset - begin <= length && size <= length - (offset - begin);
+    }
+    std::span<const std::uint8_t> slice(std::uint32_t offset, std::uint32_t size) const noexcept {
+        return {bytes.get() + (offset - begin), size};
+    }
+    // The load ended: state is set; wakes the waiters.
+    void finish_load();
+};
+
+struct ReadCacheStats {
+    std::uint64_t budget = 0;
+    std::uint64_t bytes = 0;       // held by lines in the cache now
+    std::uint64_t peak_bytes = 0;  // the most it held
+    std::uint64_t lines = 0;
+    std::uint64_t hits = 0;    // blocks served from a line read (or being read) for an earlier request
+    std::uint64_t misses = 0;  // blocks that started a read
+    std::uint64_t bytes_read = 0;
+    std::uint64_t evictions = 0;
+};
+
+class ReadCache {
+  public:
+    explicit ReadCache(std::uint64_t budget) { stats_.budget = budget; }
+
+    // A key for one torrent's lines, never handed out before.
+    std::uint64_t new_owner() noexcept { return ++last_owner_; }
+
+    // The line holding [offset, offset + size) of the owner's piece, ready or loading; null when there is
+    // none (then the caller loads one with insert()). Counts a hit and marks the line recently used.
+    std::shared_ptr<CacheLine> find(std::uint64_t owner, PieceIndex piece, std::uint32_t offset,
+                                    std::uint32_t size);
+    // A new line, loading, for the caller to fill and finish_load(). Counts a miss; lines over the budget
+    // are evicted (least recently used first, never one being loaded).
+    std::shared_ptr<CacheLine> insert(std::uint64_t owner, PieceIndex piece, std::uint32_t begin,
+                                      std::uint32_t length);
+    // A failed load: the line leaves the cache (a later request reads again).
+    void erase(const std::shared_ptr<CacheLine>& line);
+    // Every line of the owner leaves the cache (its torrent stopped).
+    void drop(std::uint64_t owner);
+    // A new budget (settings changed): lines over it leave at once.
+    void set_budget(std::uint64_t budget);
+
+    ReadCacheStats stats() const noexcept { return stats_; }
+
+  private:
+    struct Key {
+        std::uint64_t owner;
+        std::uint32_t piece;
+        std::uint32_t begin;
+        friend auto operator<=>(const Key&, const Key&) = default;
+    };
+    struct Entry {
+        std::shared_ptr<CacheLine> line;
+        std::list<Key>::iterator recent;  // its place in recent_
+    };
+    void remove(std::map<Key, Entry>::iterator it);
+    void evict_over_budget();
+
+    std::map<Key, Entry> lines_;
+    std::list<Key> recent_;  // least recently used first
+    ReadCacheStats stats_;
+    std::uint64_t last_owner_ = 0;
+};
+
+}  // namespace bt::storage
