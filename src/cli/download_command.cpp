@@ -62,6 +62,7 @@ struct DownloadOptions {
     std::uint32_t max_active_seeds = 0;
     std::string download_limit = "0";
     std::string upload_limit = "0";
+    std::string read_cache = "4M";
     AltSpeedOptions alt_speed;
     std::string stats_json;
     std::optional<std::string> resume_dir;  // --resume-dir; default: user_dirs.hpp
@@ -165,6 +166,10 @@ void add_shared_options(CLI::App* cmd, DownloadOptions& o) {
     cmd->add_option("--upload-limit", o.upload_limit,
                     "upload at most RATE bytes per second over all torrents (500K, 2M; default 0: no limit)")
         ->check(byte_rate());
+    cmd->add_option("--read-cache", o.read_cache,
+                    "memory for data read from disk for uploads, shared by all torrents (default 4M; 0: "
+                    "only what is being sent)")
+        ->check(byte_size());
     add_alt_speed_options(cmd, o.alt_speed);
     cmd->add_option("--select-file", o.select_file,
                     "download only these files, numbered as bitveil info lists them: 1,3-5 (the others are "
@@ -421,6 +426,7 @@ int run_download(const DownloadOptions& o) {
     settings.max_active_seeds = o.max_active_seeds;
     settings.download_limit = static_cast<std::uint64_t>(parse_size(o.download_limit).value_or(0));
     settings.upload_limit = static_cast<std::uint64_t>(parse_size(o.upload_limit).value_or(0));
+    settings.read_cache_bytes = static_cast<std::uint64_t>(parse_size(o.read_cache).value_or(0));
     settings.encryption = o.encryption_name == "disable"   ? net::EncryptionPolicy::disable
                           : o.encryption_name == "allow"   ? net::EncryptionPolicy::allow
                           : o.encryption_name == "require" ? net::EncryptionPolicy::require

@@ -107,6 +107,15 @@ CLI::Validator byte_rate() {
         "RATE");
 }
 
+CLI::Validator byte_size() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            if (parse_size(text)) return {};
+            return fmt::format("expected a size in bytes (e.g. 512K, 8M; 0 for none), not {}", shown(text));
+        },
+        "SIZE");
+}
+
 CLI::Validator file_numbers() {
     return CLI::Validator(
         [](std::string& text) -> std::string {

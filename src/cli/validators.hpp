@@ -29,6 +29,8 @@ CLI::Validator piece_size();
 // A rate in bytes per second as parse_size reads it (500K, 2M: K is 1,024 bytes, as aria2 counts), at
 // least 1K, or 0 for no limit.
 CLI::Validator byte_rate();
+// An amount of memory: 512K, 8M (0 allowed).
+CLI::Validator byte_size();
 
 // An alternative speed schedule, "[DAYS] HH:MM-HH:MM" (parse_alt_speed_schedule, alt_speed_options.hpp).
 CLI::Validator alt_speed_schedule();

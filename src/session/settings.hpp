@@ -90,7 +90,7 @@ struct Settings {
     // The read cache for uploads (storage/read_cache.hpp), shared by every torrent: blocks are read from
     // disk in runs of up to 256 KiB and stay here while they are served and after, least recently used out
     // first. Lines being served may briefly hold more (each peer reads at most four at once).
-    std::uint64_t read_cache_bytes = 8 * 1024 * 1024;
+    std::uint64_t read_cache_bytes = 4 * 1024 * 1024;
     // Verified pieces go to disk with O_DIRECT where the file system allows it, instead of through the page
     // cache (storage/file_storage.hpp, "Direct writes"): less CPU per byte, and a big download does not
     // evict everything else from memory. Off: plain buffered writes.

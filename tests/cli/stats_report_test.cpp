@@ -70,6 +70,25 @@ TEST(StatsReport, DhtObjectOnlyWhenTheDhtRan) {
     }
 }
 
+TEST(StatsReport, ReadCacheFiguresWhenGiven) {
+    const std::vector<TorrentReport> one{report("a", TorrentState::seeding, 2, 2, 7)};
+    EXPECT_EQ(stats_json(one, {}, 1.0).find("\"read_cache\""), std::string::npos);
+    storage::ReadCacheStats cache;
+    cache.budget = 4 << 20;
+    cache.bytes = 262144;
+    cache.peak_bytes = 4194304;
+    cache.lines = 1;
+    cache.hits = 960;
+    cache.misses = 64;
+    cache.bytes_read = 16777216;
+    cache.evictions = 63;
+    const auto json = stats_json(one, {}, 1.0, std::nullopt, cache);
+    for (const auto* field : {"\"read_cache\": {", "\"budget\": 4194304", "\"bytes\": 262144",
+                              "\"peak_bytes\": 4194304", "\"lines\": 1", "\"block_hits\": 960",
+                              "\"block_misses\": 64", "\"bytes_read\": 16777216", "\"evictions\": 63"})
+        EXPECT_NE(json.find(field), std::string::npos) << field << " in " << json;
+}
+
 TEST(StatsReport, JsonHasTotalsThenOneObjectPerTorrent) {
     const auto json = stats_json({report("first", TorrentState::seeding, 2, 2, 7),
                                   report("second", TorrentState::downloading, 2, 1, 3)},

@@ -69,6 +69,15 @@ def check_seed_stats(st, tor, who, rc):
     check(st["payload_uploaded"] >= tor.total_size,
           f"{who}: payload_uploaded {st['payload_uploaded']} < total size {tor.total_size}")
     check(st["peers_connected_in"] >= 1, f"{who}: peers_connected_in {st['peers_connected_in']}, expected >= 1")
+    # Uploads read through the read cache: every byte at least once, runs of blocks per read (more than one
+    # 16 KiB block on average: every test torrent here has pieces of 32 KiB or more), the memory bounded
+    # by its budget plus the lines being read (at most 4 per peer, 256 KiB each), and nothing left at stop.
+    cache = st["read_cache"]
+    check(tor.total_size <= cache["bytes_read"] <= 2 * st["payload_uploaded"],
+          f"{who}: read {cache['bytes_read']} bytes for {st['payload_uploaded']} uploaded: {cache}")
+    check(cache["bytes_read"] > cache["block_misses"] * 16 * KiB, f"{who}: one read per block: {cache}")
+    check(cache["peak_bytes"] <= cache["budget"] + 4 * MiB, f"{who}: read cache over its bound: {cache}")
+    check(cache["bytes"] == 0 and cache["lines"] == 0, f"{who}: read cache not emptied at stop: {cache}")
 
 
 def stop_seeder(lab, bv):
