@@ -17,11 +17,13 @@ constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 64 * 1024;
 // Uploads pause while this much is queued for the stream: bounds memory per peer.
 constexpr std::size_t kMaxSendBuffer = 1024 * 1024;
-// The uploader looks ahead through the peer's requests while the lines they need hold less than this,
-// with up to kMaxReadsPerPeer of them being read at once: the disk threads read the next lines while the
-// socket sends the current one. It bounds the cache memory one peer keeps alive (a line leaves the cache
-// but lives on while queued blocks need it).
-constexpr std::uint64_t kMaxQueuedLineBytes = 2 * 1024 * 1024;
+// The uploader looks ahead through the peer's requests while the lines they need hold less than this
+// (and at most kMaxQueuedUploads blocks), with up to kMaxReadsPerPeer of them being read at once: the disk
+// threads read the next lines while the socket sends the current one. It bounds the cache memory one peer
+// keeps alive (a line may leave the cache but lives on while queued blocks need it): at most this plus one
+// line.
+constexpr std::uint64_t kMaxQueuedLineBytes = 1024 * 1024;
+constexpr std::size_t kMaxQueuedUploads = 128;
 constexpr std::uint32_t kMaxReadsPerPeer = 4;
 
 }  // namespace
@@ -143,6 +145,7 @@ asio::awaitable<void> PeerConnection::uploader() {
             const auto& line = *uploads_.front().line;
             if (line.state == storage::CacheLine::State::loading) break;
             if (line.state == storage::CacheLine::State::failed) {
+                // Every peer waiting for the line closes: the run it covers could not be read.
                 session_.on_read_failed(line.error);
                 co_return;
             }
@@ -154,7 +157,8 @@ asio::awaitable<void> PeerConnection::uploader() {
         if (progressed) continue;
         // Waiting for the writer to make room, for a request, or for the front's line: a line another
         // peer's read fills wakes this uploader too.
-        if (!uploads_.empty() && waiting_on_ != uploads_.front().line.get()) {
+        if (!uploads_.empty() && uploads_.front().line->state == storage::CacheLine::State::loading &&
+            waiting_on_ != uploads_.front().line.get()) {
             waiting_on_ = uploads_.front().line.get();
             uploads_.front().line->on_loaded.push_back([weak = weak_from_this()] {
                 if (auto peer = weak.lock()) peer->uploader_wake_.cancel();
@@ -166,13 +170,14 @@ asio::awaitable<void> PeerConnection::uploader() {
 
 bool PeerConnection::queue_uploads() {
     bool queued = false;
-    while (queued_line_bytes_ < kMaxQueuedLineBytes && reads_in_flight_ < kMaxReadsPerPeer &&
-           session_.output_size() <= kMaxSendBuffer) {
+    while (queued_line_bytes_ < kMaxQueuedLineBytes && uploads_.size() < kMaxQueuedUploads &&
+           reads_in_flight_ < kMaxReadsPerPeer && session_.output_size() <= kMaxSendBuffer) {
         const auto block = session_.next_upload();
         if (!block) break;
         auto line = torrent_.cached_line(*block);
         if (!line) {
-            line = torrent_.new_line(*block, session_.requested_run_end(*block, storage::kMaxLineBytes));
+            line =
+                torrent_.new_line(*block, session_.requested_run_end(*block, storage::max_run(block->begin)));
             ++reads_in_flight_;
             auto self = shared_from_this();
             auto owner = torrent_.shared_from_this();

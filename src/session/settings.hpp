@@ -89,7 +89,8 @@ struct Settings {
     std::uint64_t max_disk_backlog = 4 * 1024 * 1024;
     // The read cache for uploads (storage/read_cache.hpp), shared by every torrent: blocks are read from
     // disk in runs of up to 256 KiB and stay here while they are served and after, least recently used out
-    // first. Lines being served may briefly hold more (each peer reads at most four at once).
+    // first. Lines being read are never evicted, and lines a peer's queued blocks still need outlive their
+    // eviction: up to 1.25 MiB per uploading peer on top of this (session/peer_connection.cpp).
     std::uint64_t read_cache_bytes = 4 * 1024 * 1024;
     // Verified pieces go to disk with O_DIRECT where the file system allows it, instead of through the page
     // cache (storage/file_storage.hpp, "Direct writes"): less CPU per byte, and a big download does not

@@ -103,8 +103,8 @@ Torrent::Torrent(Session& session, TorrentId id, TorrentParams params)
       dht_timer_(session.io()) {
     if (params.metainfo) {
         metainfo_.emplace(std::move(*params.metainfo));
-        disk_ = std::make_unique<TorrentDisk>(session.io(), session.disk_pool(), session.read_cache(), *metainfo_, download_dir_,
-                                              session.settings());
+        disk_ = std::make_unique<TorrentDisk>(session.io(), session.disk_pool(), session.read_cache(),
+                                              *metainfo_, download_dir_, session.settings());
     }
 }
 

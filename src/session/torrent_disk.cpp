@@ -394,27 +394,32 @@ std::shared_ptr<storage::CacheLine> TorrentDisk::cached_line(const swarm::Block&
 }
 
 std::shared_ptr<storage::CacheLine> TorrentDisk::new_line(const swarm::Block& block, std::uint32_t run_end) {
-    return read_cache_.insert(cache_owner_, block.piece, block.begin, run_end - block.begin);
+    const auto range = storage::line_range(
+        block.begin, run_end, static_cast<std::uint32_t>(metainfo_.piece_size(block.piece.value)));
+    return read_cache_.insert(cache_owner_, block.piece, range.begin, range.end - range.begin);
 }
 
 asio::awaitable<void> TorrentDisk::load(std::shared_ptr<storage::CacheLine> line) {
-    ++reads_in_flight_;
+    // stop() waits for reads_in_flight_ to reach zero. A load that never finishes (its frame destroyed
+    // with the io_context) still fails the line, so that no peer waits for it.
     struct InFlight {
         std::uint32_t& count;
-        ~InFlight() { --count; }
-    } in_flight{reads_in_flight_};
+        storage::CacheLine& line;
+        ~InFlight() {
+            --count;
+            if (line.state != storage::CacheLine::State::loading) return;
+            line.state = storage::CacheLine::State::failed;
+            line.error = "the read was abandoned";
+            line.finish_load();
+        }
+    };
+    ++reads_in_flight_;
+    InFlight in_flight{reads_in_flight_, *line};
     auto* target = line.get();  // the pool writes the bytes only; the line's other fields stay on this thread
     auto read = co_await net::run_on(pool_.get_executor(), [this, target] {
         return storage_->read(target->piece, target->begin, {target->bytes.get(), target->length});
     });
-    if (read) {
-        line->state = storage::CacheLine::State::ready;
-    } else {
-        line->state = storage::CacheLine::State::failed;
-        line->error = read.error().message();
-        read_cache_.erase(line);
-    }
-    line->finish_load();
+    read_cache_.finish(line, read ? std::nullopt : std::optional(read.error().message()));
 }
 
 }  // namespace bt::session

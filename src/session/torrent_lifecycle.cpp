@@ -194,8 +194,8 @@ Result<void, std::string> Torrent::set_metadata(metainfo::Metainfo metainfo) {
         peer_list_ = swarm::PeerList(swarm::PeerListSettings{settings().max_known_peers, true});
         cancel_dht_lookup();  // its loop ends at its next wake-up
     }
-    disk_ = std::make_unique<TorrentDisk>(session_.io(), session_.disk_pool(), session_.read_cache(), *metainfo_, download_dir_,
-                                          session_.settings());
+    disk_ = std::make_unique<TorrentDisk>(session_.io(), session_.disk_pool(), session_.read_cache(),
+                                          *metainfo_, download_dir_, session_.settings());
     BT_LOG(info, "torrent", "{}: metadata received ({} pieces)", printable(name()), metainfo_->num_pieces());
     // Running: a new run checks the files and goes on with the loops of a torrent with metadata (the
     // announce loop waiting now ends; the announcer keeps its state). Stopped: all that at resume.

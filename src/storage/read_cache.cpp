@@ -4,6 +4,18 @@
 
 namespace bt::storage {
 
+LineRange line_range(std::uint32_t begin, std::uint32_t run_end, std::uint32_t piece_size) {
+    const std::uint32_t start = begin - begin % kLineAlignment;
+    // run_end <= piece_size (requests are checked against the piece), so the rounding cannot overflow.
+    std::uint32_t end = run_end + (kLineAlignment - run_end % kLineAlignment) % kLineAlignment;
+    end = std::min({end, piece_size, start + kMaxLineBytes});
+    return {start, end};
+}
+
+std::uint32_t max_run(std::uint32_t begin) {
+    return kMaxLineBytes - begin % kLineAlignment;
+}
+
 void CacheLine::finish_load() {
     auto waiters = std::move(on_loaded);
     on_loaded.clear();
@@ -13,12 +25,15 @@ void CacheLine::finish_load() {
 std::shared_ptr<CacheLine> ReadCache::find(std::uint64_t owner, PieceIndex piece, std::uint32_t offset,
                                            std::uint32_t size) {
     // Lines of one piece may overlap (two peers asked for different runs); those starting at or before
-    // `offset` are candidates, nearest first.
+    // `offset`, and near enough to reach it, are candidates, nearest first: a few at most, since lines
+    // start on kLineAlignment boundaries.
     auto it = lines_.upper_bound(Key{owner, piece.value, offset});
     while (it != lines_.begin()) {
         --it;
         if (it->first.owner != owner || it->first.piece != piece.value) break;
-        if (!it->second.line->covers(offset, size)) continue;
+        if (offset - it->first.begin >= kMaxLineBytes) break;
+        const auto& line = *it->second.line;
+        if (line.state == CacheLine::State::failed || !line.covers(offset, size)) continue;
         recent_.splice(recent_.end(), recent_, it->second.recent);
         ++stats_.hits;
         return it->second.line;
@@ -46,6 +61,18 @@ std::shared_ptr<CacheLine> ReadCache::insert(std::uint64_t owner, PieceIndex pie
     stats_.peak_bytes = std::max(stats_.peak_bytes, stats_.bytes);
     evict_over_budget();
     return line;
+}
+
+void ReadCache::finish(const std::shared_ptr<CacheLine>& line, std::optional<std::string> error) {
+    if (error) {
+        line->state = CacheLine::State::failed;
+        line->error = std::move(*error);
+        erase(line);
+    } else {
+        line->state = CacheLine::State::ready;
+        evict_over_budget();
+    }
+    line->finish_load();
 }
 
 void ReadCache::erase(const std::shared_ptr<CacheLine>& line) {

@@ -298,8 +298,11 @@ std::optional<Block> PeerSession::next_upload() {
 
 std::uint32_t PeerSession::requested_run_end(const Block& first, std::uint32_t max_bytes) const {
     // Peers mostly queue a piece's blocks in order: one pass finds the run, a second finds nothing more.
+    // A few passes at most: a queue in reverse order would take one pass per block.
+    constexpr int kMaxPasses = 4;
     std::uint32_t end = first.begin + first.length;
-    for (bool grew = true; grew;) {
+    bool grew = true;
+    for (int pass = 0; grew && pass < kMaxPasses; ++pass) {
         grew = false;
         for (const auto& next : incoming_requests_) {
             if (next.piece != first.piece || next.begin != end) continue;
@@ -480,7 +483,8 @@ void PeerSession::on_request(const wire::Request& request) {
     // Choked: it may have crossed our choke on the wire, unless it is for an allowed fast piece. Full queue:
     // dropped. Either way it costs a token.
     const Block block{request.index, request.begin, request.length};
-    if (incoming_requests_.size() >= swarm_.settings().peer.max_incoming_requests ||
+    // Those being read count too: the uploader takes them out of the queue ahead of sending them.
+    if (incoming_requests_.size() + reading_.size() >= swarm_.settings().peer.max_incoming_requests ||
         (am_choking_ && !serve_while_choked(block))) {
         if (fast_) queue(wire::RejectRequest{request.index, request.begin, request.length});
         waste_request();

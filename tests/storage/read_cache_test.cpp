@@ -12,8 +12,8 @@ std::shared_ptr<CacheLine> loaded(ReadCache& cache, std::uint64_t owner, std::ui
                                   std::uint32_t begin, std::uint32_t length) {
     auto line = cache.insert(owner, PieceIndex{piece}, begin, length);
     for (std::uint32_t i = 0; i < length; ++i) line->bytes[i] = static_cast<std::uint8_t>((begin + i) % 251);
-    line->state = CacheLine::State::ready;
-    line->finish_load();
+    cache.finish(line, std::nullopt);
+    EXPECT_EQ(line->state, CacheLine::State::ready);
     return line;
 }
 
@@ -49,6 +49,35 @@ TEST(ReadCache, OverlappingLinesOfOnePieceAreAllFound) {
     EXPECT_EQ(cache.find(1, PieceIndex{0}, 2 * kBlock, kBlock), narrow);
 }
 
+TEST(ReadCache, LinesStartAndEndOnBlockBoundariesWithinThePieceAndTheBound) {
+    // A block-aligned run: unchanged.
+    EXPECT_EQ(line_range(2 * kBlock, 5 * kBlock, 64 * kBlock).begin, 2 * kBlock);
+    EXPECT_EQ(line_range(2 * kBlock, 5 * kBlock, 64 * kBlock).end, 5 * kBlock);
+    // Odd offsets and lengths widen to whole blocks, never past the piece's end.
+    EXPECT_EQ(line_range(kBlock + 1, kBlock + 2, 64 * kBlock).begin, kBlock);
+    EXPECT_EQ(line_range(kBlock + 1, kBlock + 2, 64 * kBlock).end, 2 * kBlock);
+    EXPECT_EQ(line_range(kBlock + 1, kBlock + 2, kBlock + 100).end, kBlock + 100);
+    // At most kMaxLineBytes, and the most of a run that fits from an unaligned start still fits.
+    const std::uint32_t start = 3 * kBlock + 5;
+    const auto widest = line_range(start, start + max_run(start), 1u << 30);
+    EXPECT_EQ(widest.begin, 3 * kBlock);
+    EXPECT_EQ(widest.end - widest.begin, kMaxLineBytes);
+    EXPECT_GE(widest.end, start + max_run(start));
+}
+
+TEST(ReadCache, TinyRequestsShareTheirBlocksLine) {
+    // A peer asking for 1-byte blocks all over a piece gets one line per 16 KiB, found at once each time.
+    ReadCache cache(64 << 20);
+    constexpr std::uint32_t kPiece = 4u << 20;
+    for (std::uint32_t offset = 0; offset < kPiece; offset += 7) {
+        if (cache.find(1, PieceIndex{0}, offset, 1)) continue;
+        const auto range = line_range(offset, offset + 1, kPiece);
+        loaded(cache, 1, 0, range.begin, range.end - range.begin);
+    }
+    EXPECT_EQ(cache.stats().lines, kPiece / kBlock);
+    EXPECT_EQ(cache.stats().bytes_read, kPiece);
+}
+
 TEST(ReadCache, EvictsTheLeastRecentlyUsedOverTheBudgetButNeverALoadingLine) {
     ReadCache cache(3 * kBlock);
     auto a = loaded(cache, 1, 0, 0, kBlock);
@@ -60,10 +89,14 @@ TEST(ReadCache, EvictsTheLeastRecentlyUsedOverTheBudgetButNeverALoadingLine) {
     EXPECT_NE(cache.find(1, PieceIndex{0}, 0, kBlock), nullptr);
     EXPECT_EQ(cache.stats().evictions, 1u);
     EXPECT_EQ(cache.stats().bytes, 3u * kBlock);
-    // A budget smaller than the loading line alone: everything else goes, the loading line stays.
+    // A budget smaller than the loading line alone: everything else goes, the loading line stays until its
+    // load ends.
     cache.set_budget(kBlock / 2);
     EXPECT_EQ(cache.stats().lines, 1u);
     EXPECT_EQ(cache.find(1, PieceIndex{3}, 0, kBlock), loading);
+    cache.finish(loading, std::nullopt);
+    EXPECT_EQ(cache.stats().lines, 0u);
+    EXPECT_EQ(loading->state, CacheLine::State::ready);
     // An evicted line lives on for whoever still holds it.
     EXPECT_EQ(b->slice(0, 1)[0], 0);
     EXPECT_EQ(cache.stats().peak_bytes, 4u * kBlock);
@@ -90,10 +123,10 @@ TEST(ReadCache, AFailedLoadWakesItsWaitersAndLeavesTheCache) {
     int woken = 0;
     line->on_loaded.push_back([&] { ++woken; });
     line->on_loaded.push_back([&] { ++woken; });
-    line->state = CacheLine::State::failed;
-    line->error = "gone";
-    cache.erase(line);
-    line->finish_load();
+    EXPECT_EQ(cache.find(1, PieceIndex{0}, 0, kBlock), line);  // loading: others wait for it
+    cache.finish(line, "gone");
+    EXPECT_EQ(line->state, CacheLine::State::failed);
+    EXPECT_EQ(line->error, "gone");
     EXPECT_EQ(woken, 2);
     EXPECT_TRUE(line->on_loaded.empty());
     EXPECT_EQ(cache.find(1, PieceIndex{0}, 0, kBlock), nullptr);

@@ -321,6 +321,23 @@ TEST_F(PeerSessionTest, QueuedRequestsAreBounded) {
     EXPECT_FALSE(io_.closed);
 }
 
+TEST_F(PeerSessionTest, RequestsBeingReadCountTowardsTheBound) {
+    // The uploader takes requests out of the queue before their data is read: they still count, or a
+    // peer could keep the queue full while ever more wait for the disk.
+    make(true);
+    session_->set_choking(false);
+    for (std::uint32_t i = 0; i < 4; ++i) feed(wire::Request{PieceIndex{i}, 0, 16 * 1024});
+    std::vector<Block> reading;
+    for (int i = 0; i < 4; ++i) reading.push_back(*session_->next_upload());
+    for (std::uint32_t i = 0; i < 20; ++i) feed(wire::Request{PieceIndex{i % kPieces}, 16 * 1024, 16 * 1024});
+    EXPECT_EQ(session_->queued_uploads(), 6u);  // 4 being read + 6 queued = the bound of 10
+    std::vector<std::uint8_t> data(16 * 1024, 7);
+    session_->on_block_read(reading[0], data);  // one is sent: room for one more
+    feed(wire::Request{PieceIndex{5}, 0, 16 * 1024});
+    EXPECT_EQ(session_->queued_uploads(), 7u);
+    EXPECT_FALSE(io_.closed);
+}
+
 TEST_F(PeerSessionTest, RequestPastThePieceEndIsABan) {
     make(true);
     feed(wire::Request{PieceIndex{1}, kPieceLength - 100, 16 * 1024});
