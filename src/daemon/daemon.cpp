@@ -35,10 +35,6 @@ constexpr std::size_t kMaxFetchedTorrentBytes = std::size_t{16} << 20;
 // A daemon's stop must end within 5 s: the 'stopped' announces get part of that.
 constexpr auto kStopAnnounceTimeout = std::chrono::seconds(2);
 constexpr auto kPeriodicSave = std::chrono::seconds(60);
-// Saves after RPC changes come at most this often (the next one waits for the once-a-second loop): each
-// encodes every torrent's record, and ten thousand torrent-adds in a row must not encode it ten thousand
-// times.
-constexpr auto kMinSaveGap = std::chrono::seconds(1);
 
 // The session-get keys settings.json keeps: what session-set can change.
 const nlohmann::json kSavedSettings = {"download-dir",
@@ -171,21 +167,24 @@ class Daemon {
             }
         }
         auto reply = rpc::handle(request, backend_, fetched ? &*fetched : nullptr);
-        // What the user just did survives a kill -9 from now on (or within a second, in a burst of changes).
-        if (std::chrono::steady_clock::now() - last_save_ >= kMinSaveGap && backend_.take_dirty()) save();
+        if (backend_.take_dirty()) save();  // what the user just did survives a kill -9 from now on
         co_return reply;
     }
 
     // Saves at once after a change, and every kPeriodicSave for the totals (a kill -9 loses less).
     asio::awaitable<void> every_second() {
         asio::steady_timer timer(io_);
+        auto last_save = std::chrono::steady_clock::now();
         while (!stopping_) {
             timer.expires_after(std::chrono::seconds(1));
             co_await timer.async_wait(asio::use_awaitable);
             if (stopping_) break;
             backend_.tick();
             const auto now = std::chrono::steady_clock::now();
-            if (backend_.take_dirty() || now - last_save_ >= kPeriodicSave) save();
+            if (backend_.take_dirty() || now - last_save >= kPeriodicSave) {
+                save();
+                last_save = now;
+            }
         }
     }
 
@@ -209,7 +208,6 @@ class Daemon {
     // The texts now, the writing (two fsyncs) on the disk pool: the RPC and the peers never wait for it.
     // One save at a time; a save asked meanwhile follows.
     void save() {
-        last_save_ = std::chrono::steady_clock::now();
         if (saving_) {
             save_again_ = true;
             return;
@@ -257,7 +255,6 @@ class Daemon {
     bool stopping_ = false;
     bool saving_ = false;
     bool save_again_ = false;
-    std::chrono::steady_clock::time_point last_save_{};  // when save() was last called
 };
 
 }  // namespace
