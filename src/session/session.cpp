@@ -15,6 +15,7 @@
 #include "net/spawn.hpp"
 #include "net/tcp_stream.hpp"
 #include "session/deadline.hpp"
+#include "storage/atomic_file.hpp"
 
 namespace bt::session {
 
@@ -127,6 +128,8 @@ Session::Session(asio::io_context& io, Settings settings)
       peer_id_(make_peer_id()),
       tracker_key_(static_cast<std::uint32_t>(random_seed())),
       pending_(std::make_shared<detail::PendingHandshakes>()) {
+    // Saves a killed process left unfinished, for every record at once before any torrent reads one.
+    if (!settings_.resume_dir.empty()) storage::remove_stale_temporaries_in(settings_.resume_dir);
     if (settings_.alt_speed_enabled) log_alt_speed("");
     check_alt_schedule();
 }
