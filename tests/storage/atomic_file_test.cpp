@@ -203,6 +203,8 @@ TEST(ResumeStore, SaveThenLoadGivesTheSameData) {
     ASSERT_TRUE(loaded.data) << loaded.problem;
     EXPECT_EQ(*loaded.data, data);
     EXPECT_TRUE(loaded.problem.empty());
+    // The session sweeps the folder once when it starts (remove_stale_temporaries_in), not each load.
+    EXPECT_EQ(remove_stale_temporaries_in(d / "state/deeper"), 1u);
     EXPECT_FALSE(fs::exists(path + ".tmp-killed"));
 }
 
