@@ -182,21 +182,27 @@ std::optional<session::TorrentParams> SessionBackend::params_for(const TorrentRe
 void SessionBackend::restore(const DaemonState& state) {
     next_id_ = std::max(next_id_, state.next_id);
     cumulative_before_ = state.cumulative;
+    std::vector<session::Torrent*> starts;  // all in one pass of the session's queue
     for (const auto& record : state.torrents) {
         std::vector<std::string> peers;
         auto params = params_for(record, peers);
         std::optional<std::string> failed;
-        if (params) failed = add_to_session(std::move(*params), record, peers);
+        if (params) {
+            params->complete_last_run = record.size_when_done > 0 && record.left_until_done == 0;
+            failed = add_to_session(std::move(*params), record, peers, &starts);
+        }
         if (!params || failed) {
             if (failed) BT_LOG(error, "daemon", "torrent {}: {}", record.id, *failed);
             unrestored_.push_back(record);  // kept: the cause (a disk error) may pass
         }
     }
+    session_.start_queued(starts);
     dirty_ = false;
 }
 
 std::optional<std::string> SessionBackend::add_to_session(session::TorrentParams params, TorrentRecord record,
-                                                          const std::vector<std::string>& peers) {
+                                                          const std::vector<std::string>& peers,
+                                                          std::vector<session::Torrent*>* starts) {
     auto added = session_.add_torrent(std::move(params));
     if (!added) return added.error();
     session::Torrent* t = *added;
@@ -216,7 +222,11 @@ std::optional<std::string> SessionBackend::add_to_session(session::TorrentParams
     if (!it->second.record.paused) {
         it->second.start_date = unix_now();
         it->second.ran = true;
-        session_.start_queued(*t);
+        if (starts != nullptr) {
+            starts->push_back(t);
+        } else {
+            session_.start_queued(*t);
+        }
     }
     dirty_ = true;
     return std::nullopt;
@@ -328,7 +338,7 @@ void SessionBackend::tick() {
     for (auto& [id, entry] : entries_) {
         const auto* t = torrent(entry);
         if (t == nullptr) continue;
-        switch (t->status().state) {
+        switch (t->state()) {
             case TorrentState::downloading:
                 ++entry.seconds_downloading;
                 break;

@@ -90,9 +90,11 @@ class SessionBackend final : public rpc::Backend {
     std::shared_ptr<session::Torrent> shared_torrent(const Entry& entry) const;
     Entry* find(rpc::TorrentId id);
     // Adds `params` to the session under `record` (its id given), hooks its state changes, applies the
-    // record's choices, and starts it unless paused.
+    // record's choices, and starts it unless paused: at once, or, given `starts`, by adding it there for
+    // the caller to start with the others.
     std::optional<std::string> add_to_session(session::TorrentParams params, TorrentRecord record,
-                                              const std::vector<std::string>& peers);
+                                              const std::vector<std::string>& peers,
+                                              std::vector<session::Torrent*>* starts = nullptr);
     void apply_choices(Entry& entry);
     // The session's parameters for a record: its metainfo file, else its magnet link (and the magnet's
     // peers); nullopt (logged) when neither is usable.

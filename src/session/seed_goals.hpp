@@ -31,4 +31,20 @@ constexpr bool seed_goal_reached(const SeedGoals& goals, const SeedProgress& p) 
     return goals.ratio && static_cast<double>(p.uploaded) >= *goals.ratio * static_cast<double>(p.total_size);
 }
 
+// How long until a time or idle goal is met if nothing is uploaded meanwhile: zero when one is met already,
+// nullopt when neither applies. A seed with no peers sleeps that long (a ratio cannot change without them).
+constexpr std::optional<std::chrono::steady_clock::duration> time_until_seed_goal(const SeedGoals& goals,
+                                                                                  const SeedProgress& p) {
+    using Duration = std::chrono::steady_clock::duration;
+    if (!goals.seed) return std::nullopt;
+    std::optional<Duration> until;
+    const auto consider = [&](Duration goal, Duration done) {
+        const Duration left = goal > done ? goal - done : Duration::zero();
+        if (!until || left < *until) until = left;
+    };
+    if (goals.time) consider(*goals.time, p.seeding_for);
+    if (goals.idle) consider(*goals.idle, p.idle_for);
+    return until;
+}
+
 }  // namespace bt::session

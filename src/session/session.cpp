@@ -15,6 +15,7 @@
 #include "net/spawn.hpp"
 #include "net/tcp_stream.hpp"
 #include "session/deadline.hpp"
+#include "storage/atomic_file.hpp"
 
 namespace bt::session {
 
@@ -127,6 +128,8 @@ Session::Session(asio::io_context& io, Settings settings)
       peer_id_(make_peer_id()),
       tracker_key_(static_cast<std::uint32_t>(random_seed())),
       pending_(std::make_shared<detail::PendingHandshakes>()) {
+    // Saves a killed process left unfinished, for every record at once before any torrent reads one.
+    if (!settings_.resume_dir.empty()) storage::remove_stale_temporaries_in(settings_.resume_dir);
     if (settings_.alt_speed_enabled) log_alt_speed("");
     check_alt_schedule();
 }
@@ -217,13 +220,15 @@ void Session::use(Listener listener) {
     spawn_accept_loop(acceptor_);
 }
 
-void Session::start_queued(Torrent& torrent) {
+void Session::start_queued(std::span<Torrent* const> torrents) {
     if (settings_.max_active_downloads == 0 && settings_.max_active_seeds == 0) {
-        torrent.start();
+        for (auto* t : torrents) t->start();
         return;
     }
-    torrent.mark_queued();
-    queue_.push_back(torrent.id());
+    for (auto* t : torrents) {
+        t->mark_queued();
+        queue_.push_back(t->id());
+    }
     start_from_queue();
     if (queue_running_ || queue_.empty()) return;
     queue_running_ = true;
@@ -252,7 +257,7 @@ void Session::start_from_queue() {
     // Torrents that left the queue another way (started, removed, stopped by the user) leave it here.
     std::erase_if(queue_, [&](TorrentId id) {
         const auto* t = find_torrent(id);
-        return t == nullptr || t->status().state != TorrentState::queued;
+        return t == nullptr || t->state() != TorrentState::queued;
     });
     const auto now = std::chrono::steady_clock::now();
     std::uint32_t downloads = 0;
@@ -260,32 +265,38 @@ void Session::start_from_queue() {
     // Rebuilt each pass from the running downloads, so a stopped or removed torrent leaves no entry.
     std::map<TorrentId, std::chrono::steady_clock::time_point> moved;
     for (const auto& t : torrents_) {
-        const auto status = t->status();
-        if (status.state == TorrentState::seeding) ++seeds;
-        if (status.state != TorrentState::metadata && status.state != TorrentState::checking &&
-            status.state != TorrentState::downloading) {
+        const auto state = t->state();  // not status(): this pass looks at every torrent
+        if (state == TorrentState::seeding) ++seeds;
+        if (state != TorrentState::metadata && state != TorrentState::checking &&
+            state != TorrentState::downloading) {
             continue;
         }
         // A download moving no payload for queue_stalled_after gives its slot up (it keeps running).
         const auto before = last_moved_.find(t->id());
-        const bool active = status.download_rate > 0 || status.state == TorrentState::checking;
+        const bool active = state == TorrentState::checking || t->status().download_rate > 0;
         const auto last = active || before == last_moved_.end() ? now : before->second;
         moved.emplace(t->id(), last);
         if (now - last < settings_.queue_stalled_after) ++downloads;
     }
     last_moved_ = std::move(moved);
     const auto fits = [](std::uint32_t active, std::uint32_t limit) { return limit == 0 || active < limit; };
-    for (auto it = queue_.begin(); it != queue_.end();) {
-        auto* t = find_torrent(*it);
-        const bool seed = t->is_complete();
+    // The queue is rebuilt rather than erased from: thousands may leave it in one pass.
+    std::vector<TorrentId> waiting;
+    std::vector<Torrent*> starting;
+    for (const auto id : queue_) {
+        auto* t = find_torrent(id);
+        const bool seed = t->counts_as_seed();
         if (!(seed ? fits(seeds, settings_.max_active_seeds)
                    : fits(downloads, settings_.max_active_downloads))) {
-            ++it;
+            waiting.push_back(id);
             continue;
         }
         ++(seed ? seeds : downloads);
+        starting.push_back(t);
+    }
+    queue_ = std::move(waiting);
+    for (auto* t : starting) {
         BT_LOG(info, "session", "{}: started from the queue", printable(t->name()));
-        it = queue_.erase(it);
         t->start();
     }
 }
@@ -444,21 +455,19 @@ Result<Torrent*, std::string> Session::add_torrent(TorrentParams params) {
     skeys_.add(info_hash);
     const TorrentId id{next_torrent_id_++};
     torrents_.push_back(std::make_shared<Torrent>(*this, id, std::move(params)));
+    by_info_hash_.emplace(info_hash, torrents_.back());
     return torrents_.back().get();
 }
 
 Torrent* Session::find_torrent(TorrentId id) const {
-    for (const auto& t : torrents_) {
-        if (t->id() == id) return t.get();
-    }
-    return nullptr;
+    const auto it = std::lower_bound(torrents_.begin(), torrents_.end(), id,
+                                     [](const auto& t, TorrentId wanted) { return t->id() < wanted; });
+    return it != torrents_.end() && (*it)->id() == id ? it->get() : nullptr;
 }
 
 std::shared_ptr<Torrent> Session::find_torrent(const wire::InfoHashBytes& info_hash) const {
-    for (const auto& t : torrents_) {
-        if (t->info_hash() == info_hash) return t;
-    }
-    return nullptr;
+    const auto it = by_info_hash_.find(info_hash);
+    return it == by_info_hash_.end() ? nullptr : it->second;
 }
 
 asio::awaitable<Result<void, std::string>> Session::remove_torrent(TorrentId id, RemoveData data) {
@@ -468,6 +477,7 @@ asio::awaitable<Result<void, std::string>> Session::remove_torrent(TorrentId id,
     // Out of the session first: no incoming peer finds it, and a second remove fails at once.
     const auto torrent = *it;
     torrents_.erase(it);
+    by_info_hash_.erase(torrent->info_hash());
     skeys_.remove(torrent->info_hash());
     torrent->mark_removed();
     removing_.push_back(torrent);

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "session/settings.hpp"
 #include "session/torrent.hpp"
 #include "storage/read_cache.hpp"
+#include "tracker/announce_pacer.hpp"
 #include "wire/handshake.hpp"
 
 namespace bt::session {
@@ -75,7 +77,7 @@ class Session {
     // with RemoveData::erase, deletes its downloaded files and resume record. The id is never used again.
     // The error is one line (an unknown id; a file that could not be deleted).
     asio::awaitable<Result<void, std::string>> remove_torrent(TorrentId id, RemoveData data);
-    Torrent* find_torrent(TorrentId id) const;
+    Torrent* find_torrent(TorrentId id) const;  // O(log n): torrents_ is in id order
     const std::vector<std::shared_ptr<Torrent>>& torrents() const noexcept { return torrents_; }
     const std::map<std::string, std::uint32_t>& incoming_failures() const noexcept {
         return incoming_failures_;
@@ -83,7 +85,12 @@ class Session {
 
     // Starts the torrent now, or queues it (TorrentState::queued) when Settings::max_active_downloads or
     // max_active_seeds are reached; a queued torrent starts, in queue order, when a slot frees up.
-    void start_queued(Torrent& torrent);
+    void start_queued(Torrent& torrent) {
+        Torrent* const one[] = {&torrent};
+        start_queued(one);
+    }
+    // The same for many at once, in their order (a daemon restoring thousands): one pass over the session.
+    void start_queued(std::span<Torrent* const> torrents);
     // Queued torrents start in the order of `order` (a daemon's queue-move); those it leaves out keep their
     // order, after the others.
     void reorder_queue(const std::vector<TorrentId>& order);
@@ -151,6 +158,10 @@ class Session {
     // The DHT, started by listen() when settings().dht is on and a UDP socket is bound; null otherwise.
     DhtService* dht() const noexcept { return dht_.get(); }
     std::uint64_t random_seed();
+    // When a seed's announce, due `now`, may go: the session spreads them (Settings::announces_per_second).
+    std::chrono::steady_clock::time_point announce_slot(std::chrono::steady_clock::time_point now) {
+        return announce_pacer_.reserve(now, settings_.announces_per_second);
+    }
 
   private:
     // Binds a listening socket and its UDP endpoint on `settings`' address and port.
@@ -222,7 +233,8 @@ class Session {
     storage::ReadCache read_cache_{settings_.read_cache_bytes};
     BoundedMap<wire::PeerId> banned_ids_{settings_.max_ban_records};
     BoundedMap<Endpoint> banned_addresses_{settings_.max_ban_records};
-    std::vector<std::shared_ptr<Torrent>> torrents_;
+    std::vector<std::shared_ptr<Torrent>> torrents_;                        // in id order
+    std::map<wire::InfoHashBytes, std::shared_ptr<Torrent>> by_info_hash_;  // the same torrents
     std::vector<std::shared_ptr<Torrent>> removing_;  // out of torrents_, their remove_torrent still running
     std::vector<TorrentId> queue_;                    // queued torrents, first to start first
     std::map<TorrentId, std::chrono::steady_clock::time_point>
@@ -230,6 +242,7 @@ class Session {
     bool queue_running_ = false;
     asio::steady_timer queue_timer_{io_};  // stop() cancels it: the queue loop ends at once
     std::uint32_t next_torrent_id_ = 1;
+    tracker::AnnouncePacer announce_pacer_;
     mse::SkeyIndex skeys_;  // HASH('req2', info-hash) of every torrent, for incoming MSE
     // Incoming connections that failed before a torrent was known, by reason.
     std::map<std::string, std::uint32_t> incoming_failures_;

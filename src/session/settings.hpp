@@ -101,6 +101,10 @@ struct Settings {
     // changed, so the interval bounds only how much is rechecked, not what is lost. Saves while
     // downloading do not flush the data (the record names the boot); the first save while seeding does.
     std::chrono::seconds resume_save_interval{5};
+    // Announces per second over all seeding torrents, after a first second's worth at once (0: no limit):
+    // ten thousand seeds started together reach their trackers over minutes instead of in one burst, and
+    // stay spread at every interval after (tracker/announce_pacer.hpp). Downloads are not held back.
+    std::uint32_t announces_per_second = 20;
     // The folder that holds the resume records (storage/resume_store.hpp), created when first needed; taken
     // when a torrent is added. Empty: no records are kept, and every start hashes the files on disk.
     std::string resume_dir;

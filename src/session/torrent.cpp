@@ -29,6 +29,8 @@ namespace {
 
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto kTick = std::chrono::seconds(1);
+// The longest an idle seed's tick sleeps: it wakes earlier for a peer or a seed goal (Torrent::wake_tick).
+constexpr auto kIdleTick = std::chrono::minutes(5);
 // How often a tracker whose announces carry no seeder and leecher counts is scraped for them (display only).
 constexpr auto kScrapeInterval = std::chrono::minutes(30);
 // What announces say is left while the size is unknown (no metadata yet): not 0, which would tell the
@@ -101,6 +103,7 @@ Torrent::Torrent(Session& session, TorrentId id, TorrentParams params)
       announce_timer_(session.io()),
       announcer_(params.metainfo ? params.metainfo->trackers : std::move(params.trackers)),
       dht_timer_(session.io()) {
+    complete_last_run_ = params.complete_last_run;
     if (params.metainfo) {
         metainfo_.emplace(std::move(*params.metainfo));
         disk_ = std::make_unique<TorrentDisk>(session.io(), session.disk_pool(), session.read_cache(),
@@ -391,6 +394,7 @@ wire::Reserved Torrent::reserved_bits() const noexcept {
 
 void Torrent::add_peers(const std::vector<Endpoint>& endpoints, bool given) {
     peer_list_.add(endpoints, given ? swarm::PeerSource::given : swarm::PeerSource::tracker);
+    if (given) wake_tick();  // an idle seed's tick dials them (and again after a failure)
     connect_more();
 }
 
@@ -530,6 +534,7 @@ std::shared_ptr<PeerConnection> Torrent::add_connection(net::Transport transport
     auto peer = std::make_shared<PeerConnection>(*this, id, std::move(transport), endpoint, direction, remote,
                                                  std::move(leftover));
     peers_.push_back(peer);
+    wake_tick();  // the choker and the rates run again
     if (direction == Direction::outgoing) {
         ++stats.peers_connected_out;
         peer_list_.on_connected(endpoint);
@@ -650,11 +655,35 @@ asio::awaitable<void> Torrent::on_finished() {
     set_state(TorrentState::seeding);
 }
 
+void Torrent::set_seed_goals(const SeedGoals& goals) {
+    seed_goals_ = goals;
+    wake_tick();  // an idle seed's sleep was measured against the old goals
+}
+
+bool Torrent::is_idle_seed() const {
+    return state_ == TorrentState::seeding && peers_.empty() && rate_down_ == 0 && rate_up_ == 0 &&
+           peer_list_.num_connecting() == 0 && !peer_list_.has_given() && !disk_->save_pending(true);
+}
+
+void Torrent::wake_tick() {
+    if (tick_sleeping_) tick_timer_.cancel();
+}
+
 asio::awaitable<void> Torrent::tick_loop(std::uint64_t run) {
     while (is_current(run)) {
-        tick_timer_.expires_after(kTick);  // ends the wait of an earlier run's loop, if any
+        // Ten thousand seeds with nobody to serve must not wake ten thousand times a second.
+        tick_sleeping_ = is_idle_seed();
+        auto wait = std::chrono::duration_cast<Clock::duration>(kTick);
+        if (tick_sleeping_) {
+            const auto now = Clock::now();
+            const auto goal = time_until_seed_goal(
+                seed_goals_, SeedProgress{0, 0, now - seeding_since_, now - last_upload_});
+            wait = std::max(wait, std::min<Clock::duration>(goal.value_or(kIdleTick), kIdleTick));
+        }
+        tick_timer_.expires_after(wait);  // ends the wait of an earlier run's loop, if any
         co_await tick_timer_.async_wait(use_nothrow);
-        if (!is_current(run)) break;
+        if (!is_current(run)) break;  // the flag is the current run's now
+        tick_sleeping_ = false;
         const auto now = Clock::now();
         swarm_->tick(now);
         const auto& stats = swarm_->stats();
@@ -684,14 +713,21 @@ asio::awaitable<void> Torrent::tick_loop(std::uint64_t run) {
 asio::awaitable<void> Torrent::announce_loop(std::uint64_t run) {
     // The announcer decides which tracker, which event and when; this loop sends and waits. on_finished
     // and stop() cancel the timer.
+    bool slot_taken = false;  // a seed's announce waits for its slot in the session's pacing once
     while (is_current(run)) {
         const auto next = announcer_.next_deadline();
         if (!next) break;
-        if (next->at > Clock::now()) {
-            announce_timer_.expires_at(next->at);
+        const auto now = Clock::now();
+        const auto at = next->at > now || slot_taken || state_ != TorrentState::seeding
+                            ? next->at
+                            : session_.announce_slot(now);
+        slot_taken = next->at <= now;
+        if (at > now) {
+            announce_timer_.expires_at(at);
             co_await announce_timer_.async_wait(use_nothrow);
             continue;
         }
+        slot_taken = false;
         co_await announce(*next, settings().tracker_timeout, false);
     }
 }

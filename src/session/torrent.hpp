@@ -109,6 +109,9 @@ struct TorrentParams {
     std::vector<std::vector<std::string>> trackers;  // tiers (BEP 12); the metainfo's when it is given
     std::optional<metainfo::Metainfo> metainfo;      // absent: set_metadata() once it is known
     std::string download_dir;
+    // The caller's record says the torrent was complete when it last ran: until its check says otherwise,
+    // the session's queue counts it as a seed, not as a download (Torrent::counts_as_seed).
+    bool complete_last_run = false;
 
     static TorrentParams from_metainfo(metainfo::Metainfo metainfo, std::string download_dir);
 };
@@ -129,12 +132,15 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     const metainfo::Metainfo& metainfo() const noexcept { return *metainfo_; }
     const std::string& name() const noexcept { return has_metadata() ? metainfo_->name : name_; }
     // Once complete and seeding, the torrent stops itself (TorrentState::stopped) when a goal is met.
-    void set_seed_goals(const SeedGoals& goals) { seed_goals_ = goals; }
+    void set_seed_goals(const SeedGoals& goals);
     // The last stop was the torrent's own, because a seed goal was met (until it runs again).
     bool stopped_by_seed_goal() const noexcept { return stopped_by_seed_goal_; }
     const wire::InfoHashBytes& info_hash() const noexcept { return info_hash_; }
     TorrentStatus status() const;
+    TorrentState state() const noexcept { return state_; }  // status().state, without the rest
     bool is_complete() const noexcept { return swarm_ && swarm_->is_complete(); }
+    // For the queue: complete once checked; before that, as the caller recorded (complete_last_run).
+    bool counts_as_seed() const noexcept { return checked_ ? is_complete() : complete_last_run_; }
     // Called with the new state whenever it changes (checking -> downloading -> seeding, error).
     void on_state_change(std::function<void(TorrentState)> callback) {
         state_callback_ = std::move(callback);
@@ -290,6 +296,10 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
                              std::uint64_t run);
     asio::awaitable<void> scrape(std::string url, std::uint64_t run);
     asio::awaitable<void> tick_loop(std::uint64_t run);
+    // A seed with no peers, no dials, nothing moving and nothing to save: its tick sleeps until a seed goal
+    // may be met (or kIdleTick), and wake_tick() ends that sleep when something happens.
+    bool is_idle_seed() const;
+    void wake_tick();
     // DHT lookups and announces (torrent_dht.cpp), while the torrent runs and is public.
     asio::awaitable<void> dht_loop(std::uint64_t run);
     // False when the DHT runs as many lookups as it may: try again soon (kDhtBusyRetry).
@@ -346,8 +356,9 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     std::uint64_t stops_done_ = 0;
     bool resume_after_stop_ = false;
     bool run_after_check_ = true;
-    bool checked_ = false;    // the picker knows what is on disk (a check finished since the swarm was made)
-    bool finishing_ = false;  // on_finished is running
+    bool checked_ = false;  // the picker knows what is on disk (a check finished since the swarm was made)
+    bool complete_last_run_ = false;  // TorrentParams::complete_last_run
+    bool finishing_ = false;          // on_finished is running
     bool stopped_by_seed_goal_ = false;
     bool removed_ = false;
     asio::steady_timer stop_done_;  // cancelled when stop() finishes: wakes a second stop() waiting for it
@@ -361,6 +372,7 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     // Every known address: sources, failures and backoff, dials in flight, bans by address.
     swarm::PeerList peer_list_;
     asio::steady_timer tick_timer_;  // stop() cancels it: the loop ends at once
+    bool tick_sleeping_ = false;     // the tick loop waits as an idle seed
     asio::steady_timer announce_timer_;
     tracker::Announcer announcer_;  // tiers, events, intervals and retries
     asio::steady_timer dht_timer_;  // stop() cancels it

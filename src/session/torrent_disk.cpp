@@ -82,6 +82,7 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
         std::string resume_problem;  // why an existing resume file was not usable
         Result<storage::HashReport, storage::StorageError> report;
         std::vector<PieceIndex> from_part_file;  // pieces whose bytes in the part file hashed right
+        bool record_flushed = false;             // the record used names no unflushed boot
     };
     // The job captures only `this` and a pointer into this frame (suspended until the job is done): g++ 12
     // destroys a lambda temporary with non-trivial captures (a string, a shared_ptr) twice when it is
@@ -116,6 +117,7 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
         const auto on_disk = storage::to_stamps(storage_->file_status());
         const bool use_record = loaded.data && !full;
         c.plan = storage::plan_resume(use_record ? &*loaded.data : nullptr, target, on_disk, boot_id_);
+        c.record_flushed = use_record && loaded.data->unflushed_boot.empty();
         storage::HashOptions options;
         options.threads = threads;
         options.on_progress = [counter = check_bytes_done_](std::int64_t done) { counter->store(done); };
@@ -184,6 +186,9 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
     resume_ready_ = true;
     resume_dirty_ = plan.recheck.count() > 0 || plan.use == storage::ResumeUse::other_torrent ||
                     plan.use == storage::ResumeUse::other_layout;
+    // A record of flushed data, used as it is, is what a save while seeding would write: a restart of
+    // thousands of seeds does not write and fsync every record (and its files) again.
+    resume_durable_ = check.record_flushed && plan.use == storage::ResumeUse::used && !resume_dirty_;
     co_return Result<void, std::string>{};
 }
 

@@ -95,6 +95,10 @@ class TorrentDisk {
     // While downloading, records name this boot instead of flushing (a flush stalls the disk writes behind
     // it); once seeding, the data is flushed and the record made durable.
     void maybe_save(Clock::time_point now, bool seeding, const Bitfield& verified);
+    // maybe_save has something to save (now or once the interval has passed), or a save is running.
+    bool save_pending(bool seeding) const noexcept {
+        return !resume_path_.empty() && (resume_saving_ || resume_dirty_ || (seeding && !resume_durable_));
+    }
     // Saves now, in the background (download complete: a restart, even after kill -9, seeds at once).
     void save_soon(const Bitfield& verified);
     // At stop: cancels a running check and waits for it, the pieces being written and the save in flight;

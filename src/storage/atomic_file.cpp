@@ -155,6 +155,25 @@ std::size_t remove_stale_temporaries(const std::string& path) {
     return removed;
 }
 
+std::size_t remove_stale_temporaries_in(const std::string& folder) {
+    DIR* listing = ::opendir(folder.c_str());
+    if (listing == nullptr) return 0;
+    std::vector<std::string> stale;
+    while (const dirent* entry = ::readdir(listing)) {
+        const std::string_view n(entry->d_name);
+        // <name><kTempInfix><mkostemp's six characters>, with a name before the infix.
+        const auto infix = n.size() > kTempInfix.size() + 6 ? n.rfind(kTempInfix) : std::string_view::npos;
+        if (infix != std::string_view::npos && infix > 0 && infix + kTempInfix.size() + 6 == n.size())
+            stale.emplace_back(n);
+    }
+    ::closedir(listing);
+    std::size_t removed = 0;
+    for (const auto& n : stale) {
+        if (::unlink((folder + "/" + n).c_str()) == 0) ++removed;
+    }
+    return removed;
+}
+
 std::size_t remove_stale_temporaries_at(int dir, const std::string& name) {
     const std::string prefix = name + std::string(kTempInfix);
     // fdopendir takes the descriptor it is given: hand it a copy, the caller keeps `dir`.

@@ -43,5 +43,8 @@ Result<void, StorageError> ensure_directories(const std::string& path, unsigned 
 std::size_t remove_stale_temporaries(const std::string& path);
 // The same for the file `name` in the open folder `dir` (reached by a symlink-safe walk); `dir` stays open.
 std::size_t remove_stale_temporaries_at(int dir, const std::string& name);
+// The same for every file in `folder` at once: one listing, where a call per file would list the folder once
+// for each (ten thousand resume records: 10^8 entries read).
+std::size_t remove_stale_temporaries_in(const std::string& folder);
 
 }  // namespace bt::storage

@@ -48,7 +48,6 @@ PieceBufferPool::PieceBufferPool(std::size_t capacity, std::size_t max_idle_byte
     // aligned_alloc wants a multiple of the alignment.
     shared_->capacity = (capacity + kDirectIoAlignment - 1) / kDirectIoAlignment * kDirectIoAlignment;
     shared_->max_idle = shared_->capacity == 0 ? 0 : max_idle_bytes / shared_->capacity;  // whole buffers
-    shared_->idle.reserve(shared_->max_idle);
 }
 
 PieceBuffer PieceBufferPool::take(std::size_t size, std::size_t shift) {
@@ -56,6 +55,9 @@ PieceBuffer PieceBufferPool::take(std::size_t size, std::size_t shift) {
     if (shift >= kDirectIoAlignment) throw std::length_error("piece buffer shift of a whole block or more");
     {
         const std::lock_guard lock(shared_->mutex);
+        // Room for the buffers coming back, made when the first is taken: a session of thousands of torrents
+        // pays for it only in those that read or write.
+        shared_->idle.reserve(shared_->max_idle);
         if (!shared_->idle.empty()) {
             auto data = std::move(shared_->idle.back());
             shared_->idle.pop_back();

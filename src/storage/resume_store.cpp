@@ -101,7 +101,6 @@ std::size_t max_resume_size(std::uint32_t num_pieces, std::size_t num_files) {
 
 LoadedResume load_resume(const std::string& path, std::uint32_t num_pieces, std::size_t num_files) {
     LoadedResume out;
-    remove_stale_temporaries(path);
     auto bytes = read_file(path, max_resume_size(num_pieces, num_files));
     if (!bytes) {
         if (bytes.error().ec != std::errc::no_such_file_or_directory) out.problem = bytes.error().message();

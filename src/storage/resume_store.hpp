@@ -52,8 +52,8 @@ struct LoadedResume {
 // The largest record a torrent with this many pieces and files can have.
 std::size_t max_resume_size(std::uint32_t num_pieces, std::size_t num_files);
 
-// Reads and decodes the file, bounded by max_resume_size. Also removes temporary files a killed save left
-// behind.
+// Reads and decodes the file, bounded by max_resume_size. The temporary files a killed save left behind
+// are the session's to remove, for the whole folder at once when it starts (remove_stale_temporaries_in).
 LoadedResume load_resume(const std::string& path, std::uint32_t num_pieces, std::size_t num_files);
 
 // Creates the folder (and its parents) when needed and replaces the file atomically (atomic_file.hpp);

@@ -191,4 +191,8 @@ const PeerList::Entry* PeerList::find(const Endpoint& endpoint) const {
     return it == entries_.end() ? nullptr : &it->second;
 }
 
+bool PeerList::has_given() const {
+    return std::any_of(entries_.begin(), entries_.end(), [](const auto& e) { return e.second.is_given(); });
+}
+
 }  // namespace bt::swarm

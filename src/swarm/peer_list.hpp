@@ -139,6 +139,8 @@ class PeerList {
     std::size_t size() const noexcept { return entries_.size(); }
     // Addresses being dialled now (marked by pick_to_dial and not yet answered).
     std::size_t num_connecting() const noexcept { return connecting_; }
+    // Some address was named by the user: dialled even while seeding, and again after a failure.
+    bool has_given() const;
     bool is_private() const noexcept { return settings_.is_private; }
 
   private:

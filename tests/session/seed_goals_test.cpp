@@ -54,5 +54,16 @@ TEST(SeedGoals, TheFirstGoalMetEndsSeeding) {
     EXPECT_FALSE(seed_goal_reached(goals, progress(9'999, 3599s, 0s)));
 }
 
+TEST(SeedGoals, TimeUntilAGoalIsTheNearestTimeOrIdleGoal) {
+    EXPECT_EQ(time_until_seed_goal(SeedGoals{}, progress(0, 10s, 10s)), std::nullopt);  // not seeding
+    EXPECT_EQ(time_until_seed_goal(seeding(std::nullopt, std::nullopt, std::nullopt), progress(0, 10s, 10s)),
+              std::nullopt);
+    EXPECT_EQ(time_until_seed_goal(seeding(2.0, std::nullopt, std::nullopt), progress(0, 10s, 10s)),
+              std::nullopt);  // a ratio needs uploads, not time
+    EXPECT_EQ(time_until_seed_goal(seeding(std::nullopt, 60s, std::nullopt), progress(0, 10s, 10s)), 50s);
+    EXPECT_EQ(time_until_seed_goal(seeding(std::nullopt, 60s, 30s), progress(0, 10s, 5s)), 25s);
+    EXPECT_EQ(time_until_seed_goal(seeding(std::nullopt, 60s, 300s), progress(0, 70s, 5s)), 0s);  // met
+}
+
 }  // namespace
 }  // namespace bt::session

@@ -144,6 +144,20 @@ TEST(AtomicFile, StaleTemporariesOfThatFileOnlyAreRemoved) {
     EXPECT_FALSE(fs::exists(d / "a.resume.tmp-abc123"));
 }
 
+TEST(AtomicFile, StaleTemporariesOfEveryFileInAFolderAreRemovedInOnePass) {
+    TempDir d;
+    for (const char* name : {"a.resume.tmp-abc123", "b.parts.tmp-XYZ789", "a.resume", "c.resume.tmp-toolong1",
+                             ".tmp-abc123", "d.tmp-ab"}) {
+        std::ofstream(d / name) << "x";
+    }
+    EXPECT_EQ(remove_stale_temporaries_in(d.path()), 2u);
+    EXPECT_FALSE(fs::exists(d / "a.resume.tmp-abc123"));
+    EXPECT_FALSE(fs::exists(d / "b.parts.tmp-XYZ789"));
+    for (const char* kept : {"a.resume", "c.resume.tmp-toolong1", ".tmp-abc123", "d.tmp-ab"})
+        EXPECT_TRUE(fs::exists(d / kept)) << kept;
+    EXPECT_EQ(remove_stale_temporaries_in(d / "absent"), 0u);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // resume_store: one record per torrent and download folder, in a folder of its own
 
@@ -189,6 +203,8 @@ TEST(ResumeStore, SaveThenLoadGivesTheSameData) {
     ASSERT_TRUE(loaded.data) << loaded.problem;
     EXPECT_EQ(*loaded.data, data);
     EXPECT_TRUE(loaded.problem.empty());
+    // The session sweeps the folder once when it starts (remove_stale_temporaries_in), not each load.
+    EXPECT_EQ(remove_stale_temporaries_in(d / "state/deeper"), 1u);
     EXPECT_FALSE(fs::exists(path + ".tmp-killed"));
 }
 
