@@ -64,6 +64,7 @@ const nlohmann::json kSavedSettings = {"download-dir",
                                        "queue-stalled-enabled",
                                        "queue-stalled-minutes",
                                        "start-added-torrents",
+                                       "cache-size-mb",
                                        "dht-enabled"};
 
 std::string default_download_dir() {

@@ -360,6 +360,7 @@ std::optional<std::string> SessionBackend::apply_session_settings(const rpc::Ses
     settings.download_limit =
         bytes_per_second(settings_.speed_limit_down, settings_.speed_limit_down_enabled);
     settings.upload_limit = bytes_per_second(settings_.speed_limit_up, settings_.speed_limit_up_enabled);
+    settings.read_cache_bytes = static_cast<std::uint64_t>(std::max(0, settings_.cache_size_mb)) << 20;
     settings.max_active_downloads =
         settings_.download_queue_enabled
             ? static_cast<std::uint32_t>(std::max(1, settings_.download_queue_size))
@@ -995,6 +996,7 @@ void apply_session_changes(const rpc::SessionChanges& c, rpc::SessionView& s) {
     take(c.queue_stalled_enabled, s.queue_stalled_enabled);
     take(c.queue_stalled_minutes, s.queue_stalled_minutes);
     take(c.start_added_torrents, s.start_added_torrents);
+    take(c.cache_size_mb, s.cache_size_mb);
 }
 
 std::optional<std::string> SessionBackend::set_session(const rpc::SessionChanges& c) {

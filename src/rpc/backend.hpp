@@ -225,6 +225,7 @@ struct SessionView {
     bool queue_stalled_enabled = true;
     int queue_stalled_minutes = 30;
     bool start_added_torrents = true;
+    int cache_size_mb = 4;  // the read cache for uploads (Settings::read_cache_bytes)
     std::string session_id;
     // Handshakes that failed before a torrent was known (incoming), by reason.
     std::map<std::string, std::uint32_t> incoming_failures;
@@ -259,6 +260,7 @@ struct SessionChanges {
     std::optional<bool> queue_stalled_enabled;
     std::optional<int> queue_stalled_minutes;
     std::optional<bool> start_added_torrents;
+    std::optional<int> cache_size_mb;
 };
 
 struct TransferTotals {

@@ -12,6 +12,7 @@ using nlohmann::json;
 
 constexpr std::int64_t kMaxSpeed = std::int64_t{1} << 40;  // KB/s: refuses only nonsense
 constexpr int kMinutesPerDay = 24 * 60;
+constexpr int kMaxCacheMegabytes = 1 << 16;  // 64 GiB: refuses only nonsense
 
 json units_json() {
     // 3.00's units: speeds and sizes in powers of 1000, memory in powers of 1024.
@@ -56,7 +57,7 @@ json session_json(const SessionView& s, const json* fields) {
         {"blocklist-enabled", false},
         {"blocklist-size", 0},  // a number: the 3.00 web UI formats it and stops at start-up without it
         {"blocklist-url", ""},
-        {"cache-size-mb", 0},
+        {"cache-size-mb", s.cache_size_mb},
         {"config-dir", s.config_dir},
         {"dht-enabled", s.dht_enabled},
         {"download-dir", s.download_dir},
@@ -172,6 +173,7 @@ SessionChanges read_session_changes(ArgumentReader& args, const SessionView& cur
     c.queue_stalled_enabled = args.boolean("queue-stalled-enabled");
     c.queue_stalled_minutes = args.integer<int>("queue-stalled-minutes", 0);
     c.start_added_torrents = args.boolean("start-added-torrents");
+    c.cache_size_mb = args.integer<int>("cache-size-mb", 0, kMaxCacheMegabytes);
     return c;
 }
 

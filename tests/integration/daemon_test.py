@@ -274,7 +274,8 @@ def restart(lab):
     tr.wait_row(2, lambda r: r["status"] == "Stopped", "Stopped (added paused)", 10)
     # Settings come back too, our exact encryption policy included (Transmission's words have no "disable").
     settings = {"encryption": "disable", "speed-limit-up": 321, "speed-limit-up-enabled": True,
-                "download-queue-size": 7}
+                "download-queue-size": 7, "cache-size-mb": 12}
+    check(rpc(daemon, "session-get")["arguments"]["cache-size-mb"] == 4, "the read cache's default (4 MiB)")
     check(rpc(daemon, "session-set", settings)["result"] == "success", "session-set before the restart")
     before = tr.rows()
     sigterm(daemon, lab)
@@ -288,7 +289,7 @@ def restart(lab):
     check(after[2]["status"] == "Stopped", f"the paused torrent is {after[2]['status']} after the restart")
     got = rpc(daemon, "session-get")["arguments"]
     check(got["bitveil-encryption"] == "disable" and got["speed-limit-up"] == 321 and got["speed-limit-up-enabled"]
-          and got["download-queue-size"] == 7, f"settings after the restart: {got}")
+          and got["download-queue-size"] == 7 and got["cache-size-mb"] == 12, f"settings after the restart: {got}")
     rpc(daemon, "session-set", {"encryption": "prefer", "speed-limit-up-enabled": False})
     m = daemon.wait_for(r"alpha: resume: (\d+) pieces trusted, (\d+) files rechecked \((\d+) pieces hashed",
                         10, "the resume line of alpha")

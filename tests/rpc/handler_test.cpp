@@ -542,7 +542,7 @@ TEST(RpcSession, SetReadsTransmissionsKeysAndLooseBooleans) {
         "speed-limit-up-enabled":"true","speed-limit-up":250,"seedRatioLimit":3,"download-dir":"/data",
         "peer-port":6881,"alt-speed-time-day":65,"idle-seeding-limit-enabled":false,"blocklist-enabled":false,
         "dht-enabled":true,"incomplete-dir":"/ignored",
-        "start-added-torrents":0}})");
+        "start-added-torrents":0,"cache-size-mb":16}})");
     ASSERT_EQ(r["result"], "success");
     ASSERT_EQ(backend.session_changes.size(), 1u);
     const auto& c = backend.session_changes[0];
@@ -555,6 +555,7 @@ TEST(RpcSession, SetReadsTransmissionsKeysAndLooseBooleans) {
     EXPECT_EQ(c.alt_speed_time_day, 65);
     EXPECT_EQ(c.idle_seeding_limit_enabled, false);
     EXPECT_EQ(c.start_added_torrents, false);
+    EXPECT_EQ(c.cache_size_mb, 16);
     EXPECT_FALSE(c.speed_limit_down);
     EXPECT_FALSE(c.encryption);
 }
