@@ -128,8 +128,10 @@ Session::Session(asio::io_context& io, Settings settings)
       peer_id_(make_peer_id()),
       tracker_key_(static_cast<std::uint32_t>(random_seed())),
       pending_(std::make_shared<detail::PendingHandshakes>()) {
-    // Saves a killed process left unfinished, for every record at once before any torrent reads one.
-    if (!settings_.resume_dir.empty()) storage::remove_stale_temporaries_in(settings_.resume_dir);
+    // Saves a killed process left unfinished, for every record at once before any torrent reads one. Fresh
+    // ones stay: another session (a second `bitveil download`) may share the folder and be saving.
+    if (!settings_.resume_dir.empty())
+        storage::remove_stale_temporaries_in(settings_.resume_dir, std::chrono::minutes(1));
     if (settings_.alt_speed_enabled) log_alt_speed("");
     check_alt_schedule();
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <ctime>
 #include <vector>
 
 namespace bt::storage {
@@ -155,7 +156,7 @@ std::size_t remove_stale_temporaries(const std::string& path) {
     return removed;
 }
 
-std::size_t remove_stale_temporaries_in(const std::string& folder) {
+std::size_t remove_stale_temporaries_in(const std::string& folder, std::chrono::seconds min_age) {
     DIR* listing = ::opendir(folder.c_str());
     if (listing == nullptr) return 0;
     std::vector<std::string> stale;
@@ -168,8 +169,13 @@ std::size_t remove_stale_temporaries_in(const std::string& folder) {
     }
     ::closedir(listing);
     std::size_t removed = 0;
+    const auto now = ::time(nullptr);
     for (const auto& n : stale) {
-        if (::unlink((folder + "/" + n).c_str()) == 0) ++removed;
+        const auto path = folder + "/" + n;
+        struct stat st {};
+        if (min_age.count() > 0 && ::stat(path.c_str(), &st) == 0 && now - st.st_mtime < min_age.count())
+            continue;
+        if (::unlink(path.c_str()) == 0) ++removed;
     }
     return removed;
 }

@@ -12,6 +12,7 @@
 // Durability::process, steps 2 and 4 are skipped: the replacement is still atomic for every reader and
 // survives the death of the process (the page cache holds it), but not necessarily a crash of the machine,
 // after which the path may hold the old content, the new, or an empty or partial file.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -44,7 +45,9 @@ std::size_t remove_stale_temporaries(const std::string& path);
 // The same for the file `name` in the open folder `dir` (reached by a symlink-safe walk); `dir` stays open.
 std::size_t remove_stale_temporaries_at(int dir, const std::string& name);
 // The same for every file in `folder` at once: one listing, where a call per file would list the folder once
-// for each (ten thousand resume records: 10^8 entries read).
-std::size_t remove_stale_temporaries_in(const std::string& folder);
+// for each (ten thousand resume records: 10^8 entries read). Temporaries modified less than `min_age` ago
+// are kept: another process sharing the folder may be writing them.
+std::size_t remove_stale_temporaries_in(const std::string& folder,
+                                        std::chrono::seconds min_age = std::chrono::seconds(0));
 
 }  // namespace bt::storage

@@ -158,6 +158,18 @@ TEST(AtomicFile, StaleTemporariesOfEveryFileInAFolderAreRemovedInOnePass) {
     EXPECT_EQ(remove_stale_temporaries_in(d / "absent"), 0u);
 }
 
+TEST(AtomicFile, AFreshTemporaryStaysWhenTheSweepAsksForAMinimumAge) {
+    // Another process sharing the folder may be writing it right now.
+    TempDir d;
+    std::ofstream(d / "new.resume.tmp-abc123") << "x";
+    std::ofstream(d / "old.resume.tmp-abc123") << "x";
+    fs::last_write_time(d / "old.resume.tmp-abc123",
+                        fs::file_time_type::clock::now() - std::chrono::minutes(5));
+    EXPECT_EQ(remove_stale_temporaries_in(d.path(), std::chrono::minutes(1)), 1u);
+    EXPECT_TRUE(fs::exists(d / "new.resume.tmp-abc123"));
+    EXPECT_FALSE(fs::exists(d / "old.resume.tmp-abc123"));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // resume_store: one record per torrent and download folder, in a folder of its own
 
