@@ -612,7 +612,7 @@ void SessionBackend::start(std::span<const rpc::TorrentId> ids, bool now) {
         entry->changed_date = unix_now();
         // A stopped torrent waits in the queue (one queued already keeps its place); one still stopping (or
         // failed) resumes when it can. torrent-start-now jumps the queue.
-        const auto state = t->status().state;
+        const auto state = t->state();
         if (now || (state != TorrentState::stopped && state != TorrentState::queued)) {
             t->start();
         } else if (state == TorrentState::stopped) {
