@@ -4,7 +4,7 @@
 // new records lets the oldest offender start over.
 #include <cassert>
 #include <cstddef>
-#include <deque>
+#include <cstdint>
 #include <map>
 #include <utility>
 #include <variant>
@@ -21,11 +21,8 @@ class BoundedMap {
     std::pair<Value&, bool> try_emplace(const Key& key) {
         auto [it, added] = values_.try_emplace(key);
         if (added) {
-            order_.push_back(key);
-            if (order_.size() > capacity_) {
-                values_.erase(order_.front());
-                order_.pop_front();
-            }
+            order_.emplace_hint(order_.end(), next_order_++, key);
+            if (order_.size() > capacity_) forget_oldest();
         }
         return {it->second, added};
     }
@@ -33,18 +30,23 @@ class BoundedMap {
     void set_capacity(std::size_t capacity) {
         assert(capacity > 0);
         capacity_ = capacity;
-        while (order_.size() > capacity_) {
-            values_.erase(order_.front());
-            order_.pop_front();
-        }
+        while (order_.size() > capacity_) forget_oldest();
     }
     bool contains(const Key& key) const { return values_.contains(key); }
     std::size_t size() const noexcept { return values_.size(); }
 
   private:
+    void forget_oldest() {
+        values_.erase(order_.begin()->second);
+        order_.erase(order_.begin());
+    }
+
     std::size_t capacity_;
     std::map<Key, Value> values_;
-    std::deque<Key> order_;  // insertion order, oldest first
+    // Insertion order, oldest first. A map rather than a deque: an empty one allocates nothing, and every
+    // torrent has two of these that stay empty while nobody misbehaves.
+    std::map<std::uint64_t, Key> order_;
+    std::uint64_t next_order_ = 0;
 };
 
 }  // namespace bt

@@ -11,10 +11,10 @@
 // leaves, loses interest or earns a regular slot is replaced at once.
 #include <chrono>
 #include <cstdint>
-#include <random>
 #include <span>
 #include <vector>
 
+#include "core/small_rng.hpp"
 #include "swarm/block.hpp"
 
 namespace bt::swarm {
@@ -63,7 +63,7 @@ class Choker {
     std::uint64_t random_below(std::uint64_t bound);
 
     ChokerSettings settings_;
-    std::mt19937_64 rng_;
+    SmallRng rng_;
     std::vector<Optimistic> optimistic_;
 };
 

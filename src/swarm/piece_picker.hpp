@@ -45,7 +45,6 @@
 #include <array>
 #include <cstdint>
 #include <optional>
-#include <random>
 #include <span>
 #include <system_error>
 #include <type_traits>
@@ -55,6 +54,7 @@
 #include "core/bitfield.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
+#include "core/small_rng.hpp"
 #include "swarm/block.hpp"
 
 namespace bt::swarm {
@@ -260,7 +260,7 @@ class PiecePicker {
     std::uint32_t first_missing_ = 0;  // no piece below it is still missing
     std::uint64_t downloaded_ahead_ = 0;
     std::vector<PieceIndex> priority_;
-    std::mt19937_64 rng_;
+    SmallRng rng_;
 
     Bitfield have_;
     Bitfield wanted_;
