@@ -167,6 +167,7 @@ void Session::update_dht() {
     if (dht_ && (!settings_.dht || stopping_)) {
         dht_->stop();
         dht_.reset();
+        for (const auto& t : torrents_) t->on_dht_stopped();
         return;
     }
     if (dht_ || !settings_.dht || !udp_mux_ || stopping_) return;
@@ -178,6 +179,7 @@ void Session::update_dht() {
         settings_.listen_address.find(':') == std::string::npos ? Endpoint::Family::v4 : Endpoint::Family::v6;
     BT_LOG(info, "dht", "running on UDP port {}{}", dht_->port(family).value_or(0),
            settings_.dht_bootstrap.empty() ? " (no bootstrap nodes)" : "");
+    for (const auto& t : torrents_) t->on_dht_started();
 }
 
 Result<Session::Listener, Session::ListenError> Session::bind(const Settings& settings) {

@@ -229,6 +229,8 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     std::uint16_t dht_port(Endpoint::Family family) const;
     // A peer's PORT message (BEP 5): its node goes to our DHT.
     void on_dht_port(const Endpoint& peer, std::uint16_t port);
+    void on_dht_started();  // the session's DHT came up: a running torrent starts its lookups
+    void on_dht_stopped();  // and went away
 
     // From peer connections.
     Session& session() noexcept { return session_; }
@@ -378,6 +380,8 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     asio::steady_timer dht_timer_;  // stop() cancels it
     std::optional<DhtService::LookupHandle> dht_lookup_;
     std::uint32_t dht_early_rounds_ = 0;  // lookups in a row made early because peers were few
+    std::uint64_t loops_run_ = 0;         // the run whose loops run_loops() started
+    std::uint64_t dht_loop_run_ = 0;      // the run whose dht_loop is alive (0: none)
 
     std::uint32_t announces_ok_ = 0;
     std::uint32_t announces_failed_ = 0;

@@ -38,9 +38,24 @@ void Torrent::on_dht_port(const Endpoint& peer, std::uint16_t port) {
     dht->add_node(node);
 }
 
+void Torrent::on_dht_started() {
+    if (loops_run_ != run_ || !is_current(run_) || !uses_dht()) return;
+    if (dht_loop_run_ == run_) {
+        dht_timer_.cancel();  // a loop still waiting (its DHT went away meanwhile): look up now
+    } else {
+        spawn_job(dht_loop(run_));
+    }
+}
+
+void Torrent::on_dht_stopped() {
+    dht_lookup_.reset();  // a handle of the old DHT; the next one numbers its lookups afresh
+    dht_timer_.cancel();  // the loop ends
+}
+
 asio::awaitable<void> Torrent::dht_loop(std::uint64_t run) {
+    dht_loop_run_ = run;
     dht_early_rounds_ = 0;
-    while (is_current(run) && uses_dht()) {
+    while (is_current(run) && uses_dht() && session_.dht() != nullptr) {
         const bool started = start_dht_lookup(run);
         const auto known = peer_list_.size();
         const bool seeding = state_ == TorrentState::seeding;
@@ -53,6 +68,7 @@ asio::awaitable<void> Torrent::dht_loop(std::uint64_t run) {
         dht_timer_.expires_after(delay);  // ends the wait of an earlier run's loop, if any
         co_await dht_timer_.async_wait(use_nothrow);
     }
+    if (dht_loop_run_ == run) dht_loop_run_ = 0;
 }
 
 bool Torrent::start_dht_lookup(std::uint64_t run) {

@@ -34,8 +34,10 @@ void Torrent::mark_queued() {
 }
 
 void Torrent::run_loops(std::uint64_t run) {
+    loops_run_ = run;
     spawn_job(announce_loop(run));
-    if (uses_dht()) spawn_job(dht_loop(run));
+    // No loop while the DHT is off (each is a coroutine frame per torrent): on_dht_started() makes one.
+    if (uses_dht() && session_.dht() != nullptr) spawn_job(dht_loop(run));
     if (!has_metadata()) {
         spawn_job(metadata_loop(run));
         return;

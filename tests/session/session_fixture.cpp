@@ -228,7 +228,8 @@ void SessionFixture::TearDown() {
     EXPECT_TRUE(drain(kDefaultBound)) << "after the sessions were destroyed";
 }
 
-SessionFixture::Node& SessionFixture::add_node(const std::string& name, const Settings& settings) {
+SessionFixture::Node& SessionFixture::add_node(const std::string& name, const Settings& settings,
+                                               bool keep_udp) {
     auto& node = nodes_.emplace_back();
     node.name = name;
     EXPECT_FALSE(node.dir.path().empty()) << name << ": no temporary folder";
@@ -237,7 +238,7 @@ SessionFixture::Node& SessionFixture::add_node(const std::string& name, const Se
     node.session = std::make_unique<Session>(io_, with_records);
     if (auto listening = node.session->listen(); !listening) {
         ADD_FAILURE() << name << ": " << listening.error().message;
-    } else if (const auto& mux = node.session->udp_mux()) {
+    } else if (const auto& mux = node.session->udp_mux(); mux && !keep_udp) {
         mux->close();
     }
     return node;

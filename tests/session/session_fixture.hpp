@@ -94,9 +94,10 @@ class SessionFixture : public testing::Test {
     void TearDown() override;
 
     // A session named `name`, listening (fails the test if it cannot), with fresh temporary folders (its
-    // resume records go to Node::records unless `settings` names a resume_dir). Its
-    // UDP socket is closed at once: no test here uses trackers, and it would be bound beyond 127.0.0.1.
-    Node& add_node(const std::string& name, const Settings& settings = test_settings());
+    // resume records go to Node::records unless `settings` names a resume_dir). Its UDP socket is closed at
+    // once unless `keep_udp` (a DHT test; the socket is bound to the settings' 127.0.0.1 like the listener).
+    Node& add_node(const std::string& name, const Settings& settings = test_settings(),
+                   bool keep_udp = false);
     // Adds the torrent to the node's session, downloading into the node's folder, without starting it.
     // The fixture takes the torrent's on_state_change callback to record its states (states()).
     Torrent& add_torrent(Node& node, const metainfo::Metainfo& metainfo);

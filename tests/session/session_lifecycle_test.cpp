@@ -418,6 +418,35 @@ TEST_F(SessionLifecycle, AfterAVerifyTheTorrentAnnouncesStartedAgain) {
     tracker->acceptor.close();  // its accept loop ends (the session's last 'stopped' finds nobody)
 }
 
+// Scale: a torrent runs no DHT loop while the DHT is off. Turned on while it runs, the torrent starts its
+// lookups at once; turned off and on again, it does so again. No node is known (no bootstrap): each lookup
+// ends at once with nobody asked, and nothing leaves 127.0.0.1.
+TEST_F(SessionLifecycle, ATorrentStartsItsDhtLookupsWhenTheDhtIsTurnedOnWhileItRuns) {
+    auto settings = test_settings();
+    settings.dht = false;
+    settings.dht_bootstrap.clear();
+    auto& node = add_node("node", settings, true);
+    settings.dht_state_file = node.records.path() + "/dht.state";
+    const auto metainfo = make_torrent(node.path(), "content", {{"", 64 * 1024}}, kPiece, 24);
+    auto& seed = start_seeding(node, metainfo);
+    ASSERT_EQ(node.session->dht(), nullptr);
+    for (int round = 0; round < 2; ++round) {
+        settings.dht = true;
+        ASSERT_TRUE(node.session->apply_settings(settings));
+        ASSERT_NE(node.session->dht(), nullptr) << "round " << round;
+        ASSERT_TRUE(run_until(
+            [&] {
+                const auto stats = node.session->dht()->stats();
+                return stats.lookups_done + stats.lookups_running >= 1;
+            },
+            "a lookup once the DHT is on"));
+        settings.dht = false;
+        ASSERT_TRUE(node.session->apply_settings(settings));
+        ASSERT_EQ(node.session->dht(), nullptr);
+    }
+    EXPECT_EQ(seed.state(), State::seeding);
+}
+
 // Found in review: two stops in a row (here: two verifies at once, and the session's stop during them) must
 // all return; a waiter used to sleep through the end of the stop it waited for.
 TEST_F(SessionLifecycle, ConcurrentVerifiesAndAStopAllReturn) {
