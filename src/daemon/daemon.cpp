@@ -189,33 +189,37 @@ class Daemon {
         }
     }
 
-    struct StateTexts {
-        std::string settings;
-        std::string torrents;
+    // What a save writes, taken on the network thread; encoded on the disk pool (at ten thousand torrents
+    // the JSON text takes longer than the RPC that changed one of them).
+    struct Snapshot {
+        nlohmann::json settings;
+        DaemonState state;
     };
-    StateTexts texts() const {
+    Snapshot snapshot() const {
         auto json = rpc::session_json(backend_.settings(), &kSavedSettings);
         json["encryption"] =
             backend_.settings().encryption;  // our exact policy: Transmission's words lose one
-        return {json.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
-                encode_state(backend_.state())};
+        return {std::move(json), backend_.state()};
     }
-    static void write(const std::string& dir, const StateTexts& texts) {
-        if (auto saved = storage::write_file_atomic(dir + "/settings.json", texts.settings); !saved)
+    static void write(const std::string& dir, const Snapshot& snapshot) {
+        const auto settings =
+            snapshot.settings.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        if (auto saved = storage::write_file_atomic(dir + "/settings.json", settings); !saved)
             BT_LOG(error, "daemon", "saving settings.json: {}", saved.error().message());
-        if (auto saved = storage::write_file_atomic(dir + "/torrents.json", texts.torrents); !saved)
+        if (auto saved = storage::write_file_atomic(dir + "/torrents.json", encode_state(snapshot.state));
+            !saved)
             BT_LOG(error, "daemon", "saving torrents.json: {}", saved.error().message());
     }
-    // The texts now, the writing (two fsyncs) on the disk pool: the RPC and the peers never wait for it.
-    // One save at a time; a save asked meanwhile follows.
+    // The snapshot now, the encoding and writing (two fsyncs) on the disk pool: the RPC and the peers never
+    // wait for them. One save at a time; a save asked meanwhile follows.
     void save() {
         if (saving_) {
             save_again_ = true;
             return;
         }
         saving_ = true;
-        asio::post(session_.disk_pool(), [this, dir = options_.config_dir, files = texts()] {
-            write(dir, files);
+        asio::post(session_.disk_pool(), [this, dir = options_.config_dir, state = snapshot()] {
+            write(dir, state);
             asio::post(io_, [this] {
                 saving_ = false;
                 if (std::exchange(save_again_, false)) save();
@@ -239,7 +243,7 @@ class Daemon {
                     wait.expires_after(std::chrono::milliseconds(10));
                     co_await wait.async_wait(asio::use_awaitable);
                 }
-                write(options_.config_dir, texts());
+                write(options_.config_dir, snapshot());
                 io_.stop();
             },
             [this](const std::string& what) {

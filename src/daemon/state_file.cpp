@@ -1,122 +1,335 @@
 #include "daemon/state_file.hpp"
 
-#include <nlohmann/json.hpp>
+#include <fmt/format.h>
 
+#include <array>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+// Written and read a record at a time, without a JSON document in memory: at ten thousand torrents a
+// document of the whole file is some 25 MB of small allocations, at every start and every save.
 namespace bt::daemon {
 
 namespace {
 
 using nlohmann::json;
 
-json encode_totals(const rpc::TransferTotals& t) {
-    return {{"uploadedBytes", t.uploaded_bytes},
-            {"downloadedBytes", t.downloaded_bytes},
-            {"filesAdded", t.files_added},
-            {"sessionCount", t.session_count},
-            {"secondsActive", t.seconds_active}};
+template <class Owner>
+using Member = std::variant<std::int64_t Owner::*, int Owner::*, bool Owner::*, double Owner::*,
+                            std::string Owner::*, std::vector<int> Owner::*>;
+
+template <class Owner>
+struct Field {
+    const char* key;
+    Member<Owner> member;
+};
+
+const std::array<Field<TorrentRecord>, 25> kRecordFields{{
+    {"id", &TorrentRecord::id},
+    {"hash", &TorrentRecord::hash},
+    {"magnet", &TorrentRecord::magnet},
+    {"downloadDir", &TorrentRecord::download_dir},
+    {"paused", &TorrentRecord::paused},
+    {"addedDate", &TorrentRecord::added_date},
+    {"doneDate", &TorrentRecord::done_date},
+    {"filePriorities", &TorrentRecord::file_priorities},
+    {"downloadLimit", &TorrentRecord::download_limit},
+    {"downloadLimited", &TorrentRecord::download_limited},
+    {"uploadLimit", &TorrentRecord::upload_limit},
+    {"uploadLimited", &TorrentRecord::upload_limited},
+    {"bandwidthPriority", &TorrentRecord::bandwidth_priority},
+    {"seedRatioMode", &TorrentRecord::seed_ratio_mode},
+    {"seedRatioLimit", &TorrentRecord::seed_ratio_limit},
+    {"seedIdleMode", &TorrentRecord::seed_idle_mode},
+    {"seedIdleLimit", &TorrentRecord::seed_idle_limit},
+    {"peerLimit", &TorrentRecord::peer_limit},
+    {"sequential", &TorrentRecord::sequential},
+    {"downloadedBefore", &TorrentRecord::downloaded_before},
+    {"uploadedBefore", &TorrentRecord::uploaded_before},
+    {"corruptBefore", &TorrentRecord::corrupt_before},
+    {"haveValid", &TorrentRecord::have_valid},
+    {"sizeWhenDone", &TorrentRecord::size_when_done},
+    {"leftUntilDone", &TorrentRecord::left_until_done},
+}};
+
+const std::array<Field<rpc::TransferTotals>, 5> kTotalsFields{{
+    {"uploadedBytes", &rpc::TransferTotals::uploaded_bytes},
+    {"downloadedBytes", &rpc::TransferTotals::downloaded_bytes},
+    {"filesAdded", &rpc::TransferTotals::files_added},
+    {"sessionCount", &rpc::TransferTotals::session_count},
+    {"secondsActive", &rpc::TransferTotals::seconds_active},
+}};
+
+// Paths come from users and torrents: bytes that are not UTF-8 are replaced rather than failing the save.
+void append_string(std::string& out, const std::string& value) {
+    out += json(value).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// Reads `key` into `out` when present; a value of another type throws (caught by decode_state).
-template <class T>
-void read(const json& object, const char* key, T& out) {
-    if (auto it = object.find(key); it != object.end()) out = it->template get<T>();
+template <class Owner, std::size_t N>
+void append_object(std::string& out, const Owner& owner, const std::array<Field<Owner>, N>& fields) {
+    out += '{';
+    bool first = true;
+    for (const auto& field : fields) {
+        out += first ? "\"" : ", \"";
+        first = false;
+        out += field.key;
+        out += "\": ";
+        std::visit(
+            [&](auto member) {
+                const auto& value = owner.*member;
+                using T = std::decay_t<decltype(value)>;
+                if constexpr (std::is_same_v<T, std::string>) {
+                    append_string(out, value);
+                } else if constexpr (std::is_same_v<T, std::vector<int>>) {
+                    out += fmt::format("[{}]", fmt::join(value, ","));
+                } else if constexpr (std::is_same_v<T, bool>) {
+                    out += value ? "true" : "false";
+                } else if constexpr (std::is_same_v<T, double>) {
+                    out += std::isfinite(value) ? fmt::format("{}", value) : "null";  // null: the default
+                } else {
+                    out += fmt::format("{}", value);
+                }
+            },
+            field.member);
+    }
+    out += '}';
 }
 
-rpc::TransferTotals decode_totals(const json& j) {
-    rpc::TransferTotals t;
-    read(j, "uploadedBytes", t.uploaded_bytes);
-    read(j, "downloadedBytes", t.downloaded_bytes);
-    read(j, "filesAdded", t.files_added);
-    read(j, "sessionCount", t.session_count);
-    read(j, "secondsActive", t.seconds_active);
-    return t;
-}
+// nlohmann's SAX interface: the records are filled as the parser goes. Unknown keys are skipped with
+// whatever they hold; a known key holding a value of another type fails the whole file.
+class StateReader {
+  public:
+    using number_integer_t = json::number_integer_t;
+    using number_unsigned_t = json::number_unsigned_t;
+    using number_float_t = json::number_float_t;
+    using string_t = json::string_t;
+    using binary_t = json::binary_t;
+
+    Result<DaemonState, std::string> take(bool parsed) {
+        if (!error_.empty()) return fail(error_);
+        if (!parsed || !saw_top_) return fail(std::string("not a JSON object"));
+        return std::move(state_);
+    }
+
+    bool null() { return skip_value(); }
+    bool boolean(bool value) {
+        return scalar([&](auto& out) -> bool {
+            using T = std::decay_t<decltype(out)>;
+            if constexpr (std::is_same_v<T, bool>) {
+                out = value;
+                return true;
+            }
+            return false;
+        });
+    }
+    bool number_integer(number_integer_t value) { return number(value, static_cast<double>(value)); }
+    bool number_unsigned(number_unsigned_t value) {
+        const auto whole = std::in_range<std::int64_t>(value)
+                               ? std::optional(static_cast<std::int64_t>(value))
+                               : std::nullopt;
+        return number(whole, static_cast<double>(value));
+    }
+    bool number_float(number_float_t value, const string_t&) {  // truncated for an integer field
+        const bool fits = std::isfinite(value) && value >= -0x1p63 && value < 0x1p63;
+        return number(fits ? std::optional(static_cast<std::int64_t>(value)) : std::nullopt, value);
+    }
+    bool string(string_t& value) {
+        return scalar([&](auto& out) -> bool {
+            using T = std::decay_t<decltype(out)>;
+            if constexpr (std::is_same_v<T, std::string>) {
+                out = std::move(value);
+                return true;
+            }
+            return false;
+        });
+    }
+    bool binary(binary_t&) { return wrong_type(); }
+
+    bool start_object(std::size_t) {
+        if (stack_.empty()) {
+            saw_top_ = true;
+            stack_.push_back(Context::top);
+            return true;
+        }
+        switch (top()) {
+            case Context::top:
+                if (key_ == "cumulative") return push(Context::totals);
+                if (key_ == "torrents") return not_a_list();
+                break;
+            case Context::torrents:
+                record_ = TorrentRecord{};
+                return push(Context::record);
+            case Context::skip:
+            case Context::totals:
+            case Context::record:
+            case Context::priorities:
+                break;
+        }
+        if (top() == Context::priorities || known_field()) return wrong_type();
+        return push(Context::skip);
+    }
+    bool key(string_t& key) {
+        key_ = std::move(key);
+        return true;
+    }
+    bool end_object() {
+        const auto ended = top();
+        stack_.pop_back();
+        if (ended != Context::record) return true;
+        ++records_seen_;
+        if (record_.id <= 0 || record_.hash.size() != 40) return failed_record();
+        if (record_.id >= state_.next_id) state_.next_id = record_.id + 1;
+        state_.torrents.push_back(std::move(record_));
+        return true;
+    }
+    bool start_array(std::size_t) {
+        if (stack_.empty()) return fail_with("not a JSON object");
+        switch (top()) {
+            case Context::top:
+                if (key_ == "torrents") return push(Context::torrents);
+                break;
+            case Context::record:
+                if (key_ == "filePriorities") {
+                    record_.file_priorities.clear();
+                    return push(Context::priorities);
+                }
+                break;
+            case Context::torrents:
+                ++records_seen_;
+                return failed_record();
+            case Context::skip:
+            case Context::totals:
+            case Context::priorities:
+                break;
+        }
+        if (top() == Context::priorities || known_field()) return wrong_type();
+        return push(Context::skip);
+    }
+    bool end_array() {
+        stack_.pop_back();
+        return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+        return fail_with("not a JSON object");
+    }
+
+  private:
+    enum class Context : std::uint8_t { top, totals, torrents, record, priorities, skip };
+
+    Context top() const { return stack_.back(); }
+    bool push(Context context) {
+        stack_.push_back(context);
+        return true;
+    }
+    bool fail_with(std::string message) {
+        if (error_.empty()) error_ = std::move(message);
+        return false;
+    }
+    bool wrong_type() { return fail_with("a value of the wrong type for \"" + key_ + "\""); }
+    bool failed_record() { return fail_with("torrent " + std::to_string(records_seen_) + ": no id or hash"); }
+    bool not_a_list() { return fail_with("\"torrents\" is not a list"); }
+
+    // The member `key_` names where a value goes now, if any.
+    template <class Visit>
+    bool with_member(Visit&& visit) {
+        if (stack_.empty()) return false;
+        if (top() == Context::record) return visit_field(record_, kRecordFields, visit);
+        if (top() == Context::totals) return visit_field(state_.cumulative, kTotalsFields, visit);
+        if (top() == Context::top && key_ == "nextId") {
+            visit(state_.next_id);
+            return true;
+        }
+        return false;
+    }
+    template <class Owner, std::size_t N, class Visit>
+    bool visit_field(Owner& owner, const std::array<Field<Owner>, N>& fields, Visit&& visit) {
+        for (const auto& field : fields) {
+            if (key_ != field.key) continue;
+            std::visit([&](auto member) { visit(owner.*member); }, field.member);
+            return true;
+        }
+        return false;
+    }
+    bool known_field() {
+        return with_member([](auto&) {});
+    }
+
+    // A scalar: into its field (`assign` says whether the type fits), or skipped where nothing names it.
+    template <class Assign>
+    bool scalar(Assign&& assign) {
+        if (stack_.empty()) return fail_with("not a JSON object");
+        if (top() == Context::skip) return true;
+        if (top() == Context::top && key_ == "torrents") return not_a_list();
+        if (top() == Context::torrents) {
+            ++records_seen_;
+            return failed_record();
+        }
+        if (top() == Context::priorities) {
+            int value = 0;
+            return assign(value) ? (record_.file_priorities.push_back(value), true) : wrong_type();
+        }
+        bool fits = true;
+        const bool known = with_member([&](auto& out) { fits = assign(out); });
+        return !known || fits ? true : wrong_type();
+    }
+    // `whole`: the value as an integer field takes it (none when out of its range); `exact`: as a floating
+    // one.
+    bool number(std::optional<std::int64_t> whole, double exact) {
+        return scalar([&](auto& out) -> bool {
+            using T = std::decay_t<decltype(out)>;
+            if constexpr (std::is_floating_point_v<T>) {
+                out = exact;
+                return true;
+            } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+                if (!whole || !std::in_range<T>(*whole)) return false;
+                out = static_cast<T>(*whole);
+                return true;
+            }
+            return false;
+        });
+    }
+    // null where a value of a known field goes: the default stays.
+    bool skip_value() {
+        if (!stack_.empty() && top() == Context::torrents) {
+            ++records_seen_;
+            return failed_record();
+        }
+        return true;
+    }
+
+    DaemonState state_;
+    TorrentRecord record_;
+    std::vector<Context> stack_;
+    std::string key_;
+    std::string error_;
+    std::size_t records_seen_ = 0;
+    bool saw_top_ = false;
+};
 
 }  // namespace
 
 std::string encode_state(const DaemonState& state) {
-    json torrents = json::array();
-    for (const auto& r : state.torrents) {
-        torrents.push_back({{"id", r.id},
-                            {"hash", r.hash},
-                            {"magnet", r.magnet},
-                            {"downloadDir", r.download_dir},
-                            {"paused", r.paused},
-                            {"addedDate", r.added_date},
-                            {"doneDate", r.done_date},
-                            {"filePriorities", r.file_priorities},
-                            {"downloadLimit", r.download_limit},
-                            {"downloadLimited", r.download_limited},
-                            {"uploadLimit", r.upload_limit},
-                            {"uploadLimited", r.upload_limited},
-                            {"bandwidthPriority", r.bandwidth_priority},
-                            {"seedRatioMode", r.seed_ratio_mode},
-                            {"seedRatioLimit", r.seed_ratio_limit},
-                            {"seedIdleMode", r.seed_idle_mode},
-                            {"seedIdleLimit", r.seed_idle_limit},
-                            {"peerLimit", r.peer_limit},
-                            {"sequential", r.sequential},
-                            {"downloadedBefore", r.downloaded_before},
-                            {"uploadedBefore", r.uploaded_before},
-                            {"corruptBefore", r.corrupt_before},
-                            {"haveValid", r.have_valid},
-                            {"sizeWhenDone", r.size_when_done},
-                            {"leftUntilDone", r.left_until_done}});
+    std::string out = fmt::format("{{\"nextId\": {},\n \"cumulative\": ", state.next_id);
+    append_object(out, state.cumulative, kTotalsFields);
+    out += ",\n \"torrents\": [";
+    bool first = true;
+    for (const auto& record : state.torrents) {
+        out += first ? "\n  " : ",\n  ";
+        first = false;
+        append_object(out, record, kRecordFields);
     }
-    const json j = {{"nextId", state.next_id},
-                    {"torrents", std::move(torrents)},
-                    {"cumulative", encode_totals(state.cumulative)}};
-    // Paths come from users and torrents: bytes that are not UTF-8 are replaced rather than failing the save.
-    return j.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
+    out += "\n ]}\n";
+    return out;
 }
 
 Result<DaemonState, std::string> decode_state(std::string_view text) {
-    const json j = json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return fail(std::string("not a JSON object"));
-    DaemonState state;
-    try {
-        read(j, "nextId", state.next_id);
-        if (auto it = j.find("cumulative"); it != j.end() && it->is_object())
-            state.cumulative = decode_totals(*it);
-        if (auto it = j.find("torrents"); it != j.end()) {
-            if (!it->is_array()) return fail(std::string("\"torrents\" is not a list"));
-            for (const auto& t : *it) {
-                TorrentRecord r;
-                read(t, "id", r.id);
-                read(t, "hash", r.hash);
-                read(t, "magnet", r.magnet);
-                read(t, "downloadDir", r.download_dir);
-                read(t, "paused", r.paused);
-                read(t, "addedDate", r.added_date);
-                read(t, "doneDate", r.done_date);
-                read(t, "filePriorities", r.file_priorities);
-                read(t, "downloadLimit", r.download_limit);
-                read(t, "downloadLimited", r.download_limited);
-                read(t, "uploadLimit", r.upload_limit);
-                read(t, "uploadLimited", r.upload_limited);
-                read(t, "bandwidthPriority", r.bandwidth_priority);
-                read(t, "seedRatioMode", r.seed_ratio_mode);
-                read(t, "seedRatioLimit", r.seed_ratio_limit);
-                read(t, "seedIdleMode", r.seed_idle_mode);
-                read(t, "seedIdleLimit", r.seed_idle_limit);
-                read(t, "peerLimit", r.peer_limit);
-                read(t, "sequential", r.sequential);
-                read(t, "downloadedBefore", r.downloaded_before);
-                read(t, "uploadedBefore", r.uploaded_before);
-                read(t, "corruptBefore", r.corrupt_before);
-                read(t, "haveValid", r.have_valid);
-                read(t, "sizeWhenDone", r.size_when_done);
-                read(t, "leftUntilDone", r.left_until_done);
-                if (r.id <= 0 || r.hash.size() != 40)
-                    return fail("torrent " + std::to_string(state.torrents.size() + 1) + ": no id or hash");
-                if (r.id >= state.next_id) state.next_id = r.id + 1;
-                state.torrents.push_back(std::move(r));
-            }
-        }
-    } catch (const json::exception& e) {
-        return fail(std::string("a value of the wrong type: ") + e.what());
-    }
-    return state;
+    StateReader reader;
+    const bool parsed = json::sax_parse(text, &reader);
+    return reader.take(parsed);
 }
 
 }  // namespace bt::daemon

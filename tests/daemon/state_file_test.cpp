@@ -97,11 +97,58 @@ TEST(StateFile, BrokenFilesFailWithOneLine) {
     for (const char* text :
          {"", "[]", "{", "{\"torrents\":{}}", "{\"nextId\":\"x\"}",
           "{\"torrents\":[{\"id\":1,\"hash\":\"short\"}]}", "{\"torrents\":[{\"id\":\"1\",\"hash\":\"\"}]}",
-          "{\"torrents\":[{\"paused\":3}]}"}) {
+          "{\"torrents\":[{\"paused\":3}]}", "{\"torrents\":5}", "{\"torrents\":[5]}", "{\"torrents\":[[]]}",
+          "{\"torrents\":[{\"filePriorities\":{}}]}", "{\"torrents\":[{\"filePriorities\":[\"x\"]}]}",
+          "{\"torrents\":[{\"id\":1e300}]}", "{\"torrents\":[{\"peerLimit\":99999999999}]}", "5", "{} {}",
+          "{\"torrents\":[{\"hash\":{}}]}"}) {
         auto back = decode_state(text);
         ASSERT_FALSE(back) << text;
         EXPECT_EQ(back.error().find('\n'), std::string::npos) << back.error();
     }
+}
+
+TEST(StateFile, ValuesAreReadAsTheirFieldsWantThemAndOddOnesAreSkipped) {
+    const auto hash = std::string(40, 'e');
+    auto back =
+        decode_state(R"({"cumulative":5,"nextId":3.0,"torrents":[{"id":2,"hash":")" + hash +
+                     R"(","seedRatioLimit":3,"downloadLimit":2.9,"doneDate":null,"filePriorities":[1,2],)"
+                     R"("newer":[{"a":[1,{"b":null}]}],"uploadedBefore":1e3}],"later":{"torrents":7}})");
+    ASSERT_TRUE(back) << back.error();
+    EXPECT_EQ(back->cumulative.session_count, 0) << "not an object: ignored";
+    ASSERT_EQ(back->torrents.size(), 1u);
+    const auto& r = back->torrents[0];
+    EXPECT_DOUBLE_EQ(r.seed_ratio_limit, 3.0);
+    EXPECT_EQ(r.download_limit, 2) << "truncated, as a cast would";
+    EXPECT_EQ(r.done_date, 0) << "null keeps the default";
+    EXPECT_EQ(r.file_priorities, (std::vector<int>{1, 2}));
+    EXPECT_EQ(r.uploaded_before, 1000);
+    EXPECT_EQ(back->next_id, 3);
+}
+
+TEST(StateFile, PathsThatAreNotUtf8AreSavedReplacedRatherThanFailingTheSave) {
+    DaemonState state;
+    state.torrents = {sample(1)};
+    state.torrents[0].download_dir = "/srv/caf\xe9 \"quoted\"\n";
+    const auto text = encode_state(state);
+    auto back = decode_state(text);
+    ASSERT_TRUE(back) << back.error() << "\n" << text;
+    EXPECT_EQ(back->torrents[0].download_dir, "/srv/caf\xef\xbf\xbd \"quoted\"\n");
+}
+
+TEST(StateFile, TenThousandRecordsRoundTripInOrder) {
+    DaemonState state;
+    for (rpc::TorrentId id = 1; id <= 10'000; ++id) {
+        state.torrents.push_back(sample(id));
+        state.torrents.back().seed_ratio_limit = static_cast<double>(id) / 7;
+    }
+    auto back = decode_state(encode_state(state));
+    ASSERT_TRUE(back) << back.error();
+    ASSERT_EQ(back->torrents.size(), 10'000u);
+    for (std::size_t i = 0; i < back->torrents.size(); ++i) {
+        ASSERT_EQ(back->torrents[i].id, static_cast<rpc::TorrentId>(i + 1));
+        ASSERT_DOUBLE_EQ(back->torrents[i].seed_ratio_limit, static_cast<double>(i + 1) / 7);
+    }
+    EXPECT_EQ(back->next_id, 10'001);
 }
 
 }  // namespace
