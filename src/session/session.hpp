@@ -17,6 +17,7 @@
 
 #include "core/bounded_map.hpp"
 #include "core/result.hpp"
+#include "core/small_rng.hpp"
 #include "metainfo/metainfo.hpp"
 #include "mse/skey_index.hpp"
 #include "net/byte_stream.hpp"
@@ -157,7 +158,10 @@ class Session {
     }
     // The DHT, started by listen() when settings().dht is on and a UDP socket is bound; null otherwise.
     DhtService* dht() const noexcept { return dht_.get(); }
-    std::uint64_t random_seed();
+    std::uint64_t random_seed();  // from std::random_device: for the session's own secrets
+    // Seeds for what only needs to differ between torrents and runs (piece and peer shuffles, timer jitter):
+    // std::random_device costs a system call or two each, which at ten thousand torrents shows at start.
+    std::uint64_t shuffle_seed() noexcept { return shuffle_rng_(); }
     // When a seed's announce, due `now`, may go: the session spreads them (Settings::announces_per_second).
     std::chrono::steady_clock::time_point announce_slot(std::chrono::steady_clock::time_point now) {
         return announce_pacer_.reserve(now, settings_.announces_per_second);
@@ -213,6 +217,7 @@ class Session {
     std::shared_ptr<DhtService> dht_;
     wire::PeerId peer_id_{};
     std::uint32_t tracker_key_ = 0;
+    SmallRng shuffle_rng_{random_seed()};
     // Declared before torrents_, so still alive while the torrents (and their peers) are destroyed.
     std::uint32_t peer_sockets_ = 0;  // established peer connections
     RateLimiter rate_limiter_{io_.get_executor()};

@@ -240,12 +240,12 @@ void Torrent::make_swarm() {
     config.num_pieces = metainfo_->num_pieces();
     config.piece_length = static_cast<std::uint32_t>(metainfo_->piece_length);
     config.total_size = static_cast<std::uint64_t>(metainfo_->total_size);
-    config.seed = session_.random_seed();
+    config.seed = session_.shuffle_seed();
     auto picker = swarm::PiecePicker::create(config);
     if (!picker) throw std::runtime_error("piece picker: " + picker.error().message());
     auto swarm =
         std::make_unique<swarm::Swarm>(static_cast<swarm::SwarmHost&>(*this), std::move(*picker),
-                                       swarm_settings(session_, reserved_bits()), session_.random_seed());
+                                       swarm_settings(session_, reserved_bits()), session_.shuffle_seed());
     // BEP 9: peers that came with a magnet link get the info dictionary from us. Not for a private torrent
     // (BEP 27), as libtorrent, whose ut_metadata plugin is not added to one ("don't add this extension if
     // the torrent is private", create_ut_metadata_plugin): its metadata goes only to those given the

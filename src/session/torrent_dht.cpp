@@ -64,7 +64,7 @@ asio::awaitable<void> Torrent::dht_loop(std::uint64_t run) {
         if (started) dht_early_rounds_ = known < kDhtFewPeers && !seeding ? dht_early_rounds_ + 1 : 0;
         // Spread out: torrents started together (a session of hundreds) do not all ask at the same moment,
         // nor all find the DHT busy again.
-        delay += std::chrono::milliseconds(session_.random_seed() % (delay.count() / 4 + 1));
+        delay += std::chrono::milliseconds(session_.shuffle_seed() % (delay.count() / 4 + 1));
         dht_timer_.expires_after(delay);  // ends the wait of an earlier run's loop, if any
         co_await dht_timer_.async_wait(use_nothrow);
     }
