@@ -669,51 +669,63 @@ void Torrent::wake_tick() {
     if (tick_sleeping_) tick_timer_.cancel();
 }
 
-asio::awaitable<void> Torrent::tick_loop(std::uint64_t run) {
+asio::awaitable<void> Torrent::tick_loop(std::uint64_t run, bool tick_first) {
     while (is_current(run)) {
-        // Ten thousand seeds with nobody to serve must not wake ten thousand times a second.
+        if (tick_first && !tick(run)) co_return;
+        tick_first = true;
+        // Ten thousand seeds with nobody to serve must not wake ten thousand times a second, nor each keep a
+        // coroutine waiting: an idle seed's loop ends, and its timer starts the next one.
         tick_sleeping_ = is_idle_seed();
-        auto wait = std::chrono::duration_cast<Clock::duration>(kTick);
         if (tick_sleeping_) {
             const auto now = Clock::now();
             const auto goal = time_until_seed_goal(
                 seed_goals_, SeedProgress{0, 0, now - seeding_since_, now - last_upload_});
-            wait = std::max(wait, std::min<Clock::duration>(goal.value_or(kIdleTick), kIdleTick));
-        }
-        tick_timer_.expires_after(wait);  // ends the wait of an earlier run's loop, if any
-        co_await tick_timer_.async_wait(use_nothrow);
-        if (!is_current(run)) break;  // the flag is the current run's now
-        tick_sleeping_ = false;
-        const auto now = Clock::now();
-        swarm_->tick(now);
-        const auto& stats = swarm_->stats();
-        recent_slot_ = (recent_slot_ + 1) % recent_down_.size();
-        recent_down_[recent_slot_] = stats.payload_downloaded - last_payload_down_;
-        recent_up_[recent_slot_] = stats.payload_uploaded - last_payload_up_;
-        rate_down_ = (recent_down_[0] + recent_down_[1] + recent_down_[2]) / recent_down_.size();
-        rate_up_ = (recent_up_[0] + recent_up_[1] + recent_up_[2]) / recent_up_.size();
-        if (stats.payload_uploaded != last_payload_up_) last_upload_ = now;
-        last_payload_down_ = stats.payload_downloaded;
-        last_payload_up_ = stats.payload_uploaded;
-        exchange_peers(now);
-        connect_more();
-        disk_->maybe_save(now, state_ == TorrentState::seeding, swarm_->picker().have());
-        if (state_ == TorrentState::seeding &&
-            seed_goal_reached(seed_goals_,
-                              SeedProgress{stats.payload_uploaded, swarm_->picker().wanted_bytes(),
-                                           now - seeding_since_, now - last_upload_})) {
-            BT_LOG(info, "torrent", "{}: seeding goal reached", printable(name()));
-            stopped_by_seed_goal_ = true;
-            spawn_job(stop());
+            const auto wait = std::max<Clock::duration>(
+                kTick, std::min<Clock::duration>(goal.value_or(kIdleTick), kIdleTick));
+            tick_timer_.expires_after(wait);  // ends the wait of an earlier run's loop, if any
+            tick_timer_.async_wait([weak = weak_from_this(), run](std::error_code) {
+                const auto self = weak.lock();
+                if (self && self->is_current(run)) self->spawn_job(self->tick_loop(run, true));
+            });
             co_return;
         }
+        tick_timer_.expires_after(kTick);
+        co_await tick_timer_.async_wait(use_nothrow);
     }
 }
 
-asio::awaitable<void> Torrent::announce_loop(std::uint64_t run) {
-    // The announcer decides which tracker, which event and when; this loop sends and waits. on_finished
-    // and stop() cancel the timer.
-    bool slot_taken = false;  // a seed's announce waits for its slot in the session's pacing once
+bool Torrent::tick(std::uint64_t run) {
+    tick_sleeping_ = false;
+    const auto now = Clock::now();
+    swarm_->tick(now);
+    const auto& stats = swarm_->stats();
+    recent_slot_ = (recent_slot_ + 1) % recent_down_.size();
+    recent_down_[recent_slot_] = stats.payload_downloaded - last_payload_down_;
+    recent_up_[recent_slot_] = stats.payload_uploaded - last_payload_up_;
+    rate_down_ = (recent_down_[0] + recent_down_[1] + recent_down_[2]) / recent_down_.size();
+    rate_up_ = (recent_up_[0] + recent_up_[1] + recent_up_[2]) / recent_up_.size();
+    if (stats.payload_uploaded != last_payload_up_) last_upload_ = now;
+    last_payload_down_ = stats.payload_downloaded;
+    last_payload_up_ = stats.payload_uploaded;
+    exchange_peers(now);
+    connect_more();
+    disk_->maybe_save(now, state_ == TorrentState::seeding, swarm_->picker().have());
+    if (state_ == TorrentState::seeding &&
+        seed_goal_reached(seed_goals_, SeedProgress{stats.payload_uploaded, swarm_->picker().wanted_bytes(),
+                                                    now - seeding_since_, now - last_upload_})) {
+        BT_LOG(info, "torrent", "{}: seeding goal reached", printable(name()));
+        stopped_by_seed_goal_ = true;
+        spawn_job(stop());
+        return false;
+    }
+    return is_current(run);
+}
+
+asio::awaitable<void> Torrent::announce_loop(std::uint64_t run, bool slot_taken) {
+    // The announcer decides which tracker, which event and when; this loop sends. While it waits (a seed's
+    // next announce is half an hour away) it keeps no coroutine: the timer starts the next loop. on_finished
+    // and stop() cancel the timer. `slot_taken`: a seed's announce waits for its slot in the session's
+    // pacing once.
     while (is_current(run)) {
         const auto next = announcer_.next_deadline();
         if (!next) break;
@@ -724,8 +736,11 @@ asio::awaitable<void> Torrent::announce_loop(std::uint64_t run) {
         slot_taken = next->at <= now;
         if (at > now) {
             announce_timer_.expires_at(at);
-            co_await announce_timer_.async_wait(use_nothrow);
-            continue;
+            announce_timer_.async_wait([weak = weak_from_this(), run, slot_taken](std::error_code) {
+                const auto self = weak.lock();
+                if (self && self->is_current(run)) self->spawn_job(self->announce_loop(run, slot_taken));
+            });
+            co_return;
         }
         slot_taken = false;
         co_await announce(*next, settings().tracker_timeout, false);

@@ -288,7 +288,7 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     void run_loops(std::uint64_t run);
     asio::awaitable<void> connect_to(Endpoint endpoint);
     asio::awaitable<void> verify_and_write(PieceIndex piece);
-    asio::awaitable<void> announce_loop(std::uint64_t run);
+    asio::awaitable<void> announce_loop(std::uint64_t run, bool slot_taken = false);
     // Sends `next` and reports the outcome to announcer_. `stopping`: the 'stopped' round of stop().
     asio::awaitable<void> announce(const tracker::NextAnnounce& next, std::chrono::milliseconds timeout,
                                    bool stopping);
@@ -297,7 +297,8 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     void update_swarm_counts(const std::string& url, const tracker::AnnounceResponse& reply,
                              std::uint64_t run);
     asio::awaitable<void> scrape(std::string url, std::uint64_t run);
-    asio::awaitable<void> tick_loop(std::uint64_t run);
+    asio::awaitable<void> tick_loop(std::uint64_t run, bool tick_first = false);
+    bool tick(std::uint64_t run);  // once a second (less for an idle seed); false: the run is over
     // A seed with no peers, no dials, nothing moving and nothing to save: its tick sleeps until a seed goal
     // may be met (or kIdleTick), and wake_tick() ends that sleep when something happens.
     bool is_idle_seed() const;
