@@ -1,7 +1,9 @@
 #include "daemon/state_file.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -112,6 +114,8 @@ class StateReader {
     Result<DaemonState, std::string> take(bool parsed) {
         if (!error_.empty()) return fail(error_);
         if (!parsed || !saw_top_) return fail(std::string("not a JSON object"));
+        // Past every id given, wherever "nextId" stood in the file.
+        state_.next_id = std::max(state_.next_id, max_id_ + 1);
         return std::move(state_);
     }
 
@@ -157,7 +161,10 @@ class StateReader {
         }
         switch (top()) {
             case Context::top:
-                if (key_ == "cumulative") return push(Context::totals);
+                if (key_ == "cumulative") {
+                    state_.cumulative = rpc::TransferTotals{};  // what is missing takes the defaults
+                    return push(Context::totals);
+                }
                 if (key_ == "torrents") return not_a_list();
                 break;
             case Context::torrents:
@@ -182,7 +189,7 @@ class StateReader {
         if (ended != Context::record) return true;
         ++records_seen_;
         if (record_.id <= 0 || record_.hash.size() != 40) return failed_record();
-        if (record_.id >= state_.next_id) state_.next_id = record_.id + 1;
+        max_id_ = std::max(max_id_, record_.id);
         state_.torrents.push_back(std::move(record_));
         return true;
     }
@@ -294,10 +301,14 @@ class StateReader {
     }
     // null where a value of a known field goes: the default stays.
     bool skip_value() {
-        if (!stack_.empty() && top() == Context::torrents) {
+        if (stack_.empty()) return fail_with("not a JSON object");
+        if (top() == Context::torrents) {
             ++records_seen_;
             return failed_record();
         }
+        if (top() == Context::priorities)
+            return wrong_type();  // a gap would shift every later file's priority
+        if (top() == Context::top && key_ == "torrents") return not_a_list();
         return true;
     }
 
@@ -307,6 +318,7 @@ class StateReader {
     std::string key_;
     std::string error_;
     std::size_t records_seen_ = 0;
+    rpc::TorrentId max_id_ = 0;
     bool saw_top_ = false;
 };
 

@@ -43,17 +43,17 @@ void Torrent::on_dht_started() {
     if (dht_loop_run_ == run_) {
         dht_timer_.cancel();  // a loop still waiting (its DHT went away meanwhile): look up now
     } else {
+        dht_loop_run_ = run_;  // before the spawn: a second call meanwhile finds it
         spawn_job(dht_loop(run_));
     }
 }
 
 void Torrent::on_dht_stopped() {
-    dht_lookup_.reset();  // a handle of the old DHT; the next one numbers its lookups afresh
+    dht_lookup_.reset();  // a handle of the old DHT, meaningless to the next one
     dht_timer_.cancel();  // the loop ends
 }
 
 asio::awaitable<void> Torrent::dht_loop(std::uint64_t run) {
-    dht_loop_run_ = run;
     dht_early_rounds_ = 0;
     while (is_current(run) && uses_dht() && session_.dht() != nullptr) {
         const bool started = start_dht_lookup(run);

@@ -37,7 +37,10 @@ void Torrent::run_loops(std::uint64_t run) {
     loops_run_ = run;
     spawn_job(announce_loop(run));
     // No loop while the DHT is off (each is a coroutine frame per torrent): on_dht_started() makes one.
-    if (uses_dht() && session_.dht() != nullptr) spawn_job(dht_loop(run));
+    if (uses_dht() && session_.dht() != nullptr) {
+        dht_loop_run_ = run;
+        spawn_job(dht_loop(run));
+    }
     if (!has_metadata()) {
         spawn_job(metadata_loop(run));
         return;

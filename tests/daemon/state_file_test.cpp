@@ -82,6 +82,9 @@ TEST(StateFile, TheNextIdIsNeverOneAlreadyGiven) {
         decode_state(R"({"nextId":2,"torrents":[{"id":5,"hash":")" + std::string(40, 'c') + R"("}]})");
     ASSERT_TRUE(back) << back.error();
     EXPECT_EQ(back->next_id, 6);
+    back = decode_state(R"({"torrents":[{"id":7,"hash":")" + std::string(40, 'c') + R"("}],"nextId":3})");
+    ASSERT_TRUE(back) << back.error();
+    EXPECT_EQ(back->next_id, 8) << "wherever nextId stands";
 }
 
 TEST(StateFile, UnknownKeysAreIgnoredAndMissingOnesTakeDefaults) {
@@ -94,13 +97,28 @@ TEST(StateFile, UnknownKeysAreIgnoredAndMissingOnesTakeDefaults) {
 }
 
 TEST(StateFile, BrokenFilesFailWithOneLine) {
-    for (const char* text :
-         {"", "[]", "{", "{\"torrents\":{}}", "{\"nextId\":\"x\"}",
-          "{\"torrents\":[{\"id\":1,\"hash\":\"short\"}]}", "{\"torrents\":[{\"id\":\"1\",\"hash\":\"\"}]}",
-          "{\"torrents\":[{\"paused\":3}]}", "{\"torrents\":5}", "{\"torrents\":[5]}", "{\"torrents\":[[]]}",
-          "{\"torrents\":[{\"filePriorities\":{}}]}", "{\"torrents\":[{\"filePriorities\":[\"x\"]}]}",
-          "{\"torrents\":[{\"id\":1e300}]}", "{\"torrents\":[{\"peerLimit\":99999999999}]}", "5", "{} {}",
-          "{\"torrents\":[{\"hash\":{}}]}"}) {
+    for (const char* text : {"",
+                             "[]",
+                             "{",
+                             "{\"torrents\":{}}",
+                             "{\"nextId\":\"x\"}",
+                             "{\"torrents\":[{\"id\":1,\"hash\":\"short\"}]}",
+                             "{\"torrents\":[{\"id\":\"1\",\"hash\":\"\"}]}",
+                             "{\"torrents\":[{\"paused\":3}]}",
+                             "{\"torrents\":5}",
+                             "{\"torrents\":[5]}",
+                             "{\"torrents\":[[]]}",
+                             "{\"torrents\":[{\"filePriorities\":{}}]}",
+                             "{\"torrents\":[{\"filePriorities\":[\"x\"]}]}",
+                             "{\"torrents\":[{\"id\":1e300}]}",
+                             "{\"torrents\":[{\"peerLimit\":99999999999}]}",
+                             "5",
+                             "{} {}",
+                             "{\"torrents\":[{\"hash\":{}}]}",
+                             "{\"torrents\":null}",
+                             "{\"torrents\":[{\"filePriorities\":[1,null]}]}",
+                             "{\"torrents\":[{\"bandwidthPriority\":true}]}",
+                             "null"}) {
         auto back = decode_state(text);
         ASSERT_FALSE(back) << text;
         EXPECT_EQ(back.error().find('\n'), std::string::npos) << back.error();
@@ -115,6 +133,10 @@ TEST(StateFile, ValuesAreReadAsTheirFieldsWantThemAndOddOnesAreSkipped) {
                      R"("newer":[{"a":[1,{"b":null}]}],"uploadedBefore":1e3}],"later":{"torrents":7}})");
     ASSERT_TRUE(back) << back.error();
     EXPECT_EQ(back->cumulative.session_count, 0) << "not an object: ignored";
+    const auto totals = decode_state(R"({"cumulative":{"uploadedBytes":5}})");
+    ASSERT_TRUE(totals) << totals.error();
+    EXPECT_EQ(totals->cumulative.uploaded_bytes, 5);
+    EXPECT_EQ(totals->cumulative.session_count, 1) << "missing: the default of a record of totals";
     ASSERT_EQ(back->torrents.size(), 1u);
     const auto& r = back->torrents[0];
     EXPECT_DOUBLE_EQ(r.seed_ratio_limit, 3.0);
