@@ -156,28 +156,18 @@ class StateReader {
     bool start_object(std::size_t) {
         if (stack_.empty()) {
             saw_top_ = true;
-            stack_.push_back(Context::top);
-            return true;
+            return push(Context::top);
         }
-        switch (top()) {
-            case Context::top:
-                if (key_ == "cumulative") {
-                    state_.cumulative = rpc::TransferTotals{};  // what is missing takes the defaults
-                    return push(Context::totals);
-                }
-                if (key_ == "torrents") return not_a_list();
-                break;
-            case Context::torrents:
-                record_ = TorrentRecord{};
-                return push(Context::record);
-            case Context::skip:
-            case Context::totals:
-            case Context::record:
-            case Context::priorities:
-                break;
+        if (top() == Context::top && key_ == "cumulative") {
+            state_.cumulative = rpc::TransferTotals{};  // what is missing takes the defaults
+            return push(Context::totals);
         }
-        if (top() == Context::priorities || known_field()) return wrong_type();
-        return push(Context::skip);
+        if (top() == Context::top && key_ == "torrents") return not_a_list();
+        if (top() == Context::torrents) {
+            record_ = TorrentRecord{};
+            return push(Context::record);
+        }
+        return nested_value();
     }
     bool key(string_t& key) {
         key_ = std::move(key);
@@ -195,26 +185,13 @@ class StateReader {
     }
     bool start_array(std::size_t) {
         if (stack_.empty()) return fail_with("not a JSON object");
-        switch (top()) {
-            case Context::top:
-                if (key_ == "torrents") return push(Context::torrents);
-                break;
-            case Context::record:
-                if (key_ == "filePriorities") {
-                    record_.file_priorities.clear();
-                    return push(Context::priorities);
-                }
-                break;
-            case Context::torrents:
-                ++records_seen_;
-                return failed_record();
-            case Context::skip:
-            case Context::totals:
-            case Context::priorities:
-                break;
+        if (top() == Context::top && key_ == "torrents") return push(Context::torrents);
+        if (top() == Context::record && key_ == "filePriorities") {
+            record_.file_priorities.clear();
+            return push(Context::priorities);
         }
-        if (top() == Context::priorities || known_field()) return wrong_type();
-        return push(Context::skip);
+        if (top() == Context::torrents) return bad_record();
+        return nested_value();
     }
     bool end_array() {
         stack_.pop_back();
@@ -238,6 +215,16 @@ class StateReader {
     }
     bool wrong_type() { return fail_with("a value of the wrong type for \"" + key_ + "\""); }
     bool failed_record() { return fail_with("torrent " + std::to_string(records_seen_) + ": no id or hash"); }
+    bool bad_record() {  // something other than an object in the torrent list
+        ++records_seen_;
+        return failed_record();
+    }
+    // An object or list where no context above takes it: skipped under an unknown key, wrong under a known
+    // one.
+    bool nested_value() {
+        if (top() == Context::priorities || known_field()) return wrong_type();
+        return push(Context::skip);
+    }
     bool not_a_list() { return fail_with("\"torrents\" is not a list"); }
 
     // The member `key_` names where a value goes now, if any.
@@ -271,10 +258,7 @@ class StateReader {
         if (stack_.empty()) return fail_with("not a JSON object");
         if (top() == Context::skip) return true;
         if (top() == Context::top && key_ == "torrents") return not_a_list();
-        if (top() == Context::torrents) {
-            ++records_seen_;
-            return failed_record();
-        }
+        if (top() == Context::torrents) return bad_record();
         if (top() == Context::priorities) {
             int value = 0;
             return assign(value) ? (record_.file_priorities.push_back(value), true) : wrong_type();
@@ -302,10 +286,7 @@ class StateReader {
     // null where a value of a known field goes: the default stays.
     bool skip_value() {
         if (stack_.empty()) return fail_with("not a JSON object");
-        if (top() == Context::torrents) {
-            ++records_seen_;
-            return failed_record();
-        }
+        if (top() == Context::torrents) return bad_record();
         if (top() == Context::priorities)
             return wrong_type();  // a gap would shift every later file's priority
         if (top() == Context::top && key_ == "torrents") return not_a_list();
