@@ -232,6 +232,7 @@ struct Job {
     std::uint32_t hash_failures_reported = 0;
     std::string last_hint;  // the stall hint printed last, and when
     Clock::time_point last_hint_at{};
+    std::string current_hint;  // the stall hint at the last look (empty: none held), repeated at exit
 };
 
 // A stall hint is printed when it first holds, then again when its words change, at most twice a minute.
@@ -623,6 +624,7 @@ int run_download(const DownloadOptions& o) {
             const bool dht = session.dht() != nullptr && job.torrent->uses_dht();
             const auto hint = stall_hint(
                 StallFacts{status, job.has_trackers, job.peers.size(), session.settings().encryption, dht});
+            job.current_hint = hint.value_or("");
             if (hint && *hint != job.last_hint && now - job.last_hint_at >= kHintRepeat) {
                 job.last_hint = *hint;
                 job.last_hint_at = now;
@@ -666,8 +668,8 @@ int run_download(const DownloadOptions& o) {
             if (!jobs[i].reported) report_error(name, s.error.empty() ? "stopped" : s.error);
         } else if (!o.metadata_only) {  // its one line was "saved FILE"
             display.print_summary(reports[i].name, s, seconds);
-            if (!o.quiet && !jobs[i].last_hint.empty() && s.pieces_wanted_left > 0)
-                display.print(fmt::format("bitveil: {}: {}", name, jobs[i].last_hint));
+            if (!o.quiet && !jobs[i].current_hint.empty() && s.pieces_wanted_left > 0)
+                display.print(fmt::format("bitveil: {}: {}", name, jobs[i].current_hint));
         }
     }
     return exit_code;

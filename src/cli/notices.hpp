@@ -22,8 +22,8 @@ struct StallFacts {
     bool dht = false;  // the torrent asks the DHT for peers
 };
 
-// Why a torrent that is not complete has no peer to download from; nullopt while it has one, or when
-// nothing useful can be said (peers are still being asked).
+// Why a torrent that is not complete has no peer to download from; nullopt while it has one, while a dial
+// is under way, or when nothing useful can be said (peers are still being asked).
 std::optional<std::string> stall_hint(const StallFacts& facts);
 
 // "piece 12 of file a/b.bin failed its check: fetching it again" (the first file the piece touches

@@ -48,13 +48,17 @@ void StatusDisplay::start() {
     });
 }
 
+std::string StatusDisplay::frame_text() const {
+    const auto size = terminal_size(::fileno(stderr));
+    const std::size_t columns = size.columns > 0 ? size.columns : kDefaultColumns;
+    const std::size_t width = columns > 1 ? columns - 1 : 1;
+    return redraw_text(frame_lines(sample_(), width, size.rows));
+}
+
 void StatusDisplay::refresh() {
     if (!running_) return;
     if (terminal_) {
-        const auto size = terminal_size(::fileno(stderr));
-        const std::size_t columns = size.columns > 0 ? size.columns : kDefaultColumns;
-        const std::size_t width = columns > 1 ? columns - 1 : 1;
-        write_stderr(redraw_text(frame_lines(sample_(), width, size.rows)));
+        write_stderr(frame_text());
         drawn_ = true;
     } else if (std::chrono::steady_clock::now() - last_plain_ >= kPlainInterval) {
         last_plain_ = std::chrono::steady_clock::now();
@@ -80,8 +84,11 @@ void StatusDisplay::print(std::string_view line) {
         text.append(line);
         text += '\n';
     }
+    // The live lines come back below it in the same write: erased until the next refresh, they would be
+    // missing for up to a second.
+    drawn_ = terminal_ && running_;
+    if (drawn_) text += frame_text();
     write_stderr(text);
-    drawn_ = false;
 }
 
 void StatusDisplay::erase() {

@@ -33,8 +33,8 @@ class StatusDisplay {
     // The first refresh 200 ms from now, then one a second.
     void start();
     // One line of ours while the display runs ("bitveil: stopping") or after it: on a terminal the live
-    // lines are erased first and come back below it at the next refresh, and a line wider than the terminal
-    // is wrapped at spaces.
+    // lines are erased first and drawn again below it at once, and a line wider than the terminal is
+    // wrapped at spaces.
     void print(std::string_view line);
     // Before a line printed by others (report_error): the live lines are erased and come back below it.
     void erase();
@@ -45,6 +45,8 @@ class StatusDisplay {
 
   private:
     void refresh();
+    // The live lines for the terminal's size now, as redraw_text() writes them.
+    std::string frame_text() const;
 
     bool quiet_;
     bool terminal_;

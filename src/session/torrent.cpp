@@ -318,6 +318,7 @@ TorrentStatus Torrent::status() const {
         }
     }
     s.peers_known = static_cast<std::uint32_t>(peer_list_.size());
+    s.peers_connecting = static_cast<std::uint32_t>(peer_list_.num_connecting());
     s.announces_ok = announces_ok_;
     s.announces_failed = announces_failed_;
     s.tracker_error = tracker_error_;

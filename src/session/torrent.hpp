@@ -71,6 +71,7 @@ struct TorrentStatus {
     std::uint64_t upload_rate = 0;
     std::uint32_t peers_connected = 0;
     std::uint32_t peers_known = 0;
+    std::uint32_t peers_connecting = 0;  // our dials not yet answered (connect and handshake)
     std::uint32_t seeds_connected = 0;
     // Connected peers by kind of connection (net::ConnectionKind).
     std::uint32_t peers_plaintext = 0;
