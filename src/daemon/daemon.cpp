@@ -206,8 +206,8 @@ class Daemon {
             snapshot.settings.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
         if (auto saved = storage::write_file_atomic(dir + "/settings.json", settings); !saved)
             BT_LOG(error, "daemon", "saving settings.json: {}", saved.error().message());
-        if (auto saved = storage::write_file_atomic(dir + "/torrents.json", encode_state(snapshot.state));
-            !saved)
+        const auto encode = [&](const storage::PartWriter& part) { encode_state(snapshot.state, part); };
+        if (auto saved = storage::write_file_atomic(dir + "/torrents.json", encode); !saved)
             BT_LOG(error, "daemon", "saving torrents.json: {}", saved.error().message());
     }
     // The snapshot now, the encoding and writing (two fsyncs) on the disk pool: the RPC and the peers never

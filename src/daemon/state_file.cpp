@@ -305,7 +305,8 @@ class StateReader {
 
 }  // namespace
 
-std::string encode_state(const DaemonState& state) {
+void encode_state(const DaemonState& state, const std::function<void(std::string_view)>& write) {
+    constexpr std::size_t kPart = 64 * 1024;
     std::string out = fmt::format("{{\"nextId\": {},\n \"cumulative\": ", state.next_id);
     append_object(out, state.cumulative, kTotalsFields);
     out += ",\n \"torrents\": [";
@@ -314,9 +315,19 @@ std::string encode_state(const DaemonState& state) {
         out += first ? "\n  " : ",\n  ";
         first = false;
         append_object(out, record, kRecordFields);
+        if (out.size() >= kPart) {
+            write(out);
+            out.clear();
+        }
     }
     out += "\n ]}\n";
-    return out;
+    write(out);
+}
+
+std::string encode_state(const DaemonState& state) {
+    std::string text;
+    encode_state(state, [&](std::string_view part) { text += part; });
+    return text;
 }
 
 Result<DaemonState, std::string> decode_state(std::string_view text) {

@@ -4,6 +4,7 @@
 // session's lifetime totals. Pure: JSON text in and out; the daemon writes it atomically
 // (storage/atomic_file.hpp) to <config dir>/torrents.json.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,8 @@ struct DaemonState {
 };
 
 std::string encode_state(const DaemonState& state);
+// The same text a part at a time (about 64 KiB each): at ten thousand torrents the whole is megabytes.
+void encode_state(const DaemonState& state, const std::function<void(std::string_view)>& write);
 // The error is one line. Unknown keys are ignored, so a newer daemon's file still loads.
 Result<DaemonState, std::string> decode_state(std::string_view text);
 

@@ -125,6 +125,7 @@ Session::Session(asio::io_context& io, Settings settings)
       settings_(std::move(settings)),
       disk_pool_(std::max(1u, settings_.disk_threads)),
       http_pool_(2),
+      checks_(CheckQueue::create(std::max(2u, settings_.disk_threads))),
       peer_id_(make_peer_id()),
       tracker_key_(static_cast<std::uint32_t>(random_seed())),
       pending_(std::make_shared<detail::PendingHandshakes>()) {

@@ -22,6 +22,7 @@
 #include "mse/skey_index.hpp"
 #include "net/byte_stream.hpp"
 #include "net/udp_mux.hpp"
+#include "session/check_queue.hpp"
 #include "session/dht_service.hpp"
 #include "session/rate_limiter.hpp"
 #include "session/settings.hpp"
@@ -138,6 +139,8 @@ class Session {
     // Blocks read for uploads, shared by every torrent (storage/read_cache.hpp).
     storage::ReadCache& read_cache() noexcept { return read_cache_; }
     const storage::ReadCache& read_cache() const noexcept { return read_cache_; }
+    // How many torrents check their files at once (session/check_queue.hpp).
+    CheckQueue& checks() noexcept { return *checks_; }
     // Becomes true when the session stops: announces still in flight give up (the final 'stopped'
     // announces do not use it).
     const std::atomic<bool>& http_cancel() const noexcept { return http_cancel_; }
@@ -211,6 +214,7 @@ class Session {
     std::atomic<bool> http_cancel_{false};  // before the pools: their jobs may read it until joined
     asio::thread_pool disk_pool_;
     asio::thread_pool http_pool_;
+    std::shared_ptr<CheckQueue> checks_;
     std::shared_ptr<asio::ip::tcp::acceptor> acceptor_;  // null until listen()
     std::uint16_t listen_port_ = 0;
     std::shared_ptr<net::UdpMux> udp_mux_;

@@ -27,6 +27,7 @@
 #include "core/endpoint.hpp"
 #include "metainfo/file_priority.hpp"
 #include "metainfo/metainfo.hpp"
+#include "session/check_queue.hpp"
 #include "session/dht_service.hpp"
 #include "session/metadata_connection.hpp"
 #include "session/peer_connection.hpp"
@@ -276,9 +277,12 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     // After a change of file priorities while running: the part file's bytes to the files wanted again,
     // then downloading or seeding as the wanted pieces say.
     asio::awaitable<void> apply_selection_change(std::uint64_t run);
-    // Forgets every piece and checks the files (`full`: every piece, ignoring the resume record), then
-    // runs (or stops, for a verify of a stopped torrent: run_after_check_).
-    asio::awaitable<void> check_and_run(std::uint64_t run, bool full);
+    // Forgets every piece (a fresh swarm), shows the torrent checking, and queues check_and_run for a slot
+    // of the session's CheckQueue.
+    void start_check(std::uint64_t run, bool full);
+    // Checks the files (`full`: every piece, ignoring the resume record), gives the slot back, then runs
+    // (or stops, for a verify of a stopped torrent: run_after_check_).
+    asio::awaitable<void> check_and_run(std::uint64_t run, bool full, CheckQueue::Slot slot);
     // Downloading or seeding, with the pieces the picker knows.
     asio::awaitable<void> run_checked(std::uint64_t run);
     void begin_stop();

@@ -49,12 +49,21 @@ void Torrent::run_loops(std::uint64_t run) {
     connect_more();
 }
 
-asio::awaitable<void> Torrent::check_and_run(std::uint64_t run, bool full) {
+void Torrent::start_check(std::uint64_t run, bool full) {
     // A piece an earlier run is still writing reports to the swarm replaced here, which ignores it
     // (verify_and_write); if the check reads it half-written, it fails its hash and is downloaded again.
-    make_swarm();  // nothing verified
-    set_state(TorrentState::checking);
+    make_swarm();                       // nothing verified
+    set_state(TorrentState::checking);  // at once: the caller sees the torrent started
+    session_.checks().enqueue([weak = weak_from_this(), run, full](CheckQueue::Slot slot) {
+        // Stopped, restarted or removed while it waited: the slot goes to the next.
+        if (auto self = weak.lock(); self && self->is_current(run))
+            self->spawn_job(self->check_and_run(run, full, std::move(slot)));
+    });
+}
+
+asio::awaitable<void> Torrent::check_and_run(std::uint64_t run, bool full, CheckQueue::Slot slot) {
     auto checked = co_await disk_->check(swarm_->picker(), swarm_->stats(), full);
+    slot.release();
     if (!is_current(run)) co_return;  // stopped meanwhile: the check was cancelled
     if (!checked) {
         stop_with_error(checked.error());
@@ -170,8 +179,7 @@ void Torrent::resume() {
         set_state(swarm_->is_complete() ? TorrentState::seeding : TorrentState::downloading);
         spawn_job(run_checked(run));
     } else {
-        set_state(TorrentState::checking);  // at once: the caller sees the torrent started
-        spawn_job(check_and_run(run, false));
+        start_check(run, false);
     }
 }
 
@@ -185,8 +193,7 @@ asio::awaitable<void> Torrent::verify() {
     BT_LOG(info, "torrent", "{}: verifying every piece", printable(name()));
     const auto run = begin_run();
     run_after_check_ = was_running;
-    set_state(TorrentState::checking);
-    spawn_job(check_and_run(run, true));  // forgets every piece first
+    start_check(run, true);  // forgets every piece first
 }
 
 Result<void, std::string> Torrent::set_metadata(metainfo::Metainfo metainfo) {
@@ -207,8 +214,7 @@ Result<void, std::string> Torrent::set_metadata(metainfo::Metainfo metainfo) {
     if (!stopping_ && state_ == TorrentState::metadata) {
         const auto run = begin_run();
         announce_timer_.cancel();
-        set_state(TorrentState::checking);
-        spawn_job(check_and_run(run, false));
+        start_check(run, false);
     }
     return {};
 }

@@ -59,6 +59,13 @@ std::error_code fsync_fd(int fd) {
 
 Result<void, StorageError> write_file_atomic(const std::string& path, std::string_view data,
                                              Durability durability) {
+    return write_file_atomic(
+        path, [data](const PartWriter& write) { write(data); }, durability);
+}
+
+Result<void, StorageError> write_file_atomic(const std::string& path,
+                                             const std::function<void(const PartWriter&)>& produce,
+                                             Durability durability) {
     const bool sync = durability == Durability::machine;
     std::string temp = path;
     temp += kTempInfix;
@@ -70,7 +77,11 @@ Result<void, StorageError> write_file_atomic(const std::string& path, std::strin
         return fail(StorageError{ec, file, op});
     };
     ::fchmod(fd, 0644);  // mkostemp creates 0600; match the other files the user sees
-    if (auto ec = write_all(fd, data)) {
+    std::error_code write_error;
+    produce([&](std::string_view part) {
+        if (!write_error) write_error = write_all(fd, part);
+    });
+    if (auto ec = write_error) {
         retry_close(fd);
         return abandon(ec, Op::write, temp);
     }

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,13 @@ namespace bt::storage {
 enum class Durability : std::uint8_t { process, machine };
 
 Result<void, StorageError> write_file_atomic(const std::string& path, std::string_view data,
+                                             Durability durability = Durability::machine);
+// The same for content made a part at a time, so that a large file is never whole in memory: `produce`
+// calls the writer with each part, in order. After a failed write the rest is not written and the target
+// is left as it was.
+using PartWriter = std::function<void(std::string_view)>;
+Result<void, StorageError> write_file_atomic(const std::string& path,
+                                             const std::function<void(const PartWriter&)>& produce,
                                              Durability durability = Durability::machine);
 
 // Reads a whole regular file (symbolic links are not followed). Absent: ENOENT with Op::open; larger

@@ -171,6 +171,16 @@ TEST(StateFile, TenThousandRecordsRoundTripInOrder) {
         ASSERT_DOUBLE_EQ(back->torrents[i].seed_ratio_limit, static_cast<double>(i + 1) / 7);
     }
     EXPECT_EQ(back->next_id, 10'001);
+
+    std::string joined;
+    std::size_t parts = 0;
+    encode_state(state, [&](std::string_view part) {
+        EXPECT_LE(part.size(), 80u * 1024) << "part " << parts;
+        joined += part;
+        ++parts;
+    });
+    EXPECT_EQ(joined, encode_state(state));
+    EXPECT_GT(parts, 10u) << "megabytes of text in parts of about 64 KiB";
 }
 
 }  // namespace

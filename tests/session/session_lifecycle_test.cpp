@@ -470,6 +470,44 @@ TEST_F(SessionLifecycle, ConcurrentVerifiesAndAStopAllReturn) {
     EXPECT_TRUE(stop_all()) << "the session's stop returns while the verify's check runs";
 }
 
+// Torrents started together check a few at a time (session/check_queue.hpp); one stopped while it waits
+// for its turn stays stopped (its check never runs) and one removed meanwhile is simply gone.
+TEST_F(SessionLifecycle, TorrentsStartedTogetherCheckAFewAtATimeAndAStopOrRemoveWhileWaitingHolds) {
+    auto settings = test_settings();
+    settings.disk_threads = 2;  // two check slots
+    auto& seeder = add_node("seeder", settings);
+    std::vector<metainfo::Metainfo> metainfos;
+    std::vector<Torrent*> torrents;
+    for (int i = 0; i < 6; ++i) {
+        metainfos.push_back(make_torrent(seeder.path(), "t" + std::to_string(i), {{"", 4 * kPiece + 5}},
+                                         kPiece, 100 + static_cast<std::uint64_t>(i)));
+        torrents.push_back(&add_torrent(seeder, metainfos.back()));
+    }
+    for (auto* t : torrents) t->start();
+    for (auto* t : torrents) EXPECT_EQ(t->status().state, State::checking);
+    EXPECT_EQ(seeder.session->checks().running(), 2u);
+    EXPECT_EQ(seeder.session->checks().waiting(), 4u);
+
+    auto& stopped = *torrents[5];
+    const auto stopped_from = states(stopped).size();
+    const auto removed_id = torrents[4]->id();
+    Result<void, std::string> removed = fail(std::string("not run"));
+    ASSERT_TRUE(remove(*seeder.session, removed_id, RemoveData::keep, removed));
+    ASSERT_TRUE(removed) << removed.error();
+    ASSERT_TRUE(finish(stopped.stop(), "stop while waiting for a check"));
+    const std::vector<Torrent*> others(torrents.begin(), torrents.begin() + 4);
+    ASSERT_TRUE(run_until_seeding(others));
+    ASSERT_TRUE(run_until([&] { return seeder.session->checks().running() == 0; }, "every slot given back"));
+    EXPECT_EQ(seeder.session->checks().waiting(), 0u);
+    EXPECT_EQ(stopped.status().state, State::stopped);
+    EXPECT_EQ(states_since(stopped, stopped_from), std::vector<State>{State::stopped});
+    EXPECT_EQ(seeder.session->find_torrent(removed_id), nullptr);
+
+    stopped.resume();
+    ASSERT_TRUE(run_until_seeding({&stopped}));
+    EXPECT_EQ(stopped.status().pieces_have, metainfos[5].num_pieces());
+}
+
 // Found in review: a peer that handshakes for a torrent with no swarm yet (added but not started, or without
 // metadata) crashed the process when the refusal was counted.
 TEST_F(SessionLifecycle, APeerForATorrentNotStartedIsRefusedAndAMagnetGetsTheMetadataFromIt) {

@@ -91,6 +91,34 @@ TEST(AtomicFile, FullDiskKeepsTheOldContentAndRemovesTheTemporary) {
     EXPECT_EQ(entries(d.path()), 2u);  // a and filler
 }
 
+TEST(AtomicFile, ContentWrittenInPartsIsWholeAndAFullDiskMidwayStopsTheRestAndKeepsTheOld) {
+    TempDir d;
+    ASSERT_TRUE(write_file_atomic(d / "a", [](const PartWriter& write) {
+        for (char c = 'a'; c <= 'e'; ++c) write(std::string(1000, c));
+    }));
+    const auto text = slurp(d / "a");
+    ASSERT_EQ(text.size(), 5000u);
+    EXPECT_EQ(text.substr(0, 1000), std::string(1000, 'a'));
+    EXPECT_EQ(text.substr(4000), std::string(1000, 'e'));
+
+    TmpfsMount mnt{d / "small"};
+    fs::create_directory(d / "small");
+    if (const auto why = mnt.mount_small(); !why.empty()) GTEST_SKIP() << why;
+    ASSERT_TRUE(write_file_atomic(d / "small/a", "old"));
+    int parts = 0;
+    auto r = write_file_atomic(d / "small/a", [&](const PartWriter& write) {
+        for (int i = 0; i < 64; ++i) {  // 128 KiB on a 64 KiB tmpfs
+            write(std::string(2048, 'n'));
+            ++parts;
+        }
+    });
+    ASSERT_FALSE(r) << "a 64 KiB tmpfs took 128 KiB";
+    EXPECT_TRUE(r.error().is_disk_full()) << r.error().message();
+    EXPECT_EQ(parts, 64) << "the producer runs to its end; the writes after the failure do nothing";
+    EXPECT_EQ(slurp(d / "small/a"), "old");
+    EXPECT_EQ(entries(d / "small"), 1u);
+}
+
 TEST(AtomicFile, ReadFileIsBoundedAndReportsAbsence) {
     TempDir d;
     auto absent = read_file(d / "nope", 100);
