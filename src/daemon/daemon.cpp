@@ -109,12 +109,12 @@ class Daemon {
           session_(io_, std::move(session_settings)),
           backend_(session_, options.config_dir, std::move(settings), [this] { shut_down(); }) {}
 
-    Result<void, std::string> run(const DaemonState& state) {
+    Result<void, std::string> run(DaemonState state) {
         if (auto listening = session_.listen(); !listening)
             return fail("peer port " + std::to_string(session_.settings().listen_port) + ": " +
                         listening.error().message);
         if (auto applied = backend_.apply_session_settings()) return fail(*applied);
-        backend_.restore(state);
+        backend_.restore(std::move(state));
         HttpServerConfig config;
         config.listen = options_.rpc_listen;
         config.rpc_whitelist = options_.rpc_whitelist;
@@ -285,7 +285,7 @@ Result<void, std::string> run_daemon(const DaemonOptions& options) {
     if (session_settings.dht_state_file.empty()) session_settings.dht_state_file = dir + "/dht.state";
     session_settings.stop_announce_timeout = kStopAnnounceTimeout;
     Daemon daemon(options, std::move(*settings), std::move(session_settings));
-    return daemon.run(state);
+    return daemon.run(std::move(state));
 }
 
 }  // namespace bt::daemon

@@ -30,7 +30,7 @@ class SessionBackend final : public rpc::Backend {
 
     // Adds the torrents of an earlier run (their .torrent files, or magnet links) with their ids and
     // states. One that cannot be loaded is logged and left out. Once, before any RPC.
-    void restore(const DaemonState& state);
+    void restore(DaemonState state);
     // What to save: the records with their totals so far.
     DaemonState state() const;
     // Something worth saving changed since the last call.
