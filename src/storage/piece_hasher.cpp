@@ -261,6 +261,12 @@ Result<HashReport, StorageError> hash_files(std::span<const HashSource> files, c
 
     HashReport report;
     report.pieces.resize(static_cast<std::size_t>(layout.num_pieces));
+    // Nothing to read (resume data vouches for every piece): no worker threads, which a restart of
+    // thousands of seeds would otherwise start and join once each.
+    if (options.only != nullptr && options.only->count() == 0) {
+        if (options.on_progress) options.on_progress(layout.total);
+        return report;
+    }
 
     unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
     const std::int64_t chunks = (layout.num_pieces + layout.pieces_per_chunk - 1) / layout.pieces_per_chunk;

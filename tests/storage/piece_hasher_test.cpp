@@ -268,6 +268,23 @@ TEST(PieceHasher, UnselectedPiecesOfAMissingFileReportNoError) {
     for (std::uint32_t p = 0; p < 4; ++p) EXPECT_TRUE(r->pieces[p].has_value()) << p;
 }
 
+TEST(PieceHasher, NoSelectedPieceReadsNothingAndStillReportsTheTotal) {
+    Fixture f({64 * kKiB, 64 * kKiB + 3});
+    fs::remove(f.sources[1].path);
+    Bitfield only(9);  // resume data vouches for every piece
+    HashOptions opt;
+    opt.only = &only;
+    std::vector<std::int64_t> seen;
+    opt.on_progress = [&](std::int64_t done) { seen.push_back(done); };
+    auto r = hash_pieces(f.sources, 16 * kKiB, opt);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->pieces.size(), 9u);
+    for (const auto& piece : r->pieces) EXPECT_FALSE(piece.has_value());
+    EXPECT_TRUE(r->errors.empty());
+    EXPECT_FALSE(r->cancelled);
+    EXPECT_EQ(seen, std::vector<std::int64_t>{128 * kKiB + 3});
+}
+
 TEST(PieceHasher, ProgressNeverDecreasesAndEndsAtTheTotal) {
     Fixture f({6 * kMiB + 5, 3 * kMiB});
     HashOptions opt;
