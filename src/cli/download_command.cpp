@@ -233,10 +233,13 @@ struct Job {
     std::string last_hint;  // the stall hint printed last, and when
     Clock::time_point last_hint_at{};
     std::string current_hint;  // the stall hint at the last look (empty: none held), repeated at exit
+    std::optional<Clock::time_point> without_peers_since;  // unset while a peer is connected
 };
 
 // A stall hint is printed when it first holds, then again when its words change, at most twice a minute.
 constexpr auto kHintRepeat = std::chrono::seconds(30);
+// How long dials under way hold a stall hint back (StallFacts::dialling): a connect times out in 10 s.
+constexpr auto kDialGrace = std::chrono::seconds(30);
 
 // Where a magnet link's metadata is kept once fetched, so that a restart does not fetch it again.
 std::string metadata_copy_path(const std::string& resume_dir, const wire::InfoHashBytes& info_hash) {
@@ -622,8 +625,15 @@ int run_download(const DownloadOptions& o) {
                                 hash_failure_text(job.torrent->metainfo(), *status.last_hash_failure)));
             }
             const bool dht = session.dht() != nullptr && job.torrent->uses_dht();
-            const auto hint = stall_hint(
-                StallFacts{status, job.has_trackers, job.peers.size(), session.settings().encryption, dht});
+            if (status.peers_connected > 0) {
+                job.without_peers_since.reset();
+            } else if (!job.without_peers_since) {
+                job.without_peers_since = now;
+            }
+            const bool dialling = status.peers_connecting > 0 && job.without_peers_since &&
+                                  now - *job.without_peers_since < kDialGrace;
+            const auto hint = stall_hint(StallFacts{status, job.has_trackers, job.peers.size(),
+                                                    session.settings().encryption, dht, dialling});
             job.current_hint = hint.value_or("");
             if (hint && *hint != job.last_hint && now - job.last_hint_at >= kHintRepeat) {
                 job.last_hint = *hint;

@@ -13,8 +13,7 @@ std::optional<std::string> stall_hint(const StallFacts& facts) {
     const auto& s = facts.status;
     const bool waiting =
         s.state == session::TorrentState::downloading || s.state == session::TorrentState::metadata;
-    // A dial still under way may yet connect: nothing to say until every one has been answered.
-    if (!waiting || s.peers_connected > 0 || s.peers_connecting > 0) return std::nullopt;
+    if (!waiting || s.peers_connected > 0 || facts.dialling) return std::nullopt;
     if (!facts.has_trackers && facts.given_peers == 0 && !facts.dht && s.peers_known == 0)
         return std::string("no trackers, no DHT and no --peer: nobody to ask for peers");
     const auto mse = s.closed_our_mse;

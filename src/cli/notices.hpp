@@ -20,10 +20,13 @@ struct StallFacts {
     std::size_t given_peers = 0;  // --peer
     net::EncryptionPolicy policy = net::EncryptionPolicy::prefer;
     bool dht = false;  // the torrent asks the DHT for peers
+    // A dial is under way and the torrent has not been without peers for long: it may yet connect. (In a
+    // swarm of dead addresses some dial is nearly always under way, so this must not last.)
+    bool dialling = false;
 };
 
-// Why a torrent that is not complete has no peer to download from; nullopt while it has one, while a dial
-// is under way, or when nothing useful can be said (peers are still being asked).
+// Why a torrent that is not complete has no peer to download from; nullopt while it has one, while
+// `dialling`, or when nothing useful can be said (peers are still being asked).
 std::optional<std::string> stall_hint(const StallFacts& facts);
 
 // "piece 12 of file a/b.bin failed its check: fetching it again" (the first file the piece touches

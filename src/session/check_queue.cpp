@@ -4,14 +4,6 @@
 
 namespace bt::session {
 
-CheckQueue::Slot& CheckQueue::Slot::operator=(Slot&& other) noexcept {
-    if (this != &other) {
-        release();
-        queue_ = std::move(other.queue_);
-    }
-    return *this;
-}
-
 void CheckQueue::Slot::release() {
     // Emptied first: giving back starts the next check, which may end what holds this slot.
     if (auto queue = std::exchange(queue_, {}).lock()) queue->give_back();

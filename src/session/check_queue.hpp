@@ -20,10 +20,9 @@ class CheckQueue : public std::enable_shared_from_this<CheckQueue> {
     // weakly, so a check outliving the session gives nothing back to a queue that is gone.
     class Slot {
       public:
-        Slot() = default;
         explicit Slot(std::weak_ptr<CheckQueue> queue) : queue_(std::move(queue)) {}
         Slot(Slot&& other) noexcept = default;
-        Slot& operator=(Slot&& other) noexcept;
+        Slot& operator=(Slot&& other) = delete;
         Slot(const Slot&) = delete;
         Slot& operator=(const Slot&) = delete;
         ~Slot() { release(); }

@@ -161,8 +161,8 @@ class Torrent : public std::enable_shared_from_this<Torrent>, private swarm::Swa
     // check runs first. A resume while stop() is still finishing takes effect when it has.
     void resume();
     // Hashes every piece on disk again, ignoring the resume record (the user suspects the files changed):
-    // stops, forgets every piece, checks, and runs again if it was running. Returns once the check has
-    // begun (TorrentState::checking). Without metadata: nothing to do.
+    // stops, forgets every piece, checks, and runs again if it was running. Returns once the check is
+    // queued (TorrentState::checking; session/check_queue.hpp). Without metadata: nothing to do.
     asio::awaitable<void> verify();
     // The info dictionary of a torrent added without it (a magnet link): fails when it is not this
     // torrent's (its SHA-1 is not the info hash) or the torrent has metadata already.

@@ -67,6 +67,11 @@ TorrentDisk::TorrentDisk(asio::io_context& io, asio::thread_pool& pool, storage:
 
 TorrentDisk::~TorrentDisk() = default;
 
+void TorrentDisk::begin_check() {
+    resume_ready_ = false;
+    check_bytes_done_->store(0);
+}
+
 asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker& picker,
                                                               swarm::TransferStats& stats, bool full) {
     // Data already on disk is found in two ways (storage/resume_data.hpp has the rule): pieces the resume
@@ -90,8 +95,7 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
     const storage::ResumeTarget target{metainfo_.info_hash.bytes, metainfo_.piece_length,
                                        metainfo_.num_pieces(), storage_->layout().files};
     const unsigned threads = std::max(1u, settings_.disk_threads);
-    // Until this check is done, no save may record what the picker knows: after a cancel it knows only part.
-    resume_ready_ = false;
+    begin_check();  // after a cancel the picker knows only part
     // stop() waits while checking_ is set: cleared even if the job throws.
     struct Checking {
         bool& flag;
@@ -102,7 +106,6 @@ asio::awaitable<Result<void, std::string>> TorrentDisk::check(swarm::PiecePicker
     };
     std::optional<Checking> checking(std::in_place, checking_);
     check_stop_ = std::stop_source{};
-    check_bytes_done_->store(0);
     const auto stop = check_stop_.get_token();
     auto check = co_await net::run_on(pool_.get_executor(), [this, &target, &stop, threads, full] {
         Check c;

@@ -58,6 +58,9 @@ class TorrentDisk {
     // in `stats`. The error is one line; a check that stop() cancelled fails and marks nothing.
     asio::awaitable<Result<void, std::string>> check(swarm::PiecePicker& picker, swarm::TransferStats& stats,
                                                      bool full);
+    // The picker was replaced by one that knows nothing yet (a check is queued): no save may record it
+    // until check() is done, and the progress starts again from 0.
+    void begin_check();
     std::int64_t check_bytes_done() const noexcept { return check_bytes_done_->load(); }
 
     // The files the user skipped (one flag per metainfo file; empty: none). check() applies them when it

@@ -52,7 +52,9 @@ void Torrent::run_loops(std::uint64_t run) {
 void Torrent::start_check(std::uint64_t run, bool full) {
     // A piece an earlier run is still writing reports to the swarm replaced here, which ignores it
     // (verify_and_write); if the check reads it half-written, it fails its hash and is downloaded again.
-    make_swarm();                       // nothing verified
+    make_swarm();  // nothing verified
+    // A stop while the check waits for its slot must not save the fresh picker's empty view as the record.
+    disk_->begin_check();
     set_state(TorrentState::checking);  // at once: the caller sees the torrent started
     session_.checks().enqueue([weak = weak_from_this(), run, full](CheckQueue::Slot slot) {
         // Stopped, restarted or removed while it waited: the slot goes to the next.
@@ -62,6 +64,7 @@ void Torrent::start_check(std::uint64_t run, bool full) {
 }
 
 asio::awaitable<void> Torrent::check_and_run(std::uint64_t run, bool full, CheckQueue::Slot slot) {
+    if (!is_current(run)) co_return;  // stopped after the slot came and before this ran: the slot goes back
     auto checked = co_await disk_->check(swarm_->picker(), swarm_->stats(), full);
     slot.release();
     if (!is_current(run)) co_return;  // stopped meanwhile: the check was cancelled

@@ -78,9 +78,15 @@ Result<void, StorageError> write_file_atomic(const std::string& path,
     };
     ::fchmod(fd, 0644);  // mkostemp creates 0600; match the other files the user sees
     std::error_code write_error;
-    produce([&](std::string_view part) {
-        if (!write_error) write_error = write_all(fd, part);
-    });
+    try {
+        produce([&](std::string_view part) {
+            if (!write_error) write_error = write_all(fd, part);
+        });
+    } catch (...) {  // the producer failed (out of memory): no temporary left behind
+        retry_close(fd);
+        ::unlink(temp.c_str());
+        throw;
+    }
     if (auto ec = write_error) {
         retry_close(fd);
         return abandon(ec, Op::write, temp);

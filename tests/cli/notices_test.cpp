@@ -59,12 +59,12 @@ TEST(StallHint, NothingWhileAPeerIsConnectedOrDialledOrWhenNotDownloading) {
     f.status.peers_connected = 1;
     EXPECT_EQ(stall_hint(f), std::nullopt);
     f.status.peers_connected = 0;
-    f.status.peers_connecting = 1;
+    f.dialling = true;
     f.status.peers_known = 3;
     f.status.closed_our_mse = 2;
     f.status.closed_our_plaintext = 2;
     EXPECT_EQ(stall_hint(f), std::nullopt) << "the third peer's dial may yet connect";
-    f.status.peers_connecting = 0;
+    f.dialling = false;
     EXPECT_NE(stall_hint(f), std::nullopt);
     for (auto state :
          {session::TorrentState::seeding, session::TorrentState::checking, session::TorrentState::stopped}) {
